@@ -1,0 +1,26 @@
+# The two commands of the README quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/parksim run scenarios/demo_park.yaml
+
+test: $(STAMP)
+	$(BIN)/ruff check sim tests run_sim.py benchmarks
+	$(BIN)/ruff format --check sim tests run_sim.py benchmarks
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) results/*/ results/*.partial
