@@ -1,0 +1,72 @@
+"""Problems found in scenario input, each tied to a file, a line and a key path.
+
+Every input check in parksim (YAML syntax, schema, cross-references, overlays,
+`--set`, CSV registries) reports `Problem`s; a `ScenarioError` carries all of
+them at once so that a planner fixes a file in one pass, not one error per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+PathPart = str | int
+KeyPath = tuple[PathPart, ...]
+
+
+def format_path(path: Sequence[PathPart]) -> str:
+    """Render a key path the way a planner reads it: `enterprises[3].inputs[0].from`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where it is and what was expected."""
+
+    message: str
+    path: KeyPath = ()
+    file: str | None = None
+    line: int | None = None
+    """1-based line in `file`, when known."""
+    column: int | None = None
+    """1-based column in `file`, when known."""
+
+    def where(self) -> str:
+        """`file:line:col` (as much of it as is known)."""
+        if self.file is None:
+            return ""
+        if self.line is None:
+            return self.file
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def __str__(self) -> str:
+        where = self.where()
+        head = f"{where}: " if where else ""
+        path = f"{format_path(self.path)}: " if self.path else ""
+        return f"{head}{path}{self.message}"
+
+
+class ScenarioError(Exception):
+    """Bad input: one or more problems, reported together (the CLI exits with code 2)."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = sorted(
+            problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0, str(p))
+        )
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """All problems, one per line, with a count heading when there are several."""
+        n = len(self.problems)
+        lines = [str(p) for p in self.problems]
+        if n > 1:
+            lines.insert(0, f"{n} problems found:")
+        return "\n".join(lines)
