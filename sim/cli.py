@@ -1,0 +1,256 @@
+"""The `parksim` command: subcommands, exit codes and progress; no model logic.
+
+Exit codes: 0 success, 1 internal error, 2 bad input (scenario, overlay, --set,
+registry, usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import traceback
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim import __version__
+from sim.scenario.errors import ScenarioError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _scenario_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="OVERLAY.yaml",
+        help="overlay merged onto the scenario (repeatable, applied in order)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="sets",
+        metavar="KEY.PATH=VALUE",
+        help="override one value, e.g. reopening.service_teams=10 (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    ap = _Parser(prog="parksim", description="Industrial park recovery after an epidemic lockdown.")
+    ap.add_argument("--version", action="version", version=f"parksim {__version__}")
+    ap.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and write a results folder")
+    _scenario_args(run)
+    run.add_argument("--replications", type=int, help="number of replications")
+    run.add_argument("--seed", type=int, help="root random seed")
+    run.add_argument("--days", type=int, help="horizon in days")
+    run.add_argument("--out", type=Path, help="results folder (default results/<name>)")
+    run.add_argument(
+        "--workers", type=int, default=1, help="local processes for replications (default 1)"
+    )
+    run.add_argument("--no-plots", action="store_true", help="skip drawing plots")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or table")
+
+    val = sub.add_parser("validate", help="check a scenario and print what it holds")
+    _scenario_args(val)
+
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    plot = sub.add_parser("plot", help="redraw the plots of a results folder")
+    plot.add_argument("results", type=Path)
+
+    ver = sub.add_parser("verify", help="check a results folder against its manifest")
+    ver.add_argument("results", type=Path)
+    return ap
+
+
+def _fail_input(err: ScenarioError) -> int:
+    print(err.render(), file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _overrides(args: argparse.Namespace) -> list[str]:
+    sets = list(args.sets)
+    for key in ("replications", "seed", "days"):
+        v = getattr(args, key, None)
+        if v is not None:
+            sets.append(f"{key}={v}")
+    return sets
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Load, run every replication, write the results folder, print the summary."""
+    from sim.experiment.runner import run_replications
+    from sim.output.results import write_run
+    from sim.scenario.load import load_scenario
+
+    started = dt.datetime.now(dt.UTC)
+    try:
+        park = load_scenario(args.scenario, args.policy, _overrides(args))
+    except ScenarioError as e:
+        return _fail_input(e)
+    if args.workers < 1:
+        print("parksim run: --workers must be at least 1", file=sys.stderr)
+        return EXIT_INPUT
+    sc = park.scenario
+    out = args.out or Path("results") / sc.name
+    show = not args.quiet and sys.stderr.isatty()
+    if show:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
+            traces = run_replications(
+                park, sc.replications, None, args.workers, lambda k: bar.advance(task, k)
+            )
+    else:
+        traces = run_replications(park, sc.replications, None, args.workers)
+    executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
+    write_run(
+        out,
+        park,
+        traces,
+        scenario_file=args.scenario,
+        started=started,
+        executor=executor,
+        plots=not args.no_plots,
+    )
+    if not args.quiet:
+        _print_summary(out)
+    return EXIT_OK
+
+
+def _print_summary(out: Path) -> None:
+    summ = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    n = summ["replications"]
+    print(f"{summ['scenario']}: {n} replication(s) × {summ['days']} days → {out}")
+    for name, m in summ["metrics"].items():
+        if m["mean"] is None:
+            txt = f"never reached ({m['reached']}/{n} replications)"
+        else:
+            lo, hi = m["ci95"]
+            txt = f"{m['mean']:.3f}  (95% CI {lo:.3f} – {hi:.3f})"
+            if name.startswith("days_to") and m["reached"] < n:
+                txt += f"  reached in {m['reached']}/{n}"
+        print(f"  {name:<18} {txt}")
+    top = sorted(summ["causes"].items(), key=lambda kv: -(kv[1]["mean"] or 0))[:5]
+    print(
+        "  lost output by cause (baseline-days): "
+        + ", ".join(f"{c} {v['mean']:.2f}" for c, v in top if (v["mean"] or 0) > 0)
+    )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate and describe a scenario."""
+    from sim.scenario.load import load_scenario
+
+    try:
+        park = load_scenario(args.scenario, args.policy, args.sets)
+    except ScenarioError as e:
+        return _fail_input(e)
+    sc = park.scenario
+    sectors = Counter(f.sector for f in park.firms)
+    print(f"{args.scenario}: valid scenario '{sc.name}'")
+    print(
+        f"  horizon {sc.days} days, {sc.replications} replications, seed {sc.seed}"
+        + (f", day 0 = {sc.start_date}" if sc.start_date else "")
+    )
+    print(
+        f"  {len(park.firms)} firms ({sum(f.above_scale for f in park.firms)} above scale, "
+        f"{sum(f.staff for f in park.firms)} staff) in {len(sectors)} sectors: "
+        + ", ".join(f"{s} {k}" for s, k in sorted(sectors.items()))
+    )
+    print(f"  {len(sc.regions)} regions: " + ", ".join(r.id for r in sc.regions))
+    print(
+        f"  {len(sc.suppliers)} external suppliers; "
+        f"{sum(len(f.inputs) for f in park.firms)} input lines"
+    )
+    print(
+        f"  {sc.reopening.service_teams} service teams, "
+        f"{len(sc.reopening.whitelists)} white-list batches"
+    )
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of scenario files."""
+    from sim.scenario.jsonschema import scenario_schema
+
+    print(json.dumps(scenario_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Redraw plots from a results folder's files."""
+    from sim.output.plots import draw_run_plots
+
+    try:
+        paths = draw_run_plots(args.results)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"parksim plot: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check every file of a results folder against its manifest."""
+    from sim.output.results import verify
+
+    problems = verify(args.results)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        return EXIT_INPUT
+    print(f"{args.results}: all files match the manifest")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+    "plot": cmd_plot,
+    "verify": cmd_verify,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `parksim` and `run_sim.py`; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as e:
+        return _fail_input(e)
+    except KeyboardInterrupt:
+        print("parksim: interrupted; no partial results folder was kept", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if args.debug or os.environ.get("PARKSIM_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"parksim: internal error: {type(e).__name__}: {e} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Staggered reopening: white lists, applications, on-site reviews, rectification.
+
+Seed 003: "every firm's reopening reviewed on site"; seed 001: backbone,
+livelihood and epidemic-supply firms first; seed 002: cadres liaising with key
+firms. A firm allowed to start (its zone level admits it, or a white-list batch
+names it) prepares and applies; service teams (a limited resource) review
+applications in priority order; a failed review means rectification and a new
+application.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from sim.model.state import FirmState
+
+if TYPE_CHECKING:
+    from sim.model.world import World
+
+MAX_ATTEMPTS = 8
+"""Review attempts pre-drawn per firm; later attempts reuse the last draw."""
+
+
+def priority_keys(world: World) -> np.ndarray:
+    """Review priority of each firm: index of its first priority tag (lower = earlier)."""
+    order = list(world.cfg.reopening.priority)
+    keys = np.full(world.n, len(order), dtype=np.int64)
+    for i, tags in enumerate(world.tags):
+        for k, t in enumerate(order):
+            if t in tags:
+                keys[i] = k
+                break
+    return keys
+
+
+def liaison_mask(world: World) -> np.ndarray:
+    """Firms with a liaison: teams × firms_per_team, by priority then size."""
+    cfg = world.cfg.reopening
+    slots = cfg.service_teams * cfg.liaison.firms_per_team
+    mask = np.zeros(world.n, dtype=bool)
+    if slots <= 0:
+        return mask
+    wanted = set(cfg.liaison.tags)
+    eligible = np.array([not wanted or bool(wanted & t) for t in world.tags], dtype=bool)
+    cand = np.flatnonzero(eligible)
+    order = np.lexsort((cand, -world.baseline[cand], world.priority[cand]))
+    mask[cand[order[:slots]]] = True
+    return mask
+
+
+class Reviews:
+    """The review queue (a PriorityStore) and the service teams that work it."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        cfg = world.cfg.reopening
+        n = world.n
+        rng_open = world.rng["reopening"]
+        rng = world.rng["review"]
+        self.apply_days = cfg.apply_days.sample(rng_open, n)
+        self.review_days = cfg.review_days.sample(rng, n * MAX_ATTEMPTS).reshape(n, MAX_ATTEMPTS)
+        self.fail_u = rng.random((n, MAX_ATTEMPTS))
+        self.rectify_days = cfg.rectify_days.sample(rng, n * MAX_ATTEMPTS).reshape(n, MAX_ATTEMPTS)
+        self.attempts = np.zeros(n, dtype=np.int64)
+        self.queued_at = np.zeros(n)
+        self.queue = simpy.PriorityStore(world.env)
+        self.wait_sum = 0.0
+        self.wait_count = 0
+        self.seq = 0
+        for _ in range(cfg.service_teams):
+            world.env.process(self._team())
+
+    def file(self, i: int) -> None:
+        """Firm `i` files an application (or reopens at once if no review is needed)."""
+        w = self.world
+        lvl = w.levels.current[w.region[i]]
+        if not w.levels.review[lvl]:
+            w.reopen(i)
+            return
+        w.state[i] = FirmState.QUEUED
+        self.queued_at[i] = w.env.now
+        self.seq += 1
+        self.queue.put(simpy.PriorityItem((int(w.priority[i]), w.env.now, i), i))
+
+    def _team(self):
+        w = self.world
+        p_fail = w.cfg.reopening.fail_prob
+        while True:
+            item = yield self.queue.get()
+            i = item.item
+            w.state[i] = FirmState.REVIEWING
+            self.wait_sum += w.env.now - self.queued_at[i]
+            self.wait_count += 1
+            k = min(self.attempts[i], MAX_ATTEMPTS - 1)
+            self.attempts[i] += 1
+            yield w.env.timeout(self.review_days[i, k])
+            if self.fail_u[i, k] < p_fail:
+                w.state[i] = FirmState.RECTIFYING
+                w.env.process(self._rectify(i, self.rectify_days[i, k] / self._speed(i)))
+            else:
+                w.reopen(i)
+
+    def _speed(self, i: int) -> float:
+        w = self.world
+        return w.cfg.reopening.liaison.speedup if w.liaison[i] else 1.0
+
+    def _rectify(self, i: int, days: float):
+        yield self.world.env.timeout(days)
+        self.file(i)
+
+    def prepare(self, i: int):
+        """Preparation before applying (seed 001: ready firms at once, others later)."""
+        delay = self.apply_days[i] / self._speed(i)
+        if delay > 0:
+            yield self.world.env.timeout(delay)
+        self.file(i)
+
+
+def release_whitelists(world: World, day: int) -> None:
+    """White-list batches released today add their firms to the list."""
+    for batch in world.cfg.reopening.whitelists:
+        if int(np.ceil(batch.day)) != day:
+            continue
+        sel = np.zeros(world.n, dtype=bool)
+        for fid in batch.firms:
+            sel[world.index[fid]] = True
+        if batch.tags:
+            wanted = set(batch.tags)
+            sel |= np.array([bool(wanted & t) for t in world.tags], dtype=bool)
+        if batch.sectors:
+            secs = [world.sectors.index(s) for s in batch.sectors if s in world.sectors]
+            sel |= np.isin(world.sector, secs)
+        if batch.above_scale:
+            sel |= world.above_scale
+        if batch.top_n is not None and batch.top_n.n > 0:
+            size = world.baseline if batch.top_n.by == "baseline_output" else world.staff.total
+            order = np.lexsort((np.arange(world.n), -size))
+            sel[order[: batch.top_n.n]] = True
+        if batch.suppliers_of_listed:
+            sel |= world.goods.park_suppliers_of(world.whitelisted | sel)
+        world.whitelisted |= sel
+
+
+def open_gates(world: World) -> None:
+    """Closed firms whose zone level (or white list) now admits them start preparing."""
+    ready = (world.state == FirmState.CLOSED) & world.may_operate()
+    lv = world.levels
+    lvl = world.firm_level()
+    ready &= (lv.operate[lvl] != 0) | world.whitelisted
+    for i in np.flatnonzero(ready):
+        world.state[i] = FirmState.PREPARING
+        world.env.process(world.reviews.prepare(int(i)))

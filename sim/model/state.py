@@ -1,0 +1,98 @@
+"""Firm states, causes of lost output, and the random streams of each mechanism.
+
+State lives in numpy arrays indexed by firm number (see `world.World`); this
+module holds the enums and names that give those integers their meaning.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class FirmState(IntEnum):
+    """Where a firm is in the reopening life cycle."""
+
+    CLOSED = 0
+    """Shut and not yet allowed to start reopening (zone level, no white list)."""
+    PREPARING = 1
+    """Allowed; preparing its application (epidemic-prevention set-up, documents)."""
+    QUEUED = 2
+    """Application filed, waiting for a service team."""
+    REVIEWING = 3
+    """A service team is on site."""
+    RECTIFYING = 4
+    """Failed review; rectifying before it re-applies."""
+    OPEN = 5
+    """Reopened: ramping up or operating."""
+    SUSPENDED = 6
+    """Shut after a positive case."""
+    FAILED = 7
+    """Ran out of cash; closed for good."""
+
+
+STATE_NAMES = tuple(s.name.lower() for s in FirmState)
+
+BASE_CAUSES = (
+    "not_allowed",
+    "preparing",
+    "awaiting_review",
+    "suspended",
+    "failed",
+    "labour",
+    "ramp_up",
+    "control_cap",
+)
+"""Causes of lost output that are not a missing input, in reporting order.
+
+`not_allowed`: closed or halted because the zone's level does not allow the firm
+to operate; `preparing`: allowed but still preparing its application;
+`awaiting_review`: queued, under review or rectifying; `suspended`: shut after a
+case; `failed`: out of business; `labour`: too few staff on post; `ramp_up`:
+reopened but not yet at full speed; `control_cap`: the zone's output ceiling.
+Missing inputs follow as `input:<good>`.
+"""
+
+(
+    C_NOT_ALLOWED,
+    C_PREPARING,
+    C_AWAITING,
+    C_SUSPENDED,
+    C_FAILED,
+    C_LABOUR,
+    C_RAMP,
+    C_CAP,
+) = range(len(BASE_CAUSES))
+C_INPUT0 = len(BASE_CAUSES)
+
+STATE_CAUSE = np.array(
+    [
+        C_NOT_ALLOWED,
+        C_PREPARING,
+        C_AWAITING,
+        C_AWAITING,
+        C_AWAITING,
+        C_NOT_ALLOWED,
+        C_SUSPENDED,
+        C_FAILED,
+    ],
+    dtype=np.int16,
+)
+"""Cause of a firm's whole loss when it is not operating, by FirmState."""
+
+MECHANISMS = ("reopening", "review", "workforce", "outbreaks", "supply", "logistics", "finance")
+"""Each mechanism draws only from its own stream, so changing one lever does not
+reshuffle the random numbers of the others (common random numbers)."""
+
+
+def streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
+    """The named random streams of one replication.
+
+    Stream k of replication r is `SeedSequence(seed, spawn_key=(r, k))`: fixed by
+    the tuple of mechanism names, never by `hash()` or dict order.
+    """
+    return {
+        name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, k)))
+        for k, name in enumerate(MECHANISMS)
+    }

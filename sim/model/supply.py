@@ -1,0 +1,133 @@
+"""Inputs: stock in days of cover, reorders, backlogs and shipments between producers.
+
+Each firm's recipe lines hold a stock of one good. A line reorders on a stock
+rule (reorder point and order-up-to level, in days of cover at baseline use);
+its demand is split equally among its sources. A source ships from the day's
+output (a park firm) or capacity (an external supplier once reopened); when
+short, it rations its backlog in proportion. Shipments arrive after the
+route's lead time. All of it is arrays over lines and links, updated once a day.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model.world import World
+
+CRIT = {"critical": 0, "important": 1, "non_critical": 2}
+
+
+class Goods:
+    """Stocks, orders and shipments of every input line."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        sc = world.cfg
+        n = world.n
+        self.supplier_ids = tuple(s.id for s in sc.suppliers)
+        sup_idx = {s: n + k for k, s in enumerate(self.supplier_ids)}
+        line_firm, good, per, crit, cut, stock_days = [], [], [], [], [], []
+        link_line, link_src, link_share, link_lead = [], [], [], []
+        goods: dict[str, int] = {}
+        park_lead = sc.supply.park_lead_days
+        sup_lead = {s.id: s.lead_days for s in sc.suppliers}
+        for i, f in enumerate(world.park.firms):
+            for inp in f.inputs:
+                line = len(line_firm)
+                line_firm.append(i)
+                good.append(goods.setdefault(inp.good, len(goods)))
+                per.append(inp.per_output)
+                crit.append(CRIT[inp.criticality])
+                cut.append(inp.shortage_cut)
+                stock_days.append(
+                    sc.supply.stock_days if inp.stock_days is None else inp.stock_days
+                )
+                for src in inp.sources:
+                    link_line.append(line)
+                    if src in world.index:
+                        link_src.append(world.index[src])
+                        lead = park_lead
+                    else:
+                        link_src.append(sup_idx[src])
+                        lead = sup_lead[src]
+                    link_share.append(1.0 / len(inp.sources))
+                    link_lead.append(max(1, math.ceil(lead - 1e-9)))
+        self.goods = tuple(goods)
+        self.line_firm = np.array(line_firm, dtype=np.int64)
+        self.line_good = np.array(good, dtype=np.int64)
+        self.per_output = np.array(per, dtype=float)
+        self.crit = np.array(crit, dtype=np.int64)
+        self.cut = np.array(cut, dtype=float)
+        self.need = self.per_output * world.baseline[self.line_firm]
+        self.stock = self.need * np.array(stock_days, dtype=float)
+        self.link_line = np.array(link_line, dtype=np.int64)
+        self.link_src = np.array(link_src, dtype=np.int64)
+        self.link_share = np.array(link_share, dtype=float)
+        self.link_lead = np.array(link_lead, dtype=np.int64)
+        self.backlog = np.zeros(len(link_line))
+        self.ring = int(self.link_lead.max()) + 1 if len(link_line) else 1
+        self.pipe = np.zeros((self.ring, len(line_firm)))
+        self.in_transit = np.zeros(len(line_firm))
+        n_sup = len(self.supplier_ids)
+        self.sup_capacity = np.array([s.capacity for s in sc.suppliers], dtype=float)
+        rng = world.rng["supply"]
+        self.sup_reopen = np.concatenate(
+            [s.reopen_day.sample(rng, 1) for s in sc.suppliers] or [np.zeros(0)]
+        )
+        self.n_producers = n + n_sup
+        self.has_lines = len(line_firm) > 0
+        starts = np.searchsorted(self.line_firm, np.arange(n))
+        self.firm_has_lines = np.bincount(self.line_firm, minlength=n) > 0
+        self.firm_first_line = np.minimum(starts, max(len(line_firm) - 1, 0))
+
+    def park_suppliers_of(self, customers: np.ndarray) -> np.ndarray:
+        """Park firms that supply any input of the given firms (seed 002: upstream support)."""
+        mask = np.zeros(self.world.n, dtype=bool)
+        if not self.has_lines:
+            return mask
+        sel = customers[self.line_firm[self.link_line]] & (self.link_src < self.world.n)
+        mask[self.link_src[sel]] = True
+        return mask
+
+    def arrivals(self, d: int) -> None:
+        """Shipments due today join the stock, before today's production."""
+        slot = d % self.ring
+        self.stock += self.pipe[slot]
+        self.in_transit -= self.pipe[slot]
+        self.pipe[slot] = 0.0
+
+    def availability(self) -> np.ndarray:
+        """Each line's stock as a share of a full day's need (capped at 1)."""
+        return np.minimum(
+            np.divide(self.stock, self.need, out=np.ones_like(self.stock), where=self.need > 0), 1.0
+        )
+
+    def consume(self, output: np.ndarray) -> None:
+        """Inputs used by today's output leave the stock."""
+        use = self.per_output * output[self.line_firm]
+        np.subtract(self.stock, np.minimum(use, self.stock), out=self.stock)
+
+    def orders_and_shipments(self, d: int) -> None:
+        """Lines below their reorder point order; sources ship what they can today."""
+        if not self.has_lines:
+            return
+        w = self.world
+        sc = w.cfg.supply
+        pending = np.bincount(self.link_line, weights=self.backlog, minlength=len(self.need))
+        position = self.stock + self.in_transit + pending
+        order = np.where(
+            position < sc.reorder_days * self.need, sc.order_up_to_days * self.need - position, 0.0
+        )
+        self.backlog += order[self.link_line] * self.link_share
+        cap = np.concatenate([w.output, self.sup_capacity * (self.sup_reopen <= d)])
+        total = np.bincount(self.link_src, weights=self.backlog, minlength=self.n_producers)
+        ratio = np.minimum(np.divide(cap, total, out=np.ones_like(cap), where=total > 0), 1.0)
+        ship = self.backlog * ratio[self.link_src]
+        self.backlog -= ship
+        slots = (d + self.link_lead) % self.ring
+        np.add.at(self.pipe, (slots, self.link_line), ship)
+        self.in_transit += np.bincount(self.link_line, weights=ship, minlength=len(self.need))

@@ -1,0 +1,125 @@
+"""Staff on post: local commuting, closed-loop housing, migrant return and quarantine.
+
+Counts per firm, not one process per worker. Locals come when their zone allows
+commuting, or earlier only as far as the firm can house or bus them: dormitory
+beds, point-to-point bus seats (once the firm has been clean of cases long
+enough, seed 002) and park employee-station beds (员工驿站) shared by priority.
+Migrants return along a curve and by chartered buses (seed 003), then
+quarantine before going on post. Close contacts of a case are isolated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.state import FirmState
+
+if TYPE_CHECKING:
+    from sim.model.world import World
+
+
+def return_share(points: list[tuple[float, float]], day: float) -> float:
+    """Cumulative share of migrants back by `day` (linear between the points)."""
+    days = [p[0] for p in points]
+    shares = [p[1] for p in points]
+    return float(np.interp(day, days, shares, left=0.0 if days[0] > 0 else shares[0]))
+
+
+class Staff:
+    """Workforce counts per firm and the daily rules that move them."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        firms = world.park.firms
+        cfg = world.cfg.workforce
+        self.total = np.array([f.staff for f in firms], dtype=np.int64)
+        self.migrants = np.rint(np.array([f.migrant_share for f in firms]) * self.total).astype(
+            np.int64
+        )
+        self.locals = self.total - self.migrants
+        self.beds = np.array([f.dorm_beds for f in firms], dtype=np.int64)
+        self.seats = np.array([f.bus_seats for f in firms], dtype=np.int64)
+        self.away = self.migrants.copy()
+        self.q_len = max(int(np.ceil(cfg.quarantine_days)), 0)
+        self.quarantine = np.zeros((self.q_len + 1, world.n), dtype=np.int64)
+        self.ready = np.zeros(world.n, dtype=np.int64)
+        self.iso_len = max(int(np.ceil(world.cfg.outbreaks.isolation_days)), 1)
+        self.isolation = np.zeros((self.iso_len + 1, world.n), dtype=np.int64)
+        self.isolated = np.zeros(world.n, dtype=np.int64)
+        self.on_post = np.zeros(world.n, dtype=np.int64)
+        self.local_on_post = np.zeros(world.n, dtype=np.int64)
+        self.station_alloc = np.zeros(world.n, dtype=np.int64)
+        self.points = [(p.day, p.share) for p in cfg.migrant_return]
+        self.rng = world.rng["workforce"]
+        initially = world.state == FirmState.OPEN
+        self.ready[initially] = self.away[initially]
+        self.away[initially] = 0
+        self.prev_share = return_share(self.points, -1.0)
+        self.buses = {}
+        for bus in cfg.chartered_buses:
+            d = int(np.ceil(bus.day))
+            self.buses[d] = self.buses.get(d, 0) + bus.seats
+
+    def arrivals(self, d: int) -> None:
+        """Migrants arriving today enter quarantine; those whose quarantine ends go on post."""
+        share = return_share(self.points, d)
+        prev = self.prev_share
+        self.prev_share = share
+        p = 0.0 if prev >= 1 else min(max((share - prev) / (1 - prev), 0.0), 1.0)
+        back = self.rng.binomial(self.away, p) if p > 0 else np.zeros_like(self.away)
+        seats = self.buses.get(d, 0)
+        if seats > 0:
+            still = self.away - back
+            order = np.lexsort((np.arange(self.world.n), self.world.priority))
+            want = still[order]
+            got = np.minimum(want, np.maximum(seats - (np.cumsum(want) - want), 0))
+            extra = np.zeros_like(still)
+            extra[order] = got
+            back = back + extra
+        self.away -= back
+        slot = d % (self.q_len + 1)
+        if self.q_len == 0:
+            self.ready += back
+        else:
+            self.ready += self.quarantine[slot]
+            self.quarantine[slot] = 0
+            self.quarantine[(d + self.q_len) % (self.q_len + 1)] += back
+        iso_slot = d % (self.iso_len + 1)
+        self.isolated -= self.isolation[iso_slot]
+        self.isolation[iso_slot] = 0
+
+    def isolate(self, d: int, firms: np.ndarray, counts: np.ndarray) -> None:
+        """Close contacts of today's cases leave their posts for the isolation period."""
+        n = np.minimum(counts, self.total[firms] - self.isolated[firms])
+        self.isolated[firms] += n
+        self.isolation[(d + 1 + self.iso_len) % (self.iso_len + 1), firms] += n
+
+    def post(self, operating: np.ndarray, clean_days: np.ndarray) -> np.ndarray:
+        """Staff on post today at operating firms; returns the labour share of each firm."""
+        w = self.world
+        cfg = w.cfg.workforce
+        commute = w.levels.commuting[w.firm_level()]
+        present = np.maximum(self.locals + self.ready - self.isolated, 0)
+        bus_ok = clean_days >= cfg.clean_days_for_bus
+        housed = self.beds + np.where(bus_ok, self.seats, 0)
+        need_station = operating & ~commute & (present > housed)
+        beds = cfg.employee_station_beds
+        self.station_alloc[:] = 0
+        if beds > 0 and need_station.any():
+            cand = np.flatnonzero(need_station)
+            order = cand[np.lexsort((cand, w.priority[cand]))]
+            want = (present - housed)[order]
+            got = np.minimum(want, np.maximum(beds - (np.cumsum(want) - want), 0))
+            self.station_alloc[order] = got
+        capacity = np.where(commute, present, np.minimum(present, housed + self.station_alloc))
+        on = np.where(operating, capacity, 0)
+        self.on_post = on
+        locals_present = np.minimum(self.locals, present)
+        self.local_on_post = np.minimum(on, locals_present)
+        share = np.divide(on, self.total, out=np.ones(w.n), where=self.total > 0)
+        share = np.minimum(share, 1.0)
+        if cfg.min_crew_share > 0:
+            share = np.where(share < cfg.min_crew_share, 0.0, share)
+        return share

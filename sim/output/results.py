@@ -1,0 +1,239 @@
+"""The results folder of a run: written whole or not at all, with a manifest.
+
+Files are written into `<out>.partial/`, fsync'd, then the folder is renamed to
+`<out>` (replacing an older one), so a folder without `.partial` is complete.
+`manifest.json` lists the SHA-256 of every file; `verify` checks them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+import sim
+from sim.metrics import summary
+from sim.record import WORKFORCE_PARTS, Trace
+from sim.scenario.expand import Park
+
+SPAWN_SCHEME = "numpy SeedSequence(seed, spawn_key=(replication, mechanism_index))"
+DEPENDENCIES = ("numpy", "simpy", "pydantic", "scipy", "matplotlib", "pyyaml", "rich")
+
+
+def _fmt(v: float) -> str:
+    if isinstance(v, float) and np.isnan(v):
+        return "nan"
+    return f"{v:.10g}"
+
+
+def scenario_json(park: Park) -> str:
+    """Canonical JSON of the validated scenario (what the SHA-256 is taken of)."""
+    data = park.scenario.model_dump(mode="json", by_alias=True)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def timeseries_rows(traces: Sequence[Trace]) -> list[str]:
+    """`day,replication,metric,group,value` rows (shares 0..1, counts in people or firms)."""
+    rows = ["day,replication,metric,group,value"]
+    for t in traces:
+        r = t.replication
+        cap = t.capacity
+        cap_sec = t.capacity_sector
+        wf = t.workforce
+        staff = max(t.staff_total, 1)
+        series: list[tuple[str, str, np.ndarray]] = [("capacity", "park", cap)]
+        series += [("capacity", s, cap_sec[:, k]) for k, s in enumerate(t.sectors)]
+        series += [
+            ("resumption", "park", t.resumption),
+            ("resumption_weighted", "park", t.resumption_weighted),
+        ]
+        if t.n_above_scale:
+            series.append(("resumption_above_scale", "park", t.resumption_above_scale))
+        series.append(("workforce", "park", wf[:, 0] / staff))
+        series += [(f"staff_{p}", "park", wf[:, k]) for k, p in enumerate(WORKFORCE_PARTS)]
+        series += [
+            ("review_queue", "park", t.review_queue),
+            ("review_wait_days", "park", t.review_wait),
+            ("cases", "park", t.cases),
+        ]
+        for d in range(t.days):
+            for metric, group, arr in series:
+                rows.append(f"{d},{r},{metric},{group},{_fmt(float(arr[d]))}")
+    return rows
+
+
+def causes_rows(traces: Sequence[Trace]) -> list[str]:
+    """`day,replication,cause,lost_output` rows, lost output in baseline-days."""
+    rows = ["day,replication,cause,lost_output"]
+    for t in traces:
+        lost = t.lost_days
+        for d in range(t.days):
+            for k, c in enumerate(t.causes):
+                rows.append(f"{d},{t.replication},{c},{_fmt(float(lost[d, k]))}")
+    return rows
+
+
+def states_rows(traces: Sequence[Trace]) -> list[str]:
+    """`day,replication,state,count` rows: firms in each reopening state."""
+    rows = ["day,replication,state,count"]
+    for t in traces:
+        for d in range(t.days):
+            for k, s in enumerate(t.states):
+                rows.append(f"{d},{t.replication},{s},{int(t.state_counts[d, k])}")
+    return rows
+
+
+def resolved_yaml(park: Park, scenario_file: Path | None) -> str:
+    """The scenario actually run, every default spelled out (registry paths made absolute)."""
+    data = park.scenario.model_dump(mode="json", by_alias=True)
+    base = scenario_file.parent if scenario_file else Path.cwd()
+    for reg in data.get("registry", []):
+        reg["file"] = str((base / reg["file"]).resolve())
+    head = "# The scenario as run by parksim, after overlays, --set and defaults.\n"
+    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, parksim and its core dependencies."""
+    out = {"python": platform.python_version(), "parksim": sim.__version__}
+    for dep in DEPENDENCIES:
+        try:
+            out[dep] = metadata.version(dep)
+        except metadata.PackageNotFoundError:
+            out[dep] = "not installed"
+    return out
+
+
+def write_run(
+    out: Path,
+    park: Park,
+    traces: Sequence[Trace],
+    *,
+    scenario_file: Path | None,
+    started: dt.datetime,
+    executor: str,
+    plots: bool = True,
+) -> Path:
+    """Write the whole results folder atomically; returns its final path."""
+    partial = out.with_name(out.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True)
+    try:
+        return _fill(out, partial, park, traces, scenario_file, started, executor, plots)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def _fill(
+    out: Path,
+    partial: Path,
+    park: Park,
+    traces: Sequence[Trace],
+    scenario_file: Path | None,
+    started: dt.datetime,
+    executor: str,
+    plots: bool,
+) -> Path:
+    sc = park.scenario
+    metrics, causes = summary(traces, sc.reporting.sustain_days)
+    summ = {
+        "scenario": sc.name,
+        "seed": sc.seed,
+        "replications": len(traces),
+        "days": traces[0].days if traces else sc.days,
+        "start_date": sc.start_date.isoformat() if sc.start_date else None,
+        "sustain_days": sc.reporting.sustain_days,
+        "firms": traces[0].n_firms if traces else len(park.firms),
+        "metrics": metrics,
+        "causes": causes,
+    }
+    _write(partial / "summary.json", json.dumps(summ, indent=2) + "\n")
+    _write(partial / "timeseries.csv", "\n".join(timeseries_rows(traces)) + "\n")
+    _write(partial / "causes.csv", "\n".join(causes_rows(traces)) + "\n")
+    _write(partial / "states.csv", "\n".join(states_rows(traces)) + "\n")
+    _write(partial / "scenario.resolved.yaml", resolved_yaml(park, scenario_file))
+    if plots:
+        from sim.output.plots import draw_run_plots
+
+        draw_run_plots(partial)
+    ended = dt.datetime.now(dt.UTC)
+    files = sorted(p for p in partial.rglob("*") if p.is_file())
+    manifest: dict[str, Any] = {
+        "parksim": sim.__version__,
+        "versions": versions(),
+        "scenario": sc.name,
+        "scenario_file": str(scenario_file) if scenario_file else None,
+        "scenario_sha256": hashlib.sha256(scenario_json(park).encode()).hexdigest(),
+        "seed": sc.seed,
+        "replications": len(traces),
+        "spawn_scheme": SPAWN_SCHEME,
+        "executor": executor,
+        "command": sys.argv,
+        "started": started.isoformat(),
+        "ended": ended.isoformat(),
+        "wall_seconds": round((ended - started).total_seconds(), 3),
+        "files": {str(p.relative_to(partial)): sha256_file(p) for p in files},
+    }
+    _write(partial / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    if out.exists():
+        old = out.with_name(out.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(out, old)
+        os.replace(partial, out)
+        shutil.rmtree(old)
+    else:
+        os.replace(partial, out)
+    return out
+
+
+def verify(folder: Path) -> list[str]:
+    """Problems with a results folder: missing, changed or unlisted files (empty if sound)."""
+    mf = folder / "manifest.json"
+    if not mf.is_file():
+        return [f"{mf}: missing (not a complete parksim results folder)"]
+    try:
+        files = json.loads(mf.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError) as e:
+        return [f"{mf}: unreadable manifest ({e})"]
+    problems = []
+    for name, digest in sorted(files.items()):
+        p = folder / name
+        if not p.is_file():
+            problems.append(f"{p}: missing")
+        elif sha256_file(p) != digest:
+            problems.append(f"{p}: content differs from the manifest (SHA-256)")
+    listed = set(files) | {"manifest.json"}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and str(p.relative_to(folder)) not in listed:
+            problems.append(f"{p}: not listed in the manifest")
+    return problems

@@ -1,0 +1,112 @@
+"""The JSON Schema of scenario files and the key reference, both from `schema.py`.
+
+`parksim schema` prints the schema (editors use it to autocomplete and check
+scenario files); `scenarios/README.md` embeds `reference_markdown()` so the
+documentation of every key cannot drift from the code (a test checks it).
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+
+from sim.scenario import schema
+
+SCHEMA_ID = "https://parksim.invalid/scenario.schema.json"
+
+
+def scenario_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of a scenario file."""
+    out = schema.Scenario.model_json_schema(by_alias=True)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **out}
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        args = typing.get_args(tp)
+        meta = " ".join(str(m) for m in args[1:])
+        if "discriminator" in meta.lower() or "Dist" in str(args[0]) or "Tag(" in meta:
+            return "number or distribution"
+        return _type_name(args[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if any("Tag" in str(typing.get_args(a)) for a in args if typing.get_origin(a)):
+            return "number or distribution"
+        names = [_type_name(a) for a in args]
+        return " or ".join(dict.fromkeys(names))
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in typing.get_args(tp))
+    if origin in (list, tuple):
+        (arg,) = typing.get_args(tp)[:1] or (Any,)
+        return f"list of {_type_name(arg)}"
+    if origin is dict:
+        _, val = typing.get_args(tp)
+        return f"map of name → {_type_name(val)}"
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return f"[{tp.__name__}](#{tp.__name__.lower()})"
+    return {int: "integer", float: "number", str: "text", bool: "true/false"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _default(field: Any) -> str:
+    if field.is_required():
+        return "**required**"
+    if field.default_factory is not None:
+        val = field.default_factory()
+        if isinstance(val, dict) and val and isinstance(next(iter(val.values())), BaseModel):
+            return "see below"
+        if isinstance(val, list) and val and isinstance(val[0], BaseModel):
+            return "`" + json.dumps([v.model_dump(mode="json") for v in val]) + "`"
+        return f"`{json.dumps(val)}`"
+    val = field.default
+    if isinstance(val, BaseModel):
+        dumped = val.model_dump(mode="json")
+        return "defaults" if isinstance(dumped, dict) else f"`{json.dumps(dumped)}`"
+    return f"`{json.dumps(val, default=str)}`"
+
+
+SECTIONS = (
+    schema.Scenario,
+    schema.ControlLevel,
+    schema.Region,
+    schema.LevelChange,
+    schema.Enterprise,
+    schema.Input,
+    schema.FirmClass,
+    schema.InputRule,
+    schema.Generate,
+    schema.Registry,
+    schema.Supplier,
+    schema.Supply,
+    schema.Reopening,
+    schema.WhitelistBatch,
+    schema.TopN,
+    schema.Liaison,
+    schema.Workforce,
+    schema.ReturnPoint,
+    schema.CharteredBus,
+    schema.Outbreaks,
+    schema.LevelRaise,
+    schema.Reporting,
+)
+
+
+def reference_markdown() -> str:
+    """Every key of every section: type, default, meaning and unit (generated)."""
+    parts = []
+    for model in SECTIONS:
+        doc = (model.__doc__ or "").strip().splitlines()[0]
+        parts.append(f"### {model.__name__}\n\n{doc}\n")
+        parts.append("| key | type | default | meaning |\n|---|---|---|---|")
+        for name, f in model.model_fields.items():
+            key = f.alias or name
+            desc = " ".join((f.description or "").split()).replace("|", "\\|")
+            parts.append(f"| `{key}` | {_type_name(f.annotation)} | {_default(f)} | {desc} |")
+        parts.append("")
+    return "\n".join(parts)

@@ -1,0 +1,524 @@
+"""The scenario format: typed, frozen models of every section (the one truth).
+
+The CLI `--set` paths, overlays, the JSON Schema (`parksim schema`) and the
+documentation in `scenarios/README.md` all follow these classes. Units are in
+the field names or descriptions. Time is in days from the start of the run
+(day 0); output is in the park's own value unit per day (e.g. 10k CNY/day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.scenario.dists import Dist, bounded, fixed
+
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=100_000_000)]
+Day = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+Ident = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\s,;=\[\]]+$",
+    ),
+]
+DelayDist = Annotated[Dist, AfterValidator(bounded(0))]
+ShareDist = Annotated[Dist, AfterValidator(bounded(0, 1))]
+PositiveDist = Annotated[Dist, AfterValidator(bounded(0))]
+
+KNOWN_TAGS = (
+    "backbone",
+    "supply_security",
+    "specialized",
+    "epidemic_supplies",
+    "livelihood",
+    "supporting",
+    "low_labor",
+    "foreign_invested",
+)
+"""Policy tags from MODEL.md; a scenario may declare more in `extra_tags`."""
+
+Criticality = Literal["critical", "important", "non_critical"]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario section: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+        validate_default=False,
+    )
+
+
+def _as_list(v: object) -> object:
+    return [v] if isinstance(v, str) else v
+
+
+# --- control levels and regions -------------------------------------------------
+
+
+class ControlLevel(Frozen):
+    """What an epidemic control level allows in a zone (seed 000: zoned, graded control)."""
+
+    operate: Literal["whitelist", "apply", "all"] = "apply"
+    """Who may start reopening: only white-listed firms, any firm that applies, or all."""
+    closed_loop_only: bool = False
+    """Only firms that can run closed-loop (staff housed on site) may operate."""
+    commuting: bool = True
+    """Local staff may commute from home."""
+    review: bool = True
+    """Reopening needs an on-site review by a service team."""
+    output_cap: Share = 1.0
+    """Ceiling on each firm's output, as a share of its baseline."""
+    freight_pass: bool = False
+    """Freight crossing into or out of this zone needs a pass."""
+    rank: int = Field(default=0, ge=0, le=100)
+    """Severity: higher is stricter (used when outbreaks raise a zone's level)."""
+
+
+def default_levels() -> dict[str, ControlLevel]:
+    """`lockdown`, `controlled` and `normal` as MODEL.md describes them."""
+    return {
+        "lockdown": ControlLevel(
+            operate="whitelist",
+            closed_loop_only=True,
+            commuting=False,
+            freight_pass=True,
+            rank=2,
+        ),
+        "controlled": ControlLevel(operate="apply", freight_pass=True, rank=1),
+        "normal": ControlLevel(operate="all", review=False, rank=0),
+    }
+
+
+class LevelChange(Frozen):
+    """From `day` on, the zone is at `level`."""
+
+    day: Day
+    """Day the level takes effect (0 = first day)."""
+    level: Ident
+    """Name of a control level (see `control_levels`)."""
+
+
+class Region(Frozen):
+    """The park, or an outside region that suppliers and migrant workers come from."""
+
+    id: Ident
+    """Identifier used by firms' and suppliers' `region`."""
+    name: str | None = None
+    """Display name."""
+    timeline: list[LevelChange] = Field(default_factory=list)
+    """Control level over time; before the first entry the zone is `normal`."""
+
+    @field_validator("timeline")
+    @classmethod
+    def _sorted(cls, v: list[LevelChange]) -> list[LevelChange]:
+        days = [c.day for c in v]
+        if days != sorted(days):
+            raise ValueError("timeline entries must be in order of `day`")
+        return v
+
+
+# --- firms ----------------------------------------------------------------------
+
+
+class Input(Frozen):
+    """One line of a firm's input recipe: a good, where it comes from, and how much."""
+
+    good: Ident
+    """Name of the good (e.g. `chips`); lost output for lack of it is `input:<good>`."""
+    sources: list[Ident] = Field(alias="from", min_length=1)
+    """Firm or external supplier id(s) it is bought from; demand is split equally."""
+    per_output: NonNeg
+    """Units of input (value) per unit of the firm's output."""
+    criticality: Criticality = "critical"
+    """`critical`: output cannot exceed its availability; `important`: a shortage cuts
+    output by `shortage_cut` of the gap; `non_critical`: no effect on output."""
+    shortage_cut: Share = 0.5
+    """For `important` inputs: share of the shortage gap that is lost output."""
+    stock_days: NonNeg | None = None
+    """Initial stock in days of cover at baseline (default: `supply.stock_days`)."""
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: object) -> object:
+        return _as_list(v)
+
+
+class Enterprise(Frozen):
+    """One firm in the park."""
+
+    id: Ident
+    """Unique firm id (used by inputs, white lists and outputs)."""
+    name: str | None = None
+    """Display name."""
+    sector: Ident
+    """Sector (capacity is also reported per sector)."""
+    region: Ident
+    """Zone the firm is in (its control level applies)."""
+    above_scale: bool = False
+    """An "above designated size" (规上) firm."""
+    baseline_output: Positive
+    """Pre-shock output per day (value units/day)."""
+    staff: Count
+    """Staff required for full output (headcount)."""
+    migrant_share: Share = 0.0
+    """Share of staff who are migrants from other regions (must return and quarantine)."""
+    dorm_beds: Count = 0
+    """Beds on site: staff who can live in (closed-loop) without commuting."""
+    bus_seats: Count = 0
+    """Point-to-point bus seats: locals brought in under lockdown once the firm is clean."""
+    closed_loop: bool = False
+    """Can run closed-loop (required to operate under `closed_loop_only` levels)."""
+    ramp_days: NonNeg | None = None
+    """Days from reopening to full output (default: `reopening.ramp_days`)."""
+    tags: list[Ident] = Field(default_factory=list)
+    """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see README)."""
+    initially_open: bool = False
+    """Operating normally at day 0 (not shut by the shock)."""
+    inputs: list[Input] = Field(default_factory=list)
+    """Input recipe."""
+
+
+class InputRule(Frozen):
+    """How a generated firm draws one input: from named sources or a sector's firms."""
+
+    good: Ident
+    """Name of the good."""
+    sources: list[Ident] = Field(default_factory=list, alias="from")
+    """Candidate firm or supplier ids to draw sources from."""
+    from_sector: Ident | None = None
+    """Draw sources among park firms of this sector (instead of, or beside, `from`)."""
+    links: Annotated[Dist, AfterValidator(bounded(1, 1000))] = fixed(1)
+    """Number of distinct sources (rounded); capped by the number of candidates."""
+    per_output: Annotated[Dist, AfterValidator(bounded(0))]
+    """Units of input per unit of output."""
+    criticality: Criticality = "critical"
+    """See `enterprises[].inputs[].criticality`."""
+    shortage_cut: Share = 0.5
+    """See `enterprises[].inputs[].shortage_cut`."""
+    stock_days: Annotated[Dist, AfterValidator(bounded(0))] | None = None
+    """Initial stock in days of cover (default: `supply.stock_days`)."""
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: object) -> object:
+        return _as_list(v)
+
+    @model_validator(mode="after")
+    def _some_source(self) -> InputRule:
+        if not self.sources and self.from_sector is None:
+            raise ValueError("give `from` (firm/supplier ids) or `from_sector`")
+        return self
+
+
+class FirmClass(Frozen):
+    """A kind of firm from which `generate:` and CSV registries make concrete firms."""
+
+    sector: Ident | None = None
+    """Sector of the firms."""
+    region: Ident | None = None
+    """Zone of the firms."""
+    above_scale_share: Share = 0.0
+    """Probability that a generated firm is above designated size."""
+    baseline_output: PositiveDist | None = None
+    """Pre-shock output per day (value units/day)."""
+    staff: PositiveDist | None = None
+    """Headcount (rounded)."""
+    migrant_share: ShareDist = fixed(0)
+    """Share of staff who are migrants."""
+    dorm_beds_share: ShareDist = fixed(0)
+    """Dormitory beds as a share of staff."""
+    bus_seats_share: ShareDist = fixed(0)
+    """Point-to-point bus seats as a share of staff."""
+    closed_loop_share: Share = 0.0
+    """Probability that a firm can run closed-loop."""
+    ramp_days: DelayDist | None = None
+    """Ramp-up days (default: `reopening.ramp_days`)."""
+    tags: list[Ident] = Field(default_factory=list)
+    """Tags every firm of the class carries."""
+    tag_shares: dict[Ident, Share] = Field(default_factory=dict)
+    """Tags carried by a random share of the firms, e.g. `{backbone: 0.1}`."""
+    inputs: list[InputRule] = Field(default_factory=list)
+    """Input rules."""
+
+
+class Generate(Frozen):
+    """Make `count` firms of a class, with ids `<id_prefix>0001`, `<id_prefix>0002`, ..."""
+
+    firm_class: Ident = Field(alias="class")
+    """Name of an entry in `firm_classes`."""
+    count: Annotated[int, Field(ge=0, le=1_000_000)]
+    """Number of firms."""
+    id_prefix: Ident | None = None
+    """Prefix of the generated ids (default: the class name)."""
+
+
+class Registry(Frozen):
+    """A CSV file of firms (one row per firm), relative to the scenario file."""
+
+    file: str = Field(min_length=1)
+    """Path of the CSV file, relative to the scenario file."""
+    firm_class: Ident | None = Field(default=None, alias="class")
+    """Class giving defaults and input rules to rows without a `class` column."""
+
+
+# --- supply ---------------------------------------------------------------------
+
+
+class Supplier(Frozen):
+    """An external producer in another region that park firms buy from."""
+
+    id: Ident
+    """Supplier id (used in inputs' `from`)."""
+    name: str | None = None
+    """Display name."""
+    region: Ident
+    """Region the supplier is in."""
+    capacity: NonNeg
+    """Output it can ship per day once open (value units/day)."""
+    reopen_day: DelayDist = fixed(0)
+    """Day it reopens (drawn per replication)."""
+    lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 2.0
+    """Days from shipment to arrival at the park."""
+
+
+class Supply(Frozen):
+    """Stock rules for inputs (days of cover at baseline use)."""
+
+    stock_days: NonNeg = 7.0
+    """Default initial stock of every input, in days of cover."""
+    reorder_days: NonNeg = 5.0
+    """Reorder when stock plus goods on order fall below this many days of cover."""
+    order_up_to_days: NonNeg = 10.0
+    """Order enough to bring stock plus goods on order up to this many days of cover."""
+    park_lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
+    """Days from shipment to arrival between two park firms."""
+
+    @model_validator(mode="after")
+    def _order(self) -> Supply:
+        if self.order_up_to_days < self.reorder_days:
+            raise ValueError("`order_up_to_days` must not be below `reorder_days`")
+        return self
+
+
+# --- reopening, workforce, outbreaks -------------------------------------------
+
+
+class TopN(Frozen):
+    """The `n` largest firms by a size measure."""
+
+    n: Count
+    """How many firms."""
+    by: Literal["baseline_output", "staff"] = "baseline_output"
+    """Size measure."""
+
+
+class WhitelistBatch(Frozen):
+    """A white-list batch (白名单) released on a day; selects firms explicitly or by rule."""
+
+    id: Ident | None = None
+    """Name of the batch."""
+    day: Day
+    """Day the batch is released."""
+    firms: list[Ident] = Field(default_factory=list)
+    """Firm ids named explicitly."""
+    tags: list[Ident] = Field(default_factory=list)
+    """Every firm carrying any of these tags."""
+    sectors: list[Ident] = Field(default_factory=list)
+    """Every firm of these sectors."""
+    above_scale: bool = False
+    """Every above-scale firm."""
+    top_n: TopN | None = None
+    """The largest firms."""
+    suppliers_of_listed: bool = False
+    """Park firms that supply firms already listed (upstream support, seed 002)."""
+
+
+class Liaison(Frozen):
+    """Cadres assigned to key firms (seed 002: groups of 3, each with 3–5 firms)."""
+
+    firms_per_team: Count = 0
+    """Firms each service team liaises with; 0 switches liaison off."""
+    speedup: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 2.0
+    """Delays of liaised firms (application, rectification, migrant return) are divided by this."""
+    tags: list[Ident] = Field(default_factory=list)
+    """Only firms with one of these tags get a liaison (empty: any firm, by priority)."""
+
+
+class Reopening(Frozen):
+    """White lists, the on-site review queue, service teams and ramp-up."""
+
+    service_teams: Annotated[int, Field(ge=1, le=1_000_000)] = 5
+    """Teams reviewing applications on site, one firm at a time each."""
+    review_days: DelayDist = fixed(1)
+    """Time a team spends on one review (days)."""
+    fail_prob: Share = 0.1
+    """Probability that a firm fails review and must rectify."""
+    rectify_days: DelayDist = fixed(3)
+    """Days to rectify after a failed review, before re-applying."""
+    apply_days: DelayDist = fixed(0)
+    """Days from being allowed (listed or zone opened) to applying: preparation."""
+    priority: list[Ident] = Field(default_factory=list)
+    """Tags in order of review priority (seed 001: epidemic_supplies, livelihood,
+    backbone, low_labor); ties by application time, then firm order."""
+    ramp_days: NonNeg = 7.0
+    """Default days from reopening to full output."""
+    ramp_shape: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
+    """Ramp curve: cap on day k after reopening is min(1, (k / ramp_days) ** ramp_shape)."""
+    whitelists: list[WhitelistBatch] = Field(default_factory=list)
+    """White-list batches."""
+    liaison: Liaison = Liaison()
+    """Liaison cadres."""
+
+
+class ReturnPoint(Frozen):
+    """By `day`, a `share` of the migrant workers have returned."""
+
+    day: Day
+    """Day."""
+    share: Share
+    """Cumulative share returned."""
+
+
+class CharteredBus(Frozen):
+    """Chartered buses bringing migrants back in one batch (seed 003)."""
+
+    day: Day
+    """Day of arrival."""
+    seats: Count
+    """Seats (migrants brought back), given to firms by priority."""
+
+
+class Workforce(Frozen):
+    """Commuting, dormitories, employee stations, migrant return and quarantine."""
+
+    quarantine_days: NonNeg = 14.0
+    """Days a returning migrant spends in quarantine before going on post."""
+    migrant_return: list[ReturnPoint] = Field(
+        default_factory=lambda: [ReturnPoint(day=0, share=1.0)]
+    )
+    """Cumulative share of migrants back by day (linear between points)."""
+    chartered_buses: list[CharteredBus] = Field(default_factory=list)
+    """Extra batch returns by chartered bus, on top of `migrant_return`."""
+    employee_station_beds: Count = 0
+    """Park-level beds in employee stations (员工驿站), shared among open firms by priority."""
+    clean_days_for_bus: NonNeg = 0.0
+    """Days without a case before a firm may run point-to-point buses (seed 002: 14)."""
+    min_crew_share: Share = 0.0
+    """Below this share of staff on post a line cannot run at all."""
+
+    @field_validator("migrant_return")
+    @classmethod
+    def _monotone(cls, v: list[ReturnPoint]) -> list[ReturnPoint]:
+        if not v:
+            raise ValueError("give at least one point")
+        days = [p.day for p in v]
+        shares = [p.share for p in v]
+        if days != sorted(days) or shares != sorted(shares):
+            raise ValueError("days and shares must both be non-decreasing")
+        return v
+
+
+class LevelRaise(Frozen):
+    """Outbreaks raise a zone's level: `cases` within `window_days` → `level` for `days`."""
+
+    cases: Annotated[int, Field(ge=1)]
+    """Cases in the zone that trigger the raise."""
+    window_days: Annotated[float, Field(gt=0, le=365)] = 7.0
+    """Window over which cases are counted."""
+    level: Ident
+    """Level imposed."""
+    days: Annotated[float, Field(gt=0, le=100_000)] = 14.0
+    """How long it lasts (extended by further triggers)."""
+
+
+class Outbreaks(Frozen):
+    """Positive cases at operating firms, suspensions and isolation."""
+
+    rate_per_1000_staff_day: NonNeg = 0.0
+    """Expected cases per 1,000 staff on post per day at an open firm."""
+    closed_loop_factor: Share = 0.3
+    """Multiplier on the rate at closed-loop firms."""
+    suspension_days: DelayDist = fixed(7)
+    """Days a firm is shut after a case."""
+    closed_loop_suspension_days: DelayDist = fixed(3)
+    """Days a closed-loop firm is suspended after a case."""
+    suspended_output_share: Share = 0.0
+    """Output a closed-loop firm keeps while suspended (partial suspension)."""
+    isolated_per_case: Annotated[Dist, AfterValidator(bounded(0))] = fixed(5)
+    """Staff isolated per case (close contacts)."""
+    isolation_days: NonNeg = 14.0
+    """Days isolated staff are off post."""
+    raise_level: LevelRaise | None = None
+    """Optional rule raising the zone's level after cases."""
+
+
+class Reporting(Frozen):
+    """How summary metrics are read off the curves."""
+
+    sustain_days: Annotated[int, Field(ge=1, le=365)] = 3
+    """Days-to-X% counts the first day capacity stays >= X% for this many days."""
+
+
+# --- the scenario ---------------------------------------------------------------
+
+
+class Scenario(Frozen):
+    """A park after an epidemic shock, and the policy levers applied to it."""
+
+    name: Ident
+    """Scenario name; results go to `results/<name>/` by default."""
+    description: str = ""
+    """Free text."""
+    start_date: dt.date | None = None
+    """Calendar date of day 0 (plots then use dates)."""
+    days: Annotated[int, Field(ge=1, le=10_000)] = 120
+    """Horizon in days."""
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
+    """Root random seed."""
+    replications: Annotated[int, Field(ge=1, le=1_000_000)] = 10
+    """Replications (independent runs with different random draws)."""
+    extra_tags: list[Ident] = Field(default_factory=list)
+    """Tags used in this scenario beyond the built-in ones."""
+    control_levels: dict[Ident, ControlLevel] = Field(default_factory=default_levels)
+    """Named control levels (defaults: lockdown, controlled, normal)."""
+    regions: list[Region] = Field(min_length=1)
+    """The park's zones and outside regions."""
+    firm_classes: dict[Ident, FirmClass] = Field(default_factory=dict)
+    """Firm classes for `generate` and `registry`."""
+    enterprises: list[Enterprise] = Field(default_factory=list)
+    """Firms listed one by one (generated and registry firms are appended)."""
+    generate: list[Generate] = Field(default_factory=list)
+    """Firms generated from classes."""
+    registry: list[Registry] = Field(default_factory=list)
+    """CSV files of firms."""
+    suppliers: list[Supplier] = Field(default_factory=list)
+    """External suppliers."""
+    supply: Supply = Supply()
+    """Stock and ordering rules."""
+    reopening: Reopening = Reopening()
+    """Reopening pipeline."""
+    workforce: Workforce = Workforce()
+    """Workforce rules."""
+    outbreaks: Outbreaks = Outbreaks()
+    """Outbreaks."""
+    reporting: Reporting = Reporting()
+    """Metric definitions."""
+
+    @model_validator(mode="after")
+    def _has_firms(self) -> Scenario:
+        if not (self.enterprises or self.generate or self.registry):
+            raise ValueError(
+                "the scenario has no firms: give `enterprises`, `generate` or `registry`"
+            )
+        return self
