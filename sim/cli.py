@@ -70,7 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a scenario and print what it holds")
     _scenario_args(val)
 
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sch.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the key reference (as in scenarios/README.md) instead",
+    )
 
     plot = sub.add_parser("plot", help="redraw the plots of a results folder")
     plot.add_argument("results", type=Path)
@@ -190,9 +195,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of scenario files."""
-    from sim.scenario.jsonschema import scenario_schema
+    from sim.scenario.jsonschema import reference_markdown, schema_text
 
-    print(json.dumps(scenario_schema(), indent=2, ensure_ascii=False))
+    print(reference_markdown() if args.markdown else schema_text(), end="")
     return EXIT_OK
 
 

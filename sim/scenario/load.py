@@ -70,7 +70,7 @@ def _message(err: Any, fields: set[str]) -> str:
     msg = str(err["msg"])
     msg = msg.removeprefix("Value error, ")
     if msg.startswith("Input should be"):
-        msg = "expected a value that should be" + msg[len("Input should be") :]
+        msg = "should be" + msg[len("Input should be") :]
     return f"{msg}; found {_short(err.get('input'))}"
 
 
