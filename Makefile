@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/parksim run scenarios/demo_park.yaml
 
 test: $(STAMP)
-	$(BIN)/ruff check sim tests run_sim.py benchmarks
-	$(BIN)/ruff format --check sim tests run_sim.py benchmarks
+	$(BIN)/ruff check sim tests run_sim.py
+	$(BIN)/ruff format --check sim tests run_sim.py
 	$(BIN)/pytest
 
 clean:
