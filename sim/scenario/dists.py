@@ -46,6 +46,14 @@ class Fixed(_Frozen):
 
     value: Finite
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, v: Any) -> Any:
+        """A bare number is the value (so a parsed `3` equals the default `fixed(3)`)."""
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return {"value": v}
+        return v
+
     @model_serializer
     def _as_number(self) -> float:
         return self.value
@@ -288,21 +296,8 @@ def _kind(v: Any) -> str | None:
     return None
 
 
-def _to_fixed(v: Any) -> Any:
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        return {"value": v}
-    return v
-
-
-class _FixedIn(Fixed):
-    @model_validator(mode="before")
-    @classmethod
-    def _bare(cls, v: Any) -> Any:
-        return _to_fixed(v)
-
-
 Dist = Annotated[
-    Annotated[_FixedIn, Tag("fixed"), WithJsonSchema({"type": "number"})]
+    Annotated[Fixed, Tag("fixed"), WithJsonSchema({"type": "number"})]
     | Annotated[Uniform, Tag("uniform")]
     | Annotated[Triangular, Tag("triangular")]
     | Annotated[Normal, Tag("normal")]
