@@ -189,11 +189,14 @@ def registry_path(scenario_file: Path | None, file: str) -> Path:
 
 def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
     """Draw input links of class-made firms; candidates weighted by size (hubs emerge)."""
-    by_sector: dict[str, list[int]] = {}
-    for i, d in enumerate(park_firms):
-        by_sector.setdefault(str(d.fields.get("sector")), []).append(i)
+    ids = [str(d.fields.get("id")) for d in park_firms]
+    index = {fid: i for i, fid in enumerate(ids)}
     size = np.array([float(d.fields.get("baseline_output") or 0) for d in park_firms])
-    index = {str(d.fields.get("id")): i for i, d in enumerate(park_firms)}
+    members: dict[str, list[int]] = {}
+    for i, d in enumerate(park_firms):
+        members.setdefault(str(d.fields.get("sector")), []).append(i)
+    by_sector = {s: np.array(v, dtype=np.int64) for s, v in members.items()}
+    empty = np.zeros(0, dtype=np.int64)
     for i, d in enumerate(park_firms):
         if d.cls is None or not d.cls.inputs:
             continue
@@ -201,31 +204,27 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
         assert rng is not None
         inputs = list(d.fields.get("inputs") or [])
         for rule in d.cls.inputs:
-            cands: list[str] = []
-            weights: list[float] = []
-            for s in rule.sources:
-                if s == d.fields.get("id"):
-                    continue
-                cands.append(s)
-                weights.append(suppliers.get(s, size[index[s]] if s in index else 1.0))
-            if rule.from_sector is not None:
-                for j in by_sector.get(rule.from_sector, []):
-                    if j != i:
-                        cands.append(str(park_firms[j].fields["id"]))
-                        weights.append(size[j])
             k_draw = rule.links.sample(rng, 1)[0]
             per_output = rule.per_output.sample(rng, 1)[0]
             stock = rule.stock_days.sample(rng, 1)[0] if rule.stock_days is not None else None
-            if not cands:
+            named = [s for s in rule.sources if s != ids[i]]
+            named_w = [suppliers.get(s, size[index[s]] if s in index else 1.0) for s in named]
+            sec = by_sector.get(rule.from_sector, empty) if rule.from_sector else empty
+            w = np.concatenate([np.asarray(named_w, dtype=float), size[sec]])
+            pos = int(np.searchsorted(sec, i))
+            if pos < len(sec) and sec[pos] == i:
+                w[len(named) + pos] = 0.0
+            available = int(np.count_nonzero(w > 0))
+            if available == 0:
                 continue
-            k = int(min(max(round(k_draw), 1), len(cands)))
-            w = np.asarray(weights, dtype=float)
-            w = w / w.sum() if w.sum() > 0 else None
-            chosen = rng.choice(len(cands), size=k, replace=False, p=w)
+            k = int(min(max(round(k_draw), 1), available))
+            chosen = np.sort(rng.choice(len(w), size=k, replace=False, p=w / w.sum()))
             inputs.append(
                 {
                     "good": rule.good,
-                    "from": [cands[c] for c in sorted(chosen)],
+                    "from": [
+                        named[c] if c < len(named) else ids[sec[c - len(named)]] for c in chosen
+                    ],
                     "per_output": float(per_output),
                     "criticality": rule.criticality,
                     "shortage_cut": rule.shortage_cut,
