@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.scenario.dists import Dist, bounded, fixed
 
@@ -122,9 +130,12 @@ class Region(Frozen):
     @field_validator("timeline")
     @classmethod
     def _sorted(cls, v: list[LevelChange]) -> list[LevelChange]:
-        days = [c.day for c in v]
-        if days != sorted(days):
-            raise ValueError("timeline entries must be in order of `day`")
+        for i in range(1, len(v)):
+            if v[i].day < v[i - 1].day:
+                raise ValueError(
+                    f"timeline entries must be in order of `day`: entry {i} (day {v[i].day:g}) "
+                    f"comes after entry {i - 1} (day {v[i - 1].day:g})"
+                )
         return v
 
 
@@ -304,10 +315,22 @@ class Supply(Frozen):
     park_lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
     """Days from shipment to arrival between two park firms."""
 
+    @field_validator("order_up_to_days")
+    @classmethod
+    def _not_below_reorder(cls, v: float, info: ValidationInfo) -> float:
+        reorder = info.data.get("reorder_days")
+        if reorder is not None and v < reorder:
+            raise ValueError(f"`order_up_to_days` must not be below `reorder_days` ({reorder:g})")
+        return v
+
     @model_validator(mode="after")
     def _order(self) -> Supply:
+        # when `order_up_to_days` is left at its default, the field check above does not run
         if self.order_up_to_days < self.reorder_days:
-            raise ValueError("`order_up_to_days` must not be below `reorder_days`")
+            raise ValueError(
+                f"`order_up_to_days` ({self.order_up_to_days:g}) must not be below "
+                f"`reorder_days` ({self.reorder_days:g})"
+            )
         return self
 
 
