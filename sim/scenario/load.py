@@ -75,12 +75,33 @@ def _message(err: Any, fields: set[str]) -> str:
 
 
 def problems_from_validation(e: ValidationError, source: Source) -> list[Problem]:
-    """Pydantic errors as located Problems."""
+    """Pydantic errors as located Problems.
+
+    A typo such as `baseline_ouput` makes two pydantic errors: the unknown key
+    and the required `baseline_output` it was meant to be. Only the typo is
+    reported, with the missing key as its suggestion.
+    """
     fields = _all_field_names()
+    errors = e.errors()
+    paths = [_clean_loc(source.data, err["loc"]) for err in errors]
+    missing = {p for p, err in zip(paths, errors, strict=True) if err["type"] == "missing" and p}
+    meant: dict[KeyPath, str] = {}
+    for path, err in zip(paths, errors, strict=True):
+        if err["type"] == "extra_forbidden" and path:
+            siblings = sorted(str(m[-1]) for m in missing if m[:-1] == path[:-1])
+            close = difflib.get_close_matches(str(path[-1]), siblings, n=1, cutoff=0.6)
+            if close:
+                meant[path] = close[0]
+    explained = {(*path[:-1], key) for path, key in meant.items()}
     out = []
-    for err in e.errors():
-        path = _clean_loc(source.data, err["loc"])
-        out.append(_located(source, path, _message(err, fields)))
+    for path, err in zip(paths, errors, strict=True):
+        if err["type"] == "missing" and path in explained:
+            continue
+        if path in meant and err["type"] == "extra_forbidden":
+            message = f"unknown key '{path[-1]}' (did you mean '{meant[path]}'?)"
+        else:
+            message = _message(err, fields)
+        out.append(_located(source, path, message))
     return out
 
 

@@ -1,0 +1,579 @@
+"""Config errors: one test per rule, each naming file, line, column and key path.
+
+Every scenario here is written out in full so the line numbers asserted are the
+ones a planner would see in an editor.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.load import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BASE = """\
+name: t
+regions:
+  - id: park
+    timeline:
+      - {day: 0, level: lockdown}
+      - {day: 10, level: normal}
+suppliers:
+  - id: sup
+    region: park
+    capacity: 5
+enterprises:
+  - id: a
+    sector: s
+    region: park
+    baseline_output: 3
+    staff: 10
+  - id: b
+    sector: s
+    region: park
+    baseline_output: 3
+    staff: 10
+    inputs:
+      - {good: x, from: a, per_output: 1}
+"""
+# Lines of BASE:  8 `- id: sup`, 10 `capacity`, 12 `- id: a`, 15/16 a's output/staff,
+# 17 `- id: b`, 23 b's input. Text appended to BASE starts at line 24.
+
+
+def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path, **kwargs: object) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, **kwargs)  # type: ignore[arg-type]
+    return info.value
+
+
+def only(err: ScenarioError) -> Problem:
+    assert len(err.problems) == 1, str(err)
+    return err.problems[0]
+
+
+def located(p: Problem) -> tuple[str | None, int | None, int | None, str]:
+    return p.file, p.line, p.column, str(p).split(": ", 2)[1] if p.file else ""
+
+
+def edit(old: str, new: str, base: str = BASE) -> str:
+    assert base.count(old) == 1, old
+    return base.replace(old, new)
+
+
+def test_base_scenario_is_valid(tmp_path: Path) -> None:
+    park = load_scenario(write(tmp_path, BASE))
+    assert [f.id for f in park.firms] == ["a", "b"]
+
+
+def test_unknown_key_suggests_the_known_one(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        edit(
+            "    baseline_output: 3\n    staff: 10\n  - id: b",
+            "    baseline_ouput: 3\n    staff: 10\n  - id: b",
+        ),
+    )
+    p = only(error_of(path))  # the typo, not also a "missing baseline_output"
+    assert (p.file, p.line, p.column) == (str(path), 15, 5)
+    assert p.path == ("enterprises", 0, "baseline_ouput")
+    assert "unknown key 'baseline_ouput'" in p.message
+    assert "did you mean 'baseline_output'?" in p.message
+    assert str(p).startswith(f"{path}:15:5: enterprises[0].baseline_ouput: unknown key")
+
+
+def test_unknown_key_at_top_level_and_deep_inside(tmp_path: Path) -> None:
+    text = BASE + "replication: 5\nreopening:\n  liaison:\n    speeddup: 3\n"
+    err = error_of(write(tmp_path, text))
+    assert [(p.line, p.column, p.path) for p in err.problems] == [
+        (24, 1, ("replication",)),
+        (27, 5, ("reopening", "liaison", "speeddup")),
+    ]
+    assert "did you mean 'replications'?" in err.problems[0].message
+    assert "did you mean 'speedup'?" in err.problems[1].message
+
+
+def test_unknown_key_without_a_close_match_has_no_hint(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, BASE + "zzzqqq: 1\n")))
+    assert (p.line, p.path, p.message) == (24, ("zzzqqq",), "unknown key 'zzzqqq'")
+
+
+def test_missing_required_key_points_at_the_item(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        edit(
+            "    baseline_output: 3\n    staff: 10\n    inputs",
+            "    baseline_output: 3\n    inputs",
+        ),
+    )
+    p = only(error_of(path))
+    assert (p.line, p.column) == (17, 5)  # `- id: b`
+    assert p.path == ("enterprises", 1, "staff")
+    assert str(p) == f"{path}:17:5: enterprises[1].staff: required key is missing"
+
+
+def test_missing_top_level_sections(tmp_path: Path) -> None:
+    err = error_of(write(tmp_path, "days: 10\n"))
+    assert {p.path for p in err.problems} == {("name",), ("regions",)}
+    assert all(p.message == "required key is missing" for p in err.problems)
+
+
+def test_wrong_type_says_what_was_expected_and_found(tmp_path: Path) -> None:
+    path = write(tmp_path, edit("    staff: 10\n    inputs", "    staff: ten\n    inputs"))
+    p = only(error_of(path))
+    assert (p.line, p.column, p.path) == (21, 5, ("enterprises", 1, "staff"))
+    assert "integer" in p.message
+    assert "found 'ten'" in p.message
+
+
+def test_a_mapping_where_a_list_belongs(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, BASE + "extra_tags: {a: 1}\n")))
+    assert (p.line, p.path) == (24, ("extra_tags",))
+    assert "list" in p.message
+
+
+def test_share_above_one(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        edit("    staff: 10\n  - id: b", "    staff: 10\n    migrant_share: 1.5\n  - id: b"),
+    )
+    p = only(error_of(path))
+    assert (p.line, p.column, p.path) == (17, 5, ("enterprises", 0, "migrant_share"))
+    assert "less than or equal to 1" in p.message
+    assert "found 1.5" in p.message
+
+
+def test_share_below_zero_in_a_control_level(tmp_path: Path) -> None:
+    text = BASE + "control_levels:\n  lockdown: {}\n  normal: {output_cap: -0.1}\n"
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.column) == (26, 12)
+    assert p.path == ("control_levels", "normal", "output_cap")
+    assert "found -0.1" in p.message
+
+
+def test_negative_capacity(tmp_path: Path) -> None:
+    path = write(tmp_path, edit("capacity: 5", "capacity: -5"))
+    p = only(error_of(path))
+    assert (p.line, p.column, p.path) == (10, 5, ("suppliers", 0, "capacity"))
+    assert "greater than or equal to 0" in p.message
+    assert "found -5" in p.message
+    assert str(p).startswith(f"{path}:10:5: suppliers[0].capacity: ")
+
+
+def test_dangling_input_from(tmp_path: Path) -> None:
+    path = write(tmp_path, edit("from: a,", "from: sop,"))
+    p = only(error_of(path))
+    assert (p.line, p.column) == (23, 19)
+    assert p.path == ("enterprises", 1, "inputs", 0, "from")
+    assert "'sop' is neither a firm nor a supplier" in p.message
+    assert "did you mean 'sup'?" in p.message
+    assert f"{path}:23:19: enterprises[1].inputs[0].from: 'sop'" in str(p)
+
+
+def test_dangling_source_in_a_list_of_sources(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, edit("from: a,", "from: [a, sup, nobody],"))))
+    assert p.path == ("enterprises", 1, "inputs", 0, "from", 2)
+    assert (p.line, p.column) == (23, 34)
+    assert "'nobody'" in p.message
+
+
+def test_firm_supplying_itself(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, edit("from: a,", "from: b,"))))
+    assert (p.line, p.path) == (23, ("enterprises", 1, "inputs", 0, "from"))
+    assert p.message == "firm 'b' cannot supply itself"
+
+
+def test_whitelist_naming_an_unknown_firm(tmp_path: Path) -> None:
+    text = BASE + "reopening:\n  whitelists:\n    - {day: 1, firms: [a, bb]}\n"
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.column) == (26, 27)
+    assert p.path == ("reopening", "whitelists", 0, "firms", 1)
+    assert "unknown firm 'bb'" in p.message
+    assert p.message == "unknown firm 'bb' (did you mean 'b'?)"
+
+
+def test_unknown_region(tmp_path: Path) -> None:
+    text = edit(
+        "    region: park\n    baseline_output: 3\n    staff: 10\n  - id: b",
+        "    region: prak\n    baseline_output: 3\n    staff: 10\n  - id: b",
+    )
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.column, p.path) == (14, 5, ("enterprises", 0, "region"))
+    assert p.message == "unknown region 'prak' (did you mean 'park'?)"
+
+
+def test_unknown_region_of_a_supplier(tmp_path: Path) -> None:
+    p = only(
+        error_of(
+            write(
+                tmp_path, edit("    region: park\n    capacity", "    region: mars\n    capacity")
+            )
+        )
+    )
+    assert (p.line, p.path) == (9, ("suppliers", 0, "region"))
+    assert "unknown region 'mars'" in p.message
+
+
+def test_unknown_control_level_in_a_timeline(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, edit("level: normal", "level: nromal"))))
+    assert (p.line, p.column) == (6, 19)
+    assert p.path == ("regions", 0, "timeline", 1, "level")
+    assert "unknown control level 'nromal' (did you mean 'normal'?)" in p.message
+    assert "controlled, lockdown, normal" in p.message
+
+
+def test_custom_control_levels_replace_the_defaults(tmp_path: Path) -> None:
+    text = BASE + "control_levels:\n  open: {operate: all}\n"
+    err = error_of(write(tmp_path, text))
+    assert [(p.line, p.path[-1]) for p in err.problems] == [(5, "level"), (6, "level")]
+    assert "defined: open" in err.problems[0].message
+
+
+def test_unknown_control_level_in_an_outbreak_rule(tmp_path: Path) -> None:
+    text = BASE + "outbreaks:\n  raise_level: {cases: 2, level: lockdwn}\n"
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.path) == (25, ("outbreaks", "raise_level", "level"))
+
+
+def test_unknown_tag(tmp_path: Path) -> None:
+    text = edit(
+        "    staff: 10\n  - id: b", "    staff: 10\n    tags: [backbone, livelyhood]\n  - id: b"
+    )
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.column) == (17, 22)
+    assert p.path == ("enterprises", 0, "tags", 1)
+    assert "unknown tag 'livelyhood' (did you mean 'livelihood'?)" in p.message
+    assert "extra_tags" in p.message
+
+
+def test_extra_tags_declare_new_tags(tmp_path: Path) -> None:
+    text = edit("    staff: 10\n  - id: b", "    staff: 10\n    tags: [green]\n  - id: b")
+    text += "reopening:\n  priority: [green]\n"
+    err = error_of(write(tmp_path, text))
+    assert [p.path for p in err.problems] == [
+        ("enterprises", 0, "tags", 0),
+        ("reopening", "priority", 0),
+    ]
+    park = load_scenario(write(tmp_path, text + "extra_tags: [green]\n"))
+    assert park.firms[0].tags == ["green"]
+
+
+def test_unknown_tag_in_reopening_priority(tmp_path: Path) -> None:
+    text = BASE + "reopening:\n  priority: [livelihood, bakbone]\n"
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.path) == (25, ("reopening", "priority", 1))
+
+
+def test_unknown_firm_class_in_generate(tmp_path: Path) -> None:
+    text = BASE + (
+        "firm_classes:\n"
+        "  widget: {sector: w, region: park, baseline_output: 1, staff: 5}\n"
+        "generate:\n"
+        "  - {class: widgit, count: 3}\n"
+    )
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.column, p.path) == (27, 6, ("generate", 0, "class"))
+    assert p.message == "unknown firm class 'widgit' (did you mean 'widget'?)"
+
+
+def test_duplicate_firm_id(tmp_path: Path) -> None:
+    text = edit("  - id: b", "  - id: a").replace("from: a,", "from: sup,")
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.column, p.path) == (17, 5, ("enterprises", 1, "id"))
+    assert p.message == "duplicate firm id 'a'"
+
+
+def test_firm_id_equal_to_a_supplier_id(tmp_path: Path) -> None:
+    text = edit("  - id: b", "  - id: sup")
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.path) == (17, ("enterprises", 1, "id"))
+    assert "also a supplier id" in p.message
+
+
+def test_timeline_out_of_order(tmp_path: Path) -> None:
+    p = only(
+        error_of(write(tmp_path, edit("{day: 0, level: lockdown}", "{day: 20, level: lockdown}")))
+    )
+    assert (p.line, p.column, p.path) == (4, 5, ("regions", 0, "timeline"))
+    assert "in order of `day`: entry 1 (day 10) comes after entry 0 (day 20)" in p.message
+
+
+def test_negative_day(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, edit("day: 10,", "day: -1,"))))
+    assert p.path == ("regions", 0, "timeline", 1, "day")
+    assert (p.line, p.column) == (6, 10)
+
+
+def test_days_zero(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "days: 0\n")
+    p = only(error_of(path))
+    assert (p.line, p.column, p.path) == (24, 1, ("days",))
+    assert "greater than or equal to 1" in p.message
+    assert "found 0" in p.message
+
+
+def test_replications_zero_is_rejected_clearly(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "replications: 0\n")
+    p = only(error_of(path))
+    assert str(p).startswith(f"{path}:24:1: replications: ")
+    assert "greater than or equal to 1" in p.message
+    assert "found 0" in p.message
+
+
+def test_replications_zero_from_the_command_line_option(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, BASE), sets=["replications=0"]))
+    assert p.file == "--set replications=0"
+    assert p.path == ("replications",)
+
+
+def test_order_up_to_below_reorder(tmp_path: Path) -> None:
+    text = BASE + "supply:\n  reorder_days: 8\n  order_up_to_days: 4\n"
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.column, p.path) == (26, 3, ("supply", "order_up_to_days"))
+    assert "`order_up_to_days` must not be below `reorder_days` (8)" in p.message
+    assert "found 4" in p.message
+
+
+def test_order_up_to_below_reorder_given_alone(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, BASE + "supply:\n  reorder_days: 12\n")))
+    assert (p.line, p.path) == (24, ("supply",))
+    assert "`order_up_to_days` (10) must not be below `reorder_days` (12)" in p.message
+
+
+def test_no_firms_at_all(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, "name: t\nregions: [{id: park}]\n")))
+    assert "no firms" in p.message
+
+
+def test_distribution_errors_are_located(tmp_path: Path) -> None:
+    text = BASE + (
+        "reopening:\n"
+        "  review_days: {uniform: {from: 3, to: 1}}\n"
+        "  rectify_days: {normal: {mean: 3, sd: 1}}\n"
+        "  apply_days: {gamma: {k: 1}}\n"
+    )
+    err = error_of(write(tmp_path, text))
+    by_key = {p.path[1]: p for p in err.problems}
+    assert set(by_key) == {"review_days", "rectify_days", "apply_days"}
+    assert by_key["review_days"].line == 25
+    assert "must not be below `from`" in by_key["review_days"].message
+    assert by_key["rectify_days"].line == 26
+    assert "add `min:` to the normal" in by_key["rectify_days"].message
+    assert by_key["apply_days"].line == 27
+    assert "expected a number or a distribution" in by_key["apply_days"].message
+
+
+def test_problems_are_listed_in_file_order(tmp_path: Path) -> None:
+    text = edit("capacity: 5", "capacity: -1") + "days: 0\n"
+    text = text.replace("level: normal", "level: normall")
+    err = error_of(write(tmp_path, text))
+    assert [p.line for p in err.problems] == [6, 10, 24]
+    lines = str(err).splitlines()
+    assert lines[0] == "3 problems found:"
+    assert [line.split(":")[1] for line in lines[1:]] == ["6", "10", "24"]
+
+
+# --- YAML-level problems ----------------------------------------------------------
+
+
+def test_bad_indentation_is_located(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "supply:\n  reorder_days: 8\n    order_up_to_days: 4\n")
+    p = only(error_of(path))
+    assert (p.file, p.line) == (str(path), 26)
+    assert p.column is not None
+    assert "invalid YAML" in p.message
+    assert str(p).startswith(f"{path}:26:")
+
+
+def test_duplicate_yaml_key(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "days: 3\ndays: 4\n")
+    p = only(error_of(path))
+    assert (p.line, p.column, p.path) == (25, 1, ("days",))
+    assert "duplicate key 'days'" in p.message
+    assert "line 24" in p.message
+
+
+def test_tab_indentation(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, BASE + "supply:\n\treorder_days: 8\n")))
+    assert (p.line, p.column) == (25, 1)
+    assert "'\\t'" in p.message
+
+
+def test_unclosed_flow_mapping(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, edit("capacity: 5", "capacity: {a: 1"))))
+    assert p.line is not None and p.line >= 10
+    assert "invalid YAML" in p.message
+
+
+def test_missing_scenario_file(tmp_path: Path) -> None:
+    p = only(error_of(tmp_path / "nope.yaml"))
+    assert p.file == str(tmp_path / "nope.yaml")
+    assert p.message == "file not found"
+
+
+def test_a_list_is_not_a_scenario(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, "- name: t\n")))
+    assert p.line == 1
+    assert "must be a mapping" in p.message
+
+
+# --- the acceptance case: four problems, one message -----------------------------
+
+FOUR = """\
+name: four
+regions:
+  - id: park
+suppliers:
+  - id: sup
+    region: park
+    capacity: -5
+enterprises:
+  - id: a
+    sector: s
+    region: park
+    baseline_ouput: 3
+    staff: 10
+  - id: b
+    sector: s
+    region: park
+    baseline_output: 3
+    staff: 10
+    migrant_share: 1.5
+    inputs:
+      - {good: x, from: nobody, per_output: 1}
+"""
+FOUR_EXPECTED = [
+    (7, "suppliers[0].capacity", "-5"),
+    (12, "enterprises[0].baseline_ouput", "did you mean 'baseline_output'?"),
+    (19, "enterprises[1].migrant_share", "1.5"),
+    (21, "enterprises[1].inputs[0].from", "'nobody' is neither a firm nor a supplier"),
+]
+
+
+def test_four_problems_in_one_error(tmp_path: Path) -> None:
+    path = write(tmp_path, FOUR, "bad.yaml")
+    err = error_of(path)
+    assert len(err.problems) == 4, str(err)
+    text = str(err)
+    assert text.splitlines()[0] == "4 problems found:"
+    for (line, key, detail), p in zip(FOUR_EXPECTED, err.problems, strict=True):
+        assert p.line == line
+        rendered = str(p)
+        assert rendered.startswith(f"{path}:{line}:")
+        assert f": {key}: " in rendered
+        assert detail in rendered
+        assert rendered in text
+
+
+def test_four_problems_from_the_command_line(tmp_path: Path) -> None:
+    bad = write(tmp_path, FOUR, "bad.yaml")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "run", str(bad), "--out", str(tmp_path / "out")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "4 problems found:" in r.stderr
+    for line, key, detail in FOUR_EXPECTED:
+        hits = [s for s in r.stderr.splitlines() if s.startswith(f"{bad}:{line}:")]
+        assert len(hits) == 1, r.stderr
+        assert key in hits[0] and detail in hits[0]
+    assert r.stdout == ""
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out.partial").exists()
+    assert not (tmp_path / "results").exists()
+
+
+# --- overlays and --set -------------------------------------------------------------
+
+
+def test_overlay_errors_point_at_the_overlay(tmp_path: Path) -> None:
+    base = write(tmp_path, edit("capacity: 5", "capacity: -1"))
+    overlay = write(
+        tmp_path,
+        "# tighter lockdown\nenterprises:\n  - id: a\n    migrant_share: 1.5\n    staf: 3\n",
+        "overlay.yaml",
+    )
+    err = error_of(base, policies=[overlay])
+    got = sorted((p.file, p.line, p.path) for p in err.problems)
+    assert got == [
+        (str(overlay), 4, ("enterprises", 0, "migrant_share")),
+        (str(overlay), 5, ("enterprises", 0, "staf")),
+        (str(base), 10, ("suppliers", 0, "capacity")),
+    ]
+    assert "did you mean 'staff'?" in str(err)
+
+
+def test_overlay_adding_a_dangling_reference(tmp_path: Path) -> None:
+    base = write(tmp_path, BASE)
+    overlay = write(
+        tmp_path,
+        "reopening:\n  whitelists:\n    - {day: 3, firms: [zed]}\n",
+        "overlay.yaml",
+    )
+    p = only(error_of(base, policies=[overlay]))
+    assert (p.file, p.line) == (str(overlay), 3)
+    assert p.path == ("reopening", "whitelists", 0, "firms", 0)
+
+
+def test_overlay_yaml_error_names_the_overlay(tmp_path: Path) -> None:
+    overlay = write(tmp_path, "days: 3\ndays: 4\n", "overlay.yaml")
+    p = only(error_of(write(tmp_path, BASE), policies=[overlay]))
+    assert (p.file, p.line) == (str(overlay), 2)
+
+
+def test_set_errors_name_the_expression(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    err = error_of(
+        path,
+        sets=["enterprises[id=a].staf=3", "enterprises[1].migrant_share=1.5", "days=7"],
+    )
+    got = [(p.file, p.line, p.path) for p in err.problems]
+    assert got == [
+        ("--set enterprises[1].migrant_share=1.5", None, ("enterprises", 1, "migrant_share")),
+        ("--set enterprises[id=a].staf=3", None, ("enterprises", 0, "staf")),
+    ]
+    text = str(err)
+    assert (
+        "--set enterprises[id=a].staf=3: enterprises[0].staf: unknown key 'staf' "
+        "(did you mean 'staff'?)"
+    ) in text
+    assert "found 1.5" in text
+
+
+def test_set_dangling_reference(tmp_path: Path) -> None:
+    p = only(error_of(write(tmp_path, BASE), sets=["enterprises[1].inputs[0].from=nobody"]))
+    assert p.file == "--set enterprises[1].inputs[0].from=nobody"
+    assert p.path == ("enterprises", 1, "inputs", 0, "from")
+
+
+def test_set_syntax_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    p = only(error_of(path, sets=["enterprises[9].staff=3"]))
+    assert p.file == "--set"
+    assert "'enterprises[9].staff=3'" in p.message
+    assert "out of range" in p.message
+    p = only(error_of(path, sets=["days"]))
+    assert "no '='" in p.message
+
+
+def test_set_fixes_what_the_file_got_wrong(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "days: 0\n")
+    assert load_scenario(path, sets=["days=5"]).scenario.days == 5
