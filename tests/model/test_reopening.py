@@ -1,0 +1,269 @@
+"""Staggered reopening: white lists, the review queue, rectification and liaison.
+
+A firm whose review ends at t = d is open from day d (world.py's event order),
+so with one-day reviews starting at t = 0 the reopening days count 1, 2, 3, ...
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from sim.model import reopening
+from sim.model.state import FirmState
+from tests.model._park import check_invariants, firm, lost, only_cause, trace, world
+
+PRIORITY = ["epidemic_supplies", "livelihood", "backbone"]
+ONE_TEAM = {"service_teams": 1, "review_days": 1, "priority": PRIORITY}
+TAG_OF = {"a": "backbone", "b": "livelihood", "c": "epidemic_supplies"}
+"""c goes first, then b, then a (by the priority list)."""
+
+
+def applicants(order: str, **kw) -> list[dict]:
+    """Firms a, b, c (in file order `order`), each tagged as in TAG_OF."""
+    base = {"a": 1.0, "b": 10.0, "c": 100.0}
+    return [firm(x, tags=[TAG_OF[x]], baseline_output=base[x], **kw) for x in order]
+
+
+def reopened(w) -> dict[str, float]:
+    return {fid: float(w.reopened_at[i]) for i, fid in enumerate(w.ids)}
+
+
+# --- the review queue ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", ["".join(p) for p in itertools.permutations("abc")])
+def test_one_team_reviews_same_day_applicants_in_priority_order(order):
+    # All three may apply at t=0 (controlled) and apply at once; one team with
+    # one-day reviews: c reviewed [0,1), b [1,2), a [2,3). The order of the firms
+    # in the file must not matter.
+    w = world(applicants(order), level="controlled", days=6, reopening=ONE_TEAM)
+    tr = w.run()
+    assert reopened(w) == {"c": 1.0, "b": 2.0, "a": 3.0}
+    np.testing.assert_allclose(tr.capacity, np.array([0, 100, 110, 111, 111, 111]) / 111)
+    # day 0: one firm under review, two queued; day 1: one reviewed, one queued
+    np.testing.assert_array_equal(tr.review_queue[:4], [2, 1, 0, 0])
+    assert np.all(only_cause(tr, "awaiting_review")[:3])
+    check_invariants(tr)
+
+
+@pytest.mark.parametrize("order", ["abc", "cba", "bca"])
+def test_applicants_arriving_together_later_are_also_served_by_priority(order):
+    # Preparation takes 2 days for everyone: all file at t=2 from separate timeouts.
+    cfg = {**ONE_TEAM, "apply_days": 2}
+    w = world(applicants(order), level="controlled", days=8, reopening=cfg)
+    w.run()
+    assert reopened(w) == {"c": 3.0, "b": 4.0, "a": 5.0}
+
+
+def test_two_teams_take_the_two_first_in_priority():
+    w = world(
+        applicants("abc"), level="controlled", days=5, reopening={**ONE_TEAM, "service_teams": 2}
+    )
+    w.run()
+    assert reopened(w) == {"c": 1.0, "b": 1.0, "a": 2.0}
+
+
+def test_ties_in_priority_go_by_application_time_then_firm_order():
+    # x files at t=0.5, y and z (no priority tag) at t=0; y before z by firm order.
+    firms = [firm("x", tags=["backbone"]), firm("z"), firm("y")]
+    w = world(firms, level="controlled", days=6, reopening=ONE_TEAM)
+    w.reviews.apply_days[:] = [0.5, 0.0, 0.0]
+    w.run()
+    # z is first in the file: z [0,1), y [1,2); x (priority) filed at 0.5 goes next
+    assert reopened(w) == {"z": 1.0, "x": 2.0, "y": 3.0}
+
+
+def test_fail_prob_one_never_reopens_and_every_loss_is_awaiting_review():
+    tr = trace([firm("a")], level="controlled", days=40, reopening={**ONE_TEAM, "fail_prob": 1.0})
+    np.testing.assert_array_equal(tr.capacity, 0.0)
+    np.testing.assert_array_equal(lost(tr, "awaiting_review"), 1.0)
+    opened = tr.state_counts[:, tr.states.index("open")]
+    assert np.all(opened == 0)
+    assert tr.state_counts[:, tr.states.index("rectifying")].sum() > 0
+
+
+@pytest.mark.parametrize("speedup", [None, 2.0])
+def test_failed_reviews_rectify_and_reapply(speedup):
+    # review 1 day, rectify 3 days (1.5 with a liaison at speedup 2). A firm that
+    # fails its first k reviews reopens at t = 1 + k × (rectify + 1). k is read off
+    # the uniforms the review stream drew for the firm in advance.
+    p = 0.5
+    cfg = {**ONE_TEAM, "fail_prob": p, "rectify_days": 3}
+    if speedup:
+        cfg["liaison"] = {"firms_per_team": 1, "speedup": speedup}
+    rectify = 3 / (speedup or 1)
+    seen = set()
+    for rep in range(12):
+        w = world([firm("a")], replication=rep, level="controlled", days=60, reopening=cfg)
+        k = int(np.argmax(w.reviews.fail_u[0] >= p))
+        assert w.reviews.fail_u[0, k] >= p
+        w.run()
+        assert w.reopened_at[0] == 1 + k * (rectify + 1)
+        assert w.reviews.attempts[0] == k + 1
+        seen.add(k)
+    assert 0 in seen and max(seen) >= 1  # both paths were exercised
+
+
+def test_review_wait_is_recorded():
+    # One team, three applicants at t=0: waits 0, 1, 2 days; the reviews start on
+    # days 0, 1, 2 and each day's mean wait is that review's wait.
+    tr = trace(applicants("abc"), level="controlled", days=4, reopening=ONE_TEAM)
+    np.testing.assert_array_equal(tr.review_wait[:3], [0, 1, 2])
+    assert np.isnan(tr.review_wait[3])
+
+
+# --- white lists ----------------------------------------------------------------------
+
+
+LOCKDOWN_FIRMS = [
+    firm("listed_loop", closed_loop=True, staff=10, dorm_beds=10),
+    firm("listed_open", closed_loop=False, staff=10, dorm_beds=10),
+    firm("unlisted_loop", closed_loop=True, staff=10, dorm_beds=10),
+]
+
+
+def test_white_list_under_lockdown_opens_only_listed_closed_loop_firms():
+    # Lockdown for the whole run; the batch of day 5 names two firms, one of which
+    # cannot run closed-loop. listed_loop applies on day 5, is reviewed [5, 6).
+    batch = {"day": 5, "firms": ["listed_loop", "listed_open"]}
+    w = world(
+        LOCKDOWN_FIRMS,
+        level="lockdown",
+        days=12,
+        reopening={**ONE_TEAM, "whitelists": [batch]},
+    )
+    tr = w.run()
+    assert reopened(w) == {"listed_loop": 6.0, "listed_open": np.inf, "unlisted_loop": np.inf}
+    np.testing.assert_array_equal(tr.capacity, [0] * 6 + [1 / 3] * 6)
+    assert list(w.whitelisted) == [True, True, False]
+    assert w.state[1] == w.state[2] == FirmState.CLOSED
+    np.testing.assert_allclose(lost(tr, "not_allowed")[6:], 2 / 3)
+    np.testing.assert_allclose(lost(tr, "not_allowed")[:5], 1.0)
+
+
+def test_a_batch_on_a_fractional_day_is_released_the_next_whole_day():
+    batch = {"day": 4.5, "firms": ["listed_loop"]}
+    w = world(
+        LOCKDOWN_FIRMS, level="lockdown", days=8, reopening={**ONE_TEAM, "whitelists": [batch]}
+    )
+    w.run()
+    assert w.reopened_at[0] == 6.0
+
+
+def test_firms_not_listed_apply_when_the_zone_reaches_controlled():
+    # lockdown days 0–7, controlled from day 8. listed_loop is listed on day 2
+    # (reviewed [2,3)); the others prepare on day 8 and one team reviews them in
+    # firm order (no priority tags): [8,9) and [9,10).
+    timeline = [{"day": 0, "level": "lockdown"}, {"day": 8, "level": "controlled"}]
+    batch = {"day": 2, "firms": ["listed_loop"]}
+    w = world(
+        LOCKDOWN_FIRMS, level=timeline, days=12, reopening={**ONE_TEAM, "whitelists": [batch]}
+    )
+    tr = w.run()
+    assert reopened(w) == {"listed_loop": 3.0, "listed_open": 9.0, "unlisted_loop": 10.0}
+    np.testing.assert_allclose(tr.capacity, [0] * 3 + [1 / 3] * 6 + [2 / 3] + [1] * 2)
+
+
+def test_normal_level_needs_no_review():
+    # controlled until day 3 with fail_prob 1 (a queued firm never passes), then
+    # normal: a firm allowed only then reopens the day it applies, unreviewed.
+    timeline = [{"day": 0, "level": "lockdown"}, {"day": 3, "level": "normal"}]
+    w = world([firm("a")], level=timeline, days=6, reopening={**ONE_TEAM, "fail_prob": 1.0})
+    tr = w.run()
+    assert w.reopened_at[0] == 3.0
+    assert w.reviews.attempts[0] == 0
+    np.testing.assert_array_equal(tr.capacity, [0, 0, 0, 1, 1, 1])
+
+
+SELECTION_FIRMS = [
+    firm("f0", baseline_output=5, staff=10, tags=["backbone"]),
+    firm("f1", baseline_output=9, staff=40, sector="food"),
+    firm("f2", baseline_output=9, staff=30, above_scale=True),
+    firm(
+        "f3", baseline_output=2, staff=50, inputs=[{"good": "g", "from": "f4", "per_output": 0.1}]
+    ),
+    firm("f4", baseline_output=1, staff=5, inputs=[{"good": "h", "from": "f5", "per_output": 0.1}]),
+    firm("f5", baseline_output=1, staff=5, tags=["livelihood", "backbone"]),
+]
+
+
+@pytest.mark.parametrize(
+    "batch, expected",
+    [
+        ({"firms": ["f3", "f1"]}, {"f1", "f3"}),
+        ({"tags": ["backbone"]}, {"f0", "f5"}),
+        ({"tags": ["livelihood", "specialized"]}, {"f5"}),
+        ({"sectors": ["food"]}, {"f1"}),
+        ({"above_scale": True}, {"f2"}),
+        # largest baselines: 9, 9 (f1 before f2 by firm order), then 5
+        ({"top_n": {"n": 2}}, {"f1", "f2"}),
+        ({"top_n": {"n": 3}}, {"f0", "f1", "f2"}),
+        ({"top_n": {"n": 2, "by": "staff"}}, {"f3", "f1"}),
+        ({"top_n": {"n": 0}}, set()),
+        # f3's park supplier is f4 (only the direct supplier, not f4's supplier f5)
+        ({"firms": ["f3"], "suppliers_of_listed": True}, {"f3", "f4"}),
+        ({"suppliers_of_listed": True}, set()),
+    ],
+)
+def test_white_list_rules_select_the_expected_firms(batch, expected):
+    w = world(SELECTION_FIRMS, level="lockdown", reopening={"whitelists": [{"day": 3, **batch}]})
+    reopening.release_whitelists(w, 2)
+    assert not w.whitelisted.any()
+    reopening.release_whitelists(w, 3)
+    assert {w.ids[i] for i in np.flatnonzero(w.whitelisted)} == expected
+
+
+def test_suppliers_of_listed_covers_firms_listed_by_earlier_batches():
+    batches = [
+        {"day": 1, "firms": ["f3"]},
+        {"day": 2, "firms": ["f4"]},
+        {"day": 3, "suppliers_of_listed": True},
+    ]
+    w = world(SELECTION_FIRMS, level="lockdown", reopening={"whitelists": batches})
+    for d in range(4):
+        reopening.release_whitelists(w, d)
+    assert {w.ids[i] for i in np.flatnonzero(w.whitelisted)} == {"f3", "f4", "f5"}
+
+
+# --- liaison --------------------------------------------------------------------------
+
+
+def test_liaison_halves_the_apply_delay():
+    # apply_days 4; one team with one liaison slot, which goes to the priority firm c
+    # (speedup 2): c applies at t=2 and opens on day 3; a applies at 4, opens day 5.
+    cfg = {**ONE_TEAM, "apply_days": 4, "liaison": {"firms_per_team": 1, "speedup": 2}}
+    w = world(applicants("ac"), level="controlled", days=8, reopening=cfg)
+    w.run()
+    assert list(w.liaison) == [False, True]
+    assert reopened(w) == {"a": 5.0, "c": 3.0}
+
+
+def test_liaison_goes_by_priority_then_size_and_respects_its_tags():
+    firms = [
+        firm("small_top", baseline_output=1, tags=["epidemic_supplies"]),
+        firm("big", baseline_output=50),
+        firm("mid", baseline_output=20, tags=["backbone"]),
+        firm("bigger", baseline_output=60),
+    ]
+    cfg = {"service_teams": 2, "priority": PRIORITY, "liaison": {"firms_per_team": 1}}
+    w = world(firms, reopening=cfg)
+    assert [w.ids[i] for i in np.flatnonzero(w.liaison)] == ["small_top", "mid"]
+    cfg["liaison"] = {"firms_per_team": 1, "tags": ["livelihood", "specialized"]}
+    assert not world(firms, reopening=cfg).liaison.any()
+    cfg = {"service_teams": 3, "priority": PRIORITY, "liaison": {"firms_per_team": 1}}
+    assert [w.ids[i] for i in np.flatnonzero(world(firms, reopening=cfg).liaison)] == [
+        "small_top",
+        "mid",
+        "bigger",
+    ]
+    cfg["liaison"] = {"firms_per_team": 0}
+    assert not world(firms, reopening=cfg).liaison.any()
+
+
+def test_priority_keys_use_the_first_listed_tag_a_firm_carries():
+    firms = [firm("a", tags=["backbone", "livelihood"]), firm("b"), firm("c", tags=["backbone"])]
+    w = world(firms, reopening={"priority": PRIORITY})
+    np.testing.assert_array_equal(w.priority, [1, 3, 2])
