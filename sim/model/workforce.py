@@ -21,10 +21,14 @@ if TYPE_CHECKING:
 
 
 def return_share(points: list[tuple[float, float]], day: float) -> float:
-    """Cumulative share of migrants back by `day` (linear between the points)."""
+    """Cumulative share of migrants back by `day` (linear between the points).
+
+    Before the first point nobody is back: every migrant starts the run away, so
+    a point (0, s) means a share s arrives on day 0 (and then quarantines).
+    """
     days = [p[0] for p in points]
     shares = [p[1] for p in points]
-    return float(np.interp(day, days, shares, left=0.0 if days[0] > 0 else shares[0]))
+    return float(np.interp(day, days, shares, left=0.0))
 
 
 class Staff:
