@@ -49,7 +49,7 @@ class Staff:
         self.q_len = max(int(np.ceil(cfg.quarantine_days)), 0)
         self.quarantine = np.zeros((self.q_len + 1, world.n), dtype=np.int64)
         self.ready = np.zeros(world.n, dtype=np.int64)
-        self.iso_len = max(int(np.ceil(world.cfg.outbreaks.isolation_days)), 1)
+        self.iso_len = max(int(np.ceil(world.cfg.outbreaks.isolation_days)), 0)
         self.isolation = np.zeros((self.iso_len + 1, world.n), dtype=np.int64)
         self.isolated = np.zeros(world.n, dtype=np.int64)
         self.on_post = np.zeros(world.n, dtype=np.int64)
@@ -95,8 +95,14 @@ class Staff:
         self.isolation[iso_slot] = 0
 
     def isolate(self, d: int, firms: np.ndarray, counts: np.ndarray) -> None:
-        """Close contacts of today's cases leave their posts for the isolation period."""
-        n = np.minimum(counts, self.total[firms] - self.isolated[firms])
+        """Close contacts of today's cases leave their posts for the isolation period.
+
+        Contacts are among today's staff on post (already net of anyone isolated):
+        migrants still away or in quarantine cannot be contacts.
+        """
+        if self.iso_len == 0:
+            return
+        n = np.minimum(counts, self.on_post[firms])
         self.isolated[firms] += n
         self.isolation[(d + 1 + self.iso_len) % (self.iso_len + 1), firms] += n
 

@@ -1,0 +1,199 @@
+"""Cases at operating firms: suspensions, closed-loop relief, isolation, zone escalation.
+
+With a huge rate every operating firm with staff on post has a case every day
+it operates, which makes the suspension cycle deterministic: a case found at the
+close of day d suspends the firm from day d+1 for `suspension_days` days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.model.world import run
+from sim.scenario.load import load_scenario
+from tests.model._park import check_invariants, firm, lost, only_cause, trace, world
+
+HUGE = 1e9
+"""Cases per 1,000 staff-days: a case is certain wherever anyone is on post."""
+
+
+def outbreaks(**kw) -> dict:
+    return {"rate_per_1000_staff_day": HUGE, "isolated_per_case": 0, **kw}
+
+
+def test_zero_rate_means_no_case_and_no_suspension_ever():
+    firms = [firm(f"f{i}", staff=500, closed_loop=i % 2 == 0) for i in range(4)]
+    tr = trace(firms, days=60, outbreaks={"rate_per_1000_staff_day": 0.0})
+    assert tr.cases.sum() == 0
+    assert tr.state_counts[:, tr.states.index("suspended")].sum() == 0
+    np.testing.assert_array_equal(tr.capacity, 1.0)
+
+
+def test_zero_rate_on_the_demo_park(demo_path):
+    park = load_scenario(demo_path, sets=["outbreaks.rate_per_1000_staff_day=0"])
+    tr = run(park, replication=0)
+    assert tr.cases.sum() == 0
+    assert tr.state_counts[:, tr.states.index("suspended")].sum() == 0
+    np.testing.assert_array_equal(lost(tr, "suspended"), 0.0)
+
+
+def test_a_huge_rate_suspends_every_operating_firm_in_a_seven_day_cycle():
+    # Day 0 full; case → suspended days 1–7 (until 0+1+7 = 8); back on day 8 and
+    # hit again that evening; suspended 9–15; back on 16, ...
+    firms = [firm(f"f{i}", staff=10) for i in range(3)] + [firm("idle", staff=0)]
+    tr = trace(firms, days=20, outbreaks=outbreaks(suspension_days=7))
+    open_days = [0, 8, 16]
+    per_firm = np.array([1.0 if d in open_days else 0.0 for d in range(20)])
+    # three firms cycle; the firm with nobody on post never has a case
+    np.testing.assert_allclose(tr.capacity, (3 * per_firm + 1) / 4, rtol=0, atol=1e-15)
+    # state counts are taken at the close of the day, after that day's cases:
+    # the three firms already count as suspended on the days they last ran
+    susp = tr.state_counts[:, tr.states.index("suspended")]
+    np.testing.assert_array_equal(susp, 3)
+    np.testing.assert_array_equal(tr.resumption, (3 * per_firm + 1) / 4)
+    np.testing.assert_allclose(lost(tr, "suspended"), 3 * (1 - per_firm) / 4)
+    np.testing.assert_array_equal(tr.cases > 0, per_firm > 0)
+    check_invariants(tr)
+
+
+def test_closed_loop_firms_get_the_shorter_suspension():
+    # closed-loop: 3 days (back on days 4, 8, ...); the other: 7 days (back on 8).
+    firms = [firm("loop", staff=10, closed_loop=True), firm("open", staff=10)]
+    cfg = outbreaks(suspension_days=7, closed_loop_suspension_days=3)
+    w = world(firms, days=13, outbreaks=cfg)
+    tr = w.run()
+    loop = np.array([d % 4 == 0 for d in range(13)], dtype=float)
+    other = np.array([d % 8 == 0 for d in range(13)], dtype=float)
+    np.testing.assert_allclose(tr.capacity, (loop + other) / 2, rtol=0, atol=1e-15)
+
+
+def test_a_fractional_suspension_ends_at_the_next_whole_day():
+    # 2.5 days from t=1 ends at 3.5: the firm is back on day 4.
+    tr = trace([firm("a", staff=10)], days=6, outbreaks=outbreaks(suspension_days=2.5))
+    np.testing.assert_array_equal(tr.capacity, [1, 0, 0, 0, 1, 0])
+
+
+def test_suspended_output_share_keeps_closed_loop_firms_partly_running():
+    # The closed-loop firm keeps 0.4 while suspended; it still operates, so it
+    # keeps having cases and stays suspended. The other firm stops (7 days).
+    firms = [firm("loop", staff=10, closed_loop=True), firm("open", staff=10)]
+    cfg = outbreaks(suspended_output_share=0.4, closed_loop_suspension_days=3)
+    tr = trace(firms, days=10, outbreaks=cfg)
+    loop = np.array([1.0] + [0.4] * 9)
+    other = np.array([1.0] + [0.0] * 7 + [1.0, 0.0])
+    np.testing.assert_allclose(tr.capacity, (loop + other) / 2, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(lost(tr, "suspended"), 1 - tr.capacity, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(tr.resumption, [1.0] + [0.5] * 7 + [1.0, 0.5])
+
+
+def test_closed_loop_factor_zero_protects_closed_loop_firms():
+    firms = [firm("loop", staff=1000, closed_loop=True)]
+    cfg = {"rate_per_1000_staff_day": 5.0, "closed_loop_factor": 0.0}
+    tr = trace(firms, days=40, outbreaks=cfg)
+    assert tr.cases.sum() == 0
+    np.testing.assert_array_equal(tr.capacity, 1.0)
+
+
+def test_isolation_keeps_close_contacts_off_post_for_isolation_days():
+    # 10 staff, every case isolates 10: all staff off post from day 1 for 14 days
+    # (days 1–14). Suspended days 1–7; open but with nobody on post days 8–14
+    # (labour, and no cases since nobody is there); full again on day 15.
+    cfg = outbreaks(suspension_days=7, isolated_per_case=10, isolation_days=14)
+    tr = trace([firm("a", staff=10)], days=31, outbreaks=cfg)
+    cycle = [1.0] + [0.0] * 14
+    np.testing.assert_array_equal(tr.capacity, cycle * 2 + [1.0])
+    for start in (0, 15):
+        assert np.all(only_cause(tr, "suspended")[start + 1 : start + 8])
+        assert np.all(only_cause(tr, "labour")[start + 8 : start + 15])
+    np.testing.assert_array_equal(tr.cases > 0, tr.capacity > 0)
+
+
+def test_each_case_isolates_its_close_contacts_up_to_the_headcount():
+    # 100 staff at rate 20/1000/day: about 2 cases a day; 3 contacts per case.
+    cfg = {"rate_per_1000_staff_day": 20.0, "isolated_per_case": 3}
+    hits = 0
+    for rep in range(10):
+        w = world([firm("a", staff=100)], replication=rep, days=1, outbreaks=cfg)
+        w.run()
+        assert w.staff.isolated[0] == 3 * w.cases_today[0]
+        hits += w.cases_today[0] > 0
+    assert hits >= 5
+    cfg = outbreaks(isolated_per_case=10_000)
+    w = world([firm("a", staff=100)], days=1, outbreaks=cfg)
+    w.run()
+    assert w.staff.isolated[0] == 100
+
+
+def test_zero_isolation_days_isolate_nobody():
+    # No suspension (0 days: back the next day), every case would isolate all 10
+    # staff, but for zero days: the firm runs at full output every day.
+    cfg = outbreaks(suspension_days=0, isolated_per_case=10, isolation_days=0)
+    tr = trace([firm("a", staff=10)], days=6, outbreaks=cfg)
+    assert np.all(tr.cases > 0)
+    np.testing.assert_array_equal(tr.capacity, 1.0)
+
+
+def test_one_isolation_day_keeps_contacts_off_post_for_one_day():
+    # Same, isolating for 1 day: off post on days 1, 3, 5 (no one on post → no
+    # case on those days, so the next day is clean).
+    cfg = outbreaks(suspension_days=0, isolated_per_case=10, isolation_days=1)
+    tr = trace([firm("a", staff=10)], days=6, outbreaks=cfg)
+    np.testing.assert_array_equal(tr.capacity, [1, 0, 1, 0, 1, 0])
+    assert np.all(only_cause(tr, "labour")[1::2])
+
+
+def test_a_case_resets_the_clean_days_clock():
+    w = world([firm("a", staff=10)], days=3, outbreaks=outbreaks(suspension_days=1))
+    assert w.cases.clean_days(0)[0] >= 1e9
+    w.run()
+    # cases at the close of days 0 and 2 (open on 0, 2; suspended on 1)
+    assert w.cases.last_case[0] == 2
+    assert w.cases.clean_days(5)[0] == 3
+
+
+@pytest.mark.parametrize("raise_to, halted", [("lockdown", True), ("normal", False)])
+def test_raise_level_raises_the_zone_after_cases(raise_to, halted):
+    # Controlled zone. 'sick' has staff and a case every day it runs (7-day
+    # suspension); 'bystander' (no staff, not closed-loop) never has a case but
+    # may not operate while the zone is raised to lockdown. One case in one day
+    # raises the zone for 5 days: day 0's case → days 1–5; day 8's → days 9–13.
+    rule = {"cases": 1, "window_days": 1, "level": raise_to, "days": 5}
+    firms = [firm("sick", staff=10, initially_open=True), firm("bystander", initially_open=True)]
+    w = world(firms, days=16, level="controlled", outbreaks=outbreaks(raise_level=rule))
+    tr = w.run()
+    raised = np.array([1 <= d <= 5 or 9 <= d <= 13 for d in range(16)])
+    if halted:
+        np.testing.assert_allclose(lost(tr, "not_allowed"), raised / 2)
+    else:  # a milder level never lowers the zone's level
+        assert lost(tr, "not_allowed").sum() == 0
+    sick = np.array([d in (0, 8) for d in range(16)], dtype=float)
+    np.testing.assert_allclose(tr.capacity, (sick + (~raised if halted else 1)) / 2)
+
+
+def test_raise_level_counts_cases_over_its_window():
+    # 2 cases within a 3-day window raise the zone for 5 days. Feed the zone's
+    # daily case counts to the escalation rule directly.
+    rule = {"cases": 2, "window_days": 3, "level": "lockdown", "days": 5}
+    w = world([firm("a")], days=1, level="controlled", outbreaks={"raise_level": rule})
+    for d, n in enumerate([1, 0, 0, 1]):  # never 2 within 3 days
+        w.cases._escalate(d, np.array([n, 0]))
+    assert w.levels.raised_until[0] == -1.0
+    w.cases._escalate(4, np.array([1, 0]))  # days 3 and 4: 2 cases
+    assert w.levels.raised_until[0] == 4 + 1 + 5
+    assert w.levels.names[w.levels.raised_level[0]] == "lockdown"
+    assert w.levels.raised_until[1] == -1.0  # the outside region is untouched
+
+
+def test_only_staff_on_post_can_be_isolated():
+    # 100 staff, 40 migrants away until a chartered bus brings them on day 3. The
+    # day-0 case isolates every close contact, but only the 60 locals were at work:
+    # the 40 migrants are on post from day 3 while the locals stay isolated (days
+    # 1–14). No suspension; after day 0 the 40 on post keep having cases, but the
+    # locals are already isolated and the migrants are the only ones left.
+    wf = {"migrant_return": [{"day": 0, "share": 0}], "chartered_buses": [{"day": 3, "seats": 40}]}
+    cfg = outbreaks(suspension_days=0, isolated_per_case=1000, isolation_days=14)
+    w = world([firm("a", staff=100, migrant_share=0.4)], days=4, workforce=wf, outbreaks=cfg)
+    tr = w.run()
+    np.testing.assert_array_equal(tr.capacity, [0.6, 0, 0, 0.4])
+    assert w.staff.isolated[0] == 100  # the migrants' own case on day 3 isolates them too
