@@ -9,6 +9,7 @@ migrants need no quarantine. Every test states what it changes.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,9 @@ from sim.model.world import World, run
 from sim.record import Trace
 from sim.scenario.expand import Park, expand
 from sim.scenario.schema import Scenario
+
+DEMO = Path(__file__).resolve().parents[2] / "scenarios" / "demo_park.yaml"
+"""The shipped demo scenario."""
 
 NEVER = 10_000
 """A reopening day beyond every test horizon."""

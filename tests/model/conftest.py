@@ -6,10 +6,18 @@ from pathlib import Path
 
 import pytest
 
-DEMO = Path(__file__).resolve().parents[2] / "scenarios" / "demo_park.yaml"
+from sim.scenario.expand import Park
+from sim.scenario.load import load_scenario
+from tests.model._park import DEMO
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def demo_path() -> Path:
-    """The shipped demo scenario."""
+    """The shipped demo scenario file."""
     return DEMO
+
+
+@pytest.fixture(scope="session")
+def demo() -> Park:
+    """The shipped demo scenario, loaded (a Park is frozen, so sharing it is safe)."""
+    return load_scenario(DEMO)
