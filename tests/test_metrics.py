@@ -1,0 +1,175 @@
+"""Summary metrics: days-to-X with sustain, lost output, confidence intervals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.metrics import (
+    METRICS,
+    cause_totals,
+    ci95,
+    days_to,
+    replication_metrics,
+    summarise,
+    summary,
+)
+from tests.model._park import firm, trace
+
+# --- days_to --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "q, level, sustain, want",
+    [
+        # first day at or above the level that holds for `sustain` days
+        ([0.1, 0.5, 0.6, 0.7, 0.9], 0.5, 3, 1),
+        # a dip: day 1 holds for 2 days only, day 4 holds for 3
+        ([0.1, 0.6, 0.6, 0.2, 0.6, 0.6, 0.6, 0.2], 0.5, 3, 4),
+        # with sustain 1 the first touch counts
+        ([0.1, 0.6, 0.6, 0.2, 0.6, 0.6, 0.6, 0.2], 0.5, 1, 1),
+        # exactly at the level counts as reached
+        ([0.0, 0.8, 0.8, 0.8], 0.8, 3, 1),
+        # never reached
+        ([0.1, 0.2, 0.49, 0.3], 0.5, 1, None),
+        # reached for fewer than `sustain` days in the middle: not reached
+        ([0.1, 0.9, 0.9, 0.1, 0.1], 0.8, 3, None),
+        # reached on the last two days, fewer than `sustain` but to the horizon's end
+        ([0.1, 0.2, 0.3, 0.9, 0.95], 0.8, 3, 3),
+        # reached on the very last day
+        ([0.1, 0.2, 0.3, 0.4, 0.85], 0.8, 7, 4),
+        # reached on day 0 and held
+        ([1.0, 1.0, 1.0], 0.95, 3, 0),
+        # empty curve
+        ([], 0.5, 3, None),
+    ],
+)
+def test_days_to(q, level, sustain, want):
+    assert days_to(np.array(q, dtype=float), level, sustain) == want
+
+
+def test_days_to_tolerates_rounding_just_below_the_level():
+    assert days_to(np.array([0.0, 0.8 - 1e-13, 0.8]), 0.8, 2) == 1
+    assert days_to(np.array([0.0, 0.8 - 1e-9, 0.8]), 0.8, 2) == 2
+
+
+def test_days_to_does_not_modify_its_input():
+    q = np.array([0.1, 0.9, 0.9])
+    days_to(q, 0.5, 2)
+    np.testing.assert_array_equal(q, [0.1, 0.9, 0.9])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    q=st.lists(st.floats(0, 1), min_size=1, max_size=30),
+    level=st.floats(0.01, 1),
+    sustain=st.integers(1, 10),
+)
+def test_days_to_matches_its_definition(q, level, sustain):
+    arr = np.array(q)
+    got = days_to(arr, level, sustain)
+    n = len(q)
+
+    def holds(d: int) -> bool:
+        end = min(d + sustain, n)
+        return all(x >= level - 1e-12 for x in q[d:end])
+
+    want = next((d for d in range(n) if holds(d)), None)
+    assert got == want
+
+
+# --- per-replication metrics on a run ---------------------------------------------------
+
+
+def ramp_trace():
+    """Normal zone, one firm, 10-day ramp from t=0: Q = 0.1, 0.2, ..., 1.0, 1.0, ..."""
+    return trace([firm("a", ramp_days=10)], days=20)
+
+
+def test_replication_metrics_of_a_ten_day_ramp():
+    m = replication_metrics(ramp_trace(), sustain=3)
+    assert set(m) == set(METRICS)
+    # Q(d) = (d+1)/10: 0.5 on day 4, 0.8 on day 7, 0.95 first on day 9 (Q = 1.0)
+    assert (m["days_to_50"], m["days_to_80"], m["days_to_95"]) == (4, 7, 9)
+    # lost: sum of 1 − k/10 for k = 1..10 = 4.5 baseline-days
+    assert m["lost_output_days"] == pytest.approx(4.5)
+    assert m["resilience"] == pytest.approx(1 - 4.5 / 20)
+    assert m["min_capacity"] == pytest.approx(0.1)
+    assert m["final_capacity"] == 1.0
+    assert m["final_resumption"] == 1.0
+
+
+def test_cause_totals_of_a_ten_day_ramp():
+    totals = cause_totals(ramp_trace())
+    assert totals["ramp_up"] == pytest.approx(4.5)
+    assert sum(totals.values()) == pytest.approx(4.5)
+
+
+def test_metrics_when_the_park_never_recovers():
+    levels = {"capped": {"operate": "all", "review": False, "output_cap": 0.6}}
+    tr = trace([firm("a")], days=10, level="capped", control_levels=levels)
+    m = replication_metrics(tr, sustain=3)
+    assert m["days_to_50"] == 0
+    assert m["days_to_80"] is None and m["days_to_95"] is None
+    assert m["lost_output_days"] == pytest.approx(4.0)
+    assert m["resilience"] == pytest.approx(0.6)
+
+
+# --- confidence intervals and summaries --------------------------------------------------
+
+
+def test_ci95_of_three_values():
+    # mean 2, sd 1, n 3: half-width t(0.975, 2) × 1 / √3 = 4.302653 / 1.732051
+    lo, hi = ci95([1.0, 2.0, 3.0])
+    half = 4.302652729749464 / math.sqrt(3)
+    assert lo == pytest.approx(2 - half, rel=1e-12)
+    assert hi == pytest.approx(2 + half, rel=1e-12)
+
+
+def test_ci95_of_one_value_is_a_point_and_of_none_is_none():
+    assert ci95([4.5]) == (4.5, 4.5)
+    assert ci95([]) is None
+
+
+def test_ci95_of_equal_values_has_zero_width():
+    assert ci95([3.0, 3.0, 3.0, 3.0]) == (3.0, 3.0)
+
+
+def test_ci95_covers_the_mean_about_95_percent_of_the_time():
+    rng = np.random.default_rng(2024)
+    hits = 0
+    for _ in range(2000):
+        lo, hi = ci95(rng.normal(10.0, 3.0, size=8))
+        hits += lo <= 10.0 <= hi
+    # binomial sd at 2000 trials is ~0.5 %: 93–97 % is a 4-sigma band
+    assert 0.93 < hits / 2000 < 0.97
+
+
+def test_summarise_counts_none_as_not_reached():
+    s = summarise([10, None, 14, 12])
+    assert s["mean"] == 12.0
+    assert s["reached"] == 3
+    assert s["values"] == [10, None, 14, 12]
+    lo, hi = s["ci95"]
+    assert lo == pytest.approx(12 - 4.302652729749464 * 2 / math.sqrt(3))
+    assert hi == pytest.approx(12 + 4.302652729749464 * 2 / math.sqrt(3))
+
+
+def test_summarise_with_nothing_reached():
+    s = summarise([None, None])
+    assert s == {"mean": None, "ci95": None, "values": [None, None], "reached": 0}
+
+
+def test_summary_over_replications():
+    traces = [ramp_trace(), ramp_trace()]
+    metrics, causes = summary(traces, sustain=3)
+    assert set(metrics) == set(METRICS)
+    assert metrics["days_to_80"]["values"] == [7, 7]
+    assert metrics["days_to_80"]["ci95"] == [7.0, 7.0]
+    assert causes["ramp_up"]["mean"] == pytest.approx(4.5)
+    assert causes["labour"]["mean"] == 0.0
+    assert set(causes) == set(traces[0].causes)
