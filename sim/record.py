@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.state import BASE_CAUSES, STATE_NAMES, FirmState
+from sim.model.state import BASE_CAUSES, C_LOGISTICS, STATE_NAMES, FirmState
 
 if TYPE_CHECKING:
     from sim.model.production import DayResult
@@ -57,6 +57,20 @@ class Trace:
     """Mean wait (days) of reviews started that day (NaN if none)."""
     cases: np.ndarray
     """Positive cases found per day."""
+    stations: tuple[str, ...]
+    """Transfer station ids."""
+    funnel: np.ndarray
+    """(days, stations, 5) at the end of each day, cumulative: declared, admitted,
+    cleared trips, trips in the station now, total wait (days) of cleared trips."""
+    trips_in_transit: np.ndarray
+    """Controlled truck trips on the road or in a station at the end of each day."""
+    producers: tuple[str, ...]
+    """Park firm ids, then external supplier ids (the sources of inputs)."""
+    cost_by_producer: np.ndarray
+    """Lost output (value units, whole run) blamed on each producer's missing goods."""
+    cost_by_logistics: np.ndarray
+    """Lost output (value units, whole run) blamed on each station, then on goods
+    waiting for a pass or for a station to open."""
 
     @property
     def capacity(self) -> np.ndarray:
@@ -93,6 +107,11 @@ class Recorder:
         self.queue = np.zeros(d, dtype=np.int64)
         self.wait = np.full(d, np.nan)
         self.cases = np.zeros(d, dtype=np.int64)
+        n_st = len(world.logistics.stations)
+        self.funnel = np.zeros((d, n_st, 5))
+        self.trips = np.zeros(d, dtype=np.int64)
+        self.cost_producer = np.zeros(world.goods.n_producers)
+        self.cost_logistics = np.zeros(n_st + 1)
         self.baseline_sector = np.bincount(world.sector, weights=world.baseline, minlength=n_sec)
         self.n_above = int(world.above_scale.sum())
         self._wait_seen = (0.0, 0)
@@ -128,6 +147,37 @@ class Recorder:
             self.wait[d] = (ws - s0) / (wc - c0)
         self._wait_seen = (ws, wc)
         self.cases[d] = w.cases_today.sum()
+        self.funnel[d] = w.logistics.funnel()
+        self.trips[d] = w.logistics.in_transit_trips
+        self._blame(r, loss)
+
+    def _blame(self, r: DayResult, loss: np.ndarray) -> None:
+        """Share the loss of firms short of an input among the producers or logistics holding it."""
+        w = self.w
+        g = w.goods
+        firms = np.flatnonzero(r.bind_line >= 0)
+        if not len(firms):
+            return
+        lines = r.bind_line[firms]
+        lost = loss[firms]
+        logi = r.cause[firms] == C_LOGISTICS
+        if (~logi).any():
+            f_lines, f_lost = lines[~logi], lost[~logi]
+            per_line = np.zeros(g.n_lines)
+            np.add.at(per_line, f_lines, f_lost)
+            weight = g.backlog + 1e-12 * g.link_share
+            total = np.bincount(g.link_line, weights=weight, minlength=g.n_lines)
+            share = weight / total[g.link_line]
+            self.cost_producer += np.bincount(
+                g.link_src, weights=share * per_line[g.link_line], minlength=g.n_producers
+            )
+        if logi.any():
+            stations = w.logistics.stations
+            held = np.stack([s.held for s in stations] + [w.logistics.waiting_by_line()])
+            held = np.maximum(held[:, lines[logi]], 0.0)
+            tot = held.sum(axis=0)
+            tot[tot <= 0] = 1.0
+            self.cost_logistics += (held / tot * lost[logi]).sum(axis=1)
 
     def trace(self) -> Trace:
         """The finished Trace."""
@@ -154,6 +204,12 @@ class Recorder:
             review_queue=self.queue,
             review_wait=self.wait,
             cases=self.cases,
+            stations=tuple(s.cfg.id for s in w.logistics.stations),
+            funnel=self.funnel,
+            trips_in_transit=self.trips,
+            producers=w.ids + w.goods.supplier_ids,
+            cost_by_producer=self.cost_producer,
+            cost_by_logistics=self.cost_logistics,
         )
 
 

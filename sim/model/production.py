@@ -5,8 +5,11 @@ ramp factor, control cap)`. A critical input's factor is its availability; an
 important input's is `1 − shortage_cut × (1 − availability)`; a non-critical
 input has none. The smallest factor binds and its cause takes the whole day's
 loss of that firm (ties go to the first in the order labour, inputs in recipe
-order, ramp-up, control cap). A firm that is not operating loses everything, to
-the cause of its state (see `state.STATE_CAUSE`).
+order, ramp-up, control cap, finished-goods store). A short input whose goods
+are held by logistics (no pass yet, or in a transfer station) is blamed on
+`logistics`, otherwise on `input:<good>`. A firm trucking output out stops
+when its finished-goods store is full (`output_full`). A firm that is not
+operating loses everything, to the cause of its state (`state.STATE_CAUSE`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from sim.model.state import (
     C_CAP,
     C_INPUT0,
     C_LABOUR,
+    C_LOGISTICS,
     C_NOT_ALLOWED,
+    C_OUTPUT_FULL,
     C_RAMP,
     C_SUSPENDED,
     STATE_CAUSE,
@@ -40,6 +45,8 @@ class DayResult:
     """Cause index of each firm's lost output (meaningful where output < baseline)."""
     operating: np.ndarray
     labour: np.ndarray
+    bind_line: np.ndarray
+    """Input line whose shortage bound each firm's output (-1: none)."""
 
 
 def ramp_factor(
@@ -72,6 +79,7 @@ def produce(world: World) -> DayResult:
 
     factor = labour.copy()
     bind = np.full(n, C_LABOUR, dtype=np.int64)
+    bind_line = np.full(n, -1, dtype=np.int64)
     goods = w.goods
     if goods.has_lines:
         avail = goods.availability()
@@ -87,10 +95,14 @@ def produce(world: World) -> DayResult:
         lines = np.flatnonzero(at_min)
         firms_of, first = np.unique(goods.line_firm[lines], return_index=True)
         input_cause = np.full(n, -1, dtype=np.int64)
-        input_cause[firms_of] = C_INPUT0 + goods.line_good[lines[first]]
+        line_of = lines[first]
+        held = w.logistics.held_by_line()[line_of] > 1e-9
+        input_cause[firms_of] = np.where(held, C_LOGISTICS, C_INPUT0 + goods.line_good[line_of])
         tighter = firm_min < factor
         factor = np.where(tighter, firm_min, factor)
         bind = np.where(tighter & (input_cause >= 0), input_cause, bind)
+        bind_line[firms_of] = line_of
+        bind_line[~tighter] = -1
     ramp = ramp_factor(d, w.reopened_at, w.ramp_days, w.cfg.reopening.ramp_shape)
     tighter = ramp < factor
     factor = np.where(tighter, ramp, factor)
@@ -99,6 +111,10 @@ def produce(world: World) -> DayResult:
     tighter = cap < factor
     factor = np.where(tighter, cap, factor)
     bind = np.where(tighter, C_CAP, bind)
+    room = goods.output_room()
+    tighter = room < factor
+    factor = np.where(tighter, room, factor)
+    bind = np.where(tighter, C_OUTPUT_FULL, bind)
     if suspended_partial.any():
         share = w.cfg.outbreaks.suspended_output_share
         tighter = suspended_partial & (share < factor)
@@ -107,7 +123,11 @@ def produce(world: World) -> DayResult:
 
     output = np.where(operating, w.baseline * factor, 0.0)
     cause = np.where(operating, bind, cause)
+    bind_line = np.where(operating & (cause >= C_INPUT0) | (cause == C_LOGISTICS), bind_line, -1)
     w.output = output
     if goods.has_lines:
         goods.consume(output)
-    return DayResult(output=output, cause=cause, operating=operating, labour=labour)
+    goods.store_output(output)
+    return DayResult(
+        output=output, cause=cause, operating=operating, labour=labour, bind_line=bind_line
+    )

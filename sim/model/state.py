@@ -43,6 +43,8 @@ BASE_CAUSES = (
     "labour",
     "ramp_up",
     "control_cap",
+    "logistics",
+    "output_full",
 )
 """Causes of lost output that are not a missing input, in reporting order.
 
@@ -50,8 +52,11 @@ BASE_CAUSES = (
 to operate; `preparing`: allowed but still preparing its application;
 `awaiting_review`: queued, under review or rectifying; `suspended`: shut after a
 case; `failed`: out of business; `labour`: too few staff on post; `ramp_up`:
-reopened but not yet at full speed; `control_cap`: the zone's output ceiling.
-Missing inputs follow as `input:<good>`.
+reopened but not yet at full speed; `control_cap`: the zone's output ceiling;
+`logistics`: an input is short while goods for it wait for a pass or a
+transfer station; `output_full`: the finished-goods store is full because
+outbound trucks are blocked. Missing inputs (supplier not shipping) follow as
+`input:<good>`.
 """
 
 (
@@ -63,6 +68,8 @@ Missing inputs follow as `input:<good>`.
     C_LABOUR,
     C_RAMP,
     C_CAP,
+    C_LOGISTICS,
+    C_OUTPUT_FULL,
 ) = range(len(BASE_CAUSES))
 C_INPUT0 = len(BASE_CAUSES)
 

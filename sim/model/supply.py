@@ -78,11 +78,73 @@ class Goods:
         self.sup_reopen = np.concatenate(
             [s.reopen_day.sample(rng, 1) for s in sc.suppliers] or [np.zeros(0)]
         )
+        self.coordinated = np.zeros(n_sup, dtype=bool)
+        self._coordinate(rng)
+        sup_region = [world.region_ids.index(s.region) for s in sc.suppliers]
+        self.sup_region = np.array(sup_region, dtype=np.int64)
+        self.sup_whitelisted = np.array([s.whitelisted for s in sc.suppliers], dtype=bool)
         self.n_producers = n + n_sup
+        self.n_lines = len(line_firm)
+        self.link_firm = self.line_firm[self.link_line]
+        self.outbound_share = np.array([f.outbound_share for f in world.park.firms])
+        self.finished = np.zeros(n)
+        self.finished_cap = sc.supply.finished_stock_days * world.baseline * self.outbound_share
         self.has_lines = len(line_firm) > 0
         starts = np.searchsorted(self.line_firm, np.arange(n))
         self.firm_has_lines = np.bincount(self.line_firm, minlength=n) > 0
         self.firm_first_line = np.minimum(starts, max(len(line_firm) - 1, 0))
+
+    def _coordinate(self, rng: np.random.Generator) -> None:
+        """Supply coordination shortens the remaining reopening delay of targeted suppliers."""
+        co = self.world.cfg.supply.coordination
+        n = self.world.n
+        if not self.supplier_ids or (not co.suppliers and co.top_n == 0):
+            return
+        target = np.zeros(len(self.supplier_ids), dtype=bool)
+        for sid in co.suppliers:
+            target[self.supplier_ids.index(sid)] = True
+        if co.top_n > 0 and len(self.link_src):
+            ext = self.link_src >= n
+            dep = np.bincount(
+                self.link_src[ext] - n,
+                weights=(self.need[self.link_line] * self.link_share)[ext],
+                minlength=len(self.supplier_ids),
+            )
+            order = np.lexsort((np.arange(len(dep)), -dep))
+            target[order[: co.top_n][dep[order[: co.top_n]] > 0]] = True
+        late = target & (self.sup_reopen > co.start_day)
+        self.sup_reopen[late] = co.start_day + (self.sup_reopen[late] - co.start_day) / co.speedup
+        self.coordinated = target
+
+    def supplier_open(self, d: int) -> np.ndarray:
+        """External suppliers shipping today: reopened, and their zone lets them operate."""
+        lv = self.world.levels
+        level = lv.current[self.sup_region]
+        allowed = (lv.operate[level] != 0) | self.sup_whitelisted
+        return (self.sup_reopen <= d) & allowed
+
+    def receive(self, line: int, qty: float) -> None:
+        """A delivery of `qty` reaches the stock of an input line."""
+        self.stock[line] += qty
+        self.in_transit[line] -= qty
+
+    def ship_out(self) -> None:
+        """Finished goods leave by truck where outbound freight is not blocked."""
+        if not self.finished_cap.any():
+            return
+        allowed = self.world.logistics.outbound_allowed()
+        self.finished[allowed] = 0.0
+
+    def output_room(self) -> np.ndarray:
+        """Output factor left by the finished-goods store (1 where it is not binding)."""
+        w = self.world
+        vol = w.baseline * self.outbound_share
+        room = np.divide(self.finished_cap - self.finished, vol, out=np.ones(w.n), where=vol > 0)
+        return np.clip(room, 0.0, 1.0)
+
+    def store_output(self, output: np.ndarray) -> None:
+        """The day's outbound output enters the finished-goods store."""
+        self.finished += output * self.outbound_share
 
     def park_suppliers_of(self, customers: np.ndarray) -> np.ndarray:
         """Park firms that supply any input of the given firms (seed 002: upstream support)."""
@@ -113,9 +175,10 @@ class Goods:
 
     def orders_and_shipments(self, d: int) -> None:
         """Lines below their reorder point order; sources ship what they can today."""
-        if not self.has_lines:
-            return
         w = self.world
+        if not self.has_lines:
+            w.logistics.dispatch(d, np.zeros(0, dtype=np.int64), np.zeros(0))
+            return
         sc = w.cfg.supply
         pending = np.bincount(self.link_line, weights=self.backlog, minlength=len(self.need))
         position = self.stock + self.in_transit + pending
@@ -123,11 +186,37 @@ class Goods:
             position < sc.reorder_days * self.need, sc.order_up_to_days * self.need - position, 0.0
         )
         self.backlog += order[self.link_line] * self.link_share
-        cap = np.concatenate([w.output, self.sup_capacity * (self.sup_reopen <= d)])
-        total = np.bincount(self.link_src, weights=self.backlog, minlength=self.n_producers)
-        ratio = np.minimum(np.divide(cap, total, out=np.ones_like(cap), where=total > 0), 1.0)
-        ship = self.backlog * ratio[self.link_src]
+        logi = w.logistics
+        may = logi.shippable()
+        due = np.where(may, self.backlog, 0.0)
+        logi.note_blocked(d, self.backlog - due)
+        cap = np.concatenate([w.output, self.sup_capacity * self.supplier_open(d)])
+        if sc.backlog_rule == "priority":
+            ship = self._fill_by_priority(due, cap)
+        else:
+            total = np.bincount(self.link_src, weights=due, minlength=self.n_producers)
+            ratio = np.minimum(np.divide(cap, total, out=np.ones_like(cap), where=total > 0), 1.0)
+            ship = due * ratio[self.link_src]
         self.backlog -= ship
+        ctrl = logi.controlled() & logi.via_stations
+        direct = np.where(ctrl, 0.0, ship)
         slots = (d + self.link_lead) % self.ring
-        np.add.at(self.pipe, (slots, self.link_line), ship)
+        np.add.at(self.pipe, (slots, self.link_line), direct)
+        logi.dispatch(d, np.flatnonzero(ctrl & (ship > 0)), ship[ctrl & (ship > 0)])
         self.in_transit += np.bincount(self.link_line, weights=ship, minlength=len(self.need))
+
+    def _fill_by_priority(self, due: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        """Each source fills its customers in review-priority order until it runs out."""
+        w = self.world
+        cust = self.link_firm
+        order = np.lexsort((np.arange(len(due)), cust, w.priority[cust], self.link_src))
+        src = self.link_src[order]
+        b = due[order]
+        cum = np.cumsum(b)
+        first = np.r_[True, src[1:] != src[:-1]]
+        base = np.maximum.accumulate(np.where(first, cum - b, 0.0))
+        before = cum - b - base
+        got = np.clip(cap[src] - before, 0.0, b)
+        ship = np.empty_like(due)
+        ship[order] = got
+        return ship

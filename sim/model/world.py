@@ -12,7 +12,8 @@ that instant (an URGENT-priority tick), the driver:
 
 1. closes day d: production → outbreaks → orders and shipments → recording;
 2. opens day d+1: control levels → white-list releases and gates (firms allowed
-   to start reopening) → suspensions ended → deliveries and worker arrivals.
+   to start reopening) → suspensions ended → freight passes and station
+   admissions → finished goods trucked out → deliveries and worker arrivals.
 
 Events during the day (a review finishing at t=3.4) change state for the day
 they fall in; an event at exactly t=d+1 belongs to day d+1. Hence a firm whose
@@ -29,7 +30,7 @@ import simpy
 from simpy.core import URGENT
 from simpy.events import Event
 
-from sim.model import outbreaks, production, reopening, supply, workforce
+from sim.model import logistics, outbreaks, production, reopening, supply, workforce
 from sim.model.state import FirmState, streams
 from sim.record import Recorder, Trace
 from sim.scenario.expand import Park
@@ -111,6 +112,7 @@ class World:
         self.staff = workforce.Staff(self)
         self.cases = outbreaks.Cases(self)
         self.goods = supply.Goods(self)
+        self.logistics = logistics.Logistics(self)
         self.liaison = reopening.liaison_mask(self)
         self.reviews = reopening.Reviews(self)
         self.recorder = Recorder(self)
@@ -131,6 +133,8 @@ class World:
         reopening.release_whitelists(self, d)
         reopening.open_gates(self)
         self.cases.end_suspensions(d)
+        self.logistics.open_day(d)
+        self.goods.ship_out()
         self.goods.arrivals(d)
         self.staff.arrivals(d)
 

@@ -82,6 +82,7 @@ def timeseries_rows(traces: Sequence[Trace]) -> list[str]:
             ("review_queue", "park", t.review_queue),
             ("review_wait_days", "park", t.review_wait),
             ("cases", "park", t.cases),
+            ("trips_in_transit", "park", t.trips_in_transit),
         ]
         for d in range(t.days):
             for metric, group, arr in series:
@@ -97,6 +98,59 @@ def causes_rows(traces: Sequence[Trace]) -> list[str]:
         for d in range(t.days):
             for k, c in enumerate(t.causes):
                 rows.append(f"{d},{t.replication},{c},{_fmt(float(lost[d, k]))}")
+    return rows
+
+
+def logistics_rows(traces: Sequence[Trace]) -> list[str]:
+    """Per station and day: trips declared, admitted, cleared that day and in total,
+    trips in the station at the end of the day, mean wait of trips cleared that day."""
+    rows = [
+        "day,replication,station,declared,admitted,cleared,"
+        "declared_total,admitted_total,cleared_total,queue,mean_wait_days"
+    ]
+    for t in traces:
+        if not t.stations:
+            continue
+        prev = np.zeros((len(t.stations), 5))
+        for d in range(t.days):
+            cur = t.funnel[d]
+            delta = cur - prev
+            for k, st in enumerate(t.stations):
+                dec, adm, clr, _, wait = delta[k]
+                mean_wait = wait / clr if clr > 0 else float("nan")
+                rows.append(
+                    f"{d},{t.replication},{st},{int(dec)},{int(adm)},{int(clr)},"
+                    f"{int(cur[k, 0])},{int(cur[k, 1])},{int(cur[k, 2])},{int(cur[k, 3])},"
+                    f"{_fmt(mean_wait)}"
+                )
+            prev = cur
+    return rows
+
+
+def bottleneck_rows(traces: Sequence[Trace], n_firms: int) -> list[str]:
+    """Suppliers (park firms and external) and stations ranked by the output they cost
+    the park, in baseline-days (mean over replications with a 95 % CI)."""
+    from sim.metrics import ci95
+
+    if not traces:
+        return ["rank,kind,id,lost_output_days,ci95_lo,ci95_hi"]
+    t0 = traces[0]
+    base = np.array([t.baseline_total for t in traces])
+    prod = np.stack([t.cost_by_producer for t in traces]) / base[:, None]
+    logi = np.stack([t.cost_by_logistics for t in traces]) / base[:, None]
+    items = []
+    for k, pid in enumerate(t0.producers):
+        kind = "park_firm" if k < n_firms else "supplier"
+        items.append((kind, pid, prod[:, k]))
+    for k, st in enumerate(t0.stations):
+        items.append(("station", st, logi[:, k]))
+    items.append(("passes", "waiting_for_pass_or_open_station", logi[:, -1]))
+    items = [it for it in items if it[2].mean() > 0]
+    items.sort(key=lambda it: (-it[2].mean(), it[0], it[1]))
+    rows = ["rank,kind,id,lost_output_days,ci95_lo,ci95_hi"]
+    for rank, (kind, pid, v) in enumerate(items, 1):
+        lo, hi = ci95(v.tolist()) or (float("nan"), float("nan"))
+        rows.append(f"{rank},{kind},{pid},{_fmt(float(v.mean()))},{_fmt(lo)},{_fmt(hi)}")
     return rows
 
 
@@ -180,6 +234,9 @@ def _fill(
     _write(partial / "timeseries.csv", "\n".join(timeseries_rows(traces)) + "\n")
     _write(partial / "causes.csv", "\n".join(causes_rows(traces)) + "\n")
     _write(partial / "states.csv", "\n".join(states_rows(traces)) + "\n")
+    _write(partial / "logistics.csv", "\n".join(logistics_rows(traces)) + "\n")
+    n_firms = traces[0].n_firms if traces else len(park.firms)
+    _write(partial / "bottlenecks.csv", "\n".join(bottleneck_rows(traces, n_firms)) + "\n")
     _write(partial / "scenario.resolved.yaml", resolved_yaml(park, scenario_file))
     if plots:
         from sim.output.plots import draw_run_plots

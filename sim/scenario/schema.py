@@ -196,6 +196,9 @@ class Enterprise(Frozen):
     """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see README)."""
     initially_open: bool = False
     """Operating normally at day 0 (not shut by the shock)."""
+    outbound_share: Share = 0.0
+    """Share of output trucked out of the park's zone (needs freight passes when
+    controlled; it piles up in the finished-goods store otherwise, seed 002)."""
     inputs: list[Input] = Field(default_factory=list)
     """Input recipe."""
 
@@ -301,6 +304,22 @@ class Supplier(Frozen):
     """Day it reopens (drawn per replication)."""
     lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 2.0
     """Days from shipment to arrival at the park."""
+    whitelisted: bool = False
+    """On its region's white list: ships even while the region's level only lets
+    white-listed firms operate."""
+
+
+class Coordination(Frozen):
+    """Supply coordination (seed 004: teams pushed 30+ upstream firms to reopen)."""
+
+    start_day: Day = 0.0
+    """Day the coordination teams start."""
+    speedup: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 2.0
+    """Remaining reopening delay of targeted suppliers is divided by this."""
+    suppliers: list[Ident] = Field(default_factory=list)
+    """Suppliers targeted by name."""
+    top_n: Count = 0
+    """Also target the N suppliers on which the most park output depends."""
 
 
 class Supply(Frozen):
@@ -314,6 +333,14 @@ class Supply(Frozen):
     """Order enough to bring stock plus goods on order up to this many days of cover."""
     park_lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
     """Days from shipment to arrival between two park firms."""
+    backlog_rule: Literal["proportional", "priority"] = "proportional"
+    """How a short source fills its orders: in proportion, or customers in review
+    priority order (then firm order)."""
+    finished_stock_days: NonNeg = 7.0
+    """Finished-goods store of firms that truck output out, in days of baseline
+    outbound volume; when full, production stops (cause `output_full`)."""
+    coordination: Coordination = Coordination()
+    """Supply coordination lever."""
 
     @field_validator("order_up_to_days")
     @classmethod
@@ -332,6 +359,60 @@ class Supply(Frozen):
                 f"`reorder_days` ({self.reorder_days:g})"
             )
         return self
+
+
+class TransferStation(Frozen):
+    """A logistics transfer station (物流中转站, seed 004), or a partner firm's yard."""
+
+    id: Ident
+    """Station id (used in `logistics.csv` and `bottlenecks.csv`)."""
+    name: str | None = None
+    """Display name."""
+    opening_day: Day = 0.0
+    """Day the station opens."""
+    closing_day: Day | None = None
+    """Day it closes (never, if absent)."""
+    bays: Count = 1
+    """Unloading bays working in parallel (0: nothing is ever cleared)."""
+    hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] = 24.0
+    """Working hours per day."""
+    handling_hours: DelayDist = fixed(4)
+    """Bay time per truck trip (unload, disinfect, reload), in working hours."""
+    admit_share: Share = 1.0
+    """Share of declared trips that pass testing and are admitted."""
+    admit_per_day: Count | None = None
+    """Testing capacity: trips tested per day (no limit if absent)."""
+    serves: list[Ident] = Field(default_factory=list)
+    """Regions of origin it serves (empty: all)."""
+    partner_for: list[Ident] = Field(default_factory=list)
+    """A partner transfer point (seed 002): used only by routes to or from these firms."""
+
+
+class PassGrant(Frozen):
+    """Passes given on a day to every controlled route of the named firms."""
+
+    day: Day
+    """Day of the grant."""
+    firms: list[Ident] = Field(min_length=1)
+    """Firm ids."""
+
+
+class Logistics(Frozen):
+    """Freight passes and transfer stations for freight crossing controlled zones."""
+
+    truck_load: Positive = 10.0
+    """Goods per truck trip (value units)."""
+    passes_per_day: Count | None = None
+    """Passes issued per day to waiting routes (no limit if absent)."""
+    grants: list[PassGrant] = Field(default_factory=list)
+    """Passes granted explicitly."""
+    transfer_stations: list[TransferStation] = Field(default_factory=list)
+    """Stations controlled freight must pass through."""
+    routing: Literal["nearest", "shortest_queue"] = "shortest_queue"
+    """How trips pick a station: the first open one serving their origin, or the
+    open one with the fewest trips in it. Partner points always come first."""
+    retry_days: NonNeg = 1.0
+    """Days before a turned-back trip declares again."""
 
 
 # --- reopening, workforce, outbreaks -------------------------------------------
@@ -529,6 +610,8 @@ class Scenario(Frozen):
     """External suppliers."""
     supply: Supply = Supply()
     """Stock and ordering rules."""
+    logistics: Logistics = Logistics()
+    """Passes and transfer stations."""
     reopening: Reopening = Reopening()
     """Reopening pipeline."""
     workforce: Workforce = Workforce()
