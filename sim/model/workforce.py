@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import stats
 
 from sim.model.state import FirmState
 
@@ -56,11 +57,14 @@ class Staff:
         self.local_on_post = np.zeros(world.n, dtype=np.int64)
         self.station_alloc = np.zeros(world.n, dtype=np.int64)
         self.points = [(p.day, p.share) for p in cfg.migrant_return]
+        self.curve_days = np.array([p.day for p in cfg.migrant_return], dtype=float)
+        self.curve_shares = np.array([p.share for p in cfg.migrant_return], dtype=float)
         self.rng = world.rng["workforce"]
         initially = world.state == FirmState.OPEN
         self.ready[initially] = self.away[initially]
         self.away[initially] = 0
-        self.prev_share = return_share(self.points, -1.0)
+        self.prev_share = np.zeros(world.n)
+        """Share of each firm's migrants back by the previous day (none before day 0)."""
         self.buses = {}
         for bus in cfg.chartered_buses:
             d = int(np.ceil(bus.day))
@@ -68,11 +72,21 @@ class Staff:
 
     def arrivals(self, d: int) -> None:
         """Migrants arriving today enter quarantine; those whose quarantine ends go on post."""
-        share = return_share(self.points, d)
+        w = self.world
+        share = np.full(w.n, np.interp(d, self.curve_days, self.curve_shares, left=0.0))
         prev = self.prev_share
         self.prev_share = share
-        p = 0.0 if prev >= 1 else min(max((share - prev) / (1 - prev), 0.0), 1.0)
-        back = self.rng.binomial(self.away, p) if p > 0 else np.zeros_like(self.away)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(prev >= 1, 0.0, np.clip((share - prev) / (1 - prev), 0.0, 1.0))
+        # One uniform per firm per day, turned into a binomial count by inverse
+        # transform: a lever that changes one firm's count (a bus, a liaison) does
+        # not shift the draws of the others (common random numbers).
+        u = self.rng.random(w.n)
+        back = np.zeros_like(self.away)
+        todo = (self.away > 0) & (p > 0)
+        if todo.any():
+            q = stats.binom.ppf(u[todo], self.away[todo], p[todo])
+            back[todo] = np.maximum(q, 0).astype(np.int64)
         seats = self.buses.get(d, 0)
         if seats > 0:
             still = self.away - back

@@ -193,3 +193,33 @@ def test_min_crew_share_stops_a_line_below_it(min_crew, want):
 def test_a_firm_without_staff_is_not_held_back_by_labour():
     tr = trace([firm("robots", staff=0)], days=3, workforce={"min_crew_share": 0.5})
     np.testing.assert_array_equal(tr.capacity, 1.0)
+
+
+def test_bus_seats_for_one_firm_do_not_reshuffle_another_firms_return_draws():
+    # Common random numbers within the mechanism: on day 1 a chartered bus brings
+    # back 100 of the ~140 migrants 'first' still has away; 'second' (later in the
+    # file, no seat left for it) must see the same daily return draws with or
+    # without that bus.
+    firms = [
+        firm("first", staff=300, migrant_share=0.5, tags=["livelihood"]),
+        firm("second", staff=300, migrant_share=0.5),
+    ]
+    curve = [{"day": 0, "share": 0}, {"day": 20, "share": 1}]
+    away = {}
+    for seats in (0, 100):
+        wf = {"migrant_return": curve, "chartered_buses": [{"day": 1, "seats": seats}]}
+        w = world(firms, days=15, workforce=wf, reopening={"priority": ["livelihood"]})
+        series: list[np.ndarray] = []
+        w.env.process(_watch(w, series))
+        w.run()
+        away[seats] = np.array(series)
+    assert away[100][1, 0] < away[0][1, 0] - 90  # the bus did bring 'first' back
+    np.testing.assert_array_equal(away[100][:, 1], away[0][:, 1])
+
+
+def _watch(w, series):
+    """Record each firm's migrants still away at mid-day."""
+    yield w.env.timeout(0.5)
+    while True:
+        series.append(w.staff.away.copy())
+        yield w.env.timeout(1.0)
