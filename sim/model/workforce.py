@@ -71,9 +71,14 @@ class Staff:
             self.buses[d] = self.buses.get(d, 0) + bus.seats
 
     def arrivals(self, d: int) -> None:
-        """Migrants arriving today enter quarantine; those whose quarantine ends go on post."""
+        """Migrants arriving today enter quarantine; those whose quarantine ends go on post.
+
+        A firm with a liaison has its return delays divided by the liaison speedup:
+        by day d its share back is the curve's share at d × speedup.
+        """
         w = self.world
-        share = np.full(w.n, np.interp(d, self.curve_days, self.curve_shares, left=0.0))
+        speed = np.where(w.liaison, w.cfg.reopening.liaison.speedup, 1.0)
+        share = np.interp(d * speed, self.curve_days, self.curve_shares, left=0.0)
         prev = self.prev_share
         self.prev_share = share
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -195,6 +195,34 @@ def test_a_firm_without_staff_is_not_held_back_by_labour():
     np.testing.assert_array_equal(tr.capacity, 1.0)
 
 
+def test_a_liaison_speeds_up_its_firms_migrant_return():
+    # Schema: a liaison divides the migrant-return delay of its firms by `speedup`.
+    # Curve 0 → 1 over days 0–10: the liaised firm (priority, the one slot) has all
+    # its migrants back by day 5; the other only half of them, in expectation.
+    firms = [
+        firm("plain", staff=100, migrant_share=0.4),
+        firm("liaised", staff=100, migrant_share=0.4, tags=["livelihood"]),
+    ]
+    wf = {"migrant_return": [{"day": 0, "share": 0}, {"day": 10, "share": 1}]}
+    cfg = {"priority": ["livelihood"], "service_teams": 1}
+    for rep in range(5):
+        w = world(
+            firms,
+            replication=rep,
+            days=6,
+            workforce=wf,
+            reopening={**cfg, "liaison": {"firms_per_team": 1, "speedup": 2}},
+        )
+        w.run()
+        assert list(w.liaison) == [False, True]
+        assert w.staff.away[1] == 0
+        assert 5 < w.staff.away[0] < 35  # 20 expected, sd ~3
+    # without a liaison both firms follow the same curve
+    w = world(firms, days=6, workforce=wf, reopening=cfg)
+    w.run()
+    assert w.staff.away[1] > 0
+
+
 def test_bus_seats_for_one_firm_do_not_reshuffle_another_firms_return_draws():
     # Common random numbers within the mechanism: on day 1 a chartered bus brings
     # back 100 of the ~140 migrants 'first' still has away; 'second' (later in the
