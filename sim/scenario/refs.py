@@ -123,7 +123,16 @@ def check_references(
         prefix = g.get("id_prefix", cname)
         count = g.get("count")
         if isinstance(prefix, str) and isinstance(count, int) and 0 <= count <= 1_000_000:
-            firm_ids.update(generated_ids(prefix, count))
+            ids = generated_ids(prefix, count)
+            taken = [x for x in ids if x in firm_ids or x in suppliers]
+            if taken:
+                more = f" and {len(taken) - 3} more" if len(taken) > 3 else ""
+                bad(
+                    ("generate", i),
+                    f"makes firm ids already used by another firm or supplier: "
+                    f"{', '.join(taken[:3])}{more}; give it a different `id_prefix`",
+                )
+            firm_ids.update(ids)
     for i, reg in _items(data, "registry"):
         cname = reg.get("class")
         if isinstance(cname, str) and cname not in class_names:
