@@ -9,7 +9,10 @@ adding a class does not redraw the firms of another.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +20,9 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.refs import generated_ids
-from sim.scenario.schema import Enterprise, FirmClass, Scenario
+from sim.scenario.schema import KNOWN_TAGS, Enterprise, FirmClass, Scenario
 
 GENERATE_STREAM = 0xA11CE
 REGISTRY_STREAM = 0xB0B
@@ -60,21 +63,48 @@ class _Draft:
     fields: dict[str, Any]
     cls: FirmClass | None
     rng: np.random.Generator | None
+    path: KeyPath = ()
+    """Where the firm is written in the scenario (listed or generated firms)."""
+    file: str | None = None
+    """The registry CSV of a registry firm, with its `line`."""
+    line: int | None = None
+
+    def problem(self, message: str, key: str | int | None = None) -> Problem:
+        """A problem with this firm, located at its CSV line or scenario entry."""
+        if self.file is not None:
+            return Problem(
+                message, path=() if key is None else (key,), file=self.file, line=self.line
+            )
+        if self.path and self.path[0] == "enterprises":
+            return Problem(message, path=self.path if key is None else (*self.path, key))
+        fid = self.fields.get("id")
+        where = f"firm '{fid}'" + ("" if key is None else f" {key}")
+        return Problem(f"{where}: {message}", path=self.path)
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
-def _from_class(cls: FirmClass, n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
-    """Draw the attributes of `n` firms of a class (vectorised, fixed order of draws)."""
-    assert cls.baseline_output is not None and cls.staff is not None
+def _from_class(
+    cls: FirmClass, n: int, rng: np.random.Generator, staff: np.ndarray | None = None
+) -> list[dict[str, Any]]:
+    """Draw the attributes of `n` firms of a class (vectorised, fixed order of draws).
+
+    `staff` (a registry row's headcount) replaces the drawn one, so that beds and
+    bus seats are the class's shares of the firm's real staff. A class without
+    `baseline_output` or `staff` leaves them out (None).
+    """
     above = rng.random(n) < cls.above_scale_share
-    output = cls.baseline_output.sample(rng, n)
-    staff = np.maximum(np.rint(cls.staff.sample(rng, n)), 0).astype(int)
+    output = cls.baseline_output.sample(rng, n) if cls.baseline_output is not None else None
+    if cls.staff is not None:
+        drawn = np.maximum(np.rint(cls.staff.sample(rng, n)), 0).astype(int)
+        staff = drawn if staff is None else staff
     migrant = np.clip(cls.migrant_share.sample(rng, n), 0, 1)
-    beds = np.rint(cls.dorm_beds_share.sample(rng, n) * staff).astype(int)
-    seats = np.rint(cls.bus_seats_share.sample(rng, n) * staff).astype(int)
+    beds_share = cls.dorm_beds_share.sample(rng, n)
+    seats_share = cls.bus_seats_share.sample(rng, n)
+    beds = None if staff is None else np.rint(beds_share * staff).astype(int)
+    seats = None if staff is None else np.rint(seats_share * staff).astype(int)
     closed = rng.random(n) < cls.closed_loop_share
     ramp = cls.ramp_days.sample(rng, n) if cls.ramp_days is not None else None
     tag_draws = {t: rng.random(n) < p for t, p in sorted(cls.tag_shares.items())}
@@ -86,17 +116,32 @@ def _from_class(cls: FirmClass, n: int, rng: np.random.Generator) -> list[dict[s
                 "sector": cls.sector,
                 "region": cls.region,
                 "above_scale": bool(above[i]),
-                "baseline_output": float(max(output[i], 1e-9)),
-                "staff": int(staff[i]),
+                "baseline_output": None if output is None else float(max(output[i], 1e-9)),
+                "staff": None if staff is None else int(staff[i]),
                 "migrant_share": float(migrant[i]),
-                "dorm_beds": int(beds[i]),
-                "bus_seats": int(seats[i]),
+                "dorm_beds": None if beds is None else int(beds[i]),
+                "bus_seats": None if seats is None else int(seats[i]),
                 "closed_loop": bool(closed[i]),
                 "ramp_days": None if ramp is None else float(ramp[i]),
                 "tags": tags,
             }
         )
     return out
+
+
+def _number(v: Any) -> float | None:
+    """A finite number from a raw (CSV) value, or None when it is not one."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _row_staff(fields: dict[str, Any]) -> np.ndarray | None:
+    """A registry row's headcount as a one-element array, when the cell holds one."""
+    x = _number(fields.get("staff"))
+    return np.array([int(x)]) if x is not None and x >= 0 and x == int(x) else None
 
 
 def _parse_bool(v: str) -> bool | str:
@@ -123,18 +168,29 @@ def read_registry(path: Path, label: str) -> tuple[list[tuple[int, dict[str, Any
             Problem(f"firm registry is {size} bytes; the limit is {MAX_REGISTRY_BYTES}", file=label)
         ]
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
+    except OSError as e:
+        return [], [Problem(f"cannot read firm registry: {e.strerror or e}", file=label)]
+    raw = raw.removeprefix(codecs.BOM_UTF8)  # spreadsheets write one; it is not a column
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
+        start = raw.rfind(b"\n", 0, e.start) + 1
+        column = len(raw[start : e.start].decode("utf-8", errors="replace")) + 1
         return [], [
             Problem(
-                f"not UTF-8 text (byte {e.start}): save the spreadsheet as 'CSV UTF-8'", file=label
+                f"not UTF-8 text (byte 0x{raw[e.start]:02X} cannot be decoded): "
+                "save the spreadsheet as 'CSV UTF-8'",
+                file=label,
+                line=raw.count(b"\n", 0, e.start) + 1,
+                column=column,
             )
         ]
-    reader = csv.reader(text.splitlines())
+    if not text.strip():
+        return [], [Problem("the firm registry is empty (no header row)", file=label, line=1)]
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
-    except StopIteration:
-        return [], [Problem("the firm registry is empty (no header row)", file=label)]
     except csv.Error as e:
         return [], [Problem(f"bad CSV: {e}", file=label, line=1)]
     header = [h.strip() for h in header]
@@ -155,8 +211,10 @@ def read_registry(path: Path, label: str) -> tuple[list[tuple[int, dict[str, Any
     if problems:
         return [], problems
     rows: list[tuple[int, dict[str, Any]]] = []
+    start = reader.line_num + 1  # a quoted cell may span lines: count lines, not rows
     try:
-        for line, row in enumerate(reader, 2):
+        for row in reader:
+            line, start = start, reader.line_num + 1
             if not any(c.strip() for c in row):
                 continue
             if len(row) != len(header):
@@ -187,11 +245,17 @@ def registry_path(scenario_file: Path | None, file: str) -> Path:
     return (base / file).resolve()
 
 
+def registry_label(scenario_file: Path | None, file: str) -> str:
+    """How problems name a registry CSV: next to the scenario file, as the planner named it."""
+    return file if scenario_file is None else str(scenario_file.parent / file)
+
+
 def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
     """Draw input links of class-made firms; candidates weighted by size (hubs emerge)."""
     ids = [str(d.fields.get("id")) for d in park_firms]
     index = {fid: i for i, fid in enumerate(ids)}
-    size = np.array([float(d.fields.get("baseline_output") or 0) for d in park_firms])
+    # a bad registry cell is reported later, when the firm is validated; here it weighs 0
+    size = np.array([max(_number(d.fields.get("baseline_output")) or 0.0, 0.0) for d in park_firms])
     members: dict[str, list[int]] = {}
     for i, d in enumerate(park_firms):
         members.setdefault(str(d.fields.get("sector")), []).append(i)
@@ -207,13 +271,15 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
             k_draw = rule.links.sample(rng, 1)[0]
             per_output = rule.per_output.sample(rng, 1)[0]
             stock = rule.stock_days.sample(rng, 1)[0] if rule.stock_days is not None else None
-            named = [s for s in rule.sources if s != ids[i]]
+            named = list(dict.fromkeys(s for s in rule.sources if s != ids[i]))
             named_w = [suppliers.get(s, size[index[s]] if s in index else 1.0) for s in named]
             sec = by_sector.get(rule.from_sector, empty) if rule.from_sector else empty
             w = np.concatenate([np.asarray(named_w, dtype=float), size[sec]])
-            pos = int(np.searchsorted(sec, i))
-            if pos < len(sec) and sec[pos] == i:
-                w[len(named) + pos] = 0.0
+            # neither the firm itself nor a firm already named in `from` (links are distinct)
+            for j in (i, *(index[s] for s in named if s in index)):
+                pos = int(np.searchsorted(sec, j))
+                if pos < len(sec) and sec[pos] == j:
+                    w[len(named) + pos] = 0.0
             available = int(np.count_nonzero(w > 0))
             if available == 0:
                 continue
@@ -235,11 +301,15 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
 
 
 def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
-    """Concrete firms: listed ones, then generated ones, then registry rows, in file order."""
+    """Concrete firms: listed ones, then generated ones, then registry rows, in file order.
+
+    Problems are located at a registry firm's CSV line, or by key path for
+    listed and generated firms (the loader turns paths into file lines).
+    """
     problems: list[Problem] = []
     drafts: list[_Draft] = [
-        _Draft(e.model_dump(by_alias=True, exclude_none=True), None, None)
-        for e in scenario.enterprises
+        _Draft(e.model_dump(by_alias=True, exclude_none=True), None, None, ("enterprises", i))
+        for i, e in enumerate(scenario.enterprises)
     ]
     listed = len(drafts)
     for gi, g in enumerate(scenario.generate):
@@ -259,75 +329,67 @@ def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
         ids = generated_ids(g.id_prefix or g.firm_class, g.count)
         for fid, fields in zip(ids, _from_class(cls, g.count, rng), strict=True):
             fields["id"] = fid
-            drafts.append(_Draft(fields, cls, rng))
-    reg_meta: list[tuple[str, int]] = []
+            drafts.append(_Draft(fields, cls, rng, ("generate", gi)))
     for ri, reg in enumerate(scenario.registry):
-        path = registry_path(scenario_file, reg.file)
-        label = reg.file
-        rows, probs = read_registry(path, label)
+        label = registry_label(scenario_file, reg.file)
+        rows, probs = read_registry(registry_path(scenario_file, reg.file), label)
         problems.extend(probs)
         rng = _rng(scenario.seed, REGISTRY_STREAM, ri)
         for line, fields in rows:
+            draft = _Draft(fields, None, rng, file=label, line=line)
             cname = fields.pop("class", None) or reg.firm_class
-            cls = None
             if cname is not None:
-                cls = scenario.firm_classes.get(cname)
-                if cls is None:
-                    problems.append(
-                        Problem(
-                            f"unknown firm class '{cname}'", file=label, line=line, path=("class",)
-                        )
-                    )
+                draft.cls = scenario.firm_classes.get(cname)
+                if draft.cls is None:
+                    problems.append(draft.problem(f"unknown firm class '{cname}'", "class"))
                     continue
-                if cls.baseline_output is not None and cls.staff is not None:
-                    defaults = _from_class(cls, 1, rng)[0]
-                else:
-                    defaults = {"sector": cls.sector, "region": cls.region, "tags": cls.tags}
-                defaults = {k: v for k, v in defaults.items() if v is not None}
-                fields = {**defaults, **fields}
-            drafts.append(_Draft(fields, cls, rng))
-            reg_meta.append((label, line))
+                defaults = _from_class(draft.cls, 1, rng, _row_staff(fields))[0]
+                draft.fields = {k: v for k, v in defaults.items() if v is not None} | fields
+            drafts.append(draft)
     if problems:
         raise ScenarioError(problems)
     suppliers = {s.id: s.capacity for s in scenario.suppliers}
     _links(drafts, suppliers)
 
-    firms: list[Enterprise] = []
-    seen: dict[str, int] = {}
-    for i, d in enumerate(drafts):
-        where: dict[str, Any] = {}
-        if i >= listed + sum(g.count for g in scenario.generate):
-            label, line = reg_meta[i - listed - sum(g.count for g in scenario.generate)]
-            where = {"file": label, "line": line}
+    made: list[tuple[_Draft, Enterprise]] = []
+    seen: set[str] = set()
+    regions = {r.id for r in scenario.regions}
+    tags = set(KNOWN_TAGS) | set(scenario.extra_tags)
+    for d in drafts:
         try:
             firm = Enterprise.model_validate(d.fields)
         except ValidationError as e:
             for err in e.errors():
-                loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-                problems.append(
-                    Problem(f"{err['msg']} (found {err.get('input')!r})", path=loc, **where)
-                )
+                key = next((p for p in err["loc"] if isinstance(p, str)), None)
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                msg = msg.replace("Input should be", "should be", 1)
+                problems.append(d.problem(f"{msg}; found {err.get('input')!r}", key))
             continue
         if firm.id in seen:
             problems.append(
-                Problem(
+                d.problem(
                     f"duplicate firm id '{firm.id}' (generated or registry "
                     "firm clashes with another firm)",
-                    path=("id",),
-                    **where,
+                    "id",
                 )
             )
-        seen[firm.id] = i
-        firms.append(firm)
+        seen.add(firm.id)
+        made.append((d, firm))
+        if d.path[:1] == ("enterprises",):
+            continue  # listed firms were checked with the scenario
+        if firm.region not in regions:
+            problems.append(d.problem(f"unknown region '{firm.region}'", "region"))
+        for t in firm.tags:
+            if t not in tags:
+                problems.append(
+                    d.problem(f"unknown tag '{t}' (declare new ones in `extra_tags`)", "tags")
+                )
     supplier_ids = set(suppliers)
-    regions = {r.id for r in scenario.regions}
-    for f in firms[listed:]:
-        if f.region not in regions:
-            problems.append(Problem(f"firm '{f.id}': unknown region '{f.region}'"))
+    for d, f in made[listed:]:
         for inp in f.inputs:
             for s in inp.sources:
                 if s not in seen and s not in supplier_ids:
-                    problems.append(Problem(f"firm '{f.id}': input from unknown '{s}'"))
+                    problems.append(d.problem(f"input from unknown '{s}'", "inputs"))
     if problems:
         raise ScenarioError(problems)
-    return Park(scenario=scenario, firms=tuple(firms))
+    return Park(scenario=scenario, firms=tuple(f for _, f in made))

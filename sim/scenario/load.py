@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario import schema
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
-from sim.scenario.expand import Park, expand, read_registry, registry_path
+from sim.scenario.expand import Park, expand, read_registry, registry_label, registry_path
 from sim.scenario.overlay import apply_set, merge
 from sim.scenario.refs import check_references
 from sim.scenario.schema import Scenario
@@ -112,16 +112,33 @@ def _located(source: Source, path: KeyPath, message: str) -> Problem:
     return Problem(message, path=path, file=mark.file, line=mark.line, column=mark.column)
 
 
-def _registry_ids(source: Source, scenario_file: Path | None) -> dict[int, list[str]]:
+def _registry_ids(
+    source: Source, scenario_file: Path | None
+) -> tuple[dict[int, list[str]], list[Problem]]:
+    """Firm ids in each registry CSV (for cross-references), and problems reading the CSVs.
+
+    A CSV that cannot be read is reported with the scenario's own problems, so
+    a missing file is not mistaken for dangling references to its firms.
+    """
     out: dict[int, list[str]] = {}
+    problems: list[Problem] = []
     regs = source.data.get("registry") if isinstance(source.data, dict) else None
     if not isinstance(regs, list):
-        return out
+        return out, problems
     for i, reg in enumerate(regs):
-        if isinstance(reg, dict) and isinstance(reg.get("file"), str):
-            rows, _ = read_registry(registry_path(scenario_file, reg["file"]), reg["file"])
+        if isinstance(reg, dict) and isinstance(reg.get("file"), str) and reg["file"]:
+            path = registry_path(scenario_file, reg["file"])
+            rows, probs = read_registry(path, registry_label(scenario_file, reg["file"]))
+            problems.extend(probs)
             out[i] = [str(r["id"]) for _, r in rows if "id" in r]
-    return out
+    return out, problems
+
+
+def _relocate(source: Source, problem: Problem) -> Problem:
+    """A problem known only by key path, located in the scenario text."""
+    if problem.file is not None or not problem.path:
+        return problem
+    return _located(source, problem.path, problem.message)
 
 
 def validate_source(source: Source, scenario_file: Path | None) -> Park:
@@ -143,16 +160,17 @@ def validate_source(source: Source, scenario_file: Path | None) -> Park:
         scenario = Scenario.model_validate(source.data)
     except ValidationError as e:
         problems.extend(problems_from_validation(e, source))
+    registry_ids, registry_problems = _registry_ids(source, scenario_file)
+    problems.extend(registry_problems)
     problems.extend(
-        check_references(
-            source.data,
-            lambda p, m: _located(source, p, m),
-            _registry_ids(source, scenario_file),
-        )
+        check_references(source.data, lambda p, m: _located(source, p, m), registry_ids)
     )
     if problems or scenario is None:
         raise ScenarioError(problems)
-    return expand(scenario, scenario_file)
+    try:
+        return expand(scenario, scenario_file)
+    except ScenarioError as e:
+        raise ScenarioError(_relocate(source, p) for p in e.problems) from None
 
 
 def load_source(path: Path, policies: Sequence[Path] = (), sets: Sequence[str] = ()) -> Source:
