@@ -1,0 +1,160 @@
+"""The scenario models: defaults, immutability, and the demo scenario."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from sim.scenario.dists import Fixed, Triangular
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import (
+    ControlLevel,
+    Enterprise,
+    Input,
+    InputRule,
+    Region,
+    Reopening,
+    Scenario,
+    Supply,
+    Workforce,
+    default_levels,
+)
+from sim.scenario.source import load_yaml
+
+DEMO = Path(__file__).resolve().parents[2] / "scenarios" / "demo_park.yaml"
+MINIMAL = {
+    "name": "m",
+    "regions": [{"id": "park"}],
+    "enterprises": [{"id": "a", "sector": "s", "region": "park", "baseline_output": 2, "staff": 5}],
+}
+
+
+def test_three_default_control_levels() -> None:
+    levels = default_levels()
+    assert list(levels) == ["lockdown", "controlled", "normal"]
+    lock, controlled, normal = levels.values()
+    assert (lock.operate, lock.closed_loop_only, lock.commuting) == ("whitelist", True, False)
+    assert (lock.freight_pass, lock.review, lock.rank) == (True, True, 2)
+    assert (controlled.operate, controlled.freight_pass, controlled.rank) == ("apply", True, 1)
+    assert controlled.commuting and not controlled.closed_loop_only
+    assert (normal.operate, normal.review, normal.freight_pass, normal.rank) == (
+        "all",
+        False,
+        False,
+        0,
+    )
+    assert all(level.output_cap == 1.0 for level in levels.values())
+
+
+def test_a_scenario_gets_the_default_levels_and_sections() -> None:
+    sc = Scenario.model_validate(MINIMAL)
+    assert sc.control_levels == default_levels()
+    assert (sc.days, sc.seed, sc.replications) == (120, 1, 10)
+    assert sc.supply == Supply()
+    assert (sc.supply.stock_days, sc.supply.reorder_days, sc.supply.order_up_to_days) == (7, 5, 10)
+    assert sc.reopening.service_teams == 5
+    assert sc.reopening.review_days == Fixed(value=1)
+    assert [(p.day, p.share) for p in sc.workforce.migrant_return] == [(0, 1.0)]
+    assert sc.regions[0].timeline == []
+    firm = sc.enterprises[0]
+    assert (firm.migrant_share, firm.dorm_beds, firm.closed_loop, firm.tags) == (0, 0, False, [])
+    assert firm.ramp_days is None
+
+
+def test_defaults_are_not_shared_between_scenarios() -> None:
+    a = Scenario.model_validate(MINIMAL)
+    b = Scenario.model_validate(MINIMAL)
+    assert a.control_levels is not b.control_levels
+    assert a.workforce.migrant_return == b.workforce.migrant_return
+
+
+def test_models_are_frozen() -> None:
+    sc = Scenario.model_validate(MINIMAL)
+    with pytest.raises(ValidationError, match="frozen"):
+        sc.days = 3  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        sc.enterprises[0].staff = 1  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        sc.control_levels["lockdown"].output_cap = 0.5  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        sc.reopening.review_days.value = 2  # type: ignore[union-attr]
+    assert sc.days == 120
+
+
+def test_unknown_keys_are_rejected_everywhere() -> None:
+    with pytest.raises(ValidationError, match="baseline_ouput"):
+        Enterprise(id="a", sector="s", region="p", baseline_ouput=1, staff=1)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="extra_forbidden"):
+        ControlLevel.model_validate({"operate": "all", "opreate": "all"})
+    with pytest.raises(ValidationError, match="extra_forbidden"):
+        Scenario.model_validate({**MINIMAL, "replication": 3})
+
+
+def test_from_and_class_are_the_yaml_names() -> None:
+    inp = Input.model_validate({"good": "x", "from": "sup", "per_output": 1})
+    assert inp.sources == ["sup"]  # one source may be written without a list
+    assert inp.model_dump(by_alias=True)["from"] == ["sup"]
+    assert Input.model_validate({"good": "x", "from": ["a", "b"], "per_output": 1}).sources == [
+        "a",
+        "b",
+    ]
+    with pytest.raises(ValidationError):
+        Input.model_validate({"good": "x", "from": [], "per_output": 1})
+
+
+def test_an_input_rule_needs_some_source() -> None:
+    with pytest.raises(ValidationError, match="give `from`"):
+        InputRule.model_validate({"good": "x", "per_output": 1})
+    rule = InputRule.model_validate({"good": "x", "from_sector": "s", "per_output": 1})
+    assert rule.links == Fixed(value=1)
+
+
+def test_ids_must_be_plain_names() -> None:
+    for bad in ("", "two words", "a,b", "x=1", "a[0]", "x" * 101):
+        with pytest.raises(ValidationError):
+            Region(id=bad)
+
+
+def test_timeline_accepts_equal_days() -> None:
+    r = Region.model_validate(
+        {"id": "p", "timeline": [{"day": 0, "level": "a"}, {"day": 0, "level": "b"}]}
+    )
+    assert [c.level for c in r.timeline] == ["a", "b"]
+
+
+def test_migrant_return_must_be_monotone() -> None:
+    with pytest.raises(ValidationError, match="non-decreasing"):
+        Workforce.model_validate(
+            {"migrant_return": [{"day": 0, "share": 0.5}, {"day": 5, "share": 0.2}]}
+        )
+    with pytest.raises(ValidationError, match="at least one point"):
+        Workforce.model_validate({"migrant_return": []})
+
+
+def test_demo_scenario_validates_and_expands_to_38_firms() -> None:
+    sc = Scenario.model_validate(load_yaml(DEMO).data)
+    assert sc.name == "demo_park"
+    assert str(sc.start_date) == "2022-04-01"
+    assert (sc.days, sc.seed, sc.replications) == (120, 7, 10)
+    assert [r.id for r in sc.regions] == ["park", "shanghai", "jiangsu"]
+    assert isinstance(sc.reopening.review_days, Triangular)
+    park = load_scenario(DEMO)
+    assert len(park.firms) == 38
+    assert len({f.id for f in park.firms}) == 38
+    assert Counter(f.sector for f in park.firms) == {
+        "pharma": 4,
+        "electronics": 10,
+        "auto_parts": 14,
+        "food": 10,
+    }
+    assert park.scenario == sc
+
+
+def test_a_validated_scenario_dumps_and_reads_back_equal() -> None:
+    sc = load_scenario(DEMO).scenario
+    again = Scenario.model_validate(sc.model_dump(by_alias=True))
+    assert again == sc
+    assert Reopening.model_validate(Reopening().model_dump(by_alias=True)) == Reopening()
