@@ -64,10 +64,6 @@ def only(err: ScenarioError) -> Problem:
     return err.problems[0]
 
 
-def located(p: Problem) -> tuple[str | None, int | None, int | None, str]:
-    return p.file, p.line, p.column, str(p).split(": ", 2)[1] if p.file else ""
-
-
 def edit(old: str, new: str, base: str = BASE) -> str:
     assert base.count(old) == 1, old
     return base.replace(old, new)
