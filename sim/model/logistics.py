@@ -209,14 +209,14 @@ class Logistics:
         w = self.world
         g = w.goods
         load = self.cfg.truck_load
-        u_all = self.rng.random((len(g.link_line), 2))
         for link, q in zip(links.tolist(), qty.tolist(), strict=True):
             if q <= 0:
                 continue
             n_trips = max(1, math.ceil(q / load - 1e-9))
             lead = float(g.link_lead[link])
             for _ in range(n_trips):
-                trip = Trip(link, int(g.link_line[link]), q / n_trips, lead / 2, u_all[link])
+                u = self.rng.random(2)
+                trip = Trip(link, int(g.link_line[link]), q / n_trips, lead / 2, u)
                 self.in_transit_trips += 1
                 w.env.process(self._to_station(trip))
 
