@@ -201,4 +201,36 @@ def check_references(
     outb = data.get("outbreaks")
     if isinstance(outb, dict) and isinstance(outb.get("raise_level"), dict):
         check_level(("outbreaks", "raise_level", "level"), outb["raise_level"].get("level"))
+
+    def check_firms(path: KeyPath, v: Any) -> None:
+        for k, fid in _strs(v):
+            if fid not in firm_ids:
+                p = path if k is None else (*path, k)
+                bad(p, f"unknown firm '{fid}'{_hint(fid, firm_ids)}")
+
+    logi = data.get("logistics")
+    if isinstance(logi, dict):
+        station_ids: set[str] = set()
+        for i, st in _items(logi, "transfer_stations"):
+            base = ("logistics", "transfer_stations", i)
+            sid = st.get("id")
+            if isinstance(sid, str):
+                if sid in station_ids:
+                    bad((*base, "id"), f"duplicate station id '{sid}'")
+                station_ids.add(sid)
+            for k, rid in _strs(st.get("serves")):
+                if rid not in regions:
+                    p = (*base, "serves") if k is None else (*base, "serves", k)
+                    bad(p, f"unknown region '{rid}'{_hint(rid, regions)}")
+            check_firms((*base, "partner_for"), st.get("partner_for"))
+        for i, grant in _items(logi, "grants"):
+            check_firms(("logistics", "grants", i, "firms"), grant.get("firms"))
+    supply = data.get("supply")
+    coord = supply.get("coordination") if isinstance(supply, dict) else None
+    if isinstance(coord, dict):
+        for k, sid in _strs(coord.get("suppliers")):
+            if sid not in suppliers:
+                p = ("supply", "coordination", "suppliers")
+                p = p if k is None else (*p, k)
+                bad(p, f"unknown supplier '{sid}'{_hint(sid, suppliers)}")
     return problems
