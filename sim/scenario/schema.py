@@ -67,6 +67,12 @@ class Frozen(BaseModel):
     )
 
 
+def _one_or_many(s: dict) -> None:
+    """JSON Schema of `from:`: one id or a list of ids (the loader accepts both)."""
+    array = {k: s.pop(k) for k in ("type", "items", "minItems") if k in s}
+    s["anyOf"] = [array["items"], array]
+
+
 def _as_list(v: object) -> object:
     return [v] if isinstance(v, str) else v
 
@@ -147,7 +153,7 @@ class Input(Frozen):
 
     good: Ident
     """Name of the good (e.g. `chips`); lost output for lack of it is `input:<good>`."""
-    sources: list[Ident] = Field(alias="from", min_length=1)
+    sources: list[Ident] = Field(alias="from", min_length=1, json_schema_extra=_one_or_many)
     """Firm or external supplier id(s) it is bought from; demand is split equally."""
     per_output: NonNeg
     """Units of input (value) per unit of the firm's output."""
@@ -208,7 +214,7 @@ class InputRule(Frozen):
 
     good: Ident
     """Name of the good."""
-    sources: list[Ident] = Field(default_factory=list, alias="from")
+    sources: list[Ident] = Field(default_factory=list, alias="from", json_schema_extra=_one_or_many)
     """Candidate firm or supplier ids to draw sources from."""
     from_sector: Ident | None = None
     """Draw sources among park firms of this sector (instead of, or beside, `from`)."""

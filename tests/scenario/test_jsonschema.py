@@ -12,7 +12,8 @@ from jsonschema import Draft202012Validator
 from sim.scenario.jsonschema import scenario_schema
 from sim.scenario.source import load_yaml
 
-DEMO = Path(__file__).resolve().parents[2] / "scenarios" / "demo_park.yaml"
+ROOT_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+DEMO = ROOT_SCENARIOS / "demo_park.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -41,27 +42,21 @@ def test_schema_is_valid_json_schema_2020_12() -> None:
     assert set(schema["required"]) == {"name", "regions"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the loader accepts `from: chipco` (one id) but the schema says `from` is an array",
-)
 def test_demo_scenario_validates(validator: Draft202012Validator, demo: Any) -> None:
     assert errors(validator, demo) == []
 
 
-def test_demo_scenario_validates_apart_from_single_sources(
-    validator: Draft202012Validator, demo: Any
-) -> None:
-    """Everything but the known `from: <one id>` mismatch (see the xfail above) validates."""
-    for cls in demo["firm_classes"].values():
-        for rule in cls.get("inputs", []):
-            if isinstance(rule.get("from"), str):
-                rule["from"] = [rule["from"]]
-    for firm in demo["enterprises"]:
-        for inp in firm.get("inputs", []):
-            if isinstance(inp.get("from"), str):
-                inp["from"] = [inp["from"]]
+def test_shipped_scenarios_validate_against_the_schema(validator: Draft202012Validator) -> None:
+
+    for path in sorted(ROOT_SCENARIOS.glob("*.yaml")):
+        assert errors(validator, load_yaml(path).data) == [], path.name
+
+
+def test_from_accepts_one_id_or_a_list(validator: Draft202012Validator, demo: Any) -> None:
+    demo["enterprises"][0]["inputs"][0]["from"] = ["packco", "medmask"]
     assert errors(validator, demo) == []
+    demo["enterprises"][0]["inputs"][0]["from"] = 3
+    assert errors(validator, demo) != []
 
 
 @pytest.mark.parametrize(
