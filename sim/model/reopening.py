@@ -10,6 +10,7 @@ application.
 
 from __future__ import annotations
 
+import heapq
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -91,6 +92,8 @@ class Reviews:
         while True:
             item = yield self.queue.get()
             i = item.item
+            if w.state[i] != FirmState.QUEUED:  # withdrawn: no review needed any more
+                continue
             w.state[i] = FirmState.REVIEWING
             self.wait_sum += w.env.now - self.queued_at[i]
             self.wait_count += 1
@@ -109,7 +112,19 @@ class Reviews:
 
     def _rectify(self, i: int, days: float):
         yield self.world.env.timeout(days)
-        self.file(i)
+        if self.world.state[i] == FirmState.RECTIFYING:  # not reopened meanwhile
+            self.file(i)
+
+    def waive(self, firms: np.ndarray) -> None:
+        """Firms queued or rectifying whose zone no longer requires a review reopen now."""
+        w = self.world
+        gone = np.zeros(w.n, dtype=bool)
+        gone[firms] = True
+        items = [it for it in self.queue.items if not gone[it.item]]
+        heapq.heapify(items)
+        self.queue.items[:] = items
+        for i in firms:
+            w.reopen(int(i))
 
     def prepare(self, i: int):
         """Preparation before applying (seed 001: ready firms at once, others later)."""
@@ -145,11 +160,20 @@ def release_whitelists(world: World, day: int) -> None:
 
 
 def open_gates(world: World) -> None:
-    """Closed firms whose zone level (or white list) now admits them start preparing."""
-    ready = (world.state == FirmState.CLOSED) & world.may_operate()
+    """Closed firms whose zone level (or white list) now admits them start preparing.
+
+    Firms still waiting for a review (queued or rectifying) when their zone's level
+    stops requiring one (e.g. `normal`) reopen at once instead of waiting for a team.
+    """
+    allowed = world.may_operate()
+    ready = (world.state == FirmState.CLOSED) & allowed
     lv = world.levels
     lvl = world.firm_level()
     ready &= (lv.operate[lvl] != 0) | world.whitelisted
+    waiting = (world.state == FirmState.QUEUED) | (world.state == FirmState.RECTIFYING)
+    waived = waiting & allowed & ~lv.review[lvl]
+    if waived.any():
+        world.reviews.waive(np.flatnonzero(waived))
     for i in np.flatnonzero(ready):
         world.state[i] = FirmState.PREPARING
         world.env.process(world.reviews.prepare(int(i)))

@@ -267,3 +267,31 @@ def test_priority_keys_use_the_first_listed_tag_a_firm_carries():
     firms = [firm("a", tags=["backbone", "livelihood"]), firm("b"), firm("c", tags=["backbone"])]
     w = world(firms, reopening={"priority": PRIORITY})
     np.testing.assert_array_equal(w.priority, [1, 3, 2])
+
+
+def test_queued_firms_reopen_when_the_zone_no_longer_needs_a_review():
+    # Controlled days 0–2, normal from day 3 (`review: false`). One team with
+    # 5-day reviews: c is under review [0, 5); b and a wait in the queue. From
+    # day 3 no review is needed: they reopen on day 3 instead of days 10 and 15.
+    timeline = [{"day": 0, "level": "controlled"}, {"day": 3, "level": "normal"}]
+    cfg = {**ONE_TEAM, "review_days": 5}
+    w = world(applicants("abc"), level=timeline, days=8, reopening=cfg)
+    tr = w.run()
+    assert reopened(w) == {"c": 5.0, "b": 3.0, "a": 3.0}
+    np.testing.assert_array_equal(tr.review_queue, [2, 2, 2, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(tr.capacity, [0, 0, 0, 11 / 111, 11 / 111, 1, 1, 1])
+    assert w.reviews.attempts.tolist() == [0, 0, 1]
+
+
+def test_rectifying_firms_reopen_when_the_zone_no_longer_needs_a_review():
+    # a fails its first review [0, 1) and would rectify for 10 days, then re-apply;
+    # the zone goes normal on day 4: a reopens on day 4, once, and is not reviewed
+    # again when its rectification ends.
+    timeline = [{"day": 0, "level": "controlled"}, {"day": 4, "level": "normal"}]
+    cfg = {**ONE_TEAM, "fail_prob": 0.5, "rectify_days": 10}
+    w = world([firm("a", ramp_days=3)], level=timeline, days=16, reopening=cfg)
+    w.reviews.fail_u[0] = [0.0] + [1.0] * (w.reviews.fail_u.shape[1] - 1)
+    tr = w.run()
+    assert w.reopened_at[0] == 4.0
+    assert w.reviews.attempts[0] == 1
+    np.testing.assert_allclose(tr.capacity, [0] * 4 + [1 / 3, 2 / 3] + [1] * 10)
