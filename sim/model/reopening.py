@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from sim.model.state import FirmState
+from sim.model.state import MECHANISMS, FirmState
 
 if TYPE_CHECKING:
     from sim.model.world import World
 
 MAX_ATTEMPTS = 8
-"""Review attempts pre-drawn per firm; later attempts reuse the last draw."""
+"""Review attempts pre-drawn per firm. Later attempts reuse the last durations and
+draw their pass/fail uniform from the firm's own stream (`late_stream`)."""
 
 
 def priority_keys(world: World) -> np.ndarray:
@@ -52,6 +53,16 @@ def liaison_mask(world: World) -> np.ndarray:
     return mask
 
 
+def late_stream(world: World, i: int) -> np.random.Generator:
+    """Firm i's own review stream, for attempts beyond MAX_ATTEMPTS.
+
+    `SeedSequence(seed, spawn_key=(replication, index of "review", i))`: it depends
+    only on the firm, so other firms' draws never shift it (common random numbers).
+    """
+    key = (world.replication, MECHANISMS.index("review"), i)
+    return np.random.default_rng(np.random.SeedSequence(world.cfg.seed, spawn_key=key))
+
+
 class Reviews:
     """The review queue (a PriorityStore) and the service teams that work it."""
 
@@ -66,6 +77,8 @@ class Reviews:
         self.fail_u = rng.random((n, MAX_ATTEMPTS))
         self.rectify_days = cfg.rectify_days.sample(rng, n * MAX_ATTEMPTS).reshape(n, MAX_ATTEMPTS)
         self.attempts = np.zeros(n, dtype=np.int64)
+        self.late: dict[int, np.random.Generator] = {}
+        """Streams of firms that used up their pre-drawn attempts."""
         self.queued_at = np.zeros(n)
         self.queue = simpy.PriorityStore(world.env)
         self.wait_sum = 0.0
@@ -98,13 +111,23 @@ class Reviews:
             self.wait_sum += w.env.now - self.queued_at[i]
             self.wait_count += 1
             k = min(self.attempts[i], MAX_ATTEMPTS - 1)
+            fail_u = self._fail_u(i)
             self.attempts[i] += 1
             yield w.env.timeout(self.review_days[i, k])
-            if self.fail_u[i, k] < p_fail:
+            if fail_u < p_fail:
                 w.state[i] = FirmState.RECTIFYING
                 w.env.process(self._rectify(i, self.rectify_days[i, k] / self._speed(i)))
             else:
                 w.reopen(i)
+
+    def _fail_u(self, i: int) -> float:
+        """Uniform deciding firm i's next review: pre-drawn, then from its own stream."""
+        k = int(self.attempts[i])
+        if k < MAX_ATTEMPTS:
+            return float(self.fail_u[i, k])
+        if i not in self.late:
+            self.late[i] = late_stream(self.world, i)
+        return float(self.late[i].random())
 
     def _speed(self, i: int) -> float:
         w = self.world

@@ -295,3 +295,18 @@ def test_rectifying_firms_reopen_when_the_zone_no_longer_needs_a_review():
     assert w.reopened_at[0] == 4.0
     assert w.reviews.attempts[0] == 1
     np.testing.assert_allclose(tr.capacity, [0] * 4 + [1 / 3, 2 / 3] + [1] * 10)
+
+
+def test_a_firm_that_fails_every_predrawn_review_can_still_pass_later():
+    # Review outcomes are drawn in advance for MAX_ATTEMPTS attempts. A firm that
+    # fails all of them (here forced; probability p^8 in general, one firm in 256
+    # at fail_prob 0.5) must keep its chance p of failing on later attempts, not
+    # fail for ever on a reused draw.
+    cfg = {**ONE_TEAM, "fail_prob": 0.5, "rectify_days": 1}
+    for rep in range(5):
+        w = world([firm("a")], replication=rep, level="controlled", days=120, reopening=cfg)
+        w.reviews.fail_u[0] = 0.0
+        w.run()
+        assert w.reviews.attempts[0] > reopening.MAX_ATTEMPTS
+        # attempt k (from 1) ends at 2k − 1: open on that day
+        assert w.reopened_at[0] == 2 * w.reviews.attempts[0] - 1
