@@ -1,14 +1,18 @@
 """Charts of one run, drawn only from the files of its results folder.
 
 A results folder holds `timeseries.csv` (daily park and sector indicators per
-replication), `causes.csv` (daily lost output per cause per replication) and
-`summary.json` (scenario name, start date, headline recovery metrics). Everything
-here reads those files and nothing else, so `parksim plot RESULTS_DIR` redraws the
-charts of an old run without re-running the model.
+replication), `causes.csv` (daily lost output per cause per replication),
+`summary.json` (scenario name, start date, headline recovery metrics) and, since the
+goods side was modelled, `logistics.csv` (the daily truck funnel of each transfer
+station) and `bottlenecks.csv` (suppliers, stations and passes ranked by the output
+they cost). Everything here reads those files and nothing else, so
+`parksim plot RESULTS_DIR` redraws the charts of an old run without re-running the
+model; a folder written before the logistics files existed simply gets no logistics
+chart.
 
-The readers (`read_timeseries`, `read_causes`, `read_summary`) and the styling
-helpers (`order_causes`, `cause_styles`, `OKABE_ITO`) are public so that the
-comparison and logistics charts can reuse them.
+The readers (`read_timeseries`, `read_causes`, `read_summary`, `read_logistics`,
+`read_bottlenecks`) and the styling helpers (`order_causes`, `cause_styles`,
+`OKABE_ITO`) are public so that the comparison charts can reuse them.
 
 matplotlib is imported lazily inside the drawing functions, and figures are drawn
 on an explicit Agg canvas (no pyplot, no global backend switch, nothing left open).
@@ -35,10 +39,28 @@ if TYPE_CHECKING:
 TIMESERIES_FILE = "timeseries.csv"
 CAUSES_FILE = "causes.csv"
 SUMMARY_FILE = "summary.json"
+LOGISTICS_FILE = "logistics.csv"
+BOTTLENECKS_FILE = "bottlenecks.csv"
 PLOTS_DIR = "plots"
 
 TIMESERIES_COLUMNS = ("day", "replication", "metric", "group", "value")
 CAUSES_COLUMNS = ("day", "replication", "cause", "lost_output")
+LOGISTICS_FIELDS = (
+    "declared",
+    "admitted",
+    "cleared",
+    "declared_total",
+    "admitted_total",
+    "cleared_total",
+    "queue",
+    "mean_wait_days",
+)
+"""The per-station values of `logistics.csv`, in the order of the last axis of
+`read_logistics`: truck trips declared, admitted and cleared that day, the same
+cumulated since day 0, trips in the station at the end of the day, and the mean wait
+in days (declaration to clearance) of the trips cleared that day (NaN if none)."""
+LOGISTICS_COLUMNS = ("day", "replication", "station", *LOGISTICS_FIELDS)
+BOTTLENECKS_COLUMNS = ("rank", "kind", "id", "lost_output_days", "ci95_lo", "ci95_hi")
 
 PARK = "park"
 """Group name of park-wide indicators in `timeseries.csv`."""
@@ -194,6 +216,77 @@ def read_causes(
     out = np.zeros((n_rep, n_day, len(causes)))
     np.add.at(out, (rep, day, cause_idx), lost)
     return causes, out
+
+
+def read_logistics(
+    path: Path, *, replications: int | None = None, days: int | None = None
+) -> tuple[list[str], np.ndarray]:
+    """Read `logistics.csv`: the daily truck funnel of each transfer station.
+
+    Returns (stations, funnel) where `funnel[r, d, s, f]` is field
+    `LOGISTICS_FIELDS[f]` of station `stations[s]` on day d of replication r, e.g.
+    `funnel[..., LOGISTICS_FIELDS.index("queue")]` for the trips in each station at
+    the end of each day. Stations keep the order in which they first appear in the
+    file. Counts are whole numbers stored as floats so that a station-day missing from
+    the file can be NaN, like `mean_wait_days` on a day when no trip was cleared. A
+    file with only its header (a scenario without stations) gives no stations and an
+    array of shape (replications, days, 0, 8).
+    """
+    path = Path(path)
+    cols = _read_columns(path, LOGISTICS_COLUMNS)
+    day = _int_column(path, cols["day"], "day")
+    rep = _int_column(path, cols["replication"], "replication")
+    n_rep, n_day = _shape(path, rep, day, replications, days)
+
+    stations = list(dict.fromkeys(cols["station"]))
+    index = {station: i for i, station in enumerate(stations)}
+    station_idx = np.fromiter(
+        (index[s] for s in cols["station"]), dtype=np.intp, count=len(cols["station"])
+    )
+    out = np.full((n_rep, n_day, len(stations), len(LOGISTICS_FIELDS)), np.nan)
+    for f, name in enumerate(LOGISTICS_FIELDS):
+        out[rep, day, station_idx, f] = _float_column(path, cols[name], name)
+    return stations, out
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """One row of `bottlenecks.csv`: a supplier, station or the pass system and the park
+    output it cost, in baseline-days (mean over replications and its 95 % CI, NaN when
+    the run has a single replication)."""
+
+    rank: int
+    kind: str
+    id: str
+    lost_output_days: float
+    ci95_lo: float
+    ci95_hi: float
+
+    @property
+    def label(self) -> str:
+        """`<kind>: <id>`, as charts name it."""
+        return f"{self.kind}: {self.id}"
+
+
+def read_bottlenecks(path: Path) -> list[Bottleneck]:
+    """Read `bottlenecks.csv`, by rank (1 = cost the park most output); [] if header only.
+
+    `kind` is `supplier` (external), `park_firm` (a park firm as supplier of others),
+    `station` or `passes`.
+    """
+    path = Path(path)
+    cols = _read_columns(path, BOTTLENECKS_COLUMNS)
+    rank = _int_column(path, cols["rank"], "rank")
+    lost = _float_column(path, cols["lost_output_days"], "lost_output_days")
+    lo = _float_column(path, cols["ci95_lo"], "ci95_lo")
+    hi = _float_column(path, cols["ci95_hi"], "ci95_hi")
+    rows = [
+        Bottleneck(
+            int(rank[i]), cols["kind"][i], cols["id"][i], *map(float, (lost[i], lo[i], hi[i]))
+        )
+        for i in range(len(rank))
+    ]
+    return sorted(rows, key=lambda b: b.rank)
 
 
 def order_causes(causes: Iterable[str]) -> list[str]:
@@ -632,6 +725,279 @@ def _contrast(colour: str) -> str:
     return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#ffffff"
 
 
+# Logistics chart layout, in inches.
+_LOGI_WIDTH = 11.0
+_LOGI_HEADER = 1.5  # title, subtitle and the legend of the station panels
+_LOGI_STATION_ROW = 2.4
+_LOGI_BAR_BASE = 1.3
+_LOGI_BAR_ROW = 0.34
+TOP_BOTTLENECKS = 10
+"""How many bottlenecks the logistics chart shows."""
+
+_FUNNEL_CURVES = (
+    # (field, legend label, colour, line style, line width), drawn in this order: the
+    # thin black admitted curve goes over the broad cleared one, which it often follows
+    # within a trip or two, and both stay visible.
+    ("declared_total", "declared (cumulative trips)", OKABE_ITO[1], "--", 1.6),
+    ("cleared_total", "cleared (cumulative trips)", OKABE_ITO[2], "-", 3.6),
+    ("admitted_total", "admitted (cumulative trips)", OKABE_ITO[7], (0, (4, 2)), 1.0),
+)
+_QUEUE_COLOUR = OKABE_ITO[3]
+_KIND_COLOURS = {
+    "station": OKABE_ITO[3],
+    "passes": OKABE_ITO[4],
+    "supplier": OKABE_ITO[1],
+    "park_firm": OKABE_ITO[0],
+}
+_KIND_LABELS = {
+    "station": "transfer station",
+    "passes": "passes / no open station",
+    "supplier": "external supplier",
+    "park_firm": "park firm as supplier",
+}
+
+
+def draw_logistics(results_dir: Path) -> Path | None:
+    """Chart the goods side of a run into `results_dir/plots/logistics.png`.
+
+    Reads `summary.json`, `logistics.csv` and `bottlenecks.csv` of the results folder
+    and draws, for each transfer station, the truck funnel (cumulative trips declared ≥
+    admitted ≥ cleared, mean over replications, 90 % band for cleared) and the trips
+    waiting in the station at the end of each day (mean and 90 % band), all on one time
+    axis; below them, the top `TOP_BOTTLENECKS` bottlenecks with their 95 % CI.
+
+    Returns the path of the chart, or None (nothing drawn) when neither file has a data
+    row: a scenario without stations whose suppliers never held the park up, or a
+    folder written before these files existed. A missing file counts as empty.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    results_dir = Path(results_dir)
+    _require_file(results_dir / SUMMARY_FILE)
+    summary = read_summary(results_dir / SUMMARY_FILE)
+    logistics_path = results_dir / LOGISTICS_FILE
+    bottlenecks_path = results_dir / BOTTLENECKS_FILE
+    stations: list[str] = []
+    funnel = np.zeros((0, 0, 0, len(LOGISTICS_FIELDS)))
+    if logistics_path.is_file():
+        stations, funnel = read_logistics(
+            logistics_path, replications=summary.replications, days=summary.days
+        )
+    bottlenecks = read_bottlenecks(bottlenecks_path) if bottlenecks_path.is_file() else []
+    if not stations and not bottlenecks:
+        return None
+
+    if stations:
+        subtitle = _subtitle(summary, *funnel.shape[:2])
+    elif summary.replications is not None and summary.days is not None:
+        subtitle = _subtitle(summary, summary.replications, summary.days)
+        subtitle += " · no transfer stations in this scenario"
+    else:
+        subtitle = "no transfer stations in this scenario"
+
+    n_bars = min(len(bottlenecks), TOP_BOTTLENECKS)
+    bar_height = _LOGI_BAR_BASE + _LOGI_BAR_ROW * max(n_bars, 2) if n_bars else 0.9
+    station_height = _LOGI_STATION_ROW * len(stations)
+    fig = Figure(
+        figsize=(_LOGI_WIDTH, _LOGI_HEADER + station_height + bar_height),
+        dpi=DPI,
+        layout="constrained",
+    )
+    FigureCanvasAgg(fig)
+    fig.suptitle(f"Logistics — {summary.scenario}", fontweight="bold", fontsize=13)
+    if stations:
+        top, bottom = fig.subfigures(
+            2, 1, height_ratios=[_LOGI_HEADER - 0.5 + station_height, bar_height], hspace=0.02
+        )
+        _draw_station_panels(top, stations, funnel, summary, subtitle)
+    else:
+        bottom = fig.subfigures(1, 1)
+        bottom.suptitle(subtitle, fontsize=9, color="#444444")
+    _draw_bottlenecks(bottom, bottlenecks)
+    return _save(fig, results_dir / PLOTS_DIR / "logistics.png")
+
+
+def _draw_station_panels(
+    fig: Any, stations: Sequence[str], funnel: np.ndarray, summary: RunSummary, subtitle: str
+) -> None:
+    """Per station a row: cumulative funnel (left) and trips waiting (right), shared x."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
+    n_rep, n_days = funnel.shape[:2]
+    start = summary.start_date
+    x = _day_axis(n_days, start)
+    axes = fig.subplots(len(stations), 2, sharex=True, squeeze=False)
+    field = {name: i for i, name in enumerate(LOGISTICS_FIELDS)}
+    handles: list[Any] = []
+
+    def band(ax: Axes, data: np.ndarray, colour: str) -> None:
+        if n_rep > 1 and n_days:
+            lo, hi = _nan_stat(np.nanpercentile, data, BAND_PERCENTILES)
+            ax.fill_between(x, _steps(lo), _steps(hi), step="post", color=colour, alpha=0.2, lw=0)
+
+    for s, station in enumerate(stations):
+        ax_funnel, ax_queue = axes[s]
+        for name, label, colour, style, width in _FUNNEL_CURVES:
+            data = funnel[:, :, s, field[name]]
+            (line,) = ax_funnel.plot(
+                x,
+                _steps(_nan_stat(np.nanmean, data)),
+                drawstyle="steps-post",
+                color=colour,
+                linestyle=style,
+                linewidth=width,
+                label=f"{label}, mean",
+            )
+            if s == 0:
+                handles.append(line)
+            if name == "cleared_total":
+                band(ax_funnel, data, colour)
+
+        queue = funnel[:, :, s, field["queue"]]
+        (line,) = ax_queue.plot(
+            x,
+            _steps(_nan_stat(np.nanmean, queue)),
+            drawstyle="steps-post",
+            color=_QUEUE_COLOUR,
+            linewidth=2,
+            label="trips waiting in the station at end of day, mean",
+        )
+        if s == 0:
+            handles.append(line)
+        band(ax_queue, queue, _QUEUE_COLOUR)
+
+        ax_funnel.set_title(
+            f"Transfer-station funnel — {station}\ncumulative trips: declared ≥ admitted ≥ cleared",
+            fontsize=9.5,
+            loc="left",
+        )
+        ax_queue.set_title(
+            f"Trips waiting in the station — {station}\n{_mean_wait_text(funnel[:, :, s])}",
+            fontsize=9.5,
+            loc="left",
+        )
+        ax_funnel.set_ylabel("truck trips, cumulative")
+        ax_queue.set_ylabel("truck trips in station")
+        for ax in (ax_funnel, ax_queue):
+            _style_time_axis(ax, n_days, start)
+            if start is None:  # whole days, not 2.5
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylim(bottom=0)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+            if s < len(stations) - 1:
+                ax.set_xlabel("")
+        if np.nanmax(np.append(queue, 0.0)) == 0:
+            ax_queue.set_ylim(0, 1)
+
+    if n_rep > 1:
+        lo_pct, hi_pct = BAND_PERCENTILES
+        handles.append(
+            Patch(
+                facecolor="#888888",
+                alpha=0.3,
+                label=f"{hi_pct - lo_pct:g} % band across {n_rep} replications "
+                f"({lo_pct:g}th–{hi_pct:g}th percentile; cleared and waiting)",
+            )
+        )
+    # The subtitle heads the legend: a separate subtitle would collide with it.
+    legend = fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncols=3,
+        frameon=False,
+        fontsize=8.5,
+        title=f"mean over replications · {subtitle}",
+        title_fontsize=9,
+    )
+    legend.get_title().set_color("#444444")
+
+
+def _mean_wait_text(station: np.ndarray) -> str:
+    """Mean wait of all cleared trips of a station (replications, days, fields), pooled."""
+    cleared = station[..., LOGISTICS_FIELDS.index("cleared")]
+    wait = station[..., LOGISTICS_FIELDS.index("mean_wait_days")]
+    ok = np.isfinite(cleared) & np.isfinite(wait) & (cleared > 0)
+    if not ok.any():
+        return "no trip cleared"
+    mean = float((wait[ok] * cleared[ok]).sum() / cleared[ok].sum())
+    return f"mean wait {mean:.1f} days from declaration to clearance (all cleared trips)"
+
+
+def _draw_bottlenecks(fig: Any, bottlenecks: Sequence[Bottleneck]) -> None:
+    """Horizontal bars of the top bottlenecks, largest on top, 95 % CI whiskers."""
+    from matplotlib.patches import Patch
+
+    ax = fig.subplots()
+    shown = list(bottlenecks[:TOP_BOTTLENECKS])
+    title = "Bottlenecks: park output they cost"
+    if len(bottlenecks) > len(shown):
+        title += f" (top {len(shown)} of {len(bottlenecks)})"
+    ax.set_title(title, fontsize=10, loc="left")
+    if not shown:
+        ax.text(
+            0.5,
+            0.5,
+            "no supplier, transfer station or pass system cost the park any output",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="#444444",
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return
+
+    ax.set_xlabel("park output lost, baseline-days (days of pre-shock park output)")
+    ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+    y = np.arange(len(shown))
+    mean = np.array([b.lost_output_days for b in shown])
+    lo = np.array([b.ci95_lo for b in shown])
+    hi = np.array([b.ci95_hi for b in shown])
+    colours = [_KIND_COLOURS.get(b.kind, "#888888") for b in shown]
+    ax.barh(y, mean, color=colours, height=0.65)
+    has_ci = np.isfinite(lo) & np.isfinite(hi)
+    if has_ci.any():
+        ax.errorbar(
+            mean[has_ci],
+            y[has_ci],
+            xerr=np.vstack([np.maximum(mean - lo, 0)[has_ci], np.maximum(hi - mean, 0)[has_ci]]),
+            fmt="none",
+            ecolor="#222222",
+            elinewidth=1,
+            capsize=3,
+        )
+    right_end = np.where(has_ci, np.fmax(hi, mean), mean)
+    span = float(np.nanmax(right_end)) if np.isfinite(right_end).any() else 1.0
+    span = span if span > 0 else 1.0
+    for yi, end, value in zip(y, right_end, mean, strict=True):
+        ax.text(end + 0.015 * span, yi, f"{value:.3g}", va="center", fontsize=8)
+    left = min(0.0, float(np.nanmin(lo[has_ci]))) if has_ci.any() else 0.0
+    ax.set_xlim(left * 1.05, span * 1.15)
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.set_yticks(y, [b.label for b in shown], fontsize=8.5)
+    ax.set_ylim(len(shown) - 0.5, -0.5)  # rank 1 on top
+
+    kinds = list(dict.fromkeys(b.kind for b in shown))
+    handles: list[Any] = [
+        Patch(color=_KIND_COLOURS.get(k, "#888888"), label=_KIND_LABELS.get(k, k)) for k in kinds
+    ]
+    fig.legend(
+        handles=handles,
+        loc="outside right upper",
+        frameon=False,
+        fontsize=8,
+        title="bar: mean over replications\n"
+        + ("whisker: 95 % CI" if has_ci.any() else "(no CI: one replication)"),
+        title_fontsize=8,
+        alignment="left",
+    )
+
+
 def _save(fig: Figure, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -644,10 +1010,12 @@ def _save(fig: Figure, out: Path) -> Path:
 def draw_run_plots(results_dir: Path) -> list[Path]:
     """Redraw the charts of one run from its results folder, into `results_dir/plots/`.
 
-    Writes `recovery.png` (capacity recovery and resumption of firms) and `causes.png`
-    (lost output by cause) and returns their paths. Raises FileNotFoundError naming
-    the missing file if the folder lacks `timeseries.csv`, `causes.csv` or
-    `summary.json`.
+    Writes `recovery.png` (capacity recovery and resumption of firms), `causes.png`
+    (lost output by cause) and, when the run has any logistics or bottleneck rows,
+    `logistics.png` (see `draw_logistics`), and returns their paths in that order.
+    Raises FileNotFoundError naming the missing file if the folder lacks
+    `timeseries.csv`, `causes.csv` or `summary.json`; `logistics.csv` and
+    `bottlenecks.csv` are optional (runs older than them have none).
     """
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
@@ -663,9 +1031,13 @@ def draw_run_plots(results_dir: Path) -> list[Path]:
         results_dir / CAUSES_FILE, replications=summary.replications, days=summary.days
     )
     plots = results_dir / PLOTS_DIR
-    return [
+    paths = [
         draw_recovery(timeseries, summary, plots / "recovery.png"),
         draw_causes(
             causes, lost, summary, plots / "causes.png", capacity=timeseries.get(("capacity", PARK))
         ),
     ]
+    logistics = draw_logistics(results_dir)
+    if logistics is not None:
+        paths.append(logistics)
+    return paths

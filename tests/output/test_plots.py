@@ -11,15 +11,43 @@ import numpy as np
 import pytest
 
 from sim.output.plots import (
+    LOGISTICS_FIELDS,
+    Bottleneck,
+    draw_logistics,
     draw_run_plots,
     order_causes,
+    read_bottlenecks,
     read_causes,
+    read_logistics,
     read_summary,
     read_timeseries,
 )
 
 REPS = 3
 DAYS = 30
+LOGISTICS_DAYS = 20
+STATIONS = ["north_gate", "south_gate"]
+LOGISTICS_HEADER = (
+    "day,replication,station,declared,admitted,cleared,"
+    "declared_total,admitted_total,cleared_total,queue,mean_wait_days"
+)
+BOTTLENECKS_HEADER = "rank,kind,id,lost_output_days,ci95_lo,ci95_hi"
+# 12 rows as bottleneck_rows writes them: more than the chart shows, a CI reaching below
+# zero (few replications) and one without a CI.
+BOTTLENECKS = [
+    Bottleneck(1, "station", "north_gate", 4.625115424, 4.143481062, 5.106749786),
+    Bottleneck(2, "supplier", "chipco", 2.801443698, 2.432620288, 3.170267108),
+    Bottleneck(3, "passes", "waiting_for_pass_or_open_station", 1.25, 0.9, 1.6),
+    Bottleneck(4, "station", "south_gate", 0.75, 0.5, 1.0),
+    Bottleneck(5, "park_firm", "elec0007", 0.1894328209, 0.1213039771, 0.2575616647),
+    Bottleneck(6, "supplier", "steelco", 0.0562661634, float("nan"), float("nan")),
+    Bottleneck(7, "park_firm", "elec0002", 0.01920770199, 0.001945805461, 0.03646959852),
+    Bottleneck(8, "park_firm", "elec0008", 0.01578961408, -0.001762690324, 0.03334191848),
+    Bottleneck(9, "park_firm", "elec0006", 0.01213312549, -0.002361875557, 0.02662812653),
+    Bottleneck(10, "park_firm", "elec0010", 0.008835145862, -0.008202498075, 0.0258727898),
+    Bottleneck(11, "park_firm", "elec0003", 0.008682504732, -0.00143350183, 0.01879851129),
+    Bottleneck(12, "park_firm", "elec0001", 0.0009151121732, -0.001008180341, 0.0028384),
+]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # Causes as they first appear in causes.csv; the reader gathers the input:* ones.
 FILE_CAUSES = ["not_allowed", "input:chips", "labour", "input:steel", "ramp_up"]
@@ -52,14 +80,70 @@ def cause_shares(rep: int, day: int) -> dict[str, float]:
     return {cause: loss * w for cause, w in weights.items()}
 
 
+def declared_total(station: int, rep: int, day: int) -> int:
+    """Trips declared at a station by the end of `day` (0 before day 0)."""
+    return (day + 1) * (3 + station + rep) if day >= 0 else 0
+
+
+def funnel_row(station: int, rep: int, day: int) -> list[float]:
+    """A station-day of logistics.csv, in LOGISTICS_FIELDS order.
+
+    Trips are admitted a day after being declared and cleared a day after admission,
+    so declared ≥ admitted ≥ cleared and nothing is cleared on days 0 and 1.
+    """
+
+    def totals(d: int) -> tuple[int, int, int]:
+        return (
+            declared_total(station, rep, d),
+            declared_total(station, rep, d - 1),
+            declared_total(station, rep, d - 2),
+        )
+
+    today, yesterday = totals(day), totals(day - 1)
+    declared, admitted, cleared = (a - b for a, b in zip(today, yesterday, strict=True))
+    wait = 2.0 + 0.25 * rep + 0.5 * station if cleared else float("nan")
+    return [declared, admitted, cleared, *today, today[0] - today[2], wait]
+
+
+def write_logistics(folder: Path, *, days: int, stations: bool, bottlenecks: bool) -> None:
+    """logistics.csv and bottlenecks.csv, each with rows or with only its header."""
+    lines = [LOGISTICS_HEADER]
+    if stations:
+        for rep in range(REPS):
+            for day in range(days):
+                for s, station in enumerate(STATIONS):
+                    *counts, wait = funnel_row(s, rep, day)
+                    cells = [str(int(v)) for v in counts] + [repr(wait)]
+                    lines.append(f"{day},{rep},{station}," + ",".join(cells))
+    (folder / "logistics.csv").write_text("\n".join(lines) + "\n")
+    lines = [BOTTLENECKS_HEADER]
+    if bottlenecks:
+        lines += [
+            f"{b.rank},{b.kind},{b.id},{b.lost_output_days!r},{b.ci95_lo!r},{b.ci95_hi!r}"
+            for b in BOTTLENECKS
+        ]
+    (folder / "bottlenecks.csv").write_text("\n".join(lines) + "\n")
+
+
 def write_results(
-    folder: Path, *, start_date: str | None = "2020-02-10", with_summary_causes: bool = True
+    folder: Path,
+    *,
+    start_date: str | None = "2020-02-10",
+    with_summary_causes: bool = True,
+    days: int = DAYS,
+    logistics: str = "full",
 ) -> Path:
-    """Write a small results folder by hand: 3 replications × 30 days."""
+    """Write a small results folder by hand: 3 replications × `days` days.
+
+    `logistics` says what the goods-side files hold: "full" (2 stations and 12
+    bottlenecks), "stations_only", "bottlenecks_only", "header" (both files with only
+    their header, a scenario without stations or supply trouble) or "absent" (neither
+    file, as in a folder written before they existed).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     lines = ["day,replication,metric,group,value"]
     for rep in range(REPS):
-        for day in range(DAYS):
+        for day in range(days):
             lines.append(f"{day},{rep},capacity,park,{capacity(rep, day)!r}")
             lines.append(f"{day},{rep},resumption,park,{resumption(rep, day)!r}")
             lines.append(f"{day},{rep},resumption_above_scale,park,{above_scale(rep, day)!r}")
@@ -72,43 +156,56 @@ def write_results(
 
     lines = ["day,replication,cause,lost_output"]
     for rep in range(REPS):
-        for day in range(DAYS):
+        for day in range(days):
             for cause, lost in cause_shares(rep, day).items():
                 if lost > 0:  # days without loss are left out, as a writer may do
                     lines.append(f"{day},{rep},{cause},{lost!r}")
     (folder / "causes.csv").write_text("\n".join(lines) + "\n")
 
-    def days_to(threshold: float) -> list[int]:
-        return [next(d for d in range(DAYS) if capacity(r, d) >= threshold) for r in range(REPS)]
-
     def stat(values: list[float]) -> dict[str, object]:
         return {
-            "mean": float(np.mean(values)),
-            "ci95": [min(values), max(values)],
+            "mean": float(np.mean(values)) if values else None,
+            "ci95": [min(values), max(values)] if values else None,
             "values": values,
         }
 
+    def days_to(threshold: float) -> dict[str, object]:
+        reached = [
+            next(d for d in range(days) if capacity(r, d) >= threshold)
+            for r in range(REPS)
+            if capacity(r, days - 1) >= threshold
+        ]
+        return {**stat(reached), "reached": len(reached)}
+
     totals = {
-        cause: [sum(cause_shares(r, d)[cause] for d in range(DAYS)) for r in range(REPS)]
+        cause: [sum(cause_shares(r, d)[cause] for d in range(days)) for r in range(REPS)]
         for cause in FILE_CAUSES
     }
     summary = {
         "scenario": "demo_park",
         "seed": 7,
         "replications": REPS,
-        "days": DAYS,
+        "days": days,
         "start_date": start_date,
         "metrics": {
-            "days_to_80": {**stat(days_to(0.8)), "reached": REPS},
-            "days_to_50": {**stat(days_to(0.5)), "reached": REPS},
-            "days_to_95": {**stat(days_to(0.95)), "reached": REPS},
+            "days_to_80": days_to(0.8),
+            "days_to_50": days_to(0.5),
+            "days_to_95": days_to(0.95),
             "lost_output_days": stat([sum(v[r] for v in totals.values()) for r in range(REPS)]),
-            "final_capacity": stat([capacity(r, DAYS - 1) for r in range(REPS)]),
-            "final_resumption": stat([resumption(r, DAYS - 1) for r in range(REPS)]),
+            "final_capacity": stat([capacity(r, days - 1) for r in range(REPS)]),
+            "final_resumption": stat([resumption(r, days - 1) for r in range(REPS)]),
         },
         "causes": {c: stat(v) for c, v in totals.items()} if with_summary_causes else {},
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    if logistics != "absent":
+        assert logistics in ("full", "stations_only", "bottlenecks_only", "header"), logistics
+        write_logistics(
+            folder,
+            days=days,
+            stations=logistics in ("full", "stations_only"),
+            bottlenecks=logistics in ("full", "bottlenecks_only"),
+        )
     return folder
 
 
@@ -120,12 +217,124 @@ def assert_png(path: Path) -> None:
 
 
 @pytest.mark.parametrize("start_date", ["2020-02-10", None])
-def test_draw_run_plots_writes_both_charts(tmp_path: Path, start_date: str | None) -> None:
+def test_draw_run_plots_writes_all_charts(tmp_path: Path, start_date: str | None) -> None:
     folder = write_results(tmp_path / "run", start_date=start_date)
+    paths = draw_run_plots(folder)
+    plots = folder / "plots"
+    assert paths == [plots / "recovery.png", plots / "causes.png", plots / "logistics.png"]
+    for path in paths:
+        assert_png(path)
+
+
+@pytest.mark.parametrize("start_date", ["2020-02-10", None])
+def test_draw_logistics_two_stations(tmp_path: Path, start_date: str | None) -> None:
+    folder = write_results(tmp_path / "run", start_date=start_date, days=LOGISTICS_DAYS)
+    path = draw_logistics(folder)
+    assert path == folder / "plots" / "logistics.png"
+    assert_png(path)
+
+
+@pytest.mark.parametrize("logistics", ["stations_only", "bottlenecks_only"])
+def test_draw_logistics_with_one_file_empty(tmp_path: Path, logistics: str) -> None:
+    """Stations that never held the park up, or suppliers that did in a park without
+    stations: either is worth a chart."""
+    folder = write_results(tmp_path / "run", days=LOGISTICS_DAYS, logistics=logistics)
+    path = draw_logistics(folder)
+    assert path is not None
+    assert_png(path)
+    assert draw_run_plots(folder)[-1] == path
+
+
+@pytest.mark.parametrize("logistics", ["header", "absent"])
+def test_no_logistics_rows_no_logistics_chart(tmp_path: Path, logistics: str) -> None:
+    """Header-only files (no stations, no bottleneck) and folders of older runs without
+    the files both give no logistics chart, and the other charts are drawn as before."""
+    folder = write_results(tmp_path / "run", logistics=logistics)
+    assert draw_logistics(folder) is None
+    assert not (folder / "plots").exists()
     paths = draw_run_plots(folder)
     assert paths == [folder / "plots" / "recovery.png", folder / "plots" / "causes.png"]
     for path in paths:
         assert_png(path)
+    assert not (folder / "plots" / "logistics.png").exists()
+
+
+def test_draw_logistics_single_replication(tmp_path: Path) -> None:
+    """One replication: no bands, and bottlenecks without a CI draw without whiskers."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "summary.json").write_text(
+        json.dumps({"scenario": "tiny", "seed": 1, "replications": 1, "days": 5})
+    )
+    (folder / "logistics.csv").write_text(
+        LOGISTICS_HEADER + "\n" + "".join(f"{d},0,gate,1,1,1,{d},{d},{d},0,nan\n" for d in range(5))
+    )
+    (folder / "bottlenecks.csv").write_text(BOTTLENECKS_HEADER + "\n1,station,gate,0.5,nan,nan\n")
+    path = draw_logistics(folder)
+    assert path is not None and path.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_read_logistics_returns_what_was_written(tmp_path: Path) -> None:
+    folder = write_results(tmp_path / "run", days=LOGISTICS_DAYS)
+    stations, funnel = read_logistics(folder / "logistics.csv")
+    assert stations == STATIONS
+    assert funnel.shape == (REPS, LOGISTICS_DAYS, len(STATIONS), len(LOGISTICS_FIELDS))
+    expected = np.array(
+        [
+            [[funnel_row(s, r, d) for s in range(len(STATIONS))] for d in range(LOGISTICS_DAYS)]
+            for r in range(REPS)
+        ]
+    )
+    np.testing.assert_array_equal(funnel, expected)  # NaN waits where nothing was cleared
+    assert np.isnan(funnel[:, :2, :, LOGISTICS_FIELDS.index("mean_wait_days")]).all()
+    # The funnel reads declared ≥ admitted ≥ cleared, and the queue is what is in between.
+    declared, admitted, cleared = (
+        funnel[..., LOGISTICS_FIELDS.index(f"{name}_total")]
+        for name in ("declared", "admitted", "cleared")
+    )
+    assert (declared >= admitted).all() and (admitted >= cleared).all()
+    np.testing.assert_array_equal(funnel[..., LOGISTICS_FIELDS.index("queue")], declared - cleared)
+
+
+def test_read_logistics_header_only_and_gaps(tmp_path: Path) -> None:
+    path = tmp_path / "logistics.csv"
+    path.write_text(LOGISTICS_HEADER + "\n")
+    stations, funnel = read_logistics(path, replications=REPS, days=LOGISTICS_DAYS)
+    assert stations == []
+    assert funnel.shape == (REPS, LOGISTICS_DAYS, 0, len(LOGISTICS_FIELDS))
+    path.write_text(LOGISTICS_HEADER + "\n1,0,gate,1,2,3,4,5,6,7,0.5\n")
+    stations, funnel = read_logistics(path, replications=1, days=3)
+    assert stations == ["gate"]
+    np.testing.assert_array_equal(funnel[0, 1, 0], [1, 2, 3, 4, 5, 6, 7, 0.5])
+    assert np.isnan(funnel[0, [0, 2]]).all()
+
+
+def test_read_bottlenecks_returns_what_was_written(tmp_path: Path) -> None:
+    folder = write_results(tmp_path / "run")
+    rows = read_bottlenecks(folder / "bottlenecks.csv")
+    assert [b.rank for b in rows] == list(range(1, 13))
+    for got, want in zip(rows, BOTTLENECKS, strict=True):
+        assert (got.rank, got.kind, got.id, got.lost_output_days) == (
+            want.rank,
+            want.kind,
+            want.id,
+            want.lost_output_days,
+        )
+        np.testing.assert_array_equal([got.ci95_lo, got.ci95_hi], [want.ci95_lo, want.ci95_hi])
+    assert rows[2].label == "passes: waiting_for_pass_or_open_station"
+    path = tmp_path / "bottlenecks.csv"
+    path.write_text(BOTTLENECKS_HEADER + "\n")
+    assert read_bottlenecks(path) == []
+
+
+def test_bad_logistics_cell_reports_file_and_line(tmp_path: Path) -> None:
+    folder = write_results(tmp_path / "run", days=LOGISTICS_DAYS)
+    path = folder / "logistics.csv"
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].replace(",north_gate,", ",north_gate,many,", 1).rsplit(",", 1)[0]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"logistics\.csv:4: declared 'many'"):
+        draw_run_plots(folder)
 
 
 def test_causes_totals_computed_when_summary_has_none(tmp_path: Path) -> None:
@@ -142,7 +351,11 @@ def test_redrawing_overwrites_and_leaves_no_open_figures(tmp_path: Path) -> None
     draw_run_plots(folder)
     draw_run_plots(folder)
     assert plt.get_fignums() == before
-    assert sorted(p.name for p in (folder / "plots").iterdir()) == ["causes.png", "recovery.png"]
+    assert sorted(p.name for p in (folder / "plots").iterdir()) == [
+        "causes.png",
+        "logistics.png",
+        "recovery.png",
+    ]
 
 
 def test_single_replication_has_no_band_but_draws(tmp_path: Path) -> None:
