@@ -63,8 +63,27 @@ def late_stream(world: World, i: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(world.cfg.seed, spawn_key=key))
 
 
+LATE = 2
+"""SimPy event priority after URGENT (0) and NORMAL (1): an event scheduled LATE
+runs once every other event of its instant has been processed."""
+
+
+class ReviewQueue:
+    """Applications waiting for a team: a heap of ((priority, filed at, firm), firm)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[tuple[int, float, int], int]] = []
+
+
 class Reviews:
-    """The review queue (a PriorityStore) and the service teams that work it."""
+    """The review queue and the service teams that work it.
+
+    Teams take applications at the end of each instant (a LATE event), not the
+    moment one is filed or a team comes free: applications filed at the same
+    instant as a team finishes a review are all in the queue when it chooses, so
+    the choice follows priority and never the order in which SimPy happens to
+    process the events of that instant.
+    """
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -80,10 +99,12 @@ class Reviews:
         self.late: dict[int, np.random.Generator] = {}
         """Streams of firms that used up their pre-drawn attempts."""
         self.queued_at = np.zeros(n)
-        self.queue = simpy.PriorityStore(world.env)
+        self.queue = ReviewQueue()
+        self.idle: list[simpy.Event] = []
+        """One event per free team, succeeded with the firm it is to review."""
+        self._dispatch_pending = False
         self.wait_sum = 0.0
         self.wait_count = 0
-        self.seq = 0
         for _ in range(cfg.service_teams):
             world.env.process(self._team())
 
@@ -96,17 +117,34 @@ class Reviews:
             return
         w.state[i] = FirmState.QUEUED
         self.queued_at[i] = w.env.now
-        self.seq += 1
-        self.queue.put(simpy.PriorityItem((int(w.priority[i]), w.env.now, i), i))
+        heapq.heappush(self.queue.items, ((int(w.priority[i]), w.env.now, i), i))
+        self._dispatch_soon()
+
+    def _dispatch_soon(self) -> None:
+        """Hand queued applications to free teams at the end of this instant."""
+        if self._dispatch_pending or not self.idle or not self.queue.items:
+            return
+        self._dispatch_pending = True
+        event = simpy.Event(self.world.env)
+        event.callbacks.append(self._dispatch)
+        event._ok = True
+        event._value = None
+        self.world.env.schedule(event, LATE)
+
+    def _dispatch(self, _event: simpy.Event) -> None:
+        self._dispatch_pending = False
+        while self.idle and self.queue.items:
+            _, i = heapq.heappop(self.queue.items)
+            self.idle.pop(0).succeed(i)
 
     def _team(self):
         w = self.world
         p_fail = w.cfg.reopening.fail_prob
         while True:
-            item = yield self.queue.get()
-            i = item.item
-            if w.state[i] != FirmState.QUEUED:  # withdrawn: no review needed any more
-                continue
+            job = simpy.Event(w.env)
+            self.idle.append(job)
+            self._dispatch_soon()
+            i = yield job
             w.state[i] = FirmState.REVIEWING
             self.wait_sum += w.env.now - self.queued_at[i]
             self.wait_count += 1
@@ -143,7 +181,7 @@ class Reviews:
         w = self.world
         gone = np.zeros(w.n, dtype=bool)
         gone[firms] = True
-        items = [it for it in self.queue.items if not gone[it.item]]
+        items = [it for it in self.queue.items if not gone[it[1]]]
         heapq.heapify(items)
         self.queue.items[:] = items
         for i in firms:

@@ -310,3 +310,24 @@ def test_a_firm_that_fails_every_predrawn_review_can_still_pass_later():
         assert w.reviews.attempts[0] > reopening.MAX_ATTEMPTS
         # attempt k (from 1) ends at 2k − 1: open on that day
         assert w.reopened_at[0] == 2 * w.reviews.attempts[0] - 1
+
+
+def test_a_team_freed_at_the_instant_a_priority_firm_applies_takes_that_firm():
+    # Lockdown with white lists: x and a are listed on day 0, c (top priority) on
+    # day 1. Preparation: x 0.5 days, a 0.6, c 1.0. One team, 1.5-day reviews:
+    # x is reviewed [0.5, 2.0); at t=2.0 the team is free and both a (queued since
+    # 0.6) and c (applying at exactly 2.0) wait: c goes first, whatever the order
+    # in which the simulator happens to process those two events of t=2.0.
+    firms = [
+        firm(x, closed_loop=True, tags=[t] if t else [])
+        for x, t in (("x", None), ("a", "backbone"), ("c", "epidemic_supplies"))
+    ]
+    cfg = {
+        **ONE_TEAM,
+        "review_days": 1.5,
+        "whitelists": [{"day": 0, "firms": ["x", "a"]}, {"day": 1, "firms": ["c"]}],
+    }
+    w = world(firms, level="lockdown", days=6, reopening=cfg)
+    w.reviews.apply_days[:] = [0.5, 0.6, 1.0]
+    w.run()
+    assert reopened(w) == {"x": 2.0, "c": 3.5, "a": 5.0}
