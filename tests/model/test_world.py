@@ -9,13 +9,15 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.metrics import replication_metrics
 from sim.model.state import MECHANISMS, streams
 from sim.model.world import World, run
 from sim.record import WORKFORCE_PARTS, Trace
 from sim.scenario.load import load_scenario
-from tests.model._park import check_invariants, firm, lost, park, trace, world
+from tests.model._park import check_invariants, firm, lost, park, supplier, trace, world
 
 AWAY = WORKFORCE_PARTS.index("away")
 
@@ -184,3 +186,109 @@ def test_doubling_service_teams_brings_days_to_80_earlier_where_reviews_bind(dem
     assert diff["days_to_80"].mean() >= 1.0
     assert (diff["days_to_80"] > 0).sum() >= 16
     assert (diff["lost_output_days"] > 0).sum() >= 18
+
+
+# --- invariants on random tiny parks ------------------------------------------------
+
+LEVELS = ["lockdown", "controlled", "normal"]
+
+
+@st.composite
+def tiny_parks(draw):
+    n = draw(st.integers(1, 3))
+    firms = []
+    for i in range(n):
+        staff = draw(st.integers(0, 200))
+        inputs = []
+        if draw(st.booleans()):
+            src = draw(st.sampled_from(["sup"] + [f"f{j}" for j in range(i)]))
+            inputs.append(
+                {
+                    "good": f"g{src}",
+                    "from": src,
+                    "per_output": draw(st.floats(0.05, 1.0)),
+                    "criticality": draw(st.sampled_from(["critical", "important", "non_critical"])),
+                    "stock_days": draw(st.floats(0, 10)),
+                }
+            )
+        firms.append(
+            firm(
+                f"f{i}",
+                baseline_output=draw(st.floats(0.5, 20)),
+                staff=staff,
+                migrant_share=draw(st.floats(0, 1)),
+                dorm_beds=draw(st.integers(0, staff)),
+                bus_seats=draw(st.integers(0, staff)),
+                closed_loop=draw(st.booleans()),
+                ramp_days=draw(st.integers(0, 10)),
+                initially_open=draw(st.booleans()),
+                tags=draw(st.lists(st.sampled_from(["backbone", "livelihood"]), max_size=2)),
+                inputs=inputs,
+            )
+        )
+    days = sorted(draw(st.lists(st.integers(0, 25), min_size=1, max_size=3, unique=True)))
+    timeline = [{"day": d, "level": draw(st.sampled_from(LEVELS))} for d in days]
+    cfg = {
+        "days": 30,
+        "level": timeline,
+        "suppliers": [
+            supplier("sup", reopen=draw(st.integers(0, 20)), lead=draw(st.integers(1, 4)))
+        ],
+        "reopening": {
+            "service_teams": draw(st.integers(1, 2)),
+            "fail_prob": draw(st.floats(0, 1)),
+            "review_days": draw(st.floats(0.1, 3)),
+            "apply_days": draw(st.floats(0, 3)),
+            "ramp_shape": draw(st.floats(0.5, 3)),
+            "priority": ["livelihood", "backbone"],
+            "whitelists": [{"day": draw(st.integers(0, 10)), "tags": ["backbone"]}],
+            "liaison": {"firms_per_team": draw(st.integers(0, 2))},
+        },
+        "workforce": {
+            "quarantine_days": draw(st.integers(0, 14)),
+            "migrant_return": [
+                {"day": 0, "share": 0},
+                {"day": draw(st.integers(1, 30)), "share": 1},
+            ],
+            "employee_station_beds": draw(st.integers(0, 100)),
+            "min_crew_share": draw(st.floats(0, 0.5)),
+        },
+        "outbreaks": {
+            "rate_per_1000_staff_day": draw(st.sampled_from([0.0, 1.0, 50.0])),
+            "suspended_output_share": draw(st.floats(0, 1)),
+            "raise_level": {"cases": 1, "level": "lockdown", "days": 3},
+        },
+    }
+    return firms, cfg
+
+
+@settings(max_examples=60, deadline=None)
+@given(tiny_parks(), st.integers(0, 3))
+def test_full_run_invariants_on_random_tiny_parks(spec, rep):
+    firms, cfg = spec
+    tr = trace(firms, replication=rep, **cfg)
+    check_invariants(tr)
+    assert np.all(tr.capacity <= tr.resumption_weighted + 1e-12)
+    assert np.all(tr.review_queue >= 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(tiny_parks(), st.integers(0, 3))
+def test_no_shock_means_full_capacity_on_random_tiny_parks(spec, rep):
+    # The same parks with the shock taken away: every firm open at day 0, every
+    # zone normal, no cases; inputs from an open supplier with the default stock
+    # (7 days), which covers any lead time up to 4 days before reorders arrive.
+    firms, cfg = spec
+    firms = [
+        {
+            **f,
+            "initially_open": True,
+            "inputs": [{**i, "from": "sup", "stock_days": 7.0} for i in f["inputs"]],
+        }
+        for f in firms
+    ]
+    cfg = {**cfg, "level": "normal", "outbreaks": {"rate_per_1000_staff_day": 0.0}}
+    cfg["suppliers"] = [{**cfg["suppliers"][0], "reopen_day": 0}]
+    tr = trace(firms, replication=rep, **cfg)
+    np.testing.assert_array_equal(tr.capacity, 1.0)
+    np.testing.assert_array_equal(tr.resumption, 1.0)
