@@ -176,7 +176,7 @@ NO_FREIGHT_LIMITS = ["logistics.transfer_stations=[]", "logistics.passes_per_day
 
 
 def test_doubling_service_teams_brings_days_to_80_earlier_where_reviews_bind(demo_path):
-    # With one team the review queue lasts past day 39; with freight unlimited
+    # With one team the review queue lasts for weeks; with freight unlimited
     # (no station, passes on demand) the queue is what holds the 80 % mark back,
     # so a second team moves it.
     diff = paired(
