@@ -162,23 +162,21 @@ def paired(path, sets_a, sets_b, reps: int = 20) -> dict[str, np.ndarray]:
 
 def test_doubling_service_teams_brings_the_recovery_earlier(demo_path):
     # Demo park, 3 → 6 teams, 20 paired replications (common random numbers).
-    # The review queue after the zone opens on day 21 holds back the first half
-    # of the recovery, so days_to_50 moves. Whether days_to_80 moves too depends
-    # on what else binds at 80 % in the demo (migrants on the chartered bus, the
-    # chip supplier, freight through the transfer station): the next test checks
-    # it with the review queue as the only bottleneck.
+    # The review queue after the zone opens on day 21 is what holds the park back
+    # (the demo is tuned so), so both the 50 % and the 80 % marks come earlier.
     diff = paired(demo_path, [], ["reopening.service_teams=6"])
-    assert diff["days_to_50"].mean() >= 1.0
-    assert (diff["days_to_50"] > 0).sum() >= 16
+    for metric in ("days_to_50", "days_to_80"):
+        assert diff[metric].mean() >= 1.0, metric
+        assert (diff[metric] > 0).sum() >= 16, metric
 
 
 NO_FREIGHT_LIMITS = ["logistics.transfer_stations=[]", "logistics.passes_per_day=null"]
 
 
 def test_doubling_service_teams_brings_days_to_80_earlier_where_reviews_bind(demo_path):
-    # With one team the review queue lasts for weeks; with freight unlimited
-    # (no station, passes on demand) the queue is what holds the 80 % mark back,
-    # so a second team moves it.
+    # The same lever with the review queue as the only bottleneck: one team, so
+    # the queue lasts for weeks, and freight unlimited (no station, passes on
+    # demand), so a second team's extra openings do not crowd a station.
     diff = paired(
         demo_path,
         ["reopening.service_teams=1", *NO_FREIGHT_LIMITS],
