@@ -11,6 +11,7 @@ Kane 2021), never on the mean curve:
 - resilience: mean of Q over the horizon (Cimellaro et al. 2010); comparable
   when an option never recovers.
 - min_capacity (robustness), final_capacity, final_resumption.
+- failed_firms (out of business at the end), relief_spent (money paid, value units).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ METRICS = (
     "min_capacity",
     "final_capacity",
     "final_resumption",
+    "failed_firms",
+    "relief_spent",
 )
 
 
@@ -60,6 +63,8 @@ def replication_metrics(trace: Trace, sustain: int) -> dict[str, float | int | N
     out["min_capacity"] = float(np.min(q))
     out["final_capacity"] = float(q[-1])
     out["final_resumption"] = float(trace.resumption[-1])
+    out["failed_firms"] = int(trace.state_counts[-1, trace.states.index("failed")])
+    out["relief_spent"] = float(trace.relief_spent[-1])
     return out
 
 

@@ -68,6 +68,10 @@ class Trace:
     """Park firm ids, then external supplier ids (the sources of inputs)."""
     cost_by_producer: np.ndarray
     """Lost output (value units, whole run) blamed on each producer's missing goods."""
+    relief_spent: np.ndarray
+    """Relief paid so far (value units, cumulative) at the end of each day."""
+    cash_negative: np.ndarray
+    """Firms with cash below zero at the end of each day."""
     cost_by_logistics: np.ndarray
     """Lost output (value units, whole run) blamed on each station, then on goods
     waiting for a pass or for a station to open."""
@@ -112,6 +116,8 @@ class Recorder:
         self.trips = np.zeros(d, dtype=np.int64)
         self.cost_producer = np.zeros(world.goods.n_producers)
         self.cost_logistics = np.zeros(n_st + 1)
+        self.relief = np.zeros(d)
+        self.cash_negative = np.zeros(d, dtype=np.int64)
         self.baseline_sector = np.bincount(world.sector, weights=world.baseline, minlength=n_sec)
         self.n_above = int(world.above_scale.sum())
         self._wait_seen = (0.0, 0)
@@ -150,6 +156,8 @@ class Recorder:
         self.funnel[d] = w.logistics.funnel()
         self.trips[d] = w.logistics.in_transit_trips
         self._blame(r, loss)
+        self.relief[d] = w.finance.spent
+        self.cash_negative[d] = int(np.sum(w.finance.cash < 0))
 
     def _blame(self, r: DayResult, loss: np.ndarray) -> None:
         """Share the loss of firms short of an input among the producers or logistics holding it."""
@@ -210,6 +218,8 @@ class Recorder:
             producers=w.ids + w.goods.supplier_ids,
             cost_by_producer=self.cost_producer,
             cost_by_logistics=self.cost_logistics,
+            relief_spent=self.relief,
+            cash_negative=self.cash_negative,
         )
 
 

@@ -111,6 +111,8 @@ class Reviews:
     def file(self, i: int) -> None:
         """Firm `i` files an application (or reopens at once if no review is needed)."""
         w = self.world
+        if w.state[i] == FirmState.FAILED:
+            return
         lvl = w.levels.current[w.region[i]]
         if not w.levels.review[lvl]:
             w.reopen(i)
@@ -118,6 +120,12 @@ class Reviews:
         w.state[i] = FirmState.QUEUED
         self.queued_at[i] = w.env.now
         heapq.heappush(self.queue.items, ((int(w.priority[i]), w.env.now, i), i))
+        self._dispatch_soon()
+
+    def file_credit(self, i: int) -> None:
+        """Firm `i` applies for a relief credit line: the teams review it like a reopening."""
+        w = self.world
+        heapq.heappush(self.queue.items, ((int(w.priority[i]), w.env.now, -1 - i), -1 - i))
         self._dispatch_soon()
 
     def _dispatch_soon(self) -> None:
@@ -145,6 +153,13 @@ class Reviews:
             self.idle.append(job)
             self._dispatch_soon()
             i = yield job
+            if i < 0:  # a credit-line application (see finance.py), not a reopening
+                firm = -1 - i
+                yield w.env.timeout(w.finance.credit_review_days[firm])
+                w.finance.grant_credit(firm)
+                continue
+            if w.state[i] == FirmState.FAILED:  # went out of business while queued
+                continue
             w.state[i] = FirmState.REVIEWING
             self.wait_sum += w.env.now - self.queued_at[i]
             self.wait_count += 1
@@ -181,7 +196,7 @@ class Reviews:
         w = self.world
         gone = np.zeros(w.n, dtype=bool)
         gone[firms] = True
-        items = [it for it in self.queue.items if not gone[it[1]]]
+        items = [it for it in self.queue.items if it[1] < 0 or not gone[it[1]]]
         heapq.heapify(items)
         self.queue.items[:] = items
         for i in firms:

@@ -33,6 +33,7 @@ class Goods:
         line_firm, good, per, crit, cut, stock_days = [], [], [], [], [], []
         link_line, link_src, link_share, link_lead = [], [], [], []
         goods: dict[str, int] = {}
+        alt_of_line: dict[int, int] = {}
         park_lead = sc.supply.park_lead_days
         sup_lead = {s.id: s.lead_days for s in sc.suppliers}
         for i, f in enumerate(world.park.firms):
@@ -46,7 +47,13 @@ class Goods:
                 stock_days.append(
                     sc.supply.stock_days if inp.stock_days is None else inp.stock_days
                 )
-                for src in inp.sources:
+                sources = list(inp.sources)
+                shares = [1.0 / len(sources)] * len(sources)
+                if inp.alternative is not None and inp.alternative not in sources:
+                    sources.append(inp.alternative)
+                    shares.append(0.0)
+                    alt_of_line[line] = len(link_line) + len(sources) - 1
+                for src, share in zip(sources, shares, strict=True):
                     link_line.append(line)
                     if src in world.index:
                         link_src.append(world.index[src])
@@ -54,9 +61,13 @@ class Goods:
                     else:
                         link_src.append(sup_idx[src])
                         lead = sup_lead[src]
-                    link_share.append(1.0 / len(inp.sources))
+                    link_share.append(share)
                     link_lead.append(max(1, math.ceil(lead - 1e-9)))
         self.goods = tuple(goods)
+        self.alt_of_line = alt_of_line
+        """Input line → its alternative source's link (share 0 until a source fails)."""
+        self.switches: dict[int, list[int]] = {}
+        """Day → links whose failed source is replaced by the line's alternative."""
         self.line_firm = np.array(line_firm, dtype=np.int64)
         self.line_good = np.array(good, dtype=np.int64)
         self.per_output = np.array(per, dtype=float)
@@ -122,6 +133,24 @@ class Goods:
         level = lv.current[self.sup_region]
         allowed = (lv.operate[level] != 0) | self.sup_whitelisted
         return (self.sup_reopen <= d) & allowed
+
+    def sources_failed(self, firms: np.ndarray, d: int) -> None:
+        """Firms that failed stop supplying (their open orders wait unfilled); customers
+        with an alternative switch to it after `finance.switch_days`."""
+        dead = np.isin(self.link_src, firms) & (self.link_share > 0)
+        when = d + 1 + max(math.ceil(self.world.cfg.finance.switch_days - 1e-9), 0)
+        for link in np.flatnonzero(dead):
+            if int(self.link_line[link]) in self.alt_of_line:
+                self.switches.setdefault(when, []).append(int(link))
+
+    def switch_sources(self, d: int) -> None:
+        """Customers of failed firms start buying from their alternative source today."""
+        for link in self.switches.pop(d, []):
+            alt = self.alt_of_line[int(self.link_line[link])]
+            self.link_share[alt] += self.link_share[link]
+            self.link_share[link] = 0.0
+            self.backlog[alt] += self.backlog[link]  # open orders are placed anew
+            self.backlog[link] = 0.0
 
     def receive(self, line: int, qty: float) -> None:
         """A delivery of `qty` reaches the stock of an input line."""

@@ -10,10 +10,12 @@ Order of events (fixed, never dependent on process registration order). Day d
 covers simulated time [d, d+1). At the instant d+1, before any other event of
 that instant (an URGENT-priority tick), the driver:
 
-1. closes day d: production → outbreaks → orders and shipments → recording;
+1. closes day d: production → cash, relief and failures → outbreaks → orders
+   and shipments → recording;
 2. opens day d+1: control levels → white-list releases and gates (firms allowed
-   to start reopening) → suspensions ended → freight passes and station
-   admissions → finished goods trucked out → deliveries and worker arrivals.
+   to start reopening) → suspensions ended → customers of failed firms switch
+   to alternatives → freight passes and station admissions → finished goods
+   trucked out → deliveries and worker arrivals.
 
 Events during the day (a review finishing at t=3.4) change state for the day
 they fall in; an event at exactly t=d+1 belongs to day d+1. Hence a firm whose
@@ -30,7 +32,15 @@ import simpy
 from simpy.core import URGENT
 from simpy.events import Event
 
-from sim.model import logistics, outbreaks, production, reopening, supply, workforce
+from sim.model import (
+    finance,
+    logistics,
+    outbreaks,
+    production,
+    reopening,
+    supply,
+    workforce,
+)
 from sim.model.state import FirmState, streams
 from sim.record import Recorder, Trace
 from sim.scenario.expand import Park
@@ -115,6 +125,7 @@ class World:
         self.logistics = logistics.Logistics(self)
         self.liaison = reopening.liaison_mask(self)
         self.reviews = reopening.Reviews(self)
+        self.finance = finance.Finance(self)
         self.recorder = Recorder(self)
 
     # -- the day driver ---------------------------------------------------------
@@ -134,12 +145,14 @@ class World:
         reopening.open_gates(self)
         self.cases.end_suspensions(d)
         self.logistics.open_day(d)
+        self.goods.switch_sources(d)
         self.goods.ship_out()
         self.goods.arrivals(d)
         self.staff.arrivals(d)
 
     def _close_day(self, d: int) -> None:
         result = production.produce(self)
+        self.finance.step(d, result.output)
         self.cases.draw(d)
         self.goods.orders_and_shipments(d)
         self.recorder.record(d, result)

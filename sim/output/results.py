@@ -83,6 +83,9 @@ def timeseries_rows(traces: Sequence[Trace]) -> list[str]:
             ("review_wait_days", "park", t.review_wait),
             ("cases", "park", t.cases),
             ("trips_in_transit", "park", t.trips_in_transit),
+            ("failed_firms", "park", t.state_counts[:, t.states.index("failed")]),
+            ("cash_negative_firms", "park", t.cash_negative),
+            ("relief_spent", "park", t.relief_spent),
         ]
         for d in range(t.days):
             for metric, group, arr in series:

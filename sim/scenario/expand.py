@@ -44,6 +44,8 @@ REGISTRY_COLUMNS = (
     "ramp_days",
     "tags",
     "initially_open",
+    "cash_days",
+    "outbound_share",
 )
 """Columns a firm registry CSV may have (`tags` separated by `;`)."""
 
@@ -108,6 +110,7 @@ def _from_class(
     closed = rng.random(n) < cls.closed_loop_share
     ramp = cls.ramp_days.sample(rng, n) if cls.ramp_days is not None else None
     tag_draws = {t: rng.random(n) < p for t, p in sorted(cls.tag_shares.items())}
+    cash = cls.cash_days.sample(rng, n) if cls.cash_days is not None else None
     out = []
     for i in range(n):
         tags = list(cls.tags) + [t for t, hit in tag_draws.items() if hit[i] and t not in cls.tags]
@@ -124,6 +127,7 @@ def _from_class(
                 "closed_loop": bool(closed[i]),
                 "ramp_days": None if ramp is None else float(ramp[i]),
                 "tags": tags,
+                "cash_days": None if cash is None else float(cash[i]),
             }
         )
     return out

@@ -102,6 +102,10 @@ SECTIONS = (
     schema.CharteredBus,
     schema.Outbreaks,
     schema.LevelRaise,
+    schema.Finance,
+    schema.Relief,
+    schema.ReliefMeasure,
+    schema.Eligibility,
     schema.Reporting,
 )
 

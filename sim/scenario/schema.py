@@ -164,6 +164,8 @@ class Input(Frozen):
     """For `important` inputs: share of the shortage gap that is lost output."""
     stock_days: NonNeg | None = None
     """Initial stock in days of cover at baseline (default: `supply.stock_days`)."""
+    alternative: Ident | None = None
+    """Firm or supplier that takes over if a source fails (after `finance.switch_days`)."""
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -202,6 +204,9 @@ class Enterprise(Frozen):
     """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see README)."""
     initially_open: bool = False
     """Operating normally at day 0 (not shut by the shock)."""
+    cash_days: NonNeg | None = None
+    """Cash at day 0, in days of the firm's fixed costs and wages (default:
+    `finance.cash_days`; cash is not modelled when both are absent)."""
     outbound_share: Share = 0.0
     """Share of output trucked out of the park's zone (needs freight passes when
     controlled; it piles up in the finished-goods store otherwise, seed 002)."""
@@ -264,6 +269,8 @@ class FirmClass(Frozen):
     """Probability that a firm can run closed-loop."""
     ramp_days: DelayDist | None = None
     """Ramp-up days (default: `reopening.ramp_days`)."""
+    cash_days: DelayDist | None = None
+    """Cash runway in days of fixed costs and wages (default: `finance.cash_days`)."""
     tags: list[Ident] = Field(default_factory=list)
     """Tags every firm of the class carries."""
     tag_shares: dict[Ident, Share] = Field(default_factory=dict)
@@ -573,6 +580,74 @@ class Outbreaks(Frozen):
     """Optional rule raising the zone's level after cases."""
 
 
+class Eligibility(Frozen):
+    """Which firms a relief measure reaches (all conditions must hold)."""
+
+    tags: list[Ident] = Field(default_factory=list)
+    """Firms with any of these tags (empty: any)."""
+    sectors: list[Ident] = Field(default_factory=list)
+    """Firms of these sectors (empty: any)."""
+    above_scale: bool | None = None
+    """Only above-scale firms (true), only smaller firms (false), or both (absent)."""
+    max_staff: Count | None = None
+    """Only firms with at most this many staff (small and micro firms)."""
+
+
+class ReliefMeasure(Frozen):
+    """One relief measure (seed 000: rent waivers, tax and fee cuts, job-retention
+    subsidies, credit), paid from the programme budget."""
+
+    id: Ident
+    """Name of the measure."""
+    kind: Literal["rent_waiver", "tax_cut", "wage_subsidy", "credit_line"]
+    """`rent_waiver`: `share` of fixed costs waived; `tax_cut`: `share` of all
+    running costs (fees, social insurance) waived; `wage_subsidy`:
+    `per_worker_per_day` for every worker kept; `credit_line`: a loan of
+    `amount_days` days of running costs, after a review by a service team."""
+    start_day: Day = 0.0
+    """First day of the measure."""
+    days: Day = 90.0
+    """How long it runs (rent waivers, tax cuts, subsidies)."""
+    share: Share = 0.0
+    """Share of costs waived (rent_waiver, tax_cut)."""
+    per_worker_per_day: NonNeg = 0.0
+    """Subsidy per worker per day (wage_subsidy), in value units."""
+    amount_days: NonNeg = 0.0
+    """Loan size in days of the firm's running costs (credit_line)."""
+    only_when_short: bool = True
+    """Credit lines: a firm applies only once its cash runs below 10 days of costs."""
+    eligible: Eligibility = Eligibility()
+    """Who qualifies."""
+
+
+class Relief(Frozen):
+    """The relief programme ("one firm, one policy") and its budget."""
+
+    budget: NonNeg | None = None
+    """Total money the programme may pay (no cap if absent), in value units."""
+    measures: list[ReliefMeasure] = Field(default_factory=list)
+    """Measures; within a day, firms are paid in review-priority order while budget lasts."""
+
+
+class Finance(Frozen):
+    """Cash: revenue from output, costs that run while closed, failure when cash runs out."""
+
+    cash_days: DelayDist | None = None
+    """Default cash runway, in days of fixed costs and wages (absent: cash not modelled)."""
+    margin: Share = 0.35
+    """Cash earned per unit of output (value added net of inputs)."""
+    fixed_cost_share: Share = 0.15
+    """Fixed costs (rent, interest, upkeep) per day as a share of baseline output."""
+    wage_share: Share = 0.15
+    """Wages per day as a share of baseline output; they run while closed."""
+    grace_days: Annotated[float, Field(ge=0, le=10_000)] = 14.0
+    """Days a firm can stay below zero cash before it fails for good."""
+    switch_days: NonNeg = 14.0
+    """Days for customers of a failed firm to switch to their named alternative."""
+    relief: Relief = Relief()
+    """Relief programme."""
+
+
 class Reporting(Frozen):
     """How summary metrics are read off the curves."""
 
@@ -624,6 +699,8 @@ class Scenario(Frozen):
     """Workforce rules."""
     outbreaks: Outbreaks = Outbreaks()
     """Outbreaks."""
+    finance: Finance = Finance()
+    """Cash, relief and failures."""
     reporting: Reporting = Reporting()
     """Metric definitions."""
 

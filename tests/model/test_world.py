@@ -137,7 +137,7 @@ def test_demo_park_invariants(demo):
         # operating firms hold at least the output they make
         assert np.all(tr.capacity <= tr.resumption_weighted + 1e-12)
         np.testing.assert_allclose(tr.output_sector.sum(axis=1), tr.output)
-        assert tr.capacity[0] < 0.05 < 0.9 < tr.capacity[-1]
+        assert tr.capacity[0] < 0.05 < 0.7 < tr.capacity[-1]  # some firms fail for good
 
 
 # --- a lever, statistically -----------------------------------------------------------
@@ -170,7 +170,11 @@ def test_doubling_service_teams_brings_the_recovery_earlier(demo_path):
         assert (diff[metric] > 0).sum() >= 16, metric
 
 
-NO_FREIGHT_LIMITS = ["logistics.transfer_stations=[]", "logistics.passes_per_day=null"]
+NO_FREIGHT_LIMITS = [
+    "logistics.transfer_stations=[]",
+    "logistics.passes_per_day=null",
+    "finance.cash_days=null",  # and no failures: a month-long queue would bankrupt firms
+]
 
 
 def test_doubling_service_teams_brings_days_to_80_earlier_where_reviews_bind(demo_path):
