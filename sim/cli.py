@@ -67,6 +67,47 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-plots", action="store_true", help="skip drawing plots")
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
 
+    cmp = sub.add_parser(
+        "compare",
+        help="run policy options against the baseline with common random numbers",
+        description="Run the scenario as given (the baseline) and each option with the same "
+        "seeds, and write paired differences with 95 % CIs, a table and plots.",
+    )
+    cmp.add_argument("scenario", type=Path, help="base scenario YAML file")
+    cmp.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="OVERLAY.yaml",
+        help="one option: this overlay on the scenario, named after the file (repeatable)",
+    )
+    cmp.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="'NAME: KEY.PATH=VALUE; ...'",
+        help="one option made of --set expressions, e.g. "
+        "'teams6: reopening.service_teams=6' (repeatable)",
+    )
+    cmp.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="sets",
+        metavar="KEY.PATH=VALUE",
+        help="override one value in every option, baseline included (repeatable)",
+    )
+    cmp.add_argument("--replications", type=int, help="replications per option")
+    cmp.add_argument("--seed", type=int, help="root random seed (the same for every option)")
+    cmp.add_argument("--days", type=int, help="horizon in days")
+    cmp.add_argument("--out", type=Path, help="output folder (default results/<name>_compare)")
+    cmp.add_argument(
+        "--workers", type=int, default=1, help="local processes for replications (default 1)"
+    )
+    cmp.add_argument("--no-plots", action="store_true", help="skip drawing plots")
+    cmp.add_argument("--quiet", action="store_true", help="no progress bar or table")
+
     val = sub.add_parser("validate", help="check a scenario and print what it holds")
     _scenario_args(val)
 
@@ -161,6 +202,64 @@ def _print_summary(out: Path) -> None:
     )
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run the baseline and every option on the same seeds; write and print the comparison."""
+    from sim.experiment.compare import compare_traces, load_options
+    from sim.experiment.runner import run_replications
+    from sim.output.compare_report import main_table, render_table, write_compare
+
+    started = dt.datetime.now(dt.UTC)
+    if args.workers < 1:
+        print("parksim compare: --workers must be at least 1", file=sys.stderr)
+        return EXIT_INPUT
+    shared = _overrides(args)
+    try:
+        options = load_options(args.scenario, args.policy, args.variant, shared)
+    except ScenarioError as e:
+        return _fail_input(e)
+    if len(options) < 2:
+        print("parksim compare: give at least one --policy or --variant", file=sys.stderr)
+        return EXIT_INPUT
+    sc = options[0].park.scenario
+    n = sc.replications
+    out = args.out or Path("results") / f"{sc.name}_compare"
+    traces = {}
+    if not args.quiet and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("options × replications", total=n * len(options))
+            for o in options:
+                bar.update(task, description=f"{o.name}: replications")
+                traces[o.name] = run_replications(
+                    o.park, n, None, args.workers, lambda k: bar.advance(task, k)
+                )
+    else:
+        for o in options:
+            traces[o.name] = run_replications(o.park, n, None, args.workers)
+    cmp = compare_traces(traces, sc.reporting.sustain_days)
+    executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
+    write_compare(
+        out,
+        options,
+        traces,
+        cmp,
+        scenario_file=args.scenario,
+        shared_sets=shared,
+        started=started,
+        executor=executor,
+        plots=not args.no_plots,
+    )
+    if not args.quiet:
+        print(
+            f"{sc.name}: {len(options)} options × {n} replication(s) × {sc.days} days, "
+            f"seed {sc.seed} (the same for every option) → {out}"
+        )
+        print(render_table(main_table(cmp, sc.start_date)))
+        print("* the 95 % CI of the paired difference from the baseline excludes 0")
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate and describe a scenario."""
     from sim.scenario.load import load_scenario
@@ -230,6 +329,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run,
+    "compare": cmd_compare,
     "validate": cmd_validate,
     "schema": cmd_schema,
     "plot": cmd_plot,

@@ -1,0 +1,590 @@
+"""Charts of a policy comparison, drawn only from the files of its folder.
+
+A comparison folder (see `sim.output.compare_report`) holds `comparison.json` (what
+was compared: scenario, seed, replications, days, start date, options),
+`comparison.csv` (each option's metrics with 95 % CIs and paired differences from
+the baseline), `compare_timeseries.csv` (each option's daily park capacity per
+replication) and `compare_causes.csv` (each option's lost output by cause per
+replication). `draw_compare_plots(folder)` reads those and nothing else.
+
+Each option keeps one colour in every chart (Okabe–Ito, in the order the options
+were given); the baseline is black and dashed. Figures are drawn on an explicit Agg
+canvas, as in `sim.output.plots`, whose readers and styles are reused here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.output.plots import (
+    BAND_PERCENTILES,
+    DPI,
+    OKABE_ITO,
+    PLOTS_DIR,
+    _contrast,
+    _day_axis,
+    _format_when,
+    _int_column,
+    _nan_stat,
+    _read_columns,
+    _require_file,
+    _save,
+    _set_titles,
+    _steps,
+    _style_time_axis,
+    cause_styles,
+    order_causes,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+COMPARISON_JSON = "comparison.json"
+COMPARISON_CSV = "comparison.csv"
+TIMESERIES_CSV = "compare_timeseries.csv"
+CAUSES_CSV = "compare_causes.csv"
+
+COMPARISON_COLUMNS = (
+    "option",
+    "metric",
+    "mean",
+    "ci95_lo",
+    "ci95_hi",
+    "n",
+    "diff",
+    "diff_lo",
+    "diff_hi",
+    "n_pairs",
+    "significant",
+)
+TIMESERIES_COLUMNS = ("option", "day", "replication", "capacity")
+CAUSES_COLUMNS = ("option", "replication", "cause", "lost_output_days")
+
+METRIC_LABELS = {
+    "days_to_50": "days to 50 % capacity",
+    "days_to_80": "days to 80 % capacity",
+    "days_to_95": "days to 95 % capacity",
+    "lost_output_days": "lost output (baseline-days)",
+    "resilience": "resilience (mean capacity over the horizon)",
+    "min_capacity": "lowest capacity",
+    "final_capacity": "capacity on the last day",
+    "final_resumption": "share of firms open on the last day",
+    "failed_firms": "firms out of business at the end",
+    "relief_spent": "relief paid (value units)",
+}
+"""How charts and tables name the summary metrics they know (others keep their key)."""
+
+BASELINE_COLOUR = "#000000"
+OPTION_COLOURS = OKABE_ITO[:6]
+"""Colours of the non-baseline options, in the order given (black is the baseline's,
+and yellow is too pale for thin lines); more options reuse them with other dashes."""
+_DASHES = ("-", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class CompareMeta:
+    """`comparison.json`: what was compared."""
+
+    scenario: str
+    seed: int | None
+    replications: int | None
+    days: int | None
+    start_date: date | None
+    sustain_days: int | None
+    baseline: str
+    options: tuple[str, ...]
+    """Every option, baseline first, in the order given on the command line."""
+    raw: dict[str, Any]
+
+
+def read_meta(path: Path) -> CompareMeta:
+    """Read `comparison.json`."""
+    path = Path(path)
+    _require_file(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("options"), list):
+        raise ValueError(f"{path}: expected an object with an 'options' list")
+    names = tuple(str(o["name"]) for o in raw["options"] if isinstance(o, dict) and "name" in o)
+    if not names:
+        raise ValueError(f"{path}: no options listed")
+    start = raw.get("start_date")
+
+    def as_int(key: str) -> int | None:
+        v = raw.get(key)
+        return int(v) if isinstance(v, int | float) else None
+
+    return CompareMeta(
+        scenario=str(raw.get("scenario") or "unnamed scenario"),
+        seed=as_int("seed"),
+        replications=as_int("replications"),
+        days=as_int("days"),
+        start_date=date.fromisoformat(str(start)) if start else None,
+        sustain_days=as_int("sustain_days"),
+        baseline=str(raw.get("baseline") or names[0]),
+        options=names,
+        raw=raw,
+    )
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One row of `comparison.csv` (NaN where the file has an empty cell)."""
+
+    option: str
+    metric: str
+    mean: float
+    ci95_lo: float
+    ci95_hi: float
+    n: int
+    diff: float
+    diff_lo: float
+    diff_hi: float
+    n_pairs: int
+    significant: bool
+
+
+def _cell(path: Path, raw: list[str], name: str) -> np.ndarray:
+    """A numeric column where empty cells are NaN."""
+    out = np.empty(len(raw))
+    for i, cell in enumerate(raw):
+        try:
+            out[i] = float(cell) if cell.strip() else math.nan
+        except ValueError:
+            raise ValueError(f"{path}:{i + 2}: {name} {cell!r} is not a number") from None
+    return out
+
+
+def read_comparison(path: Path) -> dict[tuple[str, str], Stat]:
+    """Read `comparison.csv` into {(option, metric): Stat}."""
+    path = Path(path)
+    cols = _read_columns(path, COMPARISON_COLUMNS)
+    num = {
+        k: _cell(path, cols[k], k)
+        for k in ("mean", "ci95_lo", "ci95_hi", "diff", "diff_lo", "diff_hi")
+    }
+    n = _int_column(path, cols["n"], "n")
+    n_pairs = _int_column(path, cols["n_pairs"], "n_pairs")
+    out = {}
+    for i, (opt, metric) in enumerate(zip(cols["option"], cols["metric"], strict=True)):
+        out[(opt, metric)] = Stat(
+            opt,
+            metric,
+            *(float(num[k][i]) for k in ("mean", "ci95_lo", "ci95_hi")),
+            int(n[i]),
+            *(float(num[k][i]) for k in ("diff", "diff_lo", "diff_hi")),
+            int(n_pairs[i]),
+            cols["significant"][i].strip().lower() == "true",
+        )
+    return out
+
+
+def read_capacity(
+    path: Path, options: Sequence[str], replications: int | None, days: int | None
+) -> dict[str, np.ndarray]:
+    """Read `compare_timeseries.csv`: {option: capacity[replication, day]} (NaN if absent)."""
+    path = Path(path)
+    cols = _read_columns(path, TIMESERIES_COLUMNS)
+    day = _int_column(path, cols["day"], "day")
+    rep = _int_column(path, cols["replication"], "replication")
+    cap = _cell(path, cols["capacity"], "capacity")
+    n_rep = replications if replications is not None else (int(rep.max()) + 1 if rep.size else 0)
+    n_day = days if days is not None else (int(day.max()) + 1 if day.size else 0)
+    if rep.size and (rep.max() >= n_rep or day.max() >= n_day):
+        raise ValueError(f"{path}: rows beyond {n_rep} replications × {n_day} days")
+    names = list(dict.fromkeys([*options, *cols["option"]]))
+    index = {name: i for i, name in enumerate(names)}
+    cube = np.full((len(names), n_rep, n_day), np.nan)
+    opt = np.fromiter((index[o] for o in cols["option"]), dtype=np.intp, count=len(cap))
+    cube[opt, rep, day] = cap
+    return {name: cube[i] for name, i in index.items()}
+
+
+def read_option_causes(path: Path) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Read `compare_causes.csv`: (causes, {option: lost[replication, cause]}).
+
+    Lost output is in baseline-days over the whole horizon; a cause an option did not
+    report lost it nothing (0). Causes keep their order of appearance, `input:*` together.
+    """
+    path = Path(path)
+    cols = _read_columns(path, CAUSES_COLUMNS)
+    rep = _int_column(path, cols["replication"], "replication")
+    lost = _cell(path, cols["lost_output_days"], "lost_output_days")
+    causes = order_causes(cols["cause"])
+    c_index = {c: i for i, c in enumerate(causes)}
+    n_rep = int(rep.max()) + 1 if rep.size else 0
+    out: dict[str, np.ndarray] = {}
+    for opt, r, c, v in zip(cols["option"], rep, cols["cause"], lost, strict=True):
+        arr = out.setdefault(opt, np.full((n_rep, len(causes)), np.nan))
+        arr[r, c_index[c]] = v
+    for opt, arr in out.items():
+        seen = ~np.isnan(arr).all(axis=1)
+        out[opt] = np.nan_to_num(arr[seen], nan=0.0)
+    return causes, out
+
+
+# --------------------------------------------------------------------------- styling
+
+
+def option_styles(meta: CompareMeta) -> dict[str, tuple[str, Any]]:
+    """(colour, line style) of every option: baseline black dashed, others Okabe–Ito."""
+    out: dict[str, tuple[str, Any]] = {meta.baseline: (BASELINE_COLOUR, "--")}
+    others = [o for o in meta.options if o != meta.baseline]
+    for i, name in enumerate(others):
+        k = len(OPTION_COLOURS)
+        out[name] = (OPTION_COLOURS[i % k], _DASHES[(i // k) % len(_DASHES)])
+    return out
+
+
+def _ranked(meta: CompareMeta, stats: dict[tuple[str, str], Stat]) -> list[str]:
+    """Options by mean lost output, best first (the order of comparison.md)."""
+    order = {name: i for i, name in enumerate(meta.options)}
+
+    def key(name: str) -> tuple[int, float, int]:
+        s = stats.get((name, "lost_output_days"))
+        if s is None or math.isnan(s.mean):
+            return (1, 0.0, order[name])
+        return (0, s.mean, order[name])
+
+    return sorted(meta.options, key=key)
+
+
+def _fmt_delta(s: Stat | None, digits: int = 1) -> str:
+    """`Δ -4.1 [-5.0, -3.2] *` (the paired difference, its 95 % CI, significance)."""
+    if s is None or math.isnan(s.diff):
+        return "Δ n/a"
+    if s.diff == 0 and not s.significant:
+        return "Δ 0"
+    if 0 < abs(s.diff) < 0.5 * 10**-digits:
+        digits = min(6, max(digits, 1 - math.floor(math.log10(abs(s.diff)))))
+    text = f"Δ {s.diff:+.{digits}f}"
+    if not math.isnan(s.diff_lo) and not math.isnan(s.diff_hi):
+        text += f" [{s.diff_lo:+.{digits}f}, {s.diff_hi:+.{digits}f}]"
+    if s.significant:
+        text += " *"
+    return text
+
+
+def _subtitle(meta: CompareMeta, n_rep: int, n_days: int) -> str:
+    parts = [f"{n_rep} replication{'s' if n_rep != 1 else ''} per option, same seeds"]
+    if meta.seed is not None:
+        parts.append(f"seed {meta.seed}")
+    parts.append(f"{n_days} days")
+    if meta.start_date is not None:
+        parts.append(f"from {meta.start_date.isoformat()}")
+    return " · ".join(parts)
+
+
+def _figure(width: float, height: float, ncols: int = 1) -> tuple[Any, list[Axes]]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, list(axes)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def draw_compare_capacity(
+    capacity: dict[str, np.ndarray],
+    stats: dict[tuple[str, str], Stat],
+    meta: CompareMeta,
+    out: Path,
+) -> Path:
+    """Every option's mean park capacity with a 90 % band, one colour each, baseline dashed."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
+
+    base = capacity.get(meta.baseline)
+    if base is None:
+        raise ValueError(f"{TIMESERIES_CSV} has no rows for the baseline '{meta.baseline}'")
+    n_rep, n_days = base.shape
+    start = meta.start_date
+    x = _day_axis(n_days, start)
+    styles = option_styles(meta)
+    fig, (ax,) = _figure(10.0, 6.0)
+    handles: list[Any] = []
+    # Baseline last, so its dashed line stays on top of the bands.
+    order = [o for o in meta.options if o != meta.baseline and o in capacity] + [meta.baseline]
+    for name in order:
+        data = capacity[name]
+        colour, dash = styles[name]
+        if n_rep > 1 and n_days:
+            lo, hi = _nan_stat(np.nanpercentile, data, BAND_PERCENTILES)
+            ax.fill_between(
+                x,
+                _steps(lo),
+                _steps(hi),
+                step="post",
+                color=colour,
+                alpha=0.10 if name == meta.baseline else 0.16,
+                lw=0,
+            )
+        lost = stats.get((name, "lost_output_days"))
+        label = name
+        if lost is not None and not math.isnan(lost.mean):
+            label += f": lost {lost.mean:.1f} baseline-days"
+            if name != meta.baseline:
+                label += f" ({_fmt_delta(lost)})"
+        d80 = stats.get((name, "days_to_80"))
+        if d80 is not None and not math.isnan(d80.mean):
+            label += f"; 80 % on {_format_when(d80.mean, start)}"
+        elif d80 is not None:
+            label += "; never at 80 %"
+        (line,) = ax.plot(
+            x,
+            _steps(_nan_stat(np.nanmean, data)),
+            drawstyle="steps-post",
+            color=colour,
+            linestyle=dash,
+            linewidth=2.2 if name == meta.baseline else 2.0,
+            label=label,
+            zorder=3 if name == meta.baseline else 2,
+        )
+        handles.append(line)
+    handles = handles[-1:] + handles[:-1]  # baseline first in the legend
+    ax.axhline(1.0, color="#555555", linewidth=1, linestyle=":")
+    ax.axhline(0.8, color="#999999", linewidth=0.8, linestyle=":")
+    ax.text(x[0], 0.805, " 80 %", fontsize=8, color="#666666", va="bottom")
+    if n_rep > 1:
+        lo_pct, hi_pct = BAND_PERCENTILES
+        handles.append(
+            Patch(
+                facecolor="#888888",
+                alpha=0.3,
+                label=f"shaded: {hi_pct - lo_pct:g} % of replications "
+                f"({lo_pct:g}th–{hi_pct:g}th percentile)",
+            )
+        )
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_ylabel("park output, % of pre-shock baseline")
+    _style_time_axis(ax, n_days, start)
+    _set_titles(
+        ax,
+        f"Capacity recovery under each policy option — {meta.scenario}",
+        "mean curve per option · " + _subtitle(meta, n_rep, n_days),
+    )
+    legend = fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=1,
+        frameon=False,
+        fontsize=8.5,
+        title="option (Δ = paired difference from baseline, [95 % CI], * = CI excludes 0)",
+        title_fontsize=8.5,
+    )
+    legend.get_title().set_color("#444444")
+    return _save(fig, out)
+
+
+def draw_compare_metrics(stats: dict[tuple[str, str], Stat], meta: CompareMeta, out: Path) -> Path:
+    """Days to 80 % and lost output per option: mean with 95 % CI, Δ vs baseline annotated."""
+    panels = [
+        (
+            "days_to_80",
+            "Days to 80 % capacity",
+            f"days from day 0{_start_note(meta)} until capacity stays ≥ 80 %",
+        ),
+        ("lost_output_days", "Lost output", "baseline-days (days of pre-shock park output)"),
+    ]
+    ranked = _ranked(meta, stats)
+    styles = option_styles(meta)
+    fig, axes = _figure(12.0, 1.9 + 0.55 * len(ranked), ncols=2)
+    n_rep = meta.replications or 0
+    for ax, (metric, title, xlabel) in zip(axes, panels, strict=True):
+        y = np.arange(len(ranked))
+        base = stats.get((meta.baseline, metric))
+        if base is not None and not math.isnan(base.mean):
+            ax.axvline(base.mean, color=BASELINE_COLOUR, linewidth=0.9, linestyle="--", zorder=1)
+        ends = []
+        for yi, name in zip(y, ranked, strict=True):
+            s = stats.get((name, metric))
+            colour, _ = styles[name]
+            if s is None or math.isnan(s.mean):
+                continue
+            lo = s.ci95_lo if not math.isnan(s.ci95_lo) else s.mean
+            hi = s.ci95_hi if not math.isnan(s.ci95_hi) else s.mean
+            ax.errorbar(
+                [s.mean],
+                [yi],
+                xerr=[[max(s.mean - lo, 0)], [max(hi - s.mean, 0)]],
+                fmt="o" if name != meta.baseline else "D",
+                color=colour,
+                ecolor=colour,
+                elinewidth=2,
+                capsize=5,
+                markersize=6,
+                markeredgecolor="white",
+                zorder=3,
+            )
+            ends.append((yi, hi, name, s))
+        finite = [v for _, hi, _, s in ends for v in (hi, s.mean, s.ci95_lo) if not math.isnan(v)]
+        lo_x = min([0.0, *finite])
+        hi_x = max(finite) if finite else 1.0
+        span = hi_x - lo_x or 1.0
+        ax.set_xlim(lo_x, hi_x + 1.0 * span)
+        for yi, name, s in ((e[0], e[2], e[3]) for e in ends):
+            note = "baseline" if name == meta.baseline else _fmt_delta(s)
+            note = f"{s.mean:.1f}   {note}"
+            if metric.startswith("days_to") and n_rep and s.n < n_rep:
+                note += f"\nreached in {s.n}/{n_rep}"
+                if name != meta.baseline and s.n_pairs < s.n:
+                    note += f", Δ over the {s.n_pairs} where both do"
+            ax.annotate(
+                note,
+                (max(v for v in (s.ci95_hi, s.mean) if not math.isnan(v)), yi),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8.5,
+                fontweight="bold" if s.significant else "normal",
+            )
+        for yi, name in zip(y, ranked, strict=True):
+            s = stats.get((name, metric))
+            if s is None or math.isnan(s.mean):
+                ax.text(lo_x, yi, "  never reached" if s is not None else "  n/a", va="center")
+        ax.set_yticks(y, ranked)
+        ax.set_ylim(len(ranked) - 0.5, -0.5)  # best on top
+        ax.set_title(title, fontsize=11, loc="left", fontweight="bold")
+        ax.set_xlabel(xlabel)
+        ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+    fig.suptitle(
+        f"Policy options against the baseline — {meta.scenario}", fontweight="bold", fontsize=12
+    )
+    n_days = meta.days or 0
+    fig.supxlabel(
+        "point: mean over replications, bar: 95 % CI · Δ: paired difference from the baseline, "
+        "[95 % CI], * and bold: CI excludes 0 · options ranked by lost output\n"
+        + _subtitle(meta, n_rep, n_days),
+        fontsize=8,
+        color="#444444",
+    )
+    return _save(fig, out)
+
+
+def _start_note(meta: CompareMeta) -> str:
+    if meta.start_date is None:
+        return ""
+    s = meta.start_date
+    return f" ({s.day} {s:%b %Y})"
+
+
+def draw_compare_causes(
+    causes: Sequence[str],
+    lost: dict[str, np.ndarray],
+    stats: dict[tuple[str, str], Stat],
+    meta: CompareMeta,
+    out: Path,
+) -> Path:
+    """Mean lost output by cause per option: one stacked bar per option, side by side
+    (horizontal, best option on top), the total and its Δ vs baseline at the bar's end."""
+    from matplotlib.patches import Patch
+
+    ranked = [o for o in _ranked(meta, stats) if o in lost]
+    means = {o: lost[o].mean(axis=0) if len(lost[o]) else np.zeros(len(causes)) for o in ranked}
+    shown = [i for i, _ in enumerate(causes) if any(means[o][i] > 1e-9 for o in ranked)]
+    styles = cause_styles(len(shown))
+    legend_rows = math.ceil(len(shown) / 4) if shown else 1
+    fig, (ax,) = _figure(11.0, 2.6 + 0.6 * len(ranked) + 0.22 * legend_rows)
+    y = np.arange(len(ranked))
+    left = np.zeros(len(ranked))
+    for (colour, hatch), i in zip(styles, shown, strict=True):
+        w = np.array([means[o][i] for o in ranked])
+        ax.barh(
+            y,
+            w,
+            left=left,
+            height=0.6,
+            color=colour,
+            hatch=hatch or None,
+            edgecolor=_contrast(colour) if hatch else "white",
+            linewidth=0.5,
+        )
+        left += w
+    right = float(left.max()) if len(left) else 0.0
+    for yi, name in zip(y, ranked, strict=True):
+        s = stats.get((name, "lost_output_days"))
+        text = f"{left[yi]:.1f}"
+        text += "   baseline" if name == meta.baseline else f"   {_fmt_delta(s)}"
+        ax.annotate(
+            text,
+            (left[yi], yi),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8.5,
+            fontweight="bold" if s is not None and s.significant else "normal",
+        )
+    ax.set_yticks(y, ranked)
+    ax.set_ylim(len(ranked) - 0.5, -0.5)  # best on top
+    ax.set_xlim(0, right * 1.45 if right > 0 else 1.0)
+    ax.set_xlabel("lost output over the horizon, baseline-days (days of pre-shock park output)")
+    ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    n_rep = max((len(v) for v in lost.values()), default=0)
+    _set_titles(
+        ax,
+        f"Where output is lost, by policy option — {meta.scenario}",
+        "mean over replications · " + _subtitle(meta, n_rep, meta.days or 0),
+    )
+    handles = [
+        Patch(
+            facecolor=colour,
+            hatch=hatch or None,
+            edgecolor=_contrast(colour) if hatch else colour,
+            label=causes[i],
+        )
+        for (colour, hatch), i in zip(styles, shown, strict=True)
+    ]
+    legend = fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=min(4, max(len(handles), 1)),
+        frameon=False,
+        fontsize=8.5,
+        title="cause of lost output, in stacking order · total at the bar's end with its Δ "
+        "vs baseline [95 % CI], * and bold = CI excludes 0",
+        title_fontsize=8.5,
+    )
+    legend.get_title().set_color("#444444")
+    return _save(fig, out)
+
+
+def draw_compare_plots(folder: Path) -> list[Path]:
+    """Draw the three comparison charts of a comparison folder into `folder/plots/`.
+
+    Writes `compare_capacity.png`, `compare_metrics.png` and `compare_causes.png` and
+    returns their paths. Raises FileNotFoundError naming a missing file, ValueError for
+    a malformed one.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"comparison folder {folder} does not exist")
+    meta = read_meta(folder / COMPARISON_JSON)
+    stats = read_comparison(folder / COMPARISON_CSV)
+    capacity = read_capacity(folder / TIMESERIES_CSV, meta.options, meta.replications, meta.days)
+    causes, lost = read_option_causes(folder / CAUSES_CSV)
+    plots = folder / PLOTS_DIR
+    return [
+        draw_compare_capacity(capacity, stats, meta, plots / "compare_capacity.png"),
+        draw_compare_metrics(stats, meta, plots / "compare_metrics.png"),
+        draw_compare_causes(causes, lost, stats, meta, plots / "compare_causes.png"),
+    ]
