@@ -229,6 +229,7 @@ def _fill(
         "days": traces[0].days if traces else sc.days,
         "start_date": sc.start_date.isoformat() if sc.start_date else None,
         "sustain_days": sc.reporting.sustain_days,
+        "observations": [o.model_dump(mode="json") for o in sc.reporting.observations],
         "firms": traces[0].n_firms if traces else len(park.firms),
         "metrics": metrics,
         "causes": causes,

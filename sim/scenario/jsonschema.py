@@ -107,6 +107,7 @@ SECTIONS = (
     schema.ReliefMeasure,
     schema.Eligibility,
     schema.Reporting,
+    schema.Observation,
 )
 
 

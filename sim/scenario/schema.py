@@ -648,11 +648,32 @@ class Finance(Frozen):
     """Relief programme."""
 
 
+class Observation(Frozen):
+    """A published figure the scenario should reproduce, drawn on the plots."""
+
+    day: Day
+    """Day of the figure (day 0 = `start_date`)."""
+    metric: Literal[
+        "capacity", "resumption", "resumption_weighted", "resumption_above_scale", "workforce"
+    ]
+    """Curve it belongs to (a share, 0..1)."""
+    value: Share
+    """Reported value, as a share (0.976 for 97.6 %)."""
+    tolerance: Share = 0.0
+    """Stated tolerance of the comparison (± share), drawn as an error bar."""
+    label: str = ""
+    """Short label, e.g. "above-scale resumption 97.6 %"."""
+    source: str = ""
+    """Where it was reported (article, date)."""
+
+
 class Reporting(Frozen):
-    """How summary metrics are read off the curves."""
+    """How summary metrics are read off the curves, and published figures to show."""
 
     sustain_days: Annotated[int, Field(ge=1, le=365)] = 3
     """Days-to-X% counts the first day capacity stays >= X% for this many days."""
+    observations: list[Observation] = Field(default_factory=list)
+    """Published figures drawn on `plots/recovery.png` next to the simulated curves."""
 
 
 # --- the scenario ---------------------------------------------------------------
