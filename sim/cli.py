@@ -305,7 +305,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.output.plots import draw_run_plots
 
     try:
-        paths = draw_run_plots(args.results)
+        if (args.results / "comparison.json").is_file():
+            from sim.output.compare_plots import draw_compare_plots
+
+            paths = draw_compare_plots(args.results)
+        else:
+            paths = draw_run_plots(args.results)
     except (FileNotFoundError, ValueError) as e:
         print(f"parksim plot: {e}", file=sys.stderr)
         return EXIT_INPUT
@@ -344,6 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ScenarioError as e:
         return _fail_input(e)
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("parksim: interrupted; no partial results folder was kept", file=sys.stderr)
         return 130

@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
-from sim.scenario.refs import generated_ids
+from sim.scenario.refs import generated_ids, scaled_counts
 from sim.scenario.schema import KNOWN_TAGS, Enterprise, FirmClass, Scenario
 
 GENERATE_STREAM = 0xA11CE
@@ -316,6 +316,7 @@ def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
         for i, e in enumerate(scenario.enterprises)
     ]
     listed = len(drafts)
+    counts = scaled_counts([g.count for g in scenario.generate], scenario.scale.firms)
     for gi, g in enumerate(scenario.generate):
         cls = scenario.firm_classes[g.firm_class]
         missing = [
@@ -330,8 +331,8 @@ def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
             )
             continue
         rng = _rng(scenario.seed, GENERATE_STREAM, gi)
-        ids = generated_ids(g.id_prefix or g.firm_class, g.count)
-        for fid, fields in zip(ids, _from_class(cls, g.count, rng), strict=True):
+        ids = generated_ids(g.id_prefix or g.firm_class, counts[gi])
+        for fid, fields in zip(ids, _from_class(cls, counts[gi], rng), strict=True):
             fields["id"] = fid
             drafts.append(_Draft(fields, cls, rng, ("generate", gi)))
     for ri, reg in enumerate(scenario.registry):

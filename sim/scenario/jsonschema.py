@@ -87,6 +87,7 @@ SECTIONS = (
     schema.InputRule,
     schema.Generate,
     schema.Registry,
+    schema.Scale,
     schema.Supplier,
     schema.Supply,
     schema.Coordination,

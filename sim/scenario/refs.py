@@ -43,6 +43,23 @@ def generated_ids(prefix: str, count: int) -> list[str]:
     return [f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]
 
 
+def scaled_counts(counts: list[int], firms: int | None) -> list[int]:
+    """Generate counts rescaled so that they add up to `firms` (largest remainders).
+
+    The `scale.firms` knob: one number sizes a synthetic city while keeping the
+    mix of classes (benchmarks run the same city at 1,000 and 15,000 firms).
+    """
+    total = sum(counts)
+    if firms is None or total == 0:
+        return list(counts)
+    exact = [c * firms / total for c in counts]
+    out = [int(x) for x in exact]
+    order = sorted(range(len(counts)), key=lambda k: (-(exact[k] - out[k]), k))
+    for k in order[: firms - sum(out)]:
+        out[k] += 1
+    return out
+
+
 def check_references(
     data: Any, locate: Locate, registry_ids: dict[int, list[str]] | None = None
 ) -> list[Problem]:
@@ -114,14 +131,24 @@ def check_references(
     sectors = {e.get("sector") for _, e in _items(data, "enterprises")}
     if isinstance(classes, dict):
         sectors |= {c.get("sector") for c in classes.values() if isinstance(c, dict)}
-    for i, g in _items(data, "generate"):
+    gens = _items(data, "generate")
+    raw_counts = [g.get("count") for _, g in gens]
+    scale = data.get("scale")
+    target = scale.get("firms") if isinstance(scale, dict) else None
+    if all(isinstance(c, int) and c >= 0 for c in raw_counts) and (
+        target is None or (isinstance(target, int) and target >= 0)
+    ):
+        counts = dict(zip([i for i, _ in gens], scaled_counts(raw_counts, target), strict=True))
+    else:
+        counts = {i: g.get("count") for i, g in gens}
+    for i, g in gens:
         cname = g.get("class")
         if isinstance(cname, str) and cname not in class_names:
             bad(
                 ("generate", i, "class"), f"unknown firm class '{cname}'{_hint(cname, class_names)}"
             )
         prefix = g.get("id_prefix", cname)
-        count = g.get("count")
+        count = counts.get(i)
         if isinstance(prefix, str) and isinstance(count, int) and 0 <= count <= 1_000_000:
             ids = generated_ids(prefix, count)
             taken = [x for x in ids if x in firm_ids or x in suppliers]

@@ -290,6 +290,14 @@ class Generate(Frozen):
     """Prefix of the generated ids (default: the class name)."""
 
 
+class Scale(Frozen):
+    """One knob to size a synthetic park or city."""
+
+    firms: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    """Rescale every `generate` count so that they add up to this many firms,
+    keeping the mix of classes (e.g. `--set scale.firms=15000`)."""
+
+
 class Registry(Frozen):
     """A CSV file of firms (one row per firm), relative to the scenario file."""
 
@@ -708,6 +716,8 @@ class Scenario(Frozen):
     """Firms generated from classes."""
     registry: list[Registry] = Field(default_factory=list)
     """CSV files of firms."""
+    scale: Scale = Scale()
+    """Size knob for generated firms."""
     suppliers: list[Supplier] = Field(default_factory=list)
     """External suppliers."""
     supply: Supply = Supply()
