@@ -11,7 +11,8 @@ Kane 2021), never on the mean curve:
 - resilience: mean of Q over the horizon (Cimellaro et al. 2010); comparable
   when an option never recovers.
 - min_capacity (robustness), final_capacity, final_resumption.
-- failed_firms (out of business at the end), relief_spent (money paid, value units).
+- failed_firms (out of business at the end), relief_spent (money paid, value units),
+  lost_output_value (lost output in value units, to set against money spent).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ METRICS = (
     "final_resumption",
     "failed_firms",
     "relief_spent",
+    "lost_output_value",
 )
 
 
@@ -65,6 +67,7 @@ def replication_metrics(trace: Trace, sustain: int) -> dict[str, float | int | N
     out["final_resumption"] = float(trace.resumption[-1])
     out["failed_firms"] = int(trace.state_counts[-1, trace.states.index("failed")])
     out["relief_spent"] = float(trace.relief_spent[-1])
+    out["lost_output_value"] = float(np.sum(trace.baseline_total - trace.output))
     return out
 
 

@@ -208,6 +208,18 @@ def compare(runs: Sequence[OptionRuns]) -> Comparison:
             mean, ci, n = _summary(values)
             diff, diff_ci, n_pairs, sig = paired_difference(values, series(base, metric))
             rows.append(Row(o.name, metric, mean, ci, n, diff, diff_ci, n_pairs, sig))
+    if "relief_spent" in metric_names and "lost_output_value" in metric_names:
+        all_metrics.append(SAVED_PER_MONEY)
+        for o in runs:
+            rows.append(
+                _saved_per_money(
+                    o.name,
+                    series(o, "relief_spent"),
+                    series(o, "lost_output_value"),
+                    series(base, "relief_spent"),
+                    series(base, "lost_output_value"),
+                )
+            )
     replications = max((len(o.metrics) for o in runs), default=0)
     return Comparison(
         baseline=base.name,
@@ -215,6 +227,35 @@ def compare(runs: Sequence[OptionRuns]) -> Comparison:
         metrics=tuple(all_metrics),
         rows=tuple(rows),
         replications=replications,
+    )
+
+
+SAVED_PER_MONEY = "output_saved_per_money"
+"""Output saved (value units, vs the baseline) per unit of extra relief money."""
+
+
+def _saved_per_money(
+    name: str,
+    spent: Mapping[int, Value],
+    lost: Mapping[int, Value],
+    base_spent: Mapping[int, Value],
+    base_lost: Mapping[int, Value],
+) -> Row:
+    """Σ(baseline lost − option lost) / Σ(option spent − baseline spent) over paired runs."""
+    pairs = [r for r in spent if r in base_spent and r in lost and r in base_lost]
+    money = sum(float(spent[r] or 0) - float(base_spent[r] or 0) for r in pairs)
+    saved = sum(float(base_lost[r] or 0) - float(lost[r] or 0) for r in pairs)
+    ratio = saved / money if money > 1e-12 else None
+    return Row(
+        name,
+        SAVED_PER_MONEY,
+        ratio,
+        None,
+        len(pairs) if ratio is not None else 0,
+        None,
+        None,
+        0,
+        False,
     )
 
 

@@ -79,6 +79,8 @@ METRIC_LABELS = {
     "final_resumption": "share of firms open on the last day",
     "failed_firms": "firms out of business at the end",
     "relief_spent": "relief paid (value units)",
+    "lost_output_value": "lost output (value units)",
+    "output_saved_per_money": "output saved per unit of relief (vs baseline)",
 }
 """How charts and tables name the summary metrics they know (others keep their key)."""
 
