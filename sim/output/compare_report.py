@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
@@ -42,7 +41,14 @@ from sim.output.compare_plots import (
     METRIC_LABELS,
     TIMESERIES_CSV,
 )
-from sim.output.results import SPAWN_SCHEME, _write, resolved_yaml, scenario_json, sha256_file
+from sim.output.results import (
+    SPAWN_SCHEME,
+    _write,
+    publish,
+    resolved_yaml,
+    scenario_json,
+    sha256_file,
+)
 from sim.output.results import versions as _versions
 from sim.record import Trace
 
@@ -386,7 +392,7 @@ def write_compare(
 
             draw_compare_plots(partial)
         _write_manifest(partial, meta, started, executor)
-        _replace(partial, out)
+        publish(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -418,16 +424,3 @@ def _write_manifest(
         "files": {str(p.relative_to(partial)): sha256_file(p) for p in files},
     }
     _write(partial / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-
-
-def _replace(partial: Path, out: Path) -> None:
-    """Rename the finished folder into place, replacing an older one whole."""
-    if out.exists():
-        old = out.with_name(out.name + ".old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(out, old)
-        os.replace(partial, out)
-        shutil.rmtree(old)
-    else:
-        os.replace(partial, out)

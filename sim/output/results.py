@@ -265,6 +265,12 @@ def _fill(
         "files": {str(p.relative_to(partial)): sha256_file(p) for p in files},
     }
     _write(partial / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    publish(partial, out)
+    return out
+
+
+def publish(partial: Path, out: Path) -> None:
+    """Rename a finished `NAME.partial/` folder to `NAME`, replacing an older one whole."""
     if out.exists():
         old = out.with_name(out.name + ".old")
         if old.exists():
@@ -274,7 +280,6 @@ def _fill(
         shutil.rmtree(old)
     else:
         os.replace(partial, out)
-    return out
 
 
 def verify(folder: Path) -> list[str]:
