@@ -123,7 +123,7 @@ def produce(world: World) -> DayResult:
 
     output = np.where(operating, w.baseline * factor, 0.0)
     cause = np.where(operating, bind, cause)
-    bind_line = np.where(operating & (cause >= C_INPUT0) | (cause == C_LOGISTICS), bind_line, -1)
+    bind_line = np.where(operating & ((cause >= C_INPUT0) | (cause == C_LOGISTICS)), bind_line, -1)
     w.output = output
     if goods.has_lines:
         goods.consume(output)
