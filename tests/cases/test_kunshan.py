@@ -1,0 +1,110 @@
+"""Seed 000, Kunshan: closed-loop plants keep the county producing; relief keeps firms alive.
+
+The article gives no figure to reproduce (no date, count or share), so these
+tests assert its two qualitative claims on common random numbers: each option
+runs replications 0..N-1 with the scenario's seed, and the difference is taken
+replication by replication (option − baseline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from sim.experiment.runner import run_replications
+from sim.metrics import replication_metrics
+from sim.scenario.load import load_scenario
+from tests.conftest import SCENARIOS
+
+SCENARIO = SCENARIOS / "kunshan_electronics.yaml"
+NO_CLOSED_LOOP = SCENARIOS / "policies" / "kunshan_no_closed_loop.yaml"
+NO_RELIEF = SCENARIOS / "policies" / "kunshan_no_relief.yaml"
+N = 12
+"""Replications per option (the scenario runs 20)."""
+LOCKDOWN_DAYS = slice(1, 12)
+"""Days 1-11: both zones are locked down (zone_b moves to `controlled` on day 12)."""
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Parks, traces and per-replication metrics of the baseline and both counterfactuals."""
+    out = {}
+    for name, policies in (
+        ("baseline", []),
+        ("no_closed_loop", [NO_CLOSED_LOOP]),
+        ("no_relief", [NO_RELIEF]),
+    ):
+        park = load_scenario(SCENARIO, policies)
+        traces = run_replications(park, N)
+        sustain = park.scenario.reporting.sustain_days
+        out[name] = (park, traces, [replication_metrics(t, sustain) for t in traces])
+    return out
+
+
+def _paired(runs, option: str, metric: str) -> np.ndarray:
+    """Option − baseline, per replication where both have a value."""
+    base, opt = runs["baseline"][2], runs[option][2]
+    return np.array(
+        [
+            o[metric] - b[metric]
+            for b, o in zip(base, opt, strict=True)
+            if o[metric] is not None and b[metric] is not None
+        ],
+        dtype=float,
+    )
+
+
+def test_scenario_dates_and_no_published_figures() -> None:
+    park = load_scenario(SCENARIO)
+    sc = park.scenario
+    assert sc.start_date == dt.date(2022, 4, 1)  # assumed: the article is undated
+    assert sc.reporting.observations == []  # the article gives no figure
+    assert len(park.firms) == 116
+
+
+def test_counterfactuals_change_only_their_lever(runs) -> None:
+    base = runs["baseline"][0].firms
+    no_loop = runs["no_closed_loop"][0].firms
+    no_relief = runs["no_relief"][0]
+    assert any(f.closed_loop for f in base)
+    assert not any(f.closed_loop for f in no_loop)
+    # same firms, sizes, links and cash: only the closed-loop flag differs
+    assert [f.model_copy(update={"closed_loop": False}) for f in base] == list(no_loop)
+    assert no_relief.firms == base
+    assert no_relief.scenario.finance.relief.measures == []
+
+
+def test_closed_loop_plants_produce_during_lockdown(runs) -> None:
+    """Under lockdown only white-listed closed-loop plants may run: without them, nothing does."""
+    for t in runs["baseline"][1]:
+        assert t.capacity[LOCKDOWN_DAYS].mean() >= 0.1
+    for t in runs["no_closed_loop"][1]:
+        assert np.all(t.capacity[LOCKDOWN_DAYS] == 0.0)
+
+
+def test_closed_loop_loses_less_output_and_recovers_sooner(runs) -> None:
+    lost = _paired(runs, "no_closed_loop", "lost_output_days")
+    assert len(lost) == N
+    assert lost.mean() >= 10.0  # baseline-days: half a month of the county's output
+    assert np.mean(lost > 0) >= 0.9
+    days = _paired(runs, "no_closed_loop", "days_to_80")
+    reached_base = sum(m["days_to_80"] is not None for m in runs["baseline"][2])
+    reached_opt = sum(m["days_to_80"] is not None for m in runs["no_closed_loop"][2])
+    assert reached_opt <= reached_base
+    assert len(days) >= N // 2
+    assert days.mean() >= 5.0
+    assert np.mean(days > 0) >= 0.75
+
+
+def test_relief_package_reduces_failures(runs) -> None:
+    failed = _paired(runs, "no_relief", "failed_firms")
+    assert len(failed) == N
+    assert failed.mean() >= 4.0  # firms, out of 116
+    assert np.all(failed >= 0)
+    assert np.mean(failed > 0) >= 0.9
+    spent = [m["relief_spent"] for m in runs["baseline"][2]]
+    assert min(spent) > 0
+    assert all(m["relief_spent"] == 0 for m in runs["no_relief"][2])
+    assert _paired(runs, "no_relief", "lost_output_days").mean() > 0
