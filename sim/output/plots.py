@@ -12,7 +12,8 @@ chart.
 
 The readers (`read_timeseries`, `read_causes`, `read_summary`, `read_logistics`,
 `read_bottlenecks`) and the styling helpers (`order_causes`, `cause_styles`,
-`OKABE_ITO`) are public so that the comparison charts can reuse them.
+`OKABE_ITO`, `draw_reported_figures`) are public so that the comparison charts can
+reuse them.
 
 matplotlib is imported lazily inside the drawing functions, and figures are drawn
 on an explicit Agg canvas (no pyplot, no global backend switch, nothing left open).
@@ -24,6 +25,7 @@ import csv
 import json
 import math
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -96,6 +98,26 @@ TimeseriesKey = tuple[str, str]
 
 
 @dataclass(frozen=True)
+class ReportedFigure:
+    """A published figure a scenario states (`reporting.observations`), as `summary.json`
+    carries it: drawn on the recovery chart beside the simulated curves."""
+
+    day: float
+    """Day of the figure (day 0 = the run's start date)."""
+    metric: str
+    """Curve it belongs to: `capacity`, `resumption`, `resumption_above_scale`,
+    `resumption_weighted` or `workforce` (the last two have no curve on the chart)."""
+    value: float
+    """Reported value as a share (0.976 for 97.6 %)."""
+    tolerance: float = 0.0
+    """Stated tolerance of the comparison (± share), drawn as an error bar."""
+    label: str = ""
+    """Short text written beside the marker."""
+    source: str = ""
+    """Where the figure was reported, named in the legend."""
+
+
+@dataclass(frozen=True)
 class RunSummary:
     """The parts of `summary.json` that the charts need (the full document is in `raw`)."""
 
@@ -105,6 +127,8 @@ class RunSummary:
     days: int | None
     start_date: date | None
     raw: dict[str, Any] = field(repr=False)
+    observations: tuple[ReportedFigure, ...] = ()
+    """Published figures to draw beside the curves (none in runs older than them)."""
 
     def metric_mean(self, name: str) -> float | None:
         """Mean over replications of a headline metric (`days_to_80`, ...), if known."""
@@ -159,7 +183,43 @@ def read_summary(path: Path) -> RunSummary:
         days=as_int("days"),
         start_date=start,
         raw=raw,
+        observations=_read_observations(path, raw.get("observations")),
     )
+
+
+def _read_observations(path: Path, raw: Any) -> tuple[ReportedFigure, ...]:
+    """The `observations` of `summary.json` (absent or null: none)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ValueError(f"{path}: observations should be a list; found {type(raw).__name__}")
+    figures = []
+    for k, item in enumerate(raw):
+        where = f"{path}: observations[{k}]"
+        if not isinstance(item, dict):
+            raise ValueError(f"{where}: expected an object; found {type(item).__name__}")
+        numbers = {}
+        for key, default in (("day", None), ("value", None), ("tolerance", 0.0)):
+            value = item.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{where}.{key}: expected a number; found {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{where}.{key}: expected a finite number; found {value!r}")
+            numbers[key] = float(value)
+        metric = item.get("metric")
+        if not isinstance(metric, str) or not metric:
+            raise ValueError(f"{where}.metric: expected the name of a curve; found {metric!r}")
+        figures.append(
+            ReportedFigure(
+                day=numbers["day"],
+                metric=metric,
+                value=numbers["value"],
+                tolerance=abs(numbers["tolerance"]),
+                label=str(item.get("label") or ""),
+                source=str(item.get("source") or ""),
+            )
+        )
+    return tuple(figures)
 
 
 def read_timeseries(
@@ -548,11 +608,109 @@ _RECOVERY_CURVES = (
     _Curve("resumption_above_scale", "above-scale firms resumed", OKABE_ITO[2], "--"),
 )
 
+_FIGURE_COLOURS = {
+    **{curve.metric: curve.colour for curve in _RECOVERY_CURVES},
+    "resumption_weighted": OKABE_ITO[4],
+    "workforce": OKABE_ITO[5],
+}
+"""Marker colour of a reported figure: its curve's colour, or one of its own for the
+metrics the recovery chart draws no curve for."""
+
+
+def draw_reported_figures(
+    ax: Axes, figures: Sequence[ReportedFigure], *, n_days: int, start: date | None
+) -> list[Any]:
+    """Mark published figures on a time chart; return their legend entries.
+
+    Each figure is a diamond at (its day, its value) in the colour of its metric's
+    curve, with an error bar of ± its stated tolerance and its label beside it. A
+    figure for day d sits in the middle of day d (the curves are steps over
+    [d, d+1)); figures of the same day stand side by side. The legend gets one
+    entry per source, "reported figure (source)", and a note naming any figure
+    whose day falls outside the run. The y axis is raised, if need be, so that
+    every error bar shows.
+    """
+    from matplotlib.lines import Line2D
+
+    sources: list[str] = []
+    outside: list[str] = []
+    any_tolerance = False
+    top = ax.get_ylim()[1]
+    same_day = Counter(fig.day for fig in figures)
+    seen: Counter[float] = Counter()
+    for fig in figures:
+        text = fig.label or f"{fig.metric} {fig.value:.1%}"
+        if not 0 <= fig.day < n_days:
+            outside.append(f"{text} ({_format_when(fig.day, start)})")
+            continue
+        colour = _FIGURE_COLOURS.get(fig.metric, OKABE_ITO[7])
+        # figures of the same day stand side by side, their labels one under another
+        k, n = seen[fig.day], same_day[fig.day]
+        seen[fig.day] += 1
+        x = _to_x(fig.day + 0.5 + (k - (n - 1) / 2) * 0.4, start)
+        ax.errorbar(
+            [x],
+            [fig.value],
+            yerr=[fig.tolerance] if fig.tolerance > 0 else None,
+            fmt="D",
+            color=colour,
+            markeredgecolor="black",
+            markersize=7,
+            elinewidth=1.5,
+            capsize=4,
+            zorder=5,
+        )
+        left = fig.day > n_days / 2
+        ax.annotate(
+            text,
+            (x, fig.value),
+            xytext=(-9 if left else 9, -12 - 12 * k),
+            textcoords="offset points",
+            ha="right" if left else "left",
+            va="center",
+            fontsize=8,
+            color="#222222",
+            bbox={
+                "boxstyle": "round,pad=0.2",
+                "facecolor": "white",
+                "edgecolor": "none",
+                "alpha": 0.7,
+            },
+            zorder=6,
+        )
+        any_tolerance |= fig.tolerance > 0
+        top = max(top, fig.value + fig.tolerance + 0.03)
+        if fig.source not in sources:
+            sources.append(fig.source)
+    ax.set_ylim(ax.get_ylim()[0], top)
+    bar = ", bar = stated tolerance" if any_tolerance else ""
+    handles: list[Any] = [
+        Line2D(
+            [],
+            [],
+            marker="D",
+            linestyle="none",
+            color="#999999",
+            markeredgecolor="black",
+            label=(f"reported figure ({source})" if source else "reported figure") + bar,
+        )
+        for source in sources
+    ]
+    if outside:
+        handles.append(
+            Line2D([], [], color="none", label="not in the plotted days: " + "; ".join(outside))
+        )
+    return handles
+
 
 def draw_recovery(
     timeseries: dict[TimeseriesKey, np.ndarray], summary: RunSummary, out: Path
 ) -> Path:
-    """Chart the park's capacity and the resumption of firms, mean and 90 % band."""
+    """Chart the park's capacity and the resumption of firms, mean and 90 % band.
+
+    Published figures in `summary.observations` are marked beside the curves
+    (see `draw_reported_figures`).
+    """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
@@ -620,6 +778,7 @@ def draw_recovery(
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_ylabel("% of pre-shock level (output or firms)")
     _style_time_axis(ax, n_days, start)
+    handles += draw_reported_figures(ax, summary.observations, n_days=n_days, start=start)
     _set_titles(
         ax,
         f"Capacity recovery and resumption — {summary.scenario}",

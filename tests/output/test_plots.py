@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,11 @@ import pytest
 
 from sim.output.plots import (
     LOGISTICS_FIELDS,
+    OKABE_ITO,
     Bottleneck,
+    ReportedFigure,
     draw_logistics,
+    draw_reported_figures,
     draw_run_plots,
     order_causes,
     read_bottlenecks,
@@ -504,6 +508,114 @@ def test_read_summary_start_date(tmp_path: Path) -> None:
     assert summary.metric_mean("days_to_80") is not None
     folder = write_results(tmp_path / "b", start_date=None)
     assert read_summary(folder / "summary.json").start_date is None
+
+
+OBSERVATIONS = [
+    {
+        "day": 20,
+        "metric": "resumption_above_scale",
+        "value": 0.976,
+        "tolerance": 0.03,
+        "label": "above-scale 97.6 %",
+        "source": "seed 003",
+    },
+    {"day": 20, "metric": "workforce", "value": 0.8, "tolerance": 0.05, "label": "", "source": ""},
+    {"day": 5, "metric": "capacity", "value": 0.3},
+    {"day": 45, "metric": "resumption", "value": 0.7, "label": "too late", "source": "seed 002"},
+]
+
+
+def add_observations(folder: Path, observations: object) -> None:
+    """Put `observations` into the summary.json of a results folder, as results.py does."""
+    path = folder / "summary.json"
+    summary = json.loads(path.read_text())
+    summary["observations"] = observations
+    path.write_text(json.dumps(summary, indent=2))
+
+
+def test_read_summary_reads_observations(tmp_path: Path) -> None:
+    folder = write_results(tmp_path / "run")
+    assert read_summary(folder / "summary.json").observations == ()
+    add_observations(folder, OBSERVATIONS)
+    figures = read_summary(folder / "summary.json").observations
+    assert figures[0] == ReportedFigure(
+        20.0, "resumption_above_scale", 0.976, 0.03, "above-scale 97.6 %", "seed 003"
+    )
+    assert figures[2] == ReportedFigure(5.0, "capacity", 0.3)  # tolerance, label, source default
+    assert [f.day for f in figures] == [20.0, 20.0, 5.0, 45.0]
+
+
+@pytest.mark.parametrize("start_date", [None, "2020-02-10"])
+def test_reported_figures_drawn_at_day_and_value_in_the_curve_colour(
+    start_date: str | None,
+) -> None:
+    from matplotlib import dates as mdates
+    from matplotlib.figure import Figure
+
+    start = None if start_date is None else date.fromisoformat(start_date)
+    origin = 0.0 if start is None else mdates.date2num(start)
+    figures = [ReportedFigure(**o) for o in OBSERVATIONS]
+    ax = Figure().add_subplot()
+    ax.set_ylim(0, 1.05)
+    handles = draw_reported_figures(ax, figures, n_days=DAYS, start=start)
+
+    # three markers: the figure of day 45 lies outside the 30 days of the run
+    assert len(ax.containers) == 3
+    drawn = []
+    for container in ax.containers:
+        marker, _caps, bars = container.lines
+        ((x, y),) = marker.get_xydata()
+        tol = bars[0].get_segments()[0][:, 1] if bars else None
+        drawn.append((round(x - origin, 6), y, marker.get_color(), tol))
+    # two figures of day 20 side by side around the middle of the day, one of day 5
+    above, workforce, capacity = drawn
+    assert above[:3] == (20.3, 0.976, OKABE_ITO[2])  # the above-scale curve's colour
+    assert np.allclose(above[3], [0.946, 1.006])  # ± the stated tolerance
+    assert workforce[:3] == (20.7, 0.8, OKABE_ITO[5])  # no curve: a colour of its own
+    assert np.allclose(workforce[3], [0.75, 0.85])
+    assert capacity[:3] == (5.5, 0.3, OKABE_ITO[0]) and capacity[3] is None  # no tolerance
+    assert [t.get_text() for t in ax.texts] == [
+        "above-scale 97.6 %",
+        "workforce 80.0%",
+        "capacity 30.0%",
+    ]
+    assert ax.get_ylim()[1] >= 0.976 + 0.03
+    when = "day 45" if start is None else "26 Mar 2020"
+    assert [h.get_label() for h in handles] == [
+        "reported figure (seed 003), bar = stated tolerance",
+        "reported figure, bar = stated tolerance",
+        f"not in the plotted days: too late ({when})",
+    ]
+
+
+def test_recovery_chart_shows_the_reported_figures(tmp_path: Path) -> None:
+    plain = write_results(tmp_path / "plain")
+    marked = write_results(tmp_path / "marked")
+    add_observations(marked, OBSERVATIONS)
+    a = draw_run_plots(plain)[0].read_bytes()
+    b = draw_run_plots(marked)[0].read_bytes()
+    assert b[:8] == PNG_MAGIC and a != b
+
+
+@pytest.mark.parametrize(
+    ("observations", "message"),
+    [
+        ({"day": 1}, "observations should be a list"),
+        ([3], r"observations\[0\]: expected an object"),
+        ([{"metric": "capacity", "value": 0.5}], r"observations\[0\]\.day: expected a number"),
+        (
+            [{"day": 1, "metric": "capacity", "value": 0.5}, {"day": 2, "value": 0.1}],
+            r"observations\[1\]\.metric",
+        ),
+        ([{"day": 1, "metric": "capacity", "value": "high"}], r"\.value: expected a number"),
+    ],
+)
+def test_bad_observations_are_reported(tmp_path: Path, observations: object, message: str) -> None:
+    folder = write_results(tmp_path / "run")
+    add_observations(folder, observations)
+    with pytest.raises(ValueError, match=message) as info:
+        read_summary(folder / "summary.json")
+    assert str(folder / "summary.json") in str(info.value)
 
 
 def test_import_is_light() -> None:
