@@ -123,6 +123,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     ver = sub.add_parser("verify", help="check a results folder against its manifest")
     ver.add_argument("results", type=Path)
+
+    swp = sub.add_parser(
+        "sweep",
+        help="run a sweep file: parameters over a design × replications, resumable",
+        description="Run every (point, replication) of a sweep file on the chosen executor, "
+        "recording each run as it finishes; run the same command again after an "
+        "interruption to finish the rest. Exit code 3 when some runs failed.",
+    )
+    swp.add_argument("sweep", type=Path, help="sweep YAML file")
+    swp.add_argument(
+        "--executor",
+        choices=("serial", "local", "dask"),
+        default="local",
+        help="serial (this process), local (processes on this machine; the default) or dask",
+    )
+    swp.add_argument(
+        "--workers",
+        type=int,
+        help="local: processes; dask without --scheduler: LocalCluster workers "
+        "(default: the number of cores)",
+    )
+    swp.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask: join the scheduler at tcp://HOST:PORT"
+    )
+    swp.add_argument(
+        "--scheduler-file", type=Path, metavar="FILE", help="dask: join the scheduler in FILE"
+    )
+    swp.add_argument("--out", type=Path, help="sweep folder (default results/<sweep name>)")
+    swp.add_argument(
+        "--fresh", action="store_true", help="discard what the folder holds and start over"
+    )
+    swp.add_argument(
+        "--retry-failed", action="store_true", help="run the failed runs of the folder again"
+    )
+    swp.add_argument("--no-plots", action="store_true", help="skip drawing plots")
+    swp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     return ap
 
 
@@ -332,6 +368,120 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+EXIT_FAILED_RUNS = 3
+"""`parksim sweep`: the sweep finished, but some runs failed (recorded with their error)."""
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a sweep file on an executor, resumably; write runs, points, indices and plots."""
+    import time
+
+    from sim.experiment.executors import ExecutorError, make_executor
+    from sim.experiment.sweep import run_sweep
+    from sim.experiment.sweep_spec import load_sweep
+    from sim.output.sweep_store import LEDGER, SweepFolderError, read_ledger, report
+
+    if args.workers is not None and args.workers < 1:
+        print("parksim sweep: --workers must be at least 1", file=sys.stderr)
+        return EXIT_INPUT
+    if (args.scheduler or args.scheduler_file) and args.executor != "dask":
+        print(
+            "parksim sweep: --scheduler and --scheduler-file need --executor dask", file=sys.stderr
+        )
+        return EXIT_INPUT
+    try:
+        sweep = load_sweep(args.sweep)
+    except ScenarioError as e:
+        return _fail_input(e)
+    out = args.out or Path("results") / sweep.spec.name
+    try:
+        executor = make_executor(
+            args.executor,
+            args.workers,
+            args.scheduler,
+            str(args.scheduler_file) if args.scheduler_file else None,
+            key_prefix=f"parksim-{sweep.sha256[:12]}",
+        )
+    except ImportError as e:
+        print(
+            f"parksim sweep: --executor dask needs Dask's distributed package ({e}); "
+            "install it with: pip install 'parksim[dask]'",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    except (OSError, TimeoutError) as e:
+        where = args.scheduler or args.scheduler_file
+        print(f"parksim sweep: cannot reach the Dask scheduler {where}: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    label = f"{sweep.spec.name}: runs"
+    try:
+        with executor:
+            if not args.quiet and sys.stderr.isatty():
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeRemainingColumn,
+                )
+
+                with Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("{task.fields[failed]} failed"),
+                    TextColumn("ETA"),
+                    TimeRemainingColumn(),
+                    transient=True,
+                ) as bar:
+                    task = bar.add_task(label, total=sweep.runs, failed=0)
+                    result = run_sweep(
+                        sweep,
+                        out,
+                        executor,
+                        fresh=args.fresh,
+                        retry_failed=args.retry_failed,
+                        plots=not args.no_plots,
+                        progress=lambda done, failed, total: bar.update(
+                            task, completed=done, total=total, failed=failed
+                        ),
+                    )
+            else:
+                last = [0.0]
+
+                def lines(done: int, failed: int, total: int) -> None:
+                    now = time.monotonic()
+                    if not args.quiet and (now - last[0] >= 30 or done == total):
+                        last[0] = now
+                        print(f"{label} {done}/{total}, {failed} failed", file=sys.stderr)
+
+                result = run_sweep(
+                    sweep,
+                    out,
+                    executor,
+                    fresh=args.fresh,
+                    retry_failed=args.retry_failed,
+                    plots=not args.no_plots,
+                    progress=lines,
+                )
+    except SweepFolderError as e:
+        print(f"parksim sweep: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except (KeyboardInterrupt, ExecutorError) as e:
+        kept = len(read_ledger(out))
+        why = "interrupted" if isinstance(e, KeyboardInterrupt) else str(e)
+        print(
+            f"parksim sweep: {why}; {kept} finished run(s) are kept in {out / LEDGER}; "
+            "run the same command again to finish the rest",
+            file=sys.stderr,
+        )
+        return 130 if isinstance(e, KeyboardInterrupt) else EXIT_INTERNAL
+    if not args.quiet:
+        for line in report(out):
+            print(line)
+    return EXIT_FAILED_RUNS if result.failed else EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "compare": cmd_compare,
@@ -339,6 +489,7 @@ COMMANDS = {
     "schema": cmd_schema,
     "plot": cmd_plot,
     "verify": cmd_verify,
+    "sweep": cmd_sweep,
 }
 
 

@@ -1,0 +1,580 @@
+"""Sweep files: which scenario, which parameters vary by key path, over what design.
+
+A sweep file names a base scenario (with optional overlays and `--set`s applied
+to every point), the parameters to vary by `--set` key path, a design that
+turns them into points (`grid`, `lhs`, `sobol`, `morris`), the replications per
+point, the outcomes to analyse and a seed:
+
+```yaml
+name: demo_stations
+scenario: ../demo_park.yaml
+parameters:
+  - {path: "logistics.transfer_stations[id=north_gate].bays", name: bays, levels: [1, 2, 3, 4]}
+  - {path: logistics.passes_per_day, name: passes_per_day, from: 1, to: 5, integer: true}
+design: {method: grid, points_per_axis: 5}
+replications: 8
+outcomes: [lost_output_days, days_to_80]
+seed: 7
+```
+
+The file is checked like a scenario, every problem at once with its line: the
+schema below (unknown keys, types, ranges), then each parameter's path against
+the base scenario (the path is applied with the `--set` machinery at both ends of
+a range and inside it, or at every level, and the result must still validate), so a path that
+does not exist in the scenario is rejected naming the path and its line.
+
+Samplers come from libraries, never from here: `scipy.stats.qmc.LatinHypercube`
+for `lhs`, SALib's Saltelli/Sobol' sampler (N·(D+2) points, N a power of 2) and
+Morris trajectories (N·(D+1) points). A parameter given by `levels` is sampled
+as a position in [0, k) and floored to a level in these designs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import inspect
+import itertools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+import sim
+from sim.metrics import METRICS
+from sim.scenario.errors import KeyPath, Problem, ScenarioError, format_path
+from sim.scenario.expand import Park, registry_path
+from sim.scenario.load import load_source, validate_source
+from sim.scenario.overlay import apply_set, parse_set
+from sim.scenario.source import Source, load_yaml
+
+METHODS = ("grid", "lhs", "sobol", "morris")
+RESERVED_COLUMNS = (
+    "run_id",
+    "point_id",
+    "replication",
+    "seed",
+    "days",
+    "status",
+    "error",
+    "wall_seconds",
+)
+"""Columns of `runs.parquet` that are not parameters or metrics."""
+DEFAULT_OUTCOMES = ("lost_output_days", "days_to_80")
+PROBE = 0.381966
+"""Where inside a range its path is tried besides the ends (a share of the range)."""
+
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Parameter(_Frozen):
+    """One parameter of the sweep: a scenario key path and the values it takes."""
+
+    path: str = Field(min_length=1, max_length=500)
+    """`--set` key path into the scenario, e.g. `logistics.transfer_stations[id=x].bays`."""
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    """Column name in the results (default: the path itself)."""
+    from_: float | None = Field(default=None, alias="from", allow_inf_nan=False)
+    """Lowest value of a continuous range."""
+    to: float | None = Field(default=None, allow_inf_nan=False)
+    """Highest value of a continuous range."""
+    integer: bool = False
+    """Round values of the range to whole numbers."""
+    levels: list[JsonValue] | None = Field(default=None, min_length=1, max_length=10_000)
+    """The values to try, in order (numbers, text, or any YAML value such as a distribution)."""
+
+    @field_validator("path")
+    @classmethod
+    def _path_syntax(cls, v: str) -> str:
+        try:
+            parse_set(f"{v}=0")
+        except ScenarioError as e:
+            raise ValueError(
+                "; ".join(p.message.split(": ", 1)[-1] for p in e.problems)
+                + " (a path like logistics.transfer_stations[id=north_gate].bays)"
+            ) from None
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _range_or_levels(self) -> Parameter:
+        has_range = self.from_ is not None or self.to is not None
+        if self.levels is not None and has_range:
+            raise ValueError("give either `levels` or `from` and `to`, not both")
+        if self.levels is None:
+            if self.from_ is None or self.to is None:
+                raise ValueError("give `levels: [...]`, or both `from` and `to`")
+            if not self.from_ < self.to:
+                raise ValueError(f"`from` ({self.from_:g}) must be below `to` ({self.to:g})")
+        elif self.integer:
+            raise ValueError("`integer` applies to a `from`/`to` range, not to `levels`")
+        else:
+            texts = [json.dumps(v, sort_keys=True) for v in self.levels]
+            dupes = sorted({t for t in texts if texts.count(t) > 1})
+            if dupes:
+                raise ValueError(f"levels repeat: {', '.join(dupes)}")
+        return self
+
+    @property
+    def label(self) -> str:
+        """Column name in the results and label in plots."""
+        return self.name or self.path
+
+
+class Design(_Frozen):
+    """How parameters become points."""
+
+    method: Literal["grid", "lhs", "sobol", "morris"]
+    """`grid` (every combination), `lhs` (Latin hypercube), `sobol` (Saltelli sampling for
+    Sobol' indices), `morris` (elementary-effects trajectories)."""
+    points_per_axis: int | None = Field(default=None, ge=2, le=10_000)
+    """grid: values taken from each `from`/`to` range, evenly spaced, ends included."""
+    samples: int | None = Field(default=None, ge=1, le=10_000_000)
+    """lhs: number of points; sobol: base sample N (a power of 2; N·(D+2) points);
+    morris: number of trajectories N (N·(D+1) points)."""
+    morris_levels: int = Field(default=4, ge=2, le=1000)
+    """morris: grid levels of each range."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"method": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _sizes(self) -> Design:
+        if self.method == "grid" and self.samples is not None:
+            raise ValueError("a grid takes `points_per_axis` (for ranges), not `samples`")
+        if self.method != "grid":
+            if self.points_per_axis is not None:
+                raise ValueError(f"`points_per_axis` is for grids; {self.method} takes `samples`")
+            if self.samples is None:
+                what = {
+                    "lhs": "the number of points",
+                    "sobol": "the base sample N, a power of 2 (N·(D+2) points)",
+                    "morris": "the number of trajectories N (N·(D+1) points)",
+                }[self.method]
+                raise ValueError(f"{self.method} needs `samples`: {what}")
+        if self.method == "sobol" and self.samples is not None:
+            n = self.samples
+            if n < 2 or n & (n - 1):
+                below = 1 << (n.bit_length() - 1)
+                raise ValueError(
+                    f"sobol needs `samples` a power of 2 (Sobol' sequences lose their balance "
+                    f"otherwise); found {n}, try {below if below >= 2 else 2} or {below * 2}"
+                )
+        return self
+
+
+class SweepSpec(_Frozen):
+    """A sweep file."""
+
+    name: Name
+    """Sweep name; results go to `results/<name>/` by default."""
+    description: str = ""
+    """Free text."""
+    scenario: str = Field(min_length=1)
+    """Base scenario file, relative to the sweep file."""
+    policies: list[str] = Field(default_factory=list)
+    """Overlay files merged onto the scenario at every point, in order (relative to the
+    sweep file)."""
+    sets: list[str] = Field(default_factory=list, alias="set")
+    """`--set` expressions applied at every point (after the overlays, before the
+    parameters), e.g. `days=60`."""
+    parameters: list[Parameter] = Field(min_length=1, max_length=100)
+    """The parameters that vary."""
+    design: Design
+    """How parameters become points (`grid`, or `{method: sobol, samples: 64}`...)."""
+    replications: int | None = Field(default=None, ge=1, le=100_000)
+    """Replications per point (default: the scenario's); replication r uses the same
+    random streams at every point (common random numbers)."""
+    outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
+    """Summary metrics to analyse and plot (every metric is recorded anyway)."""
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    """Root seed of the runs (overrides the scenario's) and of the sampler (default: the
+    scenario's seed)."""
+
+    @field_validator("outcomes")
+    @classmethod
+    def _known_outcomes(cls, v: list[str]) -> list[str]:
+        bad = [o for o in v if o not in METRICS]
+        if bad:
+            hints = [difflib.get_close_matches(o, METRICS, n=1) for o in bad]
+            named = ", ".join(
+                f"'{o}'" + (f" (did you mean '{h[0]}'?)" if h else "")
+                for o, h in zip(bad, hints, strict=True)
+            )
+            raise ValueError(f"unknown metric {named}; metrics are {', '.join(METRICS)}")
+        if len(set(v)) < len(v):
+            raise ValueError("an outcome is listed twice")
+        return v
+
+
+# --------------------------------------------------------------------------- design
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of the design: a value per parameter, and the `--set`s that make it."""
+
+    point_id: int
+    values: tuple[Any, ...]
+    """One value per parameter, in the sweep's order."""
+    sets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A checked sweep: the file, its base scenario, its points and its identity."""
+
+    file: Path
+    spec: SweepSpec
+    scenario: Path
+    """Base scenario file (absolute)."""
+    policies: tuple[Path, ...]
+    """Overlay files (absolute)."""
+    base_sets: tuple[str, ...]
+    """`--set`s applied at every point: the sweep's own, then `seed=` when it sets one."""
+    base: Park
+    """The base scenario as validated (overlays and `base_sets` applied)."""
+    seed: int
+    replications: int
+    points: tuple[Point, ...]
+    x: np.ndarray
+    """The sample in the sampler's space, one row per point (what SALib analyses)."""
+    problem: dict[str, Any]
+    """SALib problem: names and bounds of that space."""
+    sha256: str
+    """Identity of the runs: version, base scenario, registries and design points."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter column names, in order."""
+        return tuple(p.label for p in self.spec.parameters)
+
+    @property
+    def runs(self) -> int:
+        """Points × replications."""
+        return len(self.points) * self.replications
+
+
+def set_expr(path: str, value: Any) -> str:
+    """`--set` text giving `path` the value (JSON is YAML, so any value reads back exact)."""
+    return f"{path}={json.dumps(value, ensure_ascii=False, sort_keys=True)}"
+
+
+def _tidy(v: float) -> float:
+    """A float without binary noise (0.30000000000000004 → 0.3)."""
+    return float(f"{v:.12g}")
+
+
+def _value(p: Parameter, u: float) -> Any:
+    """The parameter's value at coordinate `u` of the sampler's space."""
+    if p.levels is not None:
+        k = len(p.levels)
+        return p.levels[min(max(math.floor(u), 0), k - 1)]
+    if p.integer:
+        return math.floor(u + 0.5)
+    return _tidy(u)
+
+
+def _bounds(p: Parameter) -> list[float]:
+    if p.levels is not None:
+        return [0.0, float(len(p.levels))]
+    assert p.from_ is not None and p.to is not None
+    return [p.from_, p.to]
+
+
+def _grid_axis(p: Parameter, n: int | None) -> list[tuple[float, Any]]:
+    """(coordinate, value) of every grid value of one parameter, without repeats."""
+    if p.levels is not None:
+        return [(float(i), v) for i, v in enumerate(p.levels)]
+    assert p.from_ is not None and p.to is not None and n is not None
+    out: list[tuple[float, Any]] = []
+    seen: set[str] = set()
+    for u in np.linspace(p.from_, p.to, n):
+        v = _value(p, float(u))
+        if json.dumps(v) not in seen:
+            seen.add(json.dumps(v))
+            out.append((float(u), v))
+    return out
+
+
+def _latin_hypercube(d: int, seed: int) -> Any:
+    from scipy.stats import qmc
+
+    if "rng" in inspect.signature(qmc.LatinHypercube).parameters:
+        return qmc.LatinHypercube(d=d, rng=seed)
+    return qmc.LatinHypercube(d=d, seed=seed)  # scipy < 1.15
+
+
+def sample(spec: SweepSpec, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """The design's sample in the sampler's space (one row per point) and its SALib problem."""
+    params = spec.parameters
+    problem = {
+        "num_vars": len(params),
+        "names": [p.label for p in params],
+        "bounds": [_bounds(p) for p in params],
+    }
+    d = spec.design
+    if d.method == "grid":
+        axes = [_grid_axis(p, d.points_per_axis) for p in params]
+        x = np.array([[c for c, _ in combo] for combo in itertools.product(*axes)], dtype=float)
+    elif d.method == "lhs":
+        from scipy.stats import qmc
+
+        assert d.samples is not None
+        unit = _latin_hypercube(len(params), seed).random(d.samples)
+        lo, hi = zip(*problem["bounds"], strict=True)
+        x = qmc.scale(unit, lo, hi)
+    elif d.method == "sobol":
+        from SALib.sample import sobol as saltelli
+
+        x = saltelli.sample(problem, d.samples, calc_second_order=False, seed=seed)
+    else:
+        from SALib.sample import morris
+
+        x = morris.sample(problem, d.samples, num_levels=d.morris_levels, seed=seed)
+    return np.asarray(x, dtype=float).reshape(-1, len(params)), problem
+
+
+def design_points(spec: SweepSpec, x: np.ndarray) -> tuple[Point, ...]:
+    """The points of a sample, in its row order (which is what SALib's estimators expect)."""
+    points = []
+    for i, row in enumerate(x):
+        values = tuple(_value(p, float(u)) for p, u in zip(spec.parameters, row, strict=True))
+        sets = tuple(set_expr(p.path, v) for p, v in zip(spec.parameters, values, strict=True))
+        points.append(Point(i, values, sets))
+    return tuple(points)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _problems(e: ValidationError, source: Source) -> list[Problem]:
+    """Pydantic errors on the sweep file as located Problems."""
+    fields = sorted(
+        {f.alias or n for m in (SweepSpec, Parameter, Design) for n, f in m.model_fields.items()}
+    )
+    out = []
+    for err in e.errors():
+        loc: list[str | int] = []
+        node = source.data
+        for part in err["loc"]:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+                loc.append(part)
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+                loc.append(part)
+            elif isinstance(node, dict) and isinstance(part, str) and part in fields:
+                loc.append(part)
+                break
+        path: KeyPath = tuple(loc)
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(str(loc[-1]) if loc else "", fields, n=1)
+            msg = f"unknown key '{loc[-1] if loc else '?'}'" + (
+                f" (did you mean '{close[0]}'?)" if close else ""
+            )
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if msg.startswith("Input should be"):
+                msg = "should be" + msg[len("Input should be") :]
+            found = repr(err.get("input"))
+            if not isinstance(err.get("input"), dict | list) and len(found) < 60:
+                msg += f"; found {found}"
+        out.append(_at(source, path, msg))
+    return out
+
+
+def _at(source: Source, path: KeyPath, message: str) -> Problem:
+    mark = source.mark_for(path)
+    if mark is None:
+        return Problem(message, path)
+    return Problem(message, path, mark.file, mark.line, mark.column)
+
+
+def _relative(sweep_file: Path, text: str) -> Path:
+    p = Path(text)
+    return (p if p.is_absolute() else sweep_file.parent / p).resolve()
+
+
+def _check_parameter(
+    source: Source,
+    scenario_file: Path,
+    p: Parameter,
+    where: Problem,
+) -> list[Problem]:
+    """Problems of one parameter's path against the base scenario, located at the sweep."""
+    if p.levels is not None:
+        trials = list(p.levels)
+    else:
+        assert p.from_ is not None and p.to is not None
+        # An inner value off any round number, so a whole-number key refuses a range
+        # that is not marked `integer` here rather than in every run.
+        inner = p.from_ + PROBE * (p.to - p.from_)
+        trials = [_value(p, u) for u in (p.from_, inner, p.to)]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for value in trials:
+        expr = set_expr(p.path, value)
+        try:
+            validate_source(apply_set(source, expr), scenario_file)
+        except ScenarioError as e:
+            for q in e.problems:
+                applies = q.file is not None and q.file.startswith("--set")
+                message = q.message.removeprefix(f"{expr!r}: ")
+                if applies and q.path and "unknown key" in message:
+                    text = (
+                        f"'{p.path}' does not exist in the scenario: {format_path(q.path)}: "
+                        f"{message}"
+                    )
+                elif applies and "no item with id" in message:
+                    text = f"'{p.path}' does not exist in the scenario: {message}"
+                elif applies and ("does not exist" in message or "out of range" in message):
+                    text = f"'{p.path}' does not exist in the scenario: {message}"
+                else:
+                    qpath = f"{format_path(q.path)}: " if q.path else ""
+                    text = (
+                        f"'{p.path}' = {json.dumps(value)} is refused by the scenario: "
+                        f"{qpath}{message}"
+                    )
+                    if p.levels is None and not p.integer and "integer" in message:
+                        text += " (add `integer: true` to the parameter)"
+                if text not in seen:
+                    seen.add(text)
+                    problems.append(dataclasses.replace(where, message=text))
+        if problems:
+            break
+    return problems
+
+
+def _identity(base: Park, scenario_file: Path, points: Sequence[Point]) -> str:
+    """SHA-256 of what decides the runs: version, base scenario, registries, points.
+
+    Replications, outcomes, names and description are left out on purpose: raising
+    `replications` then runs only the new replications, and changing outcomes only
+    re-analyses. The seed is in the base scenario.
+    """
+    from sim.output.results import scenario_json, sha256_file
+
+    registries = []
+    for reg in base.scenario.registry:
+        f = registry_path(scenario_file, reg.file)
+        registries.append(sha256_file(f) if f.is_file() else None)
+    doc = {
+        "parksim": sim.__version__,
+        "scenario": scenario_json(base),
+        "registries": registries,
+        "points": [list(pt.sets) for pt in points],
+    }
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_sweep(path: Path | str) -> Sweep:
+    """Read and check a sweep file and build its points; raises ScenarioError on bad input."""
+    path = Path(path)
+    source = load_yaml(path)
+    if not isinstance(source.data, dict):
+        raise ScenarioError([_at(source, (), "a sweep file must be a mapping of keys")])
+    try:
+        spec = SweepSpec.model_validate(source.data)
+    except ValidationError as e:
+        raise ScenarioError(_problems(e, source)) from None
+
+    problems: list[Problem] = []
+    labels = [p.label for p in spec.parameters]
+    for i, p in enumerate(spec.parameters):
+        key: KeyPath = ("parameters", i, "name" if p.name else "path")
+        if labels.count(p.label) > 1:
+            problems.append(
+                _at(source, key, f"two parameters are named '{p.label}'; give each a `name`")
+            )
+        if p.label in RESERVED_COLUMNS or p.label in METRICS:
+            problems.append(
+                _at(source, key, f"'{p.label}' names a results column already; give a `name`")
+            )
+    is_grid = spec.design.method == "grid"
+    grid_ranges = [i for i, p in enumerate(spec.parameters) if p.levels is None and is_grid]
+    if grid_ranges and spec.design.points_per_axis is None:
+        problems.append(
+            _at(
+                source,
+                ("design",),
+                f"parameters[{grid_ranges[0]}] is a `from`/`to` range: a grid needs "
+                "`points_per_axis` to know how many values to take from it",
+            )
+        )
+    scenario_file = _relative(path, spec.scenario)
+    policies = tuple(_relative(path, p) for p in spec.policies)
+    missing = [
+        _at(source, key, f"file not found: {f}")
+        for key, f in [(("scenario",), scenario_file)]
+        + [(("policies", i), f) for i, f in enumerate(policies)]
+        if not f.is_file()
+    ]
+    if missing:
+        raise ScenarioError(problems + missing)
+
+    base_sets = list(spec.sets)
+    if spec.seed is not None:
+        base_sets.append(f"seed={spec.seed}")
+    # The base scenario with the sweep's own overlays and --sets: its problems are its own.
+    base_source = load_source(scenario_file, policies, base_sets)
+    base = validate_source(base_source, scenario_file)
+    for i, p in enumerate(spec.parameters):
+        problems += _check_parameter(
+            base_source, scenario_file, p, _at(source, ("parameters", i, "path"), "")
+        )
+    if problems:
+        raise ScenarioError(problems)
+
+    seed = base.scenario.seed
+    reps = spec.replications or base.scenario.replications
+    try:
+        x, problem = sample(spec, seed)
+    except ImportError as e:
+        raise ScenarioError(
+            [
+                _at(
+                    source,
+                    ("design",),
+                    f"the {spec.design.method} design needs SALib ({e}); install it with "
+                    "pip install 'parksim[sensitivity]'",
+                )
+            ]
+        ) from None
+    points = design_points(spec, x)
+    return Sweep(
+        file=path.resolve(),
+        spec=spec,
+        scenario=scenario_file,
+        policies=policies,
+        base_sets=tuple(base_sets),
+        base=base,
+        seed=seed,
+        replications=reps,
+        points=points,
+        x=x,
+        problem=problem,
+        sha256=_identity(base, scenario_file, points),
+    )

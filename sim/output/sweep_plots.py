@@ -1,0 +1,317 @@
+"""Charts of a sweep, drawn only from the files of its folder.
+
+- `plots/sweep.png` for a grid over one or two parameters: one parameter gives each
+  outcome's mean against the parameter's value with its 95 % CI band; two give a
+  heatmap of each outcome's mean (first parameter across, second up), every cell
+  labelled with its value.
+- `plots/sensitivity.png` for sampled designs: Sobol' first and total order indices
+  with their 95 % intervals, Morris mu* against sigma, or first-order indices
+  (RBD-FAST, for a Latin hypercube), one panel per outcome, with the noise share of
+  each outcome in its title.
+
+They read `sweep.json`, `points.csv` and `sensitivity.json` and nothing else, so
+`draw_sweep_plots(folder)` redraws them from a finished sweep.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.output.plots import DPI, OKABE_ITO
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+PLOTS_DIR = "plots"
+LABELS = {
+    "days_to_50": "days to 50 % capacity",
+    "days_to_80": "days to 80 % capacity",
+    "days_to_95": "days to 95 % capacity",
+    "lost_output_days": "lost output (baseline-days)",
+    "resilience": "resilience (mean capacity, share of baseline)",
+    "min_capacity": "lowest capacity (share of baseline)",
+    "final_capacity": "capacity on the last day (share of baseline)",
+    "final_resumption": "share of firms open on the last day",
+    "failed_firms": "firms out of business at the end",
+    "relief_spent": "relief paid (value units)",
+}
+
+
+def label(metric: str) -> str:
+    """How a chart names a metric."""
+    return LABELS.get(metric, metric)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing (not a complete parksim sweep folder)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_points(path: Path) -> list[dict[str, str]]:
+    """Rows of `points.csv` as text."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing (not a complete parksim sweep folder)")
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _num(text: str | None) -> float:
+    try:
+        return float(text) if text not in (None, "") else math.nan
+    except ValueError:
+        return math.nan
+
+
+def _axis(values: list[str]) -> tuple[list[str], np.ndarray | None]:
+    """Distinct values of a parameter in order (numeric order when all are numbers), and
+    their numbers (None when some are not numbers: the axis is then categorical)."""
+    distinct = list(dict.fromkeys(values))
+    nums = [_num(v) for v in distinct]
+    if all(math.isfinite(x) for x in nums):
+        order = np.argsort(nums, kind="stable")
+        return [distinct[i] for i in order], np.array([nums[i] for i in order])
+    return distinct, None
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fig.savefig(tmp, format="png")
+    os.replace(tmp, path)
+    return path
+
+
+def _subtitle(meta: dict[str, Any]) -> str:
+    parts = [
+        f"scenario {meta.get('scenario_name', '?')}",
+        f"{len(meta.get('points', []))} points × {meta.get('replications')} replications",
+        f"seed {meta.get('seed')}",
+        f"{meta.get('days')} days",
+    ]
+    return " · ".join(parts)
+
+
+def _fmt(v: float) -> str:
+    if not math.isfinite(v):
+        return "–"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def _line_panel(ax: Axes, rows: list[dict[str, str]], param: str, outcome: str) -> None:
+    mine = [r for r in rows if r["metric"] == outcome]
+    names, nums = _axis([r[param] for r in mine])
+    by = {r[param]: r for r in mine}
+    xs = nums if nums is not None else np.arange(len(names))
+    mean = np.array([_num(by[n]["mean"]) for n in names])
+    lo = np.array([_num(by[n]["ci95_lo"]) for n in names])
+    hi = np.array([_num(by[n]["ci95_hi"]) for n in names])
+    colour = OKABE_ITO[0]
+    ax.fill_between(xs, lo, hi, color=colour, alpha=0.25, lw=0, label="95 % CI of the mean")
+    ax.plot(xs, mean, "o-", color=colour, label="mean over replications")
+    for x, n in zip(xs, names, strict=True):
+        got, runs = int(_num(by[n]["n"]) or 0), int(_num(by[n]["runs"]) or 0)
+        if outcome.startswith("days_to_") and got < runs:
+            ax.annotate(
+                f"reached {got}/{runs}",
+                (x, _num(by[n]["mean"])),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="center",
+                fontsize=7,
+            )
+    if nums is None:
+        ax.set_xticks(xs, names, rotation=30, ha="right")
+    ax.set_xlabel(param)
+    ax.set_ylabel(label(outcome))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def _heatmap_panel(
+    fig: Figure, ax: Axes, rows: list[dict[str, str]], px: str, py: str, outcome: str
+) -> None:
+    mine = [r for r in rows if r["metric"] == outcome]
+    xs, _ = _axis([r[px] for r in mine])
+    ys, _ = _axis([r[py] for r in mine])
+    grid = np.full((len(ys), len(xs)), np.nan)
+    reach = {}
+    for r in mine:
+        i, j = ys.index(r[py]), xs.index(r[px])
+        grid[i, j] = _num(r["mean"])
+        reach[i, j] = (int(_num(r["n"]) or 0), int(_num(r["runs"]) or 0))
+    img = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+    finite = grid[np.isfinite(grid)]
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for (i, j), (got, runs) in reach.items():
+        v = grid[i, j]
+        text = _fmt(v)
+        if outcome.startswith("days_to_") and got < runs:
+            text += f"\n{got}/{runs}"
+        ax.text(
+            j,
+            i,
+            text,
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="black" if math.isfinite(v) and v > mid else "white",
+        )
+    ax.set_xticks(range(len(xs)), xs)
+    ax.set_yticks(range(len(ys)), ys)
+    ax.set_xlabel(px)
+    ax.set_ylabel(py)
+    ax.set_title(label(outcome), fontsize=10)
+    cb = fig.colorbar(img, ax=ax, shrink=0.9)
+    cb.set_label("mean over replications", fontsize=8)
+
+
+def draw_sweep_plot(folder: Path) -> Path | None:
+    """`plots/sweep.png` for a grid of one or two parameters (None otherwise)."""
+    meta = _read_json(folder / "sweep.json")
+    params = [p["name"] for p in meta["parameters"]]
+    if meta["design"]["method"] != "grid" or len(params) > 2:
+        return None
+    rows = read_points(folder / "points.csv")
+    outcomes = meta["outcomes"]
+    n = len(outcomes)
+    if len(params) == 1:
+        fig = _figure(4.6 * n + 0.6, 4.2)
+        axes = fig.subplots(1, n, squeeze=False)[0]
+        for ax, outcome in zip(axes, outcomes, strict=True):
+            _line_panel(ax, rows, params[0], outcome)
+    else:
+        fig = _figure(5.2 * n + 0.4, 4.6)
+        axes = fig.subplots(1, n, squeeze=False)[0]
+        for ax, outcome in zip(axes, outcomes, strict=True):
+            _heatmap_panel(fig, ax, rows, params[0], params[1], outcome)
+    fig.suptitle(f"Sweep {meta['name']}\n{_subtitle(meta)}", fontsize=11)
+    return _save(fig, folder / PLOTS_DIR / "sweep.png")
+
+
+def _bars(ax: Axes, names: list[str], series: list[tuple[str, list[float], list[float]]]) -> None:
+    y = np.arange(len(names))
+    h = 0.8 / len(series)
+    for k, (what, vals, conf) in enumerate(series):
+        ax.barh(
+            y + (k - (len(series) - 1) / 2) * h,
+            vals,
+            height=h,
+            xerr=conf,
+            color=OKABE_ITO[k],
+            ecolor="#333333",
+            capsize=2,
+            label=what,
+        )
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+
+
+def _get(ix: dict[str, dict[str, float]], names: list[str], key: str) -> list[float]:
+    out = []
+    for n in names:
+        v = ix[n].get(key)
+        out.append(math.nan if v is None else float(v))
+    return out
+
+
+def draw_sensitivity_plot(folder: Path) -> Path | None:
+    """`plots/sensitivity.png` from `sensitivity.json` (None when there is none)."""
+    path = folder / "sensitivity.json"
+    if not path.is_file():
+        return None
+    sens = _read_json(path)
+    meta = _read_json(folder / "sweep.json")
+    method, names = sens["method"], sens["parameters"]
+    outcomes = list(sens["outcomes"])
+    n = len(outcomes)
+    height = 3.6 if method == "morris" else 1.6 + 0.45 * len(names)
+    fig = _figure(max(5.0 * n, 6.0), max(height, 3.2))
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        entry = sens["outcomes"][outcome]
+        share = entry.get("noise_share")
+        title = label(outcome)
+        title += f"\nnoise share {share:.0%}" if share is not None else ""
+        ax.set_title(title, fontsize=10)
+        ix = entry.get("indices")
+        if not ix:
+            ax.text(
+                0.5,
+                0.5,
+                entry.get("error", "no indices"),
+                ha="center",
+                va="center",
+                wrap=True,
+                fontsize=8,
+                transform=ax.transAxes,
+            )
+            ax.set_axis_off()
+            continue
+        if method == "sobol":
+            _bars(
+                ax,
+                names,
+                [
+                    ("first order S1", _get(ix, names, "S1"), _get(ix, names, "S1_conf")),
+                    ("total order ST", _get(ix, names, "ST"), _get(ix, names, "ST_conf")),
+                ],
+            )
+            ax.set_xlabel("share of the variance of the point means (95 % CI)")
+        elif method == "lhs":
+            _bars(
+                ax,
+                names,
+                [("first order S1 (RBD-FAST)", _get(ix, names, "S1"), _get(ix, names, "S1_conf"))],
+            )
+            ax.set_xlabel("share of the variance of the point means (95 % CI)")
+        else:
+            mu = _get(ix, names, "mu_star")
+            sigma = _get(ix, names, "sigma")
+            conf = _get(ix, names, "mu_star_conf")
+            for k, name in enumerate(names):
+                colour = OKABE_ITO[k % len(OKABE_ITO)]
+                ax.errorbar(mu[k], sigma[k], xerr=conf[k], fmt="o", color=colour, capsize=2)
+                ax.annotate(
+                    name, (mu[k], sigma[k]), textcoords="offset points", xytext=(4, 4), fontsize=8
+                )
+            top = max([*mu, *sigma, 1e-12])
+            ax.plot([0, top], [0, top], ls=":", color="#888888", lw=0.8)
+            ax.set_xlim(left=0)
+            ax.set_ylim(bottom=0)
+            ax.set_xlabel(f"mu* (mean |effect| on {outcome}, 95 % CI)")
+            ax.set_ylabel("sigma (spread of effects)")
+            ax.grid(alpha=0.3)
+    what = {"sobol": "Sobol' indices", "morris": "Morris screening", "lhs": "First-order indices"}
+    fig.suptitle(f"{what[method]} — sweep {meta['name']}\n{_subtitle(meta)}", fontsize=11)
+    return _save(fig, folder / PLOTS_DIR / "sensitivity.png")
+
+
+def draw_sweep_plots(folder: Path | str) -> list[Path]:
+    """Every chart a sweep folder's files support; returns the files written."""
+    folder = Path(folder)
+    return [p for p in (draw_sweep_plot(folder), draw_sensitivity_plot(folder)) if p]

@@ -1,0 +1,438 @@
+"""The folder of a sweep: resumable while it runs, complete with a manifest when done.
+
+```
+results/<sweep>/
+  sweep.json        the sweep as run: file, scenario, parameters, design points, SHA-256
+  ledger.jsonl      one JSON line per finished run (failures included), fsync'd as it
+                    arrives: the durable record, and what a re-run reads to skip work
+  chunks/           Parquet snapshots of the ledger every N runs or T seconds while the
+                    sweep runs (readable by any Parquet tool); removed when complete
+  runs.parquet      when complete: one row per (point, replication), sorted
+  points.csv, sensitivity.json, plots/, manifest.json
+```
+
+The driver is the only writer. It holds an exclusive lock on the ledger while it
+runs, so two drivers cannot write one folder; the lock goes with the process, so a
+killed driver leaves nothing to clean up. A line cut short by a crash is dropped
+when the ledger is opened again (that run is simply run again). A folder holding a
+different sweep (another SHA-256 in `sweep.json`) is refused unless `fresh`.
+Every other file is written to a temporary name, fsync'd and renamed; the manifest
+is written last and removed first, so a folder with `manifest.json` is complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.output.results import sha256_file, versions
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, one driver per folder by convention
+    fcntl = None  # type: ignore[assignment]
+
+SPEC = "sweep.json"
+LEDGER = "ledger.jsonl"
+CHUNKS = "chunks"
+RUNS = "runs.parquet"
+POINTS = "points.csv"
+SENSITIVITY = "sensitivity.json"
+PLOTS = "plots"
+MANIFEST = "manifest.json"
+OUTPUTS = (RUNS, POINTS, SENSITIVITY, PLOTS, MANIFEST)
+"""Files made when the sweep completes (removed when it runs again)."""
+SWEEP_DEPENDENCIES = ("pyarrow", "SALib", "distributed", "dask")
+
+CHUNK_RUNS = 500
+"""Runs per chunk file at most."""
+CHUNK_SECONDS = 60.0
+"""Seconds between chunk files at most (when any run arrived)."""
+
+
+class SweepFolderError(Exception):
+    """The folder cannot take this sweep (another sweep's results, locked, not a sweep)."""
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write through `write(handle)` into a temporary file beside `path`, fsync, rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """`write_atomic` for UTF-8 text with LF line ends."""
+    write_atomic(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def _json_safe(v: Any) -> Any:
+    """NaN and infinities become None (strict JSON)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_json_safe(x) for x in v]
+    return v
+
+
+def dumps(doc: Any) -> str:
+    """Indented strict JSON (NaN → null)."""
+    return json.dumps(_json_safe(doc), indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _column(values: Sequence[Any]) -> pa.Array:
+    """One typed column: bool, int64, float64 or string (other values as JSON text)."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return pa.array(values, type=pa.bool_())
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present) and present:
+        return pa.array(values, type=pa.int64())
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return pa.array([None if v is None else float(v) for v in values], type=pa.float64())
+    return pa.array(
+        [
+            None if v is None else v if isinstance(v, str) else json.dumps(v, sort_keys=True)
+            for v in values
+        ],
+        type=pa.string(),
+    )
+
+
+def rows_table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> pa.Table:
+    """A table of flat rows, columns in the given order (default: first seen)."""
+    if columns is None:
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+    arrays = [_column([r.get(c) for r in rows]) for c in columns]
+    table = pa.Table.from_arrays(arrays, names=list(columns))
+    if metadata:
+        table = table.replace_schema_metadata({k: str(v) for k, v in metadata.items()})
+    return table
+
+
+def flat(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A ledger record as one flat row: its fields, then its params, then its metrics."""
+    out = {k: v for k, v in row.items() if k not in ("params", "metrics")}
+    out.update(row.get("params") or {})
+    out.update(row.get("metrics") or {})
+    return out
+
+
+def _write_parquet(path: Path, table: pa.Table) -> None:
+    write_atomic(path, lambda f: pq.write_table(table, f, compression="zstd"))
+
+
+def _csv_text(header: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow([_cell(r.get(h)) for h in header])
+    return buf.getvalue()
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else f"{v:.10g}"
+    if isinstance(v, dict | list):
+        return json.dumps(v, sort_keys=True)
+    return str(v)
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class SweepStore:
+    """The one writer of a sweep folder: ledger appends while running, outputs at the end."""
+
+    def __init__(self, folder: Path, handle: IO[bytes], records: dict[str, dict[str, Any]]):
+        self.folder = folder
+        self._handle: IO[bytes] | None = handle
+        self.records = records
+        """Finished runs by run_id (the last record of a run_id wins)."""
+        self._pending: list[dict[str, Any]] = []
+        self._last_chunk = time.monotonic()
+        self._chunk_no = max(
+            (int(p.stem.split("-")[-1]) for p in (folder / CHUNKS).glob("chunk-*.parquet")),
+            default=0,
+        )
+        self.chunk_runs = CHUNK_RUNS
+        self.chunk_seconds = CHUNK_SECONDS
+
+    @classmethod
+    def open(cls, folder: Path, sweep: Mapping[str, Any], *, fresh: bool = False) -> SweepStore:
+        """Open (or start) the folder of `sweep` (the content of `sweep.json`, with `sha256`).
+
+        Raises SweepFolderError when the folder holds another sweep's results (unless
+        `fresh`, which discards them), is not a sweep folder, or is being written by
+        another driver.
+        """
+        folder = Path(folder)
+        spec_file, ledger = folder / SPEC, folder / LEDGER
+        if folder.exists() and not folder.is_dir():
+            raise SweepFolderError(f"{folder}: exists and is not a folder")
+        is_sweep = spec_file.is_file() or ledger.is_file()
+        if folder.is_dir() and any(folder.iterdir()) and not is_sweep:
+            raise SweepFolderError(
+                f"{folder}: exists and is not a parksim sweep folder (no {SPEC}); "
+                "give another --out"
+            )
+        if is_sweep and not fresh:
+            try:
+                old = json.loads(spec_file.read_text(encoding="utf-8")).get("sha256")
+            except (OSError, ValueError):
+                old = None
+            if old != sweep["sha256"]:
+                raise SweepFolderError(
+                    f"{folder}: holds the results of a different sweep (the scenario, the "
+                    "design points or the parksim version differ from what it was run "
+                    "with); run with --fresh to discard them, or --out to write elsewhere"
+                )
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = ledger.open("a+b")
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise SweepFolderError(
+                        f"{folder}: another parksim sweep is writing to this folder"
+                    ) from None
+            if fresh:
+                for p in folder.iterdir():
+                    if p.name != LEDGER:
+                        shutil.rmtree(p) if p.is_dir() else p.unlink()
+                handle.truncate(0)
+            records = _read_ledger(handle, ledger)
+            for p in list(folder.rglob(".*.tmp")):  # left by a crash in write_atomic
+                p.unlink()
+            for name in (MANIFEST, *OUTPUTS):  # the folder is no longer complete
+                p = folder / name
+                if p.is_dir():
+                    shutil.rmtree(p)
+                elif p.exists():
+                    p.unlink()
+            write_text_atomic(spec_file, dumps(dict(sweep)))
+        except BaseException:
+            handle.close()
+            raise
+        return cls(folder, handle, records)
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        """Record one finished run durably (fsync'd) before anything else happens."""
+        assert self._handle is not None, "the store is closed"
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        self._handle.write(line.encode("utf-8"))
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self.records[str(record["run_id"])] = dict(record)
+        self._pending.append(dict(record))
+        if (
+            len(self._pending) >= self.chunk_runs
+            or time.monotonic() - self._last_chunk >= self.chunk_seconds
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the runs recorded since the last chunk as a new chunk file."""
+        self._last_chunk = time.monotonic()
+        if not self._pending:
+            return
+        (self.folder / CHUNKS).mkdir(exist_ok=True)
+        self._chunk_no += 1
+        table = rows_table([flat(r) for r in self._pending])
+        _write_parquet(self.folder / CHUNKS / f"chunk-{self._chunk_no:06d}.parquet", table)
+        self._pending.clear()
+
+    def close(self) -> None:
+        """Write the last chunk and release the folder."""
+        if self._handle is None:
+            return
+        try:
+            self.flush()
+        finally:
+            self._handle.close()
+            self._handle = None
+
+    def finish(
+        self,
+        runs: pa.Table,
+        points: tuple[Sequence[str], Sequence[Mapping[str, Any]]],
+        sensitivity: Mapping[str, Any] | None,
+        manifest: Mapping[str, Any],
+        *,
+        plots: bool = True,
+    ) -> None:
+        """Write the outputs of a complete sweep, the manifest last, and release the folder."""
+        folder = self.folder
+        _write_parquet(folder / RUNS, runs)
+        header, rows = points
+        write_text_atomic(folder / POINTS, _csv_text(header, rows))
+        if sensitivity is not None:
+            write_text_atomic(folder / SENSITIVITY, dumps(dict(sensitivity)))
+        if plots:
+            from sim.output.sweep_plots import draw_sweep_plots
+
+            draw_sweep_plots(folder)
+        self.close()
+        shutil.rmtree(folder / CHUNKS, ignore_errors=True)  # runs.parquet holds them all now
+        write_manifest(folder, manifest)
+
+
+def _read_ledger(handle: IO[bytes], path: Path) -> dict[str, dict[str, Any]]:
+    """Records of the ledger; a last line cut short by a crash is dropped from the file."""
+    handle.seek(0)
+    data = handle.read()
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        handle.truncate(keep)
+        handle.flush()
+        os.fsync(handle.fileno())
+        data = data[:keep]
+    records: dict[str, dict[str, Any]] = {}
+    for no, line in enumerate(data.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            records[str(rec["run_id"])] = rec
+        except (ValueError, KeyError, TypeError):
+            raise SweepFolderError(
+                f"{path}:{no}: not a run record; the ledger was changed by hand? "
+                "(run with --fresh to start over)"
+            ) from None
+    return records
+
+
+def read_ledger(folder: Path) -> dict[str, dict[str, Any]]:
+    """Finished runs of a sweep folder by run_id, without locking (for inspection)."""
+    path = Path(folder) / LEDGER
+    if not path.is_file():
+        return {}
+    with path.open("rb") as f:
+        data = f.read()
+    if data and not data.endswith(b"\n"):
+        data = data[: data.rfind(b"\n") + 1]
+    out: dict[str, dict[str, Any]] = {}
+    for line in data.decode("utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            out[str(rec["run_id"])] = rec
+    return out
+
+
+def sweep_versions() -> dict[str, str]:
+    """Versions of Python, parksim, its core dependencies and the sweep extras."""
+    out = versions()
+    for dep in SWEEP_DEPENDENCIES:
+        try:
+            out[dep] = metadata.version(dep)
+        except metadata.PackageNotFoundError:
+            out[dep] = "not installed"
+    return out
+
+
+def write_manifest(folder: Path, info: Mapping[str, Any]) -> None:
+    """`manifest.json`: `info`, versions, command, end time and the SHA-256 of every file."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+    doc = {
+        **info,
+        "versions": sweep_versions(),
+        "command": sys.argv,
+        "ended": dt.datetime.now(dt.UTC).isoformat(),
+        "files": {str(p.relative_to(folder)): sha256_file(p) for p in files},
+    }
+    write_text_atomic(folder / MANIFEST, dumps(doc))
+
+
+def report(folder: Path) -> list[str]:
+    """A few lines for the terminal, from a complete sweep folder's files: what ran, and
+    per outcome the best and worst points (grid) or the indices (sampled designs)."""
+    folder = Path(folder)
+    man = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    meta = json.loads((folder / SPEC).read_text(encoding="utf-8"))
+    lines = [
+        f"{man['sweep']}: {man['points']} points × {man['replications']} replication(s) = "
+        f"{man['runs']} runs ({man['runs_this_session']} run now, {man['failed_runs']} failed) "
+        f"on {man['executor']} in {man['wall_seconds']:.1f} s → {folder}"
+    ]
+    names = [p["name"] for p in meta["parameters"]]
+    sens_path = folder / SENSITIVITY
+    if sens_path.is_file():
+        sens = json.loads(sens_path.read_text(encoding="utf-8"))
+        key, conf = {"sobol": ("ST", "ST_conf"), "morris": ("mu_star", "mu_star_conf")}.get(
+            sens["method"], ("S1", "S1_conf")
+        )
+        for outcome, entry in sens["outcomes"].items():
+            share = entry.get("noise_share")
+            head = f"  {outcome}" + (f" (noise share {share:.0%})" if share is not None else "")
+            ix = entry.get("indices")
+            if not ix:
+                lines.append(f"{head}: {entry.get('error', 'no indices')}")
+                continue
+            ranked = sorted(ix, key=lambda n: -(ix[n].get(key) or 0.0))
+            lines.append(
+                f"{head}: {key} "
+                + ", ".join(f"{n} {ix[n][key]:.3g} ± {ix[n][conf]:.2g}" for n in ranked)
+            )
+        return lines
+    with (folder / POINTS).open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for outcome in meta["outcomes"]:
+        mine = [r for r in rows if r["metric"] == outcome and r["mean"] not in ("", "nan")]
+        if not mine:
+            continue
+        mine.sort(key=lambda r: float(r["mean"]))
+
+        def at(r: Mapping[str, str]) -> str:
+            return ", ".join(f"{n}={r[n]}" for n in names)
+
+        lo, hi = mine[0], mine[-1]
+        lines.append(
+            f"  {outcome}: lowest mean {float(lo['mean']):.4g} at {at(lo)}; "
+            f"highest {float(hi['mean']):.4g} at {at(hi)}"
+        )
+    return lines

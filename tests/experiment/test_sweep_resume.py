@@ -1,0 +1,78 @@
+"""Killing the driver of a sweep midway loses nothing: the same command finishes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pyarrow.parquet as pq
+
+from sim.experiment.executors import SerialExecutor
+from sim.experiment.sweep import run_sweep
+from sim.experiment.sweep_spec import load_sweep
+from sim.output.results import verify
+from tests.conftest import ROOT, run_cli
+from tests.experiment.test_sweep import write_sweep
+
+SWEEP = """\
+parameters:
+  - {path: reopening.service_teams, name: teams, levels: [1, 2, 3, 4, 5, 6]}
+  - {path: logistics.passes_per_day, name: passes, levels: [1, 3]}
+design: grid
+replications: 4
+outcomes: [lost_output_days]
+"""
+
+
+def test_killing_the_driver_midway_then_rerunning_completes_every_run_once(tmp_path) -> None:
+    f = write_sweep(tmp_path, SWEEP)
+    f.write_text(f.read_text().replace("days=30", "days=45"))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(f), "--out", str(out)]
+    cmd += ["--executor", "local", "--workers", "2", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    ledger = out / "ledger.jsonl"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if ledger.is_file() and ledger.read_bytes().count(b"\n") >= 10:
+                break
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)  # the driver only: its workers notice and exit
+        proc.wait(timeout=30)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # anything left of the process group
+        except ProcessLookupError:
+            pass
+    done_before = ledger.read_bytes().count(b"\n")
+    assert 10 <= done_before < 48
+    assert not (out / "manifest.json").exists()  # not complete
+
+    r = run_cli("sweep", str(f), "--out", str(out), "--executor", "local", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    assert f"({48 - done_before} run now, 0 failed)" in r.stdout
+
+    ids = [json.loads(line)["run_id"] for line in ledger.read_text().splitlines()]
+    assert len(ids) == 48 == len(set(ids))  # no run twice in the ledger either
+    table = pq.read_table(out / "runs.parquet")
+    pairs = list(
+        zip(
+            table.column("point_id").to_pylist(),
+            table.column("replication").to_pylist(),
+            strict=True,
+        )
+    )
+    assert pairs == [(p, r) for p in range(12) for r in range(4)]
+
+    whole = tmp_path / "whole"
+    run_sweep(load_sweep(f), whole, SerialExecutor(), plots=False)
+    expected = pq.read_table(whole / "runs.parquet").drop(["wall_seconds"])
+    assert table.drop(["wall_seconds"]).equals(expected)
+    assert verify(out) == []
