@@ -412,6 +412,27 @@ def _at(source: Source, path: KeyPath, message: str) -> Problem:
     return Problem(message, path, mark.file, mark.line, mark.column)
 
 
+def _at_set_lines(problems: Sequence[Problem], sets: Sequence[str], source: Source) -> list:
+    """Problems located at a `--set` expression, moved to the sweep file's `set:` line."""
+    out = []
+    for q in problems:
+        hit = [
+            i
+            for i, expr in enumerate(sets)
+            if q.file
+            and q.file.startswith("--set")
+            and (q.file == f"--set {expr}" or expr in q.message)
+        ]
+        if hit:
+            where = _at(source, ("set", hit[0]), "")
+            qpath = f"{format_path(q.path)}: " if q.path else ""
+            text = f"{sets[hit[0]]!r}: {qpath}{q.message.removeprefix(f'{sets[hit[0]]!r}: ')}"
+            out.append(dataclasses.replace(where, message=text))
+        else:
+            out.append(q)
+    return out
+
+
 def _relative(sweep_file: Path, text: str) -> Path:
     p = Path(text)
     return (p if p.is_absolute() else sweep_file.parent / p).resolve()
@@ -538,9 +559,13 @@ def load_sweep(path: Path | str) -> Sweep:
     base_sets = list(spec.sets)
     if spec.seed is not None:
         base_sets.append(f"seed={spec.seed}")
-    # The base scenario with the sweep's own overlays and --sets: its problems are its own.
-    base_source = load_source(scenario_file, policies, base_sets)
-    base = validate_source(base_source, scenario_file)
+    # The base scenario with the sweep's own overlays and --sets: its problems are its own,
+    # except that a problem made by one of the sweep's `set:` lines is shown at that line.
+    try:
+        base_source = load_source(scenario_file, policies, base_sets)
+        base = validate_source(base_source, scenario_file)
+    except ScenarioError as e:
+        raise ScenarioError(_at_set_lines(e.problems, spec.sets, source)) from None
     for i, p in enumerate(spec.parameters):
         problems += _check_parameter(
             base_source, scenario_file, p, _at(source, ("parameters", i, "path"), "")

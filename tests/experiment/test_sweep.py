@@ -370,3 +370,17 @@ def test_morris_and_lhs_write_their_indices(tmp_path) -> None:
             assert ix["c"]["mu_star"] == 0.0
         assert all(math.isfinite(ix[p][key]) for p in "abc")
         assert (out / "plots" / "sensitivity.png").is_file()
+
+
+def test_a_bad_set_line_of_the_sweep_is_shown_at_its_line(tmp_path) -> None:
+    f = tmp_path / "s.yaml"
+    f.write_text(
+        f"name: s\nscenario: {DEMO}\nset:\n  - days=30\n  - reopening.service_teamz=3\n"
+        "parameters:\n  - {path: reopening.service_teams, levels: [1, 2]}\ndesign: grid\n"
+    )
+    with pytest.raises(ScenarioError) as e:
+        load_sweep(f)
+    assert e.value.render() == (
+        f"{f}:5:5: set[1]: 'reopening.service_teamz=3': reopening.service_teamz: "
+        "unknown key 'service_teamz' (did you mean 'service_teams'?)"
+    )
