@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/parksim run scenarios/demo_park.yaml
 
 test: $(STAMP)
-	$(BIN)/ruff check sim tests run_sim.py
-	$(BIN)/ruff format --check sim tests run_sim.py
+	$(BIN)/ruff check sim tests benchmarks run_sim.py
+	$(BIN)/ruff format --check sim tests benchmarks run_sim.py
 	$(BIN)/pytest
 
 clean:

@@ -10,6 +10,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from benchmarks.run import fit_exponent
 from sim.model.world import run
 from sim.scenario.load import load_scenario
 from tests.conftest import SCENARIOS
@@ -77,3 +78,9 @@ def test_supply_network_has_hubs(small_city):
     # sources are drawn weighted by size: a few large firms supply many customers
     assert out.max() >= 10 * max(np.median(out), 1)
     assert np.sort(out)[-5:].sum() >= 0.15 * out.sum()
+
+
+def test_fit_exponent_reads_the_power_law():
+    firms = [1_000, 5_000, 15_000]
+    assert fit_exponent(firms, [2e-4 * n for n in firms]) == pytest.approx(1.0)
+    assert fit_exponent(firms, [1e-7 * n**2 for n in firms]) == pytest.approx(2.0)
