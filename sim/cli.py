@@ -341,7 +341,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.output.plots import draw_run_plots
 
     try:
-        if (args.results / "comparison.json").is_file():
+        if (args.results / "runs.parquet").is_file():
+            from sim.output.sweep_plots import draw_sweep_plots
+
+            paths = draw_sweep_plots(args.results)
+        elif (args.results / "comparison.json").is_file():
             from sim.output.compare_plots import draw_compare_plots
 
             paths = draw_compare_plots(args.results)
