@@ -65,6 +65,7 @@ DEMO = ROOT / "scenarios" / "demo_park.yaml"
 CITY = ROOT / "scenarios" / "bench_city.yaml"
 CITY_DAYS = 180
 BARE_PROCESSES = 15_000
+CALIBRATION_DAYS = 60
 
 DEMO_MAX_S = 0.5
 """Target: demo park, 1 replication × 120 days, simulation time."""
@@ -94,6 +95,9 @@ class Case:
     wall_s: float
     firm_days_per_s: float
     ratio_to_bare: float
+    """Median over repeats of wall ÷ the bare loop's time for as many process-days."""
+    bare_s_per_firm_day: list[float]
+    """The bare loop's seconds per process-day measured just before each repeat."""
     tracemalloc_peak_mb: float | None
     truck_trips: int | None
     """Truck trips declared at transfer stations (each one runs as several SimPy processes)."""
@@ -116,15 +120,26 @@ def bare_loop(processes: int, days: int) -> float:
     return time.perf_counter() - t0
 
 
-def timed(fn: Callable[[], object], repeats: int) -> list[float]:
-    """Wall seconds of `repeats` calls of `fn`, each after a garbage collection."""
-    walls = []
+def bare_rate() -> float:
+    """Seconds per process-day of the bare loop right now (15,000 processes, 60 days).
+
+    Run just before each timed replication, so that the ratio of that
+    replication to the bare loop is taken on the same machine state even when
+    other jobs come and go during the benchmark.
+    """
+    return bare_loop(BARE_PROCESSES, CALIBRATION_DAYS) / (BARE_PROCESSES * CALIBRATION_DAYS)
+
+
+def timed(fn: Callable[[], object], repeats: int) -> tuple[list[float], list[float]]:
+    """Wall seconds of `repeats` calls of `fn`, and the bare loop's rate just before each."""
+    walls, rates = [], []
     for _ in range(repeats):
+        rates.append(bare_rate())
         gc.collect()
         t0 = time.perf_counter()
         fn()
         walls.append(time.perf_counter() - t0)
-    return walls
+    return walls, rates
 
 
 def traced_peak_mb(fn: Callable[[], T]) -> tuple[float, T]:
@@ -152,13 +167,22 @@ def maxrss_mb(ru_maxrss: int) -> float:
 
 def whole_cli(firms: int, days: int, repeats: int) -> dict[str, Any]:
     """`parksim run` on the bench city in a subprocess: median wall time, and peak RSS."""
-    runs = [_cli_once(firms, days) for _ in range(repeats)]
+    rates, runs = [], []
+    for _ in range(repeats):
+        rates.append(bare_rate())
+        runs.append(_cli_once(firms, days))
+    walls = [r["wall_s"] for r in runs]
     return {
         "command": runs[0]["command"],
         "firms": firms,
         "days": days,
-        "walls": [r["wall_s"] for r in runs],
-        "wall_s": statistics.median(r["wall_s"] for r in runs),
+        "walls": walls,
+        "wall_s": statistics.median(walls),
+        "firm_days_per_s": firms * days / statistics.median(walls),
+        "ratio_to_bare": statistics.median(
+            w / (r * firms * days) for w, r in zip(walls, rates, strict=True)
+        ),
+        "bare_s_per_firm_day": rates,
         "maxrss_mb": max(r["maxrss_mb"] for r in runs),
     }
 
@@ -334,7 +358,6 @@ def measure_case(
     path: Path,
     sets: Sequence[str],
     repeats: int,
-    bare_s_per_firm_day: float,
     trace_memory: bool,
     say: Callable[[str], None],
 ) -> Case:
@@ -344,8 +367,9 @@ def measure_case(
     load_s = time.perf_counter() - t0
     days = park.scenario.days
     firms = len(park.firms)
-    walls = timed(lambda: run(park, 0), repeats)
+    walls, rates = timed(lambda: run(park, 0), repeats)
     wall = statistics.median(walls)
+    ratio = statistics.median(w / (r * firms * days) for w, r in zip(walls, rates, strict=True))
     say(f"{name}: {firms:,} firms × {days} days, {wall:.2f} s (median of {repeats})")
     peak, trips = None, None
     if trace_memory:
@@ -360,7 +384,8 @@ def measure_case(
         walls=walls,
         wall_s=wall,
         firm_days_per_s=firms * days / wall,
-        ratio_to_bare=wall / (bare_s_per_firm_day * firms * days),
+        ratio_to_bare=ratio,
+        bare_s_per_firm_day=rates,
         tracemalloc_peak_mb=peak,
         truck_trips=trips,
     )
@@ -375,8 +400,8 @@ def benchmark(quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
     bare_per = bare_walls[0] / (BARE_PROCESSES * CITY_DAYS)
 
     sizes = (1_000, 5_000) if quick else (1_000, 5_000, 15_000)
-    repeats = {1_000: 3, 5_000: 1} if quick else {1_000: 5, 5_000: 3, 15_000: 1}
-    cases = [measure_case("demo park", DEMO, [], 5 if quick else 7, bare_per, True, say)]
+    repeats = {1_000: 3, 5_000: 1} if quick else {1_000: 5, 5_000: 3, 15_000: 3}
+    cases = [measure_case("demo park", DEMO, [], 3 if quick else 7, True, say)]
     for n in sizes:
         cases.append(
             measure_case(
@@ -384,18 +409,23 @@ def benchmark(quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
                 CITY,
                 [f"scale.firms={n}", f"days={CITY_DAYS}"],
                 repeats[n],
-                bare_per,
-                True,
+                not quick or n <= 1_000,
                 say,
             )
         )
     city = [c for c in cases if c.scenario.endswith("bench_city.yaml")]
-    exponent = fit_exponent([c.firms for c in city], [c.wall_s for c in city])
+    # Judged on wall times corrected for drift: each case's time in bare-loop units
+    # (its ratio × firm-days), so a busy spell during one size does not bend the fit.
+    firms = [c.firms for c in city]
+    corrected = [c.ratio_to_bare * c.firms * c.days for c in city]
+    exponent = fit_exponent(firms, corrected)
     scaling = {
-        "firms": [c.firms for c in city],
+        "firms": firms,
         "wall_s": [c.wall_s for c in city],
         "exponent": exponent,
-        "time_ratio": city[-1].wall_s / city[0].wall_s,
+        "time_ratio": corrected[-1] / corrected[0],
+        "exponent_raw_wall": fit_exponent(firms, [c.wall_s for c in city]),
+        "time_ratio_raw_wall": city[-1].wall_s / city[0].wall_s,
         "firms_ratio": city[-1].firms / city[0].firms,
     }
 
@@ -403,25 +433,18 @@ def benchmark(quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
     if not quick:
         say("whole CLI: parksim run bench_city.yaml at 15,000 firms (subprocess, 3 times)")
         cli = whole_cli(15_000, CITY_DAYS, 3)
-        fd = cli["firms"] * cli["days"]
-        cli["firm_days_per_s"] = fd / cli["wall_s"]
-        cli["ratio_to_bare"] = cli["wall_s"] / (bare_per * fd)
 
     w_firms, w_reps = (1_000, 4) if quick else (5_000, 4)
     say(f"replications: {w_reps} × bench city {w_firms:,} on 1 then 2 workers")
     w_park = load_scenario(CITY, sets=[f"scale.firms={w_firms}", f"days={CITY_DAYS}"])
     workers = workers_speedup(
-        w_park, f"bench city {w_firms:,} × {CITY_DAYS} days", w_reps, 60 if quick else CITY_DAYS
+        w_park, f"bench city {w_firms:,} × {CITY_DAYS} days", w_reps, 30 if quick else CITY_DAYS
     )
 
-    if not quick:  # the yardstick again, so a drift during the run shows and averages out
+    if not quick:  # the ceiling again: a drift during the run shows
         say("bare SimPy loop again")
         bare_walls.append(bare_loop(BARE_PROCESSES, CITY_DAYS))
         bare_per = statistics.mean(bare_walls) / (BARE_PROCESSES * CITY_DAYS)
-        for c in cases:
-            c.ratio_to_bare = c.wall_s / (bare_per * c.firms * c.days)
-        if cli is not None:
-            cli["ratio_to_bare"] = cli["wall_s"] / (bare_per * cli["firms"] * cli["days"])
 
     demo = cases[0]
     demo.targets.append(target("demo park < 0.5 s", "< 0.5 s", demo.wall_s, DEMO_MAX_S, "s"))
@@ -575,6 +598,7 @@ def rows(res: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str,
             "firms × days": " → ".join(f"{n // 1000}k" for n in s["firms"]),
             "wall s": f"×{s['time_ratio']:.1f} (firms ×{s['firms_ratio']:.0f})",
             "firm-days/s": f"exponent {s['exponent']:.2f}",
+            "× bare loop": f"raw ×{s['time_ratio_raw_wall']:.1f}, {s['exponent_raw_wall']:.2f}",
             **_met(s["targets"]),
         }
     )
@@ -614,9 +638,12 @@ def render(res: dict[str, Any], previous: dict[str, Any] | None, markdown: bool)
     notes = [
         "wall s: one replication (build the world + run it), median of repeats; "
         "load s: read, validate and expand the scenario.",
-        "× bare loop: wall ÷ the bare SimPy loop's time for as many firm-days, both measured "
-        "in this run: compare commits by this ratio, not by seconds.",
+        "× bare loop: wall ÷ the bare SimPy loop's time for as many process-days, the loop "
+        "timed just before each repeat (median over repeats): compare commits by this, "
+        "not by seconds.",
         "peak MB: tracemalloc peak of one replication; whole CLI: peak RSS of the process.",
+        "growth: time at the largest size ÷ at 1,000 firms and the exponent k of time ≈ c · "
+        "firms^k, on times corrected for drift (× bare loop × firm-days); raw: on wall seconds.",
         "workers: run_replications(park, N, workers=1) then workers=2; start-up: seconds for "
         "a spawned worker to import parksim and receive the park; bare loop ×: the speed-up "
         "of two bare loops at once on 2 warm workers, the machine's own ceiling right now.",
