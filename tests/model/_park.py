@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from sim.model.world import World, run
-from sim.record import Trace
+from sim.record import WORKFORCE_PARTS, Trace
 from sim.scenario.expand import Park, expand
 from sim.scenario.schema import Scenario
 
@@ -112,3 +112,26 @@ def check_invariants(tr: Trace) -> None:
     assert np.all((tr.resumption >= 0) & (tr.resumption <= 1))
     assert np.all(tr.state_counts.sum(axis=1) == tr.n_firms)
     assert np.all(tr.workforce >= 0)
+    # lost output by cause is baseline − output, in value units too; sectors add up
+    np.testing.assert_allclose(
+        tr.lost.sum(axis=1), tr.baseline_total - tr.output, rtol=1e-9, atol=1e-9
+    )
+    np.testing.assert_allclose(tr.output_sector.sum(axis=1), tr.output, rtol=1e-9, atol=1e-12)
+    assert np.all((tr.resumption_weighted >= 0) & (tr.resumption_weighted <= 1 + 1e-12))
+    sec = tr.capacity_sector[:, tr.baseline_sector > 0]
+    assert np.all((sec >= 0) & (sec <= 1 + 1e-12))
+    # staff: on post = locals + migrants on post; nobody counted twice
+    wf = {p: tr.workforce[:, k] for k, p in enumerate(WORKFORCE_PARTS)}
+    assert np.all(wf["on_post"] == wf["local_on_post"] + wf["migrant_on_post"])
+    assert np.all(wf["on_post"] + wf["quarantined"] + wf["away"] <= tr.staff_total)
+    assert np.all(wf["isolated"] + wf["quarantined"] + wf["away"] <= tr.staff_total)
+    # station funnels: cumulative, declared >= admitted >= cleared >= 0, queue >= 0
+    f = tr.funnel
+    assert np.all(f[..., 0] >= f[..., 1]) and np.all(f[..., 1] >= f[..., 2])
+    assert np.all(f[..., 2] >= 0) and np.all(f[..., 3] >= 0)
+    assert np.all(np.diff(f[..., :3], axis=0) >= 0)
+    # counts never negative; relief paid is cumulative
+    for counts in (tr.review_queue, tr.cases, tr.trips_in_transit, tr.cash_negative):
+        assert np.all(counts >= 0)
+    assert np.all(tr.cash_negative <= tr.n_firms)
+    assert np.all(tr.relief_spent >= 0) and np.all(np.diff(tr.relief_spent) >= -1e-9)
