@@ -68,8 +68,9 @@ def test_a_firm_failing_during_its_review_stays_failed():
     strict=True,
     raises=TimeoutError,
     reason="model bug (sim/model/reopening.py:148-190): with fail_prob 1 and review_days "
-    "and rectify_days both 0, a firm fails and re-applies forever at one instant, so "
-    "`parksim run` hangs on a scenario the loader accepts",
+    "and rectify_days both 0, a firm fails and re-applies forever at one instant (the "
+    "loader now refuses such scenarios, sim/scenario/load.py `_endless_reviews`, but a "
+    "World built from them still hangs)",
 )
 def test_reviews_that_always_fail_at_once_do_not_hang_the_run():
     w = world(
@@ -81,3 +82,42 @@ def test_reviews_that_always_fail_at_once_do_not_hang_the_run():
     with time_limit(2):
         tr = w.run()
     np.testing.assert_array_equal(tr.capacity, 0.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="model bug (sim/model/supply.py:146-153, switch_sources): when a line's "
+    "alternative source fails in turn, the switch moves the alternative's share onto "
+    "itself and then zeroes it, so the line orders from nobody and the bottleneck "
+    "shares in sim/record.py:178 divide 0 by 0 (NaN in cost_by_producer, which drops "
+    "those sources from bottlenecks.csv for the whole run)",
+)
+def test_a_line_whose_alternative_also_fails_keeps_its_demand_and_its_blame():
+    # a buys from b, with c as the alternative; b fails on day 0, c on day 2 (no
+    # margin, so neither earns its way out), and a keeps operating short of input.
+    w = world(
+        [
+            firm(
+                "a",
+                initially_open=True,
+                inputs=[
+                    {
+                        "good": "g",
+                        "from": "b",
+                        "alternative": "c",
+                        "per_output": 0.5,
+                        "stock_days": 0,
+                    },
+                ],
+            ),
+            firm("b", cash_days=0),
+            firm("c", cash_days=2),
+        ],
+        level="normal",
+        days=8,
+        finance={"grace_days": 0, "switch_days": 0, "margin": 0},
+    )
+    tr = w.run()
+    assert tr.state_counts[-1, tr.states.index("failed")] == 2
+    np.testing.assert_allclose(w.goods.link_share.sum(), 1.0)
+    assert np.all(np.isfinite(tr.cost_by_producer))
