@@ -179,7 +179,7 @@ def _overrides(args: argparse.Namespace) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Load, run every replication, write the results folder, print the summary."""
     from sim.experiment.runner import run_replications
-    from sim.output.results import write_run
+    from sim.output.results import recover, write_run
     from sim.scenario.load import load_scenario
 
     started = dt.datetime.now(dt.UTC)
@@ -192,6 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     sc = park.scenario
     out = args.out or Path("results") / sc.name
+    recover(out)  # an older folder left as NAME.old by a replacement cut short
     show = not args.quiet and sys.stderr.isatty()
     if show:
         from rich.progress import Progress

@@ -1,13 +1,16 @@
 """The results folder of a run: written whole or not at all, with a manifest.
 
 Files are written into `<out>.partial/`, fsync'd, then the folder is renamed to
-`<out>` (replacing an older one), so a folder without `.partial` is complete.
+`<out>` (replacing an older one in one step, see `publish`), so a folder without
+`.partial` is complete.
 `manifest.json` lists the SHA-256 of every file; `verify` checks them.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -35,6 +38,13 @@ def _fmt(v: float) -> str:
     if isinstance(v, float) and np.isnan(v):
         return "nan"
     return f"{v:.10g}"
+
+
+def _text(v: str) -> str:
+    """A CSV cell for a name from the scenario (ids, sectors, goods may hold a `"`)."""
+    if any(c in v for c in ',"\r\n'):
+        return '"' + v.replace('"', '""') + '"'
+    return v
 
 
 def scenario_json(park: Park) -> str:
@@ -69,7 +79,7 @@ def timeseries_rows(traces: Sequence[Trace]) -> list[str]:
         wf = t.workforce
         staff = max(t.staff_total, 1)
         series: list[tuple[str, str, np.ndarray]] = [("capacity", "park", cap)]
-        series += [("capacity", s, cap_sec[:, k]) for k, s in enumerate(t.sectors)]
+        series += [("capacity", _text(s), cap_sec[:, k]) for k, s in enumerate(t.sectors)]
         series += [
             ("resumption", "park", t.resumption),
             ("resumption_weighted", "park", t.resumption_weighted),
@@ -98,8 +108,9 @@ def causes_rows(traces: Sequence[Trace]) -> list[str]:
     rows = ["day,replication,cause,lost_output"]
     for t in traces:
         lost = t.lost_days
+        causes = [_text(c) for c in t.causes]
         for d in range(t.days):
-            for k, c in enumerate(t.causes):
+            for k, c in enumerate(causes):
                 rows.append(f"{d},{t.replication},{c},{_fmt(float(lost[d, k]))}")
     return rows
 
@@ -118,7 +129,7 @@ def logistics_rows(traces: Sequence[Trace]) -> list[str]:
         for d in range(t.days):
             cur = t.funnel[d]
             delta = cur - prev
-            for k, st in enumerate(t.stations):
+            for k, st in enumerate(map(_text, t.stations)):
                 dec, adm, clr, _, wait = delta[k]
                 mean_wait = wait / clr if clr > 0 else float("nan")
                 rows.append(
@@ -153,7 +164,7 @@ def bottleneck_rows(traces: Sequence[Trace], n_firms: int) -> list[str]:
     rows = ["rank,kind,id,lost_output_days,ci95_lo,ci95_hi"]
     for rank, (kind, pid, v) in enumerate(items, 1):
         lo, hi = ci95(v.tolist()) or (float("nan"), float("nan"))
-        rows.append(f"{rank},{kind},{pid},{_fmt(float(v.mean()))},{_fmt(lo)},{_fmt(hi)}")
+        rows.append(f"{rank},{kind},{_text(pid)},{_fmt(float(v.mean()))},{_fmt(lo)},{_fmt(hi)}")
     return rows
 
 
@@ -269,17 +280,56 @@ def _fill(
     return out
 
 
-def publish(partial: Path, out: Path) -> None:
-    """Rename a finished `NAME.partial/` folder to `NAME`, replacing an older one whole."""
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux `renameat2(RENAME_EXCHANGE)`); False where the
+    system or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # libc older than glibc 2.28, or not glibc
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def recover(out: Path) -> None:
+    """Finish a replacement of `out` cut short (where folders cannot be swapped in one
+    step, `out` is renamed to `NAME.old` before the new folder takes its name): bring the
+    older folder back if `out` is missing, else drop the leftover."""
+    old = out.with_name(out.name + ".old")
+    if not old.exists():
+        return
     if out.exists():
+        shutil.rmtree(old)
+    else:
+        os.replace(old, out)
+
+
+def publish(partial: Path, out: Path) -> None:
+    """Rename a finished `NAME.partial/` folder to `NAME`, replacing an older one whole.
+
+    A kill at any moment leaves `NAME` complete, old or new: the two folders are
+    swapped in one step (the old one then lies in `NAME.partial/` until removed);
+    where that is not possible, a kill between the two renames leaves the old one
+    as `NAME.old`, which `recover` (run first here and by `parksim run`) restores.
+    """
+    recover(out)
+    if not out.exists():
+        os.replace(partial, out)
+    elif _exchange(partial, out):
+        shutil.rmtree(partial)
+    else:
         old = out.with_name(out.name + ".old")
-        if old.exists():
-            shutil.rmtree(old)
         os.replace(out, old)
         os.replace(partial, out)
         shutil.rmtree(old)
-    else:
-        os.replace(partial, out)
 
 
 def verify(folder: Path) -> list[str]:
