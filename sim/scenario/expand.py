@@ -395,6 +395,23 @@ def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
             for s in inp.sources:
                 if s not in seen and s not in supplier_ids:
                     problems.append(d.problem(f"input from unknown '{s}'", "inputs"))
+    if not made and not problems:
+        # `generate` counts of 0 (or `scale.firms: 0`) and empty registries pass the
+        # schema's "some firms" check, but a park of no firms has no baseline to recover.
+        where: KeyPath = (
+            ("scale", "firms")
+            if scenario.scale.firms == 0
+            else ("generate",)
+            if scenario.generate
+            else ("registry",)
+        )
+        problems.append(
+            Problem(
+                "the scenario makes no firms (generate counts and registries add up to 0); "
+                "a park needs at least one",
+                path=where,
+            )
+        )
     if problems:
         raise ScenarioError(problems)
     return Park(scenario=scenario, firms=tuple(f for _, f in made))

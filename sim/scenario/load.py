@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario import schema
+from sim.scenario.dists import dist_min
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.expand import Park, expand, read_registry, registry_label, registry_path
 from sim.scenario.overlay import apply_set, merge
@@ -141,6 +142,23 @@ def _relocate(source: Source, problem: Problem) -> Problem:
     return _located(source, problem.path, problem.message)
 
 
+def _endless_reviews(scenario: Scenario, source: Source) -> list[Problem]:
+    """A review that always fails, with reviews and rectification that can take no time,
+    would loop forever at one instant of the simulation (the run would hang)."""
+    r = scenario.reopening
+    if r.fail_prob < 1 or dist_min(r.review_days) + dist_min(r.rectify_days) > 0:
+        return []
+    return [
+        _located(
+            source,
+            ("reopening", "fail_prob"),
+            "with fail_prob 1 every review fails, and review_days and rectify_days can "
+            "both be 0, so a firm would fail and re-apply forever at one instant; "
+            "make fail_prob less than 1 or give reviews or rectification some time",
+        )
+    ]
+
+
 def validate_source(source: Source, scenario_file: Path | None) -> Park:
     """Check a parsed scenario (schema and references), then expand it into a Park."""
     if not isinstance(source.data, dict):
@@ -165,6 +183,8 @@ def validate_source(source: Source, scenario_file: Path | None) -> Park:
     problems.extend(
         check_references(source.data, lambda p, m: _located(source, p, m), registry_ids)
     )
+    if scenario is not None:
+        problems.extend(_endless_reviews(scenario, source))
     if problems or scenario is None:
         raise ScenarioError(problems)
     try:

@@ -32,6 +32,10 @@ def _strs(v: Any) -> list[tuple[int | None, str]]:
     return []
 
 
+def _is_str(item: dict[str, Any], key: str) -> bool:
+    return isinstance(item.get(key), str)
+
+
 def _hint(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -128,9 +132,14 @@ def check_references(
 
     classes = data.get("firm_classes")
     class_names = set(classes) if isinstance(classes, dict) else set()
-    sectors = {e.get("sector") for _, e in _items(data, "enterprises")}
+    # only text can be a sector name (a malformed one is the schema's to report)
+    sectors = {e.get("sector") for _, e in _items(data, "enterprises") if _is_str(e, "sector")}
     if isinstance(classes, dict):
-        sectors |= {c.get("sector") for c in classes.values() if isinstance(c, dict)}
+        sectors |= {
+            c.get("sector")
+            for c in classes.values()
+            if isinstance(c, dict) and _is_str(c, "sector")
+        }
     gens = _items(data, "generate")
     raw_counts = [g.get("count") for _, g in gens]
     scale = data.get("scale")
@@ -182,6 +191,13 @@ def check_references(
                     bad(path, f"firm '{src}' cannot supply itself")
                 elif src not in sources:
                     bad(path, f"'{src}' is neither a firm nor a supplier{_hint(src, sources)}")
+            alt = inp.get("alternative")
+            if isinstance(alt, str):
+                path = ("enterprises", i, "inputs", j, "alternative")
+                if alt == e.get("id"):
+                    bad(path, f"firm '{alt}' cannot supply itself")
+                elif alt not in sources:
+                    bad(path, f"'{alt}' is neither a firm nor a supplier{_hint(alt, sources)}")
     for i, s in _items(data, "suppliers"):
         region = s.get("region")
         if isinstance(region, str) and region not in regions:
