@@ -167,6 +167,8 @@ class Reviews:
             fail_u = self._fail_u(i)
             self.attempts[i] += 1
             yield w.env.timeout(self.review_days[i, k])
+            if w.state[i] == FirmState.FAILED:  # ran out of cash during the review
+                continue
             if fail_u < p_fail:
                 w.state[i] = FirmState.RECTIFYING
                 w.env.process(self._rectify(i, self.rectify_days[i, k] / self._speed(i)))

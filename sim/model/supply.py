@@ -147,6 +147,8 @@ class Goods:
         """Customers of failed firms start buying from their alternative source today."""
         for link in self.switches.pop(d, []):
             alt = self.alt_of_line[int(self.link_line[link])]
+            if alt == link:  # the alternative itself failed: nobody left to switch to
+                continue
             self.link_share[alt] += self.link_share[link]
             self.link_share[link] = 0.0
             self.backlog[alt] += self.backlog[link]  # open orders are placed anew

@@ -41,12 +41,6 @@ def time_limit(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model bug (sim/model/reopening.py:169-174): a firm that fails (runs out of "
-    "cash) while a service team reviews it is reopened when the review ends, produces, "
-    "and fails again at the day's close",
-)
 def test_a_firm_failing_during_its_review_stays_failed():
     # Cash runs out on day 0 (no runway, 1 day of grace); the review started at
     # t=0 ends at t=2.5, in the middle of day 2.
@@ -84,14 +78,6 @@ def test_reviews_that_always_fail_at_once_do_not_hang_the_run():
     np.testing.assert_array_equal(tr.capacity, 0.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model bug (sim/model/supply.py:146-153, switch_sources): when a line's "
-    "alternative source fails in turn, the switch moves the alternative's share onto "
-    "itself and then zeroes it, so the line orders from nobody and the bottleneck "
-    "shares in sim/record.py:178 divide 0 by 0 (NaN in cost_by_producer, which drops "
-    "those sources from bottlenecks.csv for the whole run)",
-)
 def test_a_line_whose_alternative_also_fails_keeps_its_demand_and_its_blame():
     # a buys from b, with c as the alternative; b fails on day 0, c on day 2 (no
     # margin, so neither earns its way out), and a keeps operating short of input.

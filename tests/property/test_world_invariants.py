@@ -178,9 +178,7 @@ def check_run(w: WatchedWorld, tr: Trace) -> None:
         check_day(w, d, day, prev, dead)
         failed = day.state_after == FirmState.FAILED
         new = failed & ~was_failed
-        # KNOWN MODEL BUG (test_regressions.py, xfail): a firm failing while a team
-        # reviews it is reopened when the review ends. Exempt it until that is fixed.
-        dead[new] = day.state_before[new] != FirmState.REVIEWING
+        dead[new] = True  # failed is for good, even mid-review (test_regressions.py)
         was_failed = failed
         # the trace is what the firms did
         np.testing.assert_allclose(tr.output[d], day.output.sum(), rtol=1e-12, atol=1e-12)
