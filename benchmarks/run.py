@@ -1,6 +1,6 @@
 """parksim's speed and memory at park and city scale: one command, one process, one table.
 
-    python benchmarks/run.py  # full set (~3 min on 2 cores) → benchmarks/results.json
+    python benchmarks/run.py  # full set (~4 min on 2 cores) → benchmarks/results.json
     python benchmarks/run.py --quick  # reduced set (< 1 min), prints only
     python benchmarks/run.py --out FILE.json  # elsewhere
 
