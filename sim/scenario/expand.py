@@ -50,6 +50,8 @@ REGISTRY_COLUMNS = (
 """Columns a firm registry CSV may have (`tags` separated by `;`)."""
 
 MAX_REGISTRY_BYTES = 50_000_000
+STAFF_DRAW_MAX = 10**12
+"""Drawn headcounts are clipped here (above the schema's maximum, so still refused)."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,9 @@ def _from_class(
     above = rng.random(n) < cls.above_scale_share
     output = cls.baseline_output.sample(rng, n) if cls.baseline_output is not None else None
     if cls.staff is not None:
-        drawn = np.maximum(np.rint(cls.staff.sample(rng, n)), 0).astype(int)
+        # clipped before the cast: a draw beyond int64 would wrap round to a negative
+        # headcount, and the firm's check must say "too many", not "below 0"
+        drawn = np.clip(np.rint(cls.staff.sample(rng, n)), 0, STAFF_DRAW_MAX).astype(int)
         staff = drawn if staff is None else staff
     migrant = np.clip(cls.migrant_share.sample(rng, n), 0, 1)
     beds_share = cls.dorm_beds_share.sample(rng, n)

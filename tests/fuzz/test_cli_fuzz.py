@@ -270,3 +270,16 @@ def test_ids_that_would_break_files_or_set_paths_are_refused(tmp_path, bad_id):
         "baseline_output: 1, staff: 0}\n"
     )
     assert "enterprises[0].id" in rejected(scen, tmp_path, f"{scen}:6:")
+
+
+def test_a_class_drawing_huge_headcounts_is_refused_as_too_many(tmp_path):
+    # A draw beyond int64 used to wrap round and be reported as "below 0".
+    scen = tmp_path / "huge.yaml"
+    scen.write_text(
+        PARK
+        + "firm_classes: {c: {sector: s, region: park, baseline_output: 1, staff: 1e300}}\n"
+        + "generate: [{class: c, count: 1}]\n"
+    )
+    err = rejected(scen, tmp_path, f"{scen}:6:")
+    assert "staff: should be less than or equal to 100000000" in err
+    assert "greater than or equal to 0" not in err

@@ -44,6 +44,10 @@ MAX_FIRMS = 200
 """Generated firms per fuzzed scenario (big cities are scaled down to this)."""
 RUN_DAYS = 3
 RUN_SECONDS = 60
+ASTRONOMICAL = 1e15
+"""Scenarios holding a number this large are only loaded, not run: the schema lets
+durations and capacities grow without bound, and the model's arithmetic on them
+is a known bug (see `test_a_huge_triangular_range_draws_within_its_bounds`)."""
 
 NASTY: list[Any] = [
     None,
@@ -145,7 +149,8 @@ def mutated(draw: st.DrawFn) -> tuple[str, Any, list[str]]:
             seq = _get(data, path)
             seq.append(copy.deepcopy(draw(st.sampled_from(seq))))
         elif op == "cycle":
-            firms = [f for f in data.get("enterprises") or [] if isinstance(f, dict)]
+            listed = data.get("enterprises")
+            firms = [f for f in listed if isinstance(f, dict)] if isinstance(listed, list) else []
             if len(firms) < 2:
                 continue
             a, b = draw(st.lists(st.sampled_from(firms), min_size=2, max_size=2))
@@ -184,8 +189,21 @@ def check_loads_or_explains(path: Path) -> None:
             if p.file == str(path):
                 assert p.line is not None, f"problem in the scenario without a line: {p}"
         return
+    if astronomical(park.scenario.model_dump()):
+        return
     with time_limit(RUN_SECONDS):
         World(park, 0, days=min(park.scenario.days, RUN_DAYS)).run()
+
+
+def astronomical(node: Any) -> bool:
+    """Whether a finite number of magnitude `ASTRONOMICAL` or more appears anywhere."""
+    if isinstance(node, dict):
+        return any(astronomical(v) for v in node.values())
+    if isinstance(node, list | tuple):
+        return any(astronomical(v) for v in node)
+    if isinstance(node, int | float) and not isinstance(node, bool):
+        return math.isfinite(node) and abs(node) >= ASTRONOMICAL
+    return False
 
 
 @example(("demo_park.yaml", {"name": "x", "regions": 5, "enterprises": [7]}, ["handmade"]))
@@ -203,4 +221,20 @@ def test_every_shipped_scenario_loads_and_runs_unmutated(workdir, name):
     path.write_text(yaml.safe_dump(BASES[name], allow_unicode=True), encoding="utf-8")
     park = load_scenario(path)
     assert park.firms
+    World(park, 0, days=RUN_DAYS).run()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (sim/scenario/dists.py:113-118, Triangular.sample): numpy's "
+    "rng.triangular overflows for ranges near 1e300 and returns -inf, so a review "
+    "time of {triangular: {from: 1, mode: 2, to: 1e300}} - valid, every bound >= 0 - "
+    "crashes the run (SimPy: 'Negative delay -inf'). Durations have no upper bound in "
+    "the schema (DelayDist); `Day` stops at 100,000",
+)
+def test_a_huge_triangular_range_draws_within_its_bounds():
+    park = load_scenario(
+        SCENARIOS / "demo_park.yaml",
+        sets=["reopening.review_days={triangular: {from: 1, mode: 2, to: 1e300}}"],
+    )
     World(park, 0, days=RUN_DAYS).run()
