@@ -13,7 +13,8 @@ and checks firm by firm, day by day, by watching the world close each day:
   among those present;
 - stocks, goods in transit, open orders and finished goods never negative;
 - station funnels cumulative, with declared ≥ admitted ≥ cleared;
-- relief within its budget; cases only at operating firms;
+- relief within its budget; cases only at operating firms; the bottleneck
+  blame finite and non-negative;
 - and, on the trace, `tests.model._park.check_invariants` (capacity and
   resumption in [0, 1], lost output by cause summing to baseline − output).
 """
@@ -191,6 +192,9 @@ def check_run(w: WatchedWorld, tr: Trace) -> None:
         prev = day
     # capacity never exceeds the strictest cap the firms worked under
     assert np.all(tr.capacity <= tr.resumption_weighted + EPS)
+    # the bottleneck blame is a finite, non-negative share of the loss
+    for blame in (tr.cost_by_producer, tr.cost_by_logistics):
+        assert np.all(np.isfinite(blame)) and np.all(blame >= -EPS), blame
 
 
 # Shrunk counter-examples found by the test below are kept here as regression
