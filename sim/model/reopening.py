@@ -5,7 +5,9 @@ livelihood and epidemic-supply firms first; seed 002: cadres liaising with key
 firms. A firm allowed to start (its zone level admits it, or a white-list batch
 names it) prepares and applies; service teams (a limited resource) review
 applications in priority order; a failed review means rectification and a new
-application.
+application. A failed review's next application comes no sooner than
+MIN_RETRY_DAYS after that review began, so reviews that always fail in no time
+cannot loop forever within one instant.
 """
 
 from __future__ import annotations
@@ -61,6 +63,16 @@ def late_stream(world: World, i: int) -> np.random.Generator:
     """
     key = (world.replication, MECHANISMS.index("review"), i)
     return np.random.default_rng(np.random.SeedSequence(world.cfg.seed, spawn_key=key))
+
+
+MIN_RETRY_DAYS = 1 / 24
+"""A firm whose review failed files its next application no sooner than this after
+the failed review began (one hour, in days): visiting the site, putting things
+right and applying again take some time even when a scenario says 0 days. It
+only lengthens rectification when review + rectification are shorter than this
+(never in the shipped scenarios), and bounds the attempts a firm makes to one an
+hour: reviews that always fail in zero time would otherwise fail and re-apply
+forever within one instant, and tiny ones (1e-300 days) nearly as long."""
 
 
 LATE = 2
@@ -166,12 +178,14 @@ class Reviews:
             k = min(self.attempts[i], MAX_ATTEMPTS - 1)
             fail_u = self._fail_u(i)
             self.attempts[i] += 1
-            yield w.env.timeout(self.review_days[i, k])
+            review = self.review_days[i, k]
+            yield w.env.timeout(review)
             if w.state[i] == FirmState.FAILED:  # ran out of cash during the review
                 continue
             if fail_u < p_fail:
                 w.state[i] = FirmState.RECTIFYING
-                w.env.process(self._rectify(i, self.rectify_days[i, k] / self._speed(i)))
+                rectify = self.rectify_days[i, k] / self._speed(i)
+                w.env.process(self._rectify(i, max(rectify, MIN_RETRY_DAYS - review)))
             else:
                 w.reopen(i)
 

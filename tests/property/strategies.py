@@ -226,8 +226,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "service_teams": draw(st.integers(1, 3)),
             "fail_prob": fail_prob,
             "review_days": draw(_delay(3)),
-            # see test_world_invariants.test_review_that_always_fails_instantly_... (a hang)
-            "rectify_days": draw(_delay(5) if fail_prob < 0.9 else _share(0.5, 5)),
+            # with fail_prob near 1 and 0 days this was a hang (test_regressions.py)
+            "rectify_days": draw(_delay(5)),
             "apply_days": draw(_delay(3)),
             "ramp_days": draw(_share(0, 10)),
             "ramp_shape": draw(_share(0.2, 3)),

@@ -1,10 +1,11 @@
 """Counter-examples found by the property tests, shrunk to tiny parks by hand.
 
 Those the model gets right now live as `@example(...)` cases on the property
-test that found them. Those it still gets wrong are here, as strict xfails that
-state the bug: when the model is fixed they start passing, pytest reports
-XPASS as a failure, and the fix's author moves them into the property test
-(and drops the matching exemption in `test_world_invariants.py`).
+test that found them, or here as plain tests where a hand-computed outcome says
+more than the invariants. Those it still gets wrong are here too, as strict
+xfails that state the bug: when the model is fixed they start passing, pytest
+reports XPASS as a failure, and the fix's author turns them into plain tests or
+examples (and drops any matching exemption in `strategies.py`).
 """
 
 from __future__ import annotations
@@ -58,24 +59,39 @@ def test_a_firm_failing_during_its_review_stays_failed():
     assert w.state[0] == FirmState.FAILED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="model bug (sim/model/reopening.py:148-190): with fail_prob 1 and review_days "
-    "and rectify_days both 0, a firm fails and re-applies forever at one instant (the "
-    "loader now refuses such scenarios, sim/scenario/load.py `_endless_reviews`, but a "
-    "World built from them still hangs)",
-)
-def test_reviews_that_always_fail_at_once_do_not_hang_the_run():
+@pytest.mark.parametrize("review_days", [0, 1e-300])
+def test_reviews_that_always_fail_at_once_do_not_hang_the_run(review_days):
+    # Found as a hang: with fail_prob 1 and reviews and rectification taking no
+    # time, a firm failed and re-applied forever at t=0 (the loader refuses such
+    # scenarios, sim/scenario/load.py `_endless_reviews`; this World bypasses it,
+    # and a review of 1e-300 days passes the loader). A failed firm now re-applies
+    # no sooner than an hour after its review began (reopening.MIN_RETRY_DAYS):
+    # one attempt an hour, at t = 0, 1/24, ..., 83/24 before the run stops at
+    # t = 3.5 (World.run goes half a day past the horizon).
     w = world(
         [firm("a")],
         level="controlled",
         days=3,
-        reopening={"review_days": 0, "rectify_days": 0, "fail_prob": 1.0},
+        reopening={"review_days": review_days, "rectify_days": 0, "fail_prob": 1.0},
     )
     with time_limit(2):
         tr = w.run()
     np.testing.assert_array_equal(tr.capacity, 0.0)
+    assert w.reviews.attempts[0] in (84, 85)  # 85 if t = 84/24 rounds to just below 3.5
+    assert w.reopened_at[0] == np.inf
+
+
+def test_the_retry_floor_leaves_reviews_that_take_an_hour_or_more_alone():
+    # review 0.02 + rectify 0.03 days (72 minutes), always failing: attempts at
+    # t = 0, 0.05, ..., 1.45 before the run stops at t = 1.5, not an hour apart
+    w = world(
+        [firm("a")],
+        level="controlled",
+        days=1,
+        reopening={"review_days": 0.02, "rectify_days": 0.03, "fail_prob": 1.0},
+    )
+    w.run()
+    assert w.reviews.attempts[0] in (30, 31)
 
 
 def test_a_line_whose_alternative_also_fails_keeps_its_demand_and_its_blame():

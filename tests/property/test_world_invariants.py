@@ -235,6 +235,21 @@ def check_run(w: WatchedWorld, tr: Trace) -> None:
     },
     0,
 )
+@example(
+    # reviews that always fail in no time (a hang until failed firms re-applied
+    # no sooner than an hour later; the loader refuses these, the model copes)
+    {
+        "name": "prop",
+        "days": 4,
+        "regions": [{"id": "park", "timeline": [{"day": 0, "level": "controlled"}]}],
+        "enterprises": [
+            {"id": f"f{k}", "sector": "a", "region": "park", "baseline_output": 1.0, "staff": 5}
+            for k in range(3)
+        ],
+        "reopening": {"fail_prob": 1.0, "review_days": 0, "rectify_days": 0, "apply_days": 0},
+    },
+    0,
+)
 @given(scenarios(), st.integers(0, 3))
 def test_invariants_hold_every_day_for_any_valid_scenario(data, replication):
     w, tr = run_watched(data, replication)
