@@ -18,6 +18,7 @@ trips not yet cleared) are what the `logistics` cause of lost output refers to.
 
 from __future__ import annotations
 
+import heapq
 import math
 from typing import TYPE_CHECKING
 
@@ -32,13 +33,20 @@ if TYPE_CHECKING:
 
 
 class Station:
-    """One transfer station: admission (testing) and bays, with its daily funnel counts."""
+    """One transfer station: admission (testing) and bays, with its daily funnel counts.
+
+    Bays serve admitted trips first come, first served. Since a trip's handling
+    time is known when it is admitted, its clearing time follows from when a bay
+    frees up (the earliest of the bays' free times): one event per trip, at the
+    moment it is cleared, instead of a process queueing on a SimPy Resource.
+    """
 
     def __init__(self, world: World, cfg: TransferStation, k: int) -> None:
         self.world = world
         self.cfg = cfg
         self.k = k
-        self.bays = simpy.Resource(world.env, capacity=max(cfg.bays, 1))
+        self.bay_free = [0.0] * max(cfg.bays, 0)
+        """Heap of the times at which each bay finishes the trips it has taken on."""
         self.waiting_admission: list[Trip] = []
         self.in_system = 0
         self.declared = 0
@@ -55,35 +63,46 @@ class Station:
         c = self.cfg
         return c.opening_day <= t and (c.closing_day is None or t < c.closing_day)
 
-    def admit_today(self, rng: np.random.Generator) -> None:
-        """Testing: up to `admit_per_day` waiting trips are tested; failures are turned back."""
+    def admit_today(self) -> None:
+        """Testing: up to `admit_per_day` waiting trips are tested; failures are turned back.
+
+        Admitted trips take the next free bay in order; a station without bays
+        admits trips that are never cleared."""
         if not self.is_open(self.world.env.now) or not self.waiting_admission:
             return
         cap = self.cfg.admit_per_day
         n = len(self.waiting_admission) if cap is None else min(cap, len(self.waiting_admission))
         batch, self.waiting_admission = self.waiting_admission[:n], self.waiting_admission[n:]
+        share = self.cfg.admit_share
+        admitted = [trip for trip in batch if trip.u_admit < share]
+        logi = self.world.logistics
         for trip in batch:
-            if trip.u_admit < self.cfg.admit_share:
-                self.admitted += 1
-                self.world.env.process(self._handle(trip))
-            else:
+            if trip.u_admit >= share:
                 trip.turned_back += 1
-                self.world.env.process(self.world.logistics.redeclare(trip))
-
-    def _handle(self, trip: Trip):
-        w = self.world
-        cfg = self.cfg
-        if cfg.bays <= 0:
+                logi.redeclare(trip)
+        self.admitted += len(admitted)
+        if not admitted or not self.bay_free:
             return
-        with self.bays.request() as bay:
-            yield bay
-            hours = float(quantile(cfg.handling_hours, np.array([trip.u_handle]))[0])
-            yield w.env.timeout(hours / cfg.hours_per_day)
+        env = self.world.env
+        now = env.now
+        days = quantile(self.cfg.handling_hours, np.array([t.u_handle for t in admitted]))
+        days = (days / self.cfg.hours_per_day).tolist()
+        free = self.bay_free
+        for trip, dt in zip(admitted, days, strict=True):
+            start = max(now, free[0])
+            done = start + dt
+            heapq.heapreplace(free, done)
+            ev = env.timeout(done - now, trip)
+            ev.callbacks.append(self._clear)
+
+    def _clear(self, ev: simpy.Event) -> None:
+        trip: Trip = ev.value
+        now = self.world.env.now
         self.cleared += 1
-        self.wait_sum += w.env.now - trip.declared_at
+        self.wait_sum += now - trip.declared_at
         self.in_system -= 1
         self.held[trip.line] -= trip.qty
-        w.env.process(w.logistics.deliver(trip))
+        self.world.logistics.deliver(trip, now)
 
 
 class Trip:
@@ -95,20 +114,25 @@ class Trip:
         "line",
         "link",
         "qty",
+        "retry",
         "station",
         "turned_back",
         "u_admit",
         "u_handle",
     )
 
-    def __init__(self, link: int, line: int, qty: float, leg: float, u: np.ndarray) -> None:
+    def __init__(
+        self, link: int, line: int, qty: float, leg: float, u_admit: float, u_handle: float
+    ) -> None:
         self.link = link
         self.line = line
         self.qty = qty
         self.leg = leg
-        self.u_admit = float(u[0])
-        self.u_handle = float(u[1])
+        self.u_admit = u_admit
+        self.u_handle = u_handle
         self.turned_back = 0
+        self.retry = False
+        """Whether the trip is on its way back to declare again after being turned back."""
         self.declared_at = 0.0
         self.station: Station | None = None
 
@@ -141,6 +165,11 @@ class Logistics:
         self.out_requested = np.full(world.n, np.inf)
         self.gate_wait: list[Trip] = []
         self.in_transit_trips = 0
+        self._arriving: dict[float, list[Trip]] = {}
+        """Arrival time at the station area → trips arriving then, in order."""
+        self._receipts: dict[int, list[tuple[float, int, int, float]]] = {}
+        """Day → (time, order, input line, goods) of trips reaching their firm that day."""
+        self._n_delivered = 0
         self.grants = {}
         for grant in self.cfg.grants:
             d = math.ceil(grant.day)
@@ -206,19 +235,45 @@ class Logistics:
 
     def dispatch(self, d: int, links: np.ndarray, qty: np.ndarray) -> None:
         """Controlled shipments leave as truck trips towards a transfer station."""
-        w = self.world
-        g = w.goods
-        load = self.cfg.truck_load
-        for link, q in zip(links.tolist(), qty.tolist(), strict=True):
-            if q <= 0:
-                continue
-            n_trips = max(1, math.ceil(q / load - 1e-9))
-            lead = float(g.link_lead[link])
-            for _ in range(n_trips):
-                u = self.rng.random(2)
-                trip = Trip(link, int(g.link_line[link]), q / n_trips, lead / 2, u)
-                self.in_transit_trips += 1
-                w.env.process(self._to_station(trip))
+        g = self.world.goods
+        keep = qty > 0
+        links, qty = links[keep], qty[keep]
+        if not len(links):
+            return
+        n_trips = np.maximum(1, np.ceil(qty / self.cfg.truck_load - 1e-9).astype(np.int64))
+        u = self.rng.random((int(n_trips.sum()), 2)).tolist()
+        lines = g.link_line[links].tolist()
+        legs = (g.link_lead[links] / 2).tolist()
+        per_trip = (qty / n_trips).tolist()
+        k = 0
+        for link, line, leg, q, n in zip(
+            links.tolist(), lines, legs, per_trip, n_trips.tolist(), strict=True
+        ):
+            for _ in range(n):
+                ua, uh = u[k]
+                k += 1
+                self._arrive(Trip(link, line, q, leg, ua, uh), leg)
+        self.in_transit_trips += k
+
+    def _arrive(self, trip: Trip, delay: float) -> None:
+        """The trip reaches the station area after `delay` days and declares there.
+
+        Trips reaching it at the same moment share one event, in the order they
+        set off (the order separate events at that moment would have had)."""
+        env = self.world.env
+        when = env.now + delay
+        group = self._arriving.get(when)
+        if group is None:
+            group = self._arriving[when] = []
+            env.timeout(delay, when).callbacks.append(self._declare_group)
+        group.append(trip)
+
+    def _declare_group(self, ev: simpy.Event) -> None:
+        for trip in self._arriving.pop(ev.value):
+            if trip.retry:
+                trip.retry = False
+                trip.u_admit = float(self.rng.random())
+            self._declare(trip)
 
     def _choose(self, trip: Trip) -> Station | None:
         now = self.world.env.now
@@ -235,11 +290,6 @@ class Logistics:
         if self.cfg.routing == "nearest":
             return general[0]
         return min(general, key=lambda s: (s.in_system, s.k))
-
-    def _to_station(self, trip: Trip):
-        w = self.world
-        yield w.env.timeout(trip.leg)
-        self._declare(trip)
 
     def _declare(self, trip: Trip) -> None:
         station = self._choose(trip)
@@ -261,18 +311,36 @@ class Logistics:
         station.declared += 1
         station.waiting_admission.append(trip)
 
-    def redeclare(self, trip: Trip):
+    def redeclare(self, trip: Trip) -> None:
         """A turned-back trip comes back after `retry_days` and declares again."""
-        yield self.world.env.timeout(self.cfg.retry_days)
-        trip.u_admit = float(self.rng.random())
-        self._declare(trip)
+        trip.retry = True
+        self._arrive(trip, self.cfg.retry_days)
 
-    def deliver(self, trip: Trip):
-        """A cleared trip finishes its journey on a closed-loop local truck."""
-        w = self.world
-        yield w.env.timeout(trip.leg)
-        w.goods.receive(trip.line, trip.qty)
-        self.in_transit_trips -= 1
+    def deliver(self, trip: Trip, cleared_at: float) -> None:
+        """A cleared trip finishes its journey on a closed-loop local truck.
+
+        Its goods join the stock at `cleared_at + leg`, in time for the
+        production of the day that moment falls in. Nothing reads stocks during
+        the day, so the receipt is booked then and applied at that day's close,
+        in the order the trucks arrived."""
+        at = cleared_at + trip.leg
+        self._receipts.setdefault(math.floor(at), []).append(
+            (at, self._n_delivered, trip.line, trip.qty)
+        )
+        self._n_delivered += 1
+
+    def receive(self, d: int) -> None:
+        """Goods of trips that reached their firm during day `d` join its stocks."""
+        due = self._receipts.pop(d, None)
+        if due is None:
+            return
+        due.sort()
+        stock = self.world.goods.stock
+        transit = self.world.goods.in_transit
+        for _, _, line, qty in due:
+            stock[line] += qty
+            transit[line] -= qty
+        self.in_transit_trips -= len(due)
 
     def open_day(self, d: int) -> None:
         """Start of day: passes, trips waiting for a station to open, admissions."""
@@ -282,7 +350,7 @@ class Logistics:
             for trip in waiting:
                 self._declare(trip)
         for s in self.stations:
-            s.admit_today(self.rng)
+            s.admit_today()
 
     def waiting_by_line(self) -> np.ndarray:
         """Goods of each input line waiting for a pass or for a station to open."""

@@ -154,11 +154,6 @@ class Goods:
             self.backlog[alt] += self.backlog[link]  # open orders are placed anew
             self.backlog[link] = 0.0
 
-    def receive(self, line: int, qty: float) -> None:
-        """A delivery of `qty` reaches the stock of an input line."""
-        self.stock[line] += qty
-        self.in_transit[line] -= qty
-
     def ship_out(self) -> None:
         """Finished goods leave by truck where outbound freight is not blocked."""
         if not self.finished_cap.any():

@@ -10,8 +10,9 @@ Order of events (fixed, never dependent on process registration order). Day d
 covers simulated time [d, d+1). At the instant d+1, before any other event of
 that instant (an URGENT-priority tick), the driver:
 
-1. closes day d: production → cash, relief and failures → outbreaks → orders
-   and shipments → recording;
+1. closes day d: goods that cleared trucks delivered during the day →
+   production → cash, relief and failures → outbreaks → orders and shipments →
+   recording;
 2. opens day d+1: control levels → white-list releases and gates (firms allowed
    to start reopening) → suspensions ended → customers of failed firms switch
    to alternatives → freight passes and station admissions → finished goods
@@ -151,6 +152,7 @@ class World:
         self.staff.arrivals(d)
 
     def _close_day(self, d: int) -> None:
+        self.logistics.receive(d)
         result = production.produce(self)
         self.finance.step(d, result.output)
         self.cases.draw(d)
