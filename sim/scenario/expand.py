@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.refs import generated_ids, scaled_counts
+from sim.scenario.sampling import WeightedPool
 from sim.scenario.schema import KNOWN_TAGS, Enterprise, FirmClass, Scenario
 
 GENERATE_STREAM = 0xA11CE
@@ -268,7 +269,9 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
     for i, d in enumerate(park_firms):
         members.setdefault(str(d.fields.get("sector")), []).append(i)
     by_sector = {s: np.array(v, dtype=np.int64) for s, v in members.items()}
+    pools = {s: WeightedPool(size[v]) for s, v in by_sector.items()}
     empty = np.zeros(0, dtype=np.int64)
+    no_pool = WeightedPool(np.zeros(0))
     for i, d in enumerate(park_firms):
         if d.cls is None or not d.cls.inputs:
             continue
@@ -281,18 +284,26 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
             stock = rule.stock_days.sample(rng, 1)[0] if rule.stock_days is not None else None
             named = list(dict.fromkeys(s for s in rule.sources if s != ids[i]))
             named_w = [suppliers.get(s, size[index[s]] if s in index else 1.0) for s in named]
-            sec = by_sector.get(rule.from_sector, empty) if rule.from_sector else empty
-            w = np.concatenate([np.asarray(named_w, dtype=float), size[sec]])
+            if rule.from_sector:
+                sec = by_sector.get(rule.from_sector, empty)
+                pool = pools.get(rule.from_sector, no_pool)
+            else:
+                sec, pool = empty, no_pool
             # neither the firm itself nor a firm already named in `from` (links are distinct)
+            excluded = []
             for j in (i, *(index[s] for s in named if s in index)):
                 pos = int(np.searchsorted(sec, j))
                 if pos < len(sec) and sec[pos] == j:
-                    w[len(named) + pos] = 0.0
-            available = int(np.count_nonzero(w > 0))
+                    excluded.append(pos)
+            available = (
+                sum(1 for x in named_w if x > 0)
+                + pool.positive
+                - len({p for p in excluded if pool.weights[p] > 0})
+            )
             if available == 0:
                 continue
             k = int(min(max(round(k_draw), 1), available))
-            chosen = np.sort(rng.choice(len(w), size=k, replace=False, p=w / w.sum()))
+            chosen = sorted(pool.choose(rng, named_w, excluded, k))
             inputs.append(
                 {
                     "good": rule.good,
