@@ -356,12 +356,39 @@ def dist_max(d: Any) -> float:
     raise TypeError(d)
 
 
-def bounded(lo: float | None = None, hi: float | None = None) -> Any:
-    """A validator checking that every value a distribution can draw lies in [lo, hi].
+TAIL = 1e-12
+"""Chance of a draw beyond `dist_top`: negligible in any run (10^15 draws would see one)."""
+_TAIL_Z = 7.034484
+"""The standard normal's quantile at 1 - TAIL."""
 
-    Used on fields such as shares (0..1) and durations (>= 0), so that a
-    `normal` without `min: 0` is caught at load time, not as a negative delay
-    deep inside a run.
+
+def dist_top(d: Any) -> float:
+    """The largest value a distribution draws, save with probability under TAIL.
+
+    Its maximum when it has one; for the unbounded tails (a normal without
+    `max:`, lognormal, exponential) the quantile at 1 - TAIL, computed from the
+    parameters (inf when that overflows).
+    """
+    if isinstance(d, Normal) and d.normal.max is None:
+        return d.normal.mean + _TAIL_Z * d.normal.sd
+    if isinstance(d, Lognormal):
+        z = _TAIL_Z * d.lognormal.sigma
+        return d.lognormal.median * math.exp(z) if z < 700 else math.inf
+    if isinstance(d, Exponential):
+        return d.exponential.mean * -math.log(TAIL)
+    return dist_max(d)
+
+
+def bounded(lo: float | None = None, hi: float | None = None, *, limit: float | None = None) -> Any:
+    """A validator checking that every value a distribution can draw lies in [lo, hi],
+    and that it draws nothing above `limit` save with negligible probability.
+
+    `lo`/`hi` are used on fields such as shares (0..1) and durations (>= 0), so
+    that a `normal` without `min: 0` is caught at load time, not as a negative
+    delay deep inside a run. `limit` is a sane scale for the field (100,000 days
+    for a duration): a heavy-tailed distribution may still be used, but its tail
+    beyond the limit must be negligible (`dist_top`), so that 1e300 days, which
+    numpy's samplers overflow on, are refused at load time too.
     """
 
     def check(d: Any) -> Any:
@@ -376,6 +403,18 @@ def bounded(lo: float | None = None, hi: float | None = None) -> Any:
                 f"can draw values up to {b:g}, above the allowed maximum {hi:g}"
                 + (" (add `max:` to the normal)" if isinstance(d, Normal) else "")
             )
+        if limit is not None and b > limit:
+            if math.isfinite(b):
+                raise ValueError(
+                    f"can draw values up to {b:g}, above the largest allowed {limit:.15g}"
+                )
+            top = dist_top(d)
+            if top > limit:
+                raise ValueError(
+                    f"draws values above the largest allowed {limit:.15g} too often (one draw "
+                    f"in 10^12 is above {top:g})"
+                    + (" (add `max:` to the normal)" if isinstance(d, Normal) else "")
+                )
         return d
 
     return check
@@ -393,6 +432,7 @@ __all__ = [
     "bounded",
     "dist_max",
     "dist_min",
+    "dist_top",
     "fixed",
     "quantile",
 ]

@@ -26,8 +26,18 @@ from sim.scenario.dists import Dist, bounded, fixed
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0, le=100_000_000)]
-Day = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+MAX_DAYS = 100_000
+"""Largest day or duration, in days (about 270 years: far beyond any horizon,
+at most 10,000 days; a larger number is a typo, or `never` written as a number)."""
+MAX_COUNT = 100_000_000
+"""Largest headcount or count."""
+MAX_OUTPUT = 1_000_000_000_000
+"""Largest output a distribution may draw for one firm, in value units per day."""
+MAX_RATIO = 1_000_000
+"""Largest units of input per unit of output a distribution may draw."""
+
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Day = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False)]
 Ident = Annotated[
     str,
     Field(
@@ -36,9 +46,40 @@ Ident = Annotated[
         pattern=r"^[^\s,;=\[\]]+$",
     ),
 ]
-DelayDist = Annotated[Dist, AfterValidator(bounded(0))]
-ShareDist = Annotated[Dist, AfterValidator(bounded(0, 1))]
-PositiveDist = Annotated[Dist, AfterValidator(bounded(0))]
+# Every distribution field has an upper bound, so that no draw overflows (numpy's
+# triangular sampler returns -inf for a range near 1e300); the JSON Schema
+# carries the bounds of a bare number.
+DelayDist = Annotated[
+    Dist,
+    AfterValidator(bounded(0, limit=MAX_DAYS)),
+    Field(json_schema_extra={"minimum": 0, "maximum": MAX_DAYS}),
+]
+HoursDist = Annotated[
+    Dist,
+    AfterValidator(bounded(0, limit=24 * MAX_DAYS)),
+    Field(json_schema_extra={"minimum": 0, "maximum": 24 * MAX_DAYS}),
+]
+ShareDist = Annotated[
+    Dist, AfterValidator(bounded(0, 1)), Field(json_schema_extra={"minimum": 0, "maximum": 1})
+]
+OutputDist = Annotated[
+    Dist,
+    AfterValidator(bounded(0, limit=MAX_OUTPUT)),
+    Field(json_schema_extra={"minimum": 0, "maximum": MAX_OUTPUT}),
+]
+CountDist = Annotated[
+    Dist,
+    AfterValidator(bounded(0, limit=MAX_COUNT)),
+    Field(json_schema_extra={"minimum": 0, "maximum": MAX_COUNT}),
+]
+RatioDist = Annotated[
+    Dist,
+    AfterValidator(bounded(0, limit=MAX_RATIO)),
+    Field(json_schema_extra={"minimum": 0, "maximum": MAX_RATIO}),
+]
+LinksDist = Annotated[
+    Dist, AfterValidator(bounded(1, 1000)), Field(json_schema_extra={"minimum": 1, "maximum": 1000})
+]
 
 KNOWN_TAGS = (
     "backbone",
@@ -223,15 +264,15 @@ class InputRule(Frozen):
     """Candidate firm or supplier ids to draw sources from."""
     from_sector: Ident | None = None
     """Draw sources among park firms of this sector (instead of, or beside, `from`)."""
-    links: Annotated[Dist, AfterValidator(bounded(1, 1000))] = fixed(1)
+    links: LinksDist = fixed(1)
     """Number of distinct sources (rounded); capped by the number of candidates."""
-    per_output: Annotated[Dist, AfterValidator(bounded(0))]
+    per_output: RatioDist
     """Units of input per unit of output."""
     criticality: Criticality = "critical"
     """See `enterprises[].inputs[].criticality`."""
     shortage_cut: Share = 0.5
     """See `enterprises[].inputs[].shortage_cut`."""
-    stock_days: Annotated[Dist, AfterValidator(bounded(0))] | None = None
+    stock_days: DelayDist | None = None
     """Initial stock in days of cover (default: `supply.stock_days`)."""
 
     @field_validator("sources", mode="before")
@@ -255,9 +296,9 @@ class FirmClass(Frozen):
     """Zone of the firms."""
     above_scale_share: Share = 0.0
     """Probability that a generated firm is above designated size."""
-    baseline_output: PositiveDist | None = None
+    baseline_output: OutputDist | None = None
     """Pre-shock output per day (value units/day)."""
-    staff: PositiveDist | None = None
+    staff: CountDist | None = None
     """Headcount (rounded)."""
     migrant_share: ShareDist = fixed(0)
     """Share of staff who are migrants."""
@@ -397,7 +438,7 @@ class TransferStation(Frozen):
     """Unloading bays working in parallel (0: nothing is ever cleared)."""
     hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] = 24.0
     """Working hours per day."""
-    handling_hours: DelayDist = fixed(4)
+    handling_hours: HoursDist = fixed(4)
     """Bay time per truck trip (unload, disinfect, reload), in working hours."""
     admit_share: Share = 1.0
     """Share of declared trips that pass testing and are admitted."""
@@ -580,7 +621,7 @@ class Outbreaks(Frozen):
     """Days a closed-loop firm is suspended after a case."""
     suspended_output_share: Share = 0.0
     """Output a closed-loop firm keeps while suspended (partial suspension)."""
-    isolated_per_case: Annotated[Dist, AfterValidator(bounded(0))] = fixed(5)
+    isolated_per_case: CountDist = fixed(5)
     """Staff isolated per case (close contacts)."""
     isolation_days: NonNeg = 14.0
     """Days isolated staff are off post."""

@@ -27,6 +27,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import example, given
@@ -35,6 +36,7 @@ from hypothesis import strategies as st
 from sim.model.world import World
 from sim.scenario.errors import ScenarioError
 from sim.scenario.load import load_scenario
+from sim.scenario.schema import MAX_DAYS
 from sim.scenario.source import load_yaml
 from tests.conftest import SCENARIOS
 from tests.property.test_regressions import time_limit
@@ -45,9 +47,10 @@ MAX_FIRMS = 200
 RUN_DAYS = 3
 RUN_SECONDS = 60
 ASTRONOMICAL = 1e15
-"""Scenarios holding a number this large are only loaded, not run: the schema lets
-durations and capacities grow without bound, and the model's arithmetic on them
-is a known bug (see `test_a_huge_triangular_range_draws_within_its_bounds`)."""
+"""Scenarios holding a number this large are only loaded, not run: distributions
+have upper bounds now (`test_a_huge_triangular_range_is_refused_where_it_is_written`),
+but plain numbers (capacities, outputs, some durations) still grow without bound,
+and the model's arithmetic on such numbers is not promised to stay finite."""
 
 NASTY: list[Any] = [
     None,
@@ -224,17 +227,35 @@ def test_every_shipped_scenario_loads_and_runs_unmutated(workdir, name):
     World(park, 0, days=RUN_DAYS).run()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (sim/scenario/dists.py:113-118, Triangular.sample): numpy's "
-    "rng.triangular overflows for ranges near 1e300 and returns -inf, so a review "
-    "time of {triangular: {from: 1, mode: 2, to: 1e300}} - valid, every bound >= 0 - "
-    "crashes the run (SimPy: 'Negative delay -inf'). Durations have no upper bound in "
-    "the schema (DelayDist); `Day` stops at 100,000",
-)
-def test_a_huge_triangular_range_draws_within_its_bounds():
+def test_a_huge_triangular_range_is_refused_where_it_is_written(workdir):
+    # Found by the long fuzz run: numpy's rng.triangular overflows for a range near
+    # 1e300 and returns -inf, so {triangular: {from: 1, mode: 2, to: 1e300}} (every
+    # bound >= 0) crashed the run with SimPy's 'Negative delay -inf'. Durations
+    # drawn from distributions now stop at MAX_DAYS, in the file and in --set.
+    expr = "reopening.review_days={triangular: {from: 1, mode: 2, to: 1e300}}"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(SCENARIOS / "demo_park.yaml", sets=[expr])
+    (p,) = info.value.problems
+    assert (p.file, p.path) == (f"--set {expr}", ("reopening", "review_days"))
+    assert f"above the largest allowed {MAX_DAYS}" in p.message
+
+    data = copy.deepcopy(BASES["demo_park.yaml"])
+    data["reopening"]["review_days"] = {"triangular": {"from": 1, "mode": 2, "to": 1e300}}
+    path = workdir / "huge_review.yaml"
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    (p,) = info.value.problems
+    assert (p.file, p.path) == (str(path), ("reopening", "review_days"))
+    assert text.splitlines()[p.line - 1].lstrip().startswith("review_days:")
+
+
+def test_the_widest_triangular_duration_allowed_draws_within_its_bounds():
     park = load_scenario(
         SCENARIOS / "demo_park.yaml",
-        sets=["reopening.review_days={triangular: {from: 1, mode: 2, to: 1e300}}"],
+        sets=[f"reopening.review_days={{triangular: {{from: 1, mode: 2, to: {MAX_DAYS}}}}}"],
     )
-    World(park, 0, days=RUN_DAYS).run()
+    w = World(park, 0, days=RUN_DAYS)
+    assert np.all((w.reviews.review_days >= 1) & (w.reviews.review_days <= MAX_DAYS))
+    w.run()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import typing
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sim.scenario.dists import Fixed, Triangular
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import (
+    MAX_DAYS,
     ControlLevel,
     Enterprise,
+    Frozen,
     Input,
     InputRule,
     Region,
@@ -158,3 +161,88 @@ def test_a_validated_scenario_dumps_and_reads_back_equal() -> None:
     again = Scenario.model_validate(sc.model_dump(by_alias=True))
     assert again == sc
     assert Reopening.model_validate(Reopening().model_dump(by_alias=True)) == Reopening()
+
+
+# --- upper bounds of distributions ----------------------------------------------------
+
+
+def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[type[BaseModel]]:
+    """`model` and every section model reachable from its fields."""
+
+    def walk(tp: object) -> None:
+        if isinstance(tp, type) and issubclass(tp, Frozen) and tp not in seen:
+            _models(tp, seen)
+        for arg in typing.get_args(tp):
+            walk(arg)
+
+    seen.add(model)
+    for f in model.model_fields.values():
+        walk(f.annotation)
+    return seen
+
+
+DIST_FIELDS = sorted(
+    (
+        (m.__name__, name, f.rebuild_annotation())
+        for m in _models(Scenario, set())
+        for name, f in m.model_fields.items()
+        if "dists.Fixed" in str(f.rebuild_annotation())
+    ),
+    key=lambda t: t[:2],
+)
+
+
+def test_the_walk_finds_the_distribution_fields() -> None:
+    found = {(m, n) for m, n, _ in DIST_FIELDS}
+    assert {("Reopening", "review_days"), ("FirmClass", "staff"), ("InputRule", "links")} <= found
+    assert len(found) >= 19  # as of writing
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"triangular": {"from": 1, "mode": 1, "to": 1e300}},  # numpy's triangular overflows
+        {"uniform": {"from": 1, "to": 1e300}},
+        1e300,
+        {"choice": {"values": [1, 1e300]}},
+        {"normal": {"mean": 1, "sd": 1e300, "min": 1}},
+        {"lognormal": {"median": 1, "sigma": 300}},
+        {"exponential": {"mean": 1e300}},
+    ],
+    ids=["triangular", "uniform", "fixed", "choice", "normal", "lognormal", "exponential"],
+)
+@pytest.mark.parametrize("annotation", [pytest.param(a, id=f"{m}.{n}") for m, n, a in DIST_FIELDS])
+def test_every_distribution_field_refuses_astronomical_draws(annotation, value):
+    adapter = TypeAdapter(annotation)
+    adapter.validate_python(1)  # in range for every field (shares, links, delays)
+    # refused for its upper end (or, for `links` >= 1, a lognormal's or exponential's 0)
+    with pytest.raises(ValidationError, match=r"above the|below the allowed minimum 1"):
+        adapter.validate_python(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ({"triangular": {"from": 1, "mode": 2, "to": MAX_DAYS}}, True),
+        ({"triangular": {"from": 1, "mode": 2, "to": MAX_DAYS + 1}}, False),
+        # a heavy tail is fine while 1 draw in 10^12 stays below the limit
+        ({"exponential": {"mean": 3000}}, True),  # 10^-12 quantile: 82,893 days
+        ({"exponential": {"mean": 4000}}, False),  # 110,524 days
+        ({"lognormal": {"median": 6, "sigma": 1.3}}, True),  # 56,195 days
+        ({"lognormal": {"median": 6, "sigma": 1.5}}, False),  # 229,460 days
+        ({"normal": {"mean": 10, "sd": 20_000, "min": 0}}, False),  # 140,700 days
+        ({"normal": {"mean": 10, "sd": 20_000, "min": 0, "max": 500}}, True),
+    ],
+)
+def test_durations_stay_within_100_000_days_save_a_negligible_tail(value, ok) -> None:
+    data = {"review_days": value}
+    if ok:
+        Reopening.model_validate(data)
+        return
+    with pytest.raises(ValidationError) as info:
+        Reopening.model_validate(data)
+    (err,) = info.value.errors()
+    assert err["loc"][0] == "review_days"
+    assert "100000" in err["msg"]
+    if "normal" in value:
+        assert "add `max:` to the normal" in err["msg"]
