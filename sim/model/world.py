@@ -44,6 +44,7 @@ from sim.model import (
 )
 from sim.model.state import FirmState, streams
 from sim.record import Recorder, Trace
+from sim.runtime import collector_paused
 from sim.scenario.expand import Park
 
 
@@ -222,4 +223,5 @@ def _levels(world: World) -> Levels:
 
 def run(park: Park, replication: int, days: int | None = None) -> Trace:
     """One replication of a park: the daily trace of everything observed."""
-    return World(park, replication, days).run()
+    with collector_paused():
+        return World(park, replication, days).run()

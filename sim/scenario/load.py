@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.runtime import collector_paused
 from sim.scenario import schema
 from sim.scenario.dists import dist_min
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
@@ -208,5 +209,6 @@ def load_scenario(
 ) -> Park:
     """Load, merge, validate and expand a scenario; raises ScenarioError on bad input."""
     path = Path(path)
-    source = load_source(path, [Path(p) for p in policies], sets)
-    return validate_source(source, path)
+    with collector_paused():
+        source = load_source(path, [Path(p) for p in policies], sets)
+        return validate_source(source, path)
