@@ -8,6 +8,8 @@ import pytest
 
 from sim.model import world as world_module
 from sim.runtime import collector_paused
+from sim.scenario.load import load_scenario
+from tests.conftest import SCENARIOS
 
 
 def test_paused_inside_and_restored_after_errors() -> None:
@@ -28,7 +30,8 @@ def test_leaves_a_disabled_collector_disabled() -> None:
         gc.enable()
 
 
-def test_a_replication_runs_with_the_collector_paused(monkeypatch, demo) -> None:
+def test_a_replication_runs_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = load_scenario(SCENARIOS / "demo_park.yaml")
     seen = []
     real = world_module.World.run
 
