@@ -13,8 +13,9 @@ import os
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sim import __version__
 from sim.scenario.errors import ScenarioError
@@ -197,10 +198,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if show:
         from rich.progress import Progress
 
-        with Progress(transient=True) as bar:
+        with Progress(transient=True, auto_refresh=False) as bar:
             task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
             traces = run_replications(
-                park, sc.replications, None, args.workers, lambda k: bar.advance(task, k)
+                park, sc.replications, None, args.workers, _advance(bar, task)
             )
     else:
         traces = run_replications(park, sc.replications, None, args.workers)
@@ -217,6 +218,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print_summary(out)
     return EXIT_OK
+
+
+def _advance(bar: Any, task: Any) -> Callable[[int], None]:
+    """Progress callback: advance the bar and redraw it. Bars do not refresh on their
+    own: a refresh thread would keep local workers from being forked."""
+
+    def advance(k: int) -> None:
+        bar.advance(task, k)
+        bar.refresh()
+
+    return advance
 
 
 def _print_summary(out: Path) -> None:
@@ -264,12 +276,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not args.quiet and sys.stderr.isatty():
         from rich.progress import Progress
 
-        with Progress(transient=True) as bar:
+        with Progress(transient=True, auto_refresh=False) as bar:
             task = bar.add_task("options × replications", total=n * len(options))
             for o in options:
                 bar.update(task, description=f"{o.name}: replications")
                 traces[o.name] = run_replications(
-                    o.park, n, None, args.workers, lambda k: bar.advance(task, k)
+                    o.park, n, None, args.workers, _advance(bar, task)
                 )
     else:
         for o in options:

@@ -2,11 +2,18 @@
 
 Replication r always uses the streams of `SeedSequence(seed, spawn_key=(r, k))`,
 so the numbers do not depend on the executor or on the number of workers.
+
+Local workers are forked from this process where the platform allows it and no
+other thread is running (forking a threaded process can deadlock the child):
+a forked worker starts in milliseconds with parksim imported and the park in
+memory. Otherwise they are spawned, import parksim afresh (about a second) and
+receive the park once, when they start, not with every replication.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -15,6 +22,26 @@ from sim.record import Trace
 from sim.scenario.expand import Park
 
 Progress = Callable[[int], None]
+
+_park: Park | None = None
+"""The park of this worker process (set once, when the worker starts)."""
+
+
+def _adopt(park: Park) -> None:
+    global _park
+    _park = park
+
+
+def _replicate(replication: int, days: int | None) -> Trace:
+    assert _park is not None, "worker started without a park"
+    return run(_park, replication, days)
+
+
+def start_method() -> str:
+    """`fork` where available and this process runs a single thread, else `spawn`."""
+    if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 def run_replications(
@@ -33,9 +60,14 @@ def run_replications(
                 progress(1)
         return traces
     out: dict[int, Trace] = {}
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(run, park, r, days): r for r in range(replications)}
+    ctx = mp.get_context(start_method())
+    with ProcessPoolExecutor(
+        max_workers=min(workers, replications),
+        mp_context=ctx,
+        initializer=_adopt,
+        initargs=(park,),
+    ) as pool:
+        futures = {pool.submit(_replicate, r, days): r for r in range(replications)}
         for fut in as_completed(futures):
             out[futures[fut]] = fut.result()
             if progress:

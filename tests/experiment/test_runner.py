@@ -1,0 +1,49 @@
+"""Replications on local workers: forked or spawned, the traces of a serial run."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from sim.experiment import runner
+from sim.scenario.load import load_scenario
+from tests.conftest import ROOT, SCENARIOS
+
+
+def _same(a, b) -> None:
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y, err_msg=f.name)
+        else:
+            assert x == y, f.name
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_workers_give_the_serial_traces(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setattr(runner, "start_method", lambda: method)
+    park = load_scenario(SCENARIOS / "demo_park.yaml")
+    serial = runner.run_replications(park, 3, days=40)
+    done: list[int] = []
+    parallel = runner.run_replications(park, 3, days=40, workers=2, progress=done.append)
+    assert done == [1, 1, 1]
+    assert [t.replication for t in parallel] == [0, 1, 2]
+    for a, b in zip(serial, parallel, strict=True):
+        _same(a, b)
+
+
+def test_fork_only_while_no_other_thread_runs() -> None:
+    assert runner.start_method() == "fork"  # Linux, a single thread
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert runner.start_method() == "spawn"
+    finally:
+        stop.set()
+        t.join()
