@@ -54,6 +54,7 @@ import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
 from sim import __version__  # noqa: E402
+from sim.experiment import runner  # noqa: E402
 from sim.experiment.runner import run_replications  # noqa: E402
 from sim.model.world import run  # noqa: E402
 from sim.scenario.expand import Park  # noqa: E402
@@ -229,16 +230,22 @@ def _cli_once(firms: int, days: int) -> dict[str, Any]:
     }
 
 
-def _touch(park: Park) -> int:
-    """A task that only receives the park (measures a worker's start-up)."""
-    return len(park.firms)
+def _touch(days: int) -> int:
+    """A task that does nothing (measures a worker's start-up)."""
+    return days
 
 
 def worker_startup(park: Park) -> float:
-    """Seconds for a fresh spawned worker to import parksim, receive the park and answer."""
+    """Seconds for a fresh local worker, started as `run_replications` starts them (forked
+    where possible, else spawned with the park), to answer its first task."""
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
-        pool.submit(_touch, park).result()
+    with ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=mp.get_context(runner.start_method()),
+        initializer=runner._adopt,
+        initargs=(park,),
+    ) as pool:
+        pool.submit(_touch, park.scenario.days).result()
     return time.perf_counter() - t0
 
 
@@ -610,7 +617,7 @@ def rows(res: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str,
             "wall s": f"{w['wall_s_1_worker']:.1f} → {w['wall_s_2_workers']:.1f}",
             "firm-days/s": f"speed-up {w['speedup']:.2f}×",
             "× bare loop": f"bare loop ×{w['bare_loop_2_processes']['speedup']:.2f}",
-            "load s": f"start-up {w['worker_startup_s']:.1f}",
+            "load s": f"start-up {w['worker_startup_s']:.2f}",
             **_met(w["targets"]),
         }
     )
@@ -645,7 +652,8 @@ def render(res: dict[str, Any], previous: dict[str, Any] | None, markdown: bool)
         "growth: time at the largest size ÷ at 1,000 firms and the exponent k of time ≈ c · "
         "firms^k, on times corrected for drift (× bare loop × firm-days); raw: on wall seconds.",
         "workers: run_replications(park, N, workers=1) then workers=2; start-up: seconds for "
-        "a spawned worker to import parksim and receive the park; bare loop ×: the speed-up "
+        "a worker started as run_replications starts them (forked where possible) to answer; "
+        "bare loop ×: the speed-up "
         "of two bare loops at once on 2 warm workers, the machine's own ceiling right now.",
     ]
     if previous:
