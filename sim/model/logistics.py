@@ -160,6 +160,9 @@ class Logistics:
         self.cross = self.src_region != self.dst_region
         self.dst_firm = g.line_firm[g.link_line]
         self.src_firm = np.where(g.link_src < world.n, g.link_src, -1)
+        self._link_dst = self.dst_firm.tolist()
+        self._link_src = self.src_firm.tolist()
+        self._link_region = self.src_region.tolist()
         self.pass_held = np.zeros(g.n_lines)
         self.out_pass = np.zeros(world.n, dtype=bool)
         self.out_requested = np.full(world.n, np.inf)
@@ -269,18 +272,24 @@ class Logistics:
         group.append(trip)
 
     def _declare_group(self, ev: simpy.Event) -> None:
+        open_ = self._open_stations()
         for trip in self._arriving.pop(ev.value):
             if trip.retry:
                 trip.retry = False
                 trip.u_admit = float(self.rng.random())
-            self._declare(trip)
+            self._declare(trip, open_)
 
-    def _choose(self, trip: Trip) -> Station | None:
+    def _open_stations(self) -> list[Station]:
         now = self.world.env.now
-        dst = int(self.dst_firm[trip.link])
-        src = int(self.src_firm[trip.link])
-        region = int(self.src_region[trip.link])
-        open_ = [s for s in self.stations if s.is_open(now)]
+        return [s for s in self.stations if s.is_open(now)]
+
+    def _choose(self, trip: Trip, open_: list[Station]) -> Station | None:
+        """Where a trip declares: a partner station of its firms, else the shortest queue
+        (or the first listed, with `nearest`) among open stations serving its origin."""
+        link = trip.link
+        dst = self._link_dst[link]
+        src = self._link_src[link]
+        region = self._link_region[link]
         partner = [s for s in open_ if s.partner and (dst in s.partner or src in s.partner)]
         if partner:
             return partner[0]
@@ -291,8 +300,8 @@ class Logistics:
             return general[0]
         return min(general, key=lambda s: (s.in_system, s.k))
 
-    def _declare(self, trip: Trip) -> None:
-        station = self._choose(trip)
+    def _declare(self, trip: Trip, open_: list[Station]) -> None:
+        station = self._choose(trip, open_)
         w = self.world
         if station is None:
             self.gate_wait.append(trip)
@@ -347,8 +356,9 @@ class Logistics:
         self.issue_passes(d)
         if self.gate_wait:
             waiting, self.gate_wait = self.gate_wait, []
+            open_ = self._open_stations()
             for trip in waiting:
-                self._declare(trip)
+                self._declare(trip, open_)
         for s in self.stations:
             s.admit_today()
 

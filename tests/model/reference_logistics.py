@@ -81,12 +81,12 @@ class Logistics(logistics.Logistics):
 
     def _to_station(self, trip):
         yield self.world.env.timeout(trip.leg)
-        self._declare(trip)
+        self._declare(trip, self._open_stations())
 
     def redeclare_process(self, trip):
         yield self.world.env.timeout(self.cfg.retry_days)
         trip.u_admit = float(self.rng.random())
-        self._declare(trip)
+        self._declare(trip, self._open_stations())
 
     def deliver_process(self, trip):
         w = self.world
