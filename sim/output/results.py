@@ -2,7 +2,8 @@
 
 Files are written into `<out>.partial/`, fsync'd, then the folder is renamed to
 `<out>` (replacing an older one in one step, see `publish`), so a folder without
-`.partial` is complete.
+`.partial` is complete. The rename is flushed to disk too (`sim.output.durable`),
+so a power cut after "done" cannot bring the older folder back.
 `manifest.json` lists the SHA-256 of every file; `verify` checks them.
 """
 
@@ -27,6 +28,7 @@ import yaml
 
 import sim
 from sim.metrics import summary
+from sim.output.durable import fsync_dir, fsync_tree
 from sim.record import WORKFORCE_PARTS, Trace
 from sim.scenario.expand import Park
 
@@ -310,6 +312,7 @@ def recover(out: Path) -> None:
         shutil.rmtree(old)
     else:
         os.replace(old, out)
+        fsync_dir(out.parent)
 
 
 def publish(partial: Path, out: Path) -> None:
@@ -319,16 +322,24 @@ def publish(partial: Path, out: Path) -> None:
     swapped in one step (the old one then lies in `NAME.partial/` until removed);
     where that is not possible, a kill between the two renames leaves the old one
     as `NAME.old`, which `recover` (run first here and by `parksim run`) restores.
+
+    Against a power cut, every file and folder of `NAME.partial/` is flushed
+    before the rename, and the parent folder after it, before the old folder is
+    removed: once this returns, `NAME` is the new folder on disk too.
     """
     recover(out)
+    fsync_tree(partial)
     if not out.exists():
         os.replace(partial, out)
+        fsync_dir(out.parent)
     elif _exchange(partial, out):
+        fsync_dir(out.parent)
         shutil.rmtree(partial)
     else:
         old = out.with_name(out.name + ".old")
         os.replace(out, old)
         os.replace(partial, out)
+        fsync_dir(out.parent)
         shutil.rmtree(old)
 
 

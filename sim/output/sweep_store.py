@@ -39,6 +39,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.output.durable import fsync_dir, fsync_tree
 from sim.output.results import sha256_file, versions
 
 try:
@@ -68,19 +69,6 @@ class SweepFolderError(Exception):
     """The folder cannot take this sweep (another sweep's results, locked, not a sweep)."""
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Write through `write(handle)` into a temporary file beside `path`, fsync, rename."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -89,7 +77,7 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -319,6 +307,7 @@ class SweepStore:
             draw_sweep_plots(folder)
         self.close()
         shutil.rmtree(folder / CHUNKS, ignore_errors=True)  # runs.parquet holds them all now
+        fsync_tree(folder)  # plots were never flushed; names of the rest maybe not
         write_manifest(folder, manifest)
 
 
