@@ -4,7 +4,8 @@
 folder; `parksim sweep` is killed again and again until it completes. After
 every kill, a results folder under its final name is complete and verifies
 (the older one or the new one), and a sweep folder is either complete and
-verifies or has no manifest and resumes. The window between the two renames
+verifies or has no manifest and resumes; a complete sweep run again stays
+complete and verifies at every kill. The window between the two renames
 that replace an older results folder is checked on its own (a random kill
 seldom lands in it).
 """
@@ -257,3 +258,116 @@ def test_killing_a_sweep_again_and_again_then_rerunning_runs_each_run_once(tmp_p
     run_sweep(load_sweep(spec), whole, SerialExecutor(), plots=False)
     expected = pq.read_table(whole / "runs.parquet").drop(["wall_seconds"])
     assert table.drop(["wall_seconds"]).equals(expected)
+
+
+RERUN_SWEEP = """\
+name: rerun
+scenario: {scenario}
+set: [days=10]
+seed: 3
+parameters:
+  - {{path: reopening.service_teams, name: teams, levels: [1, 4]}}
+design: grid
+replications: 1
+outcomes: [lost_output_days]
+"""
+
+
+def _complete_sweep(tmp_path: Path) -> tuple[Path, Path]:
+    spec = tmp_path / "rerun.yaml"
+    spec.write_text(RERUN_SWEEP.format(scenario=DEMO))
+    out = tmp_path / "sweep"
+    run_sweep(load_sweep(spec), out, SerialExecutor(), plots=False)
+    assert verify(out) == []
+    return spec, out
+
+
+def holds_open(proc: subprocess.Popen[bytes], path: Path) -> bool:
+    """Whether the process has `path` open (Linux: read from /proc/PID/fd)."""
+    fds = Path(f"/proc/{proc.pid}/fd")
+    try:
+        return any(os.readlink(fd) == str(path) for fd in fds.iterdir())
+    except OSError:  # the process is gone, or a descriptor closed while we read
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/fd")
+def test_killing_the_rerun_of_a_complete_sweep_keeps_it_complete(tmp_path):
+    # Running a complete sweep again (the same command, nothing left to run) used to
+    # remove its manifest first: a kill then left a sweep "in progress". Now it stays
+    # complete at every moment: the manifest verifies after every kill. Each kill
+    # comes at a random moment once the re-run has opened the folder's ledger (before
+    # that it only imports and loads).
+    rng = random.Random(SEED)
+    spec, out = _complete_sweep(tmp_path)
+    ledger = out / "ledger.jsonl"
+    records = ledger.read_bytes()
+    args = ["sweep", str(spec), "--out", str(out), "--executor", "serial", "--quiet"]
+    args.append("--no-plots")
+    for _ in range(3):
+        proc = start(*args)
+        try:
+            deadline = time.monotonic() + 60
+            while not holds_open(proc, ledger.resolve()) and proc.poll() is None:
+                assert time.monotonic() < deadline
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0.0, 0.5))
+        finally:
+            kill(proc)
+        assert verify(out) == []
+        assert ledger.read_bytes() == records
+    finish(start(*args))
+    assert verify(out) == []
+    assert json.loads((out / "manifest.json").read_text())["runs_this_session"] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rerun.yaml", "sweep"]
+
+
+KILL_POINTS = ("fsync", "replace", "rename", "unlink", "remove", "rmdir")
+"""What a re-run does to the disk: a kill just before any one of them is a kill point."""
+
+
+class KillAt:
+    """Patches the disk writes of `os` and `shutil.rmtree`: the k-th one raises Killed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, k: int) -> None:
+        self.k, self.calls = k, 0
+        for name in KILL_POINTS:
+            monkeypatch.setattr(os, name, self._point(getattr(os, name)))
+        monkeypatch.setattr(shutil, "rmtree", self._point(shutil.rmtree))
+
+    def _point(self, real):
+        def wrapped(*a, **kw):
+            self.calls += 1
+            if self.calls == self.k:
+                raise Killed
+            return real(*a, **kw)
+
+        return wrapped
+
+
+def test_a_rerun_of_a_complete_sweep_killed_before_each_write_keeps_it_complete(
+    tmp_path, monkeypatch
+):
+    # In process, the k-th write to the disk (fsync, rename, removal) of the re-run
+    # raises instead, for k = 1, 2, ... until the re-run gets through: every kill
+    # point is hit once, where a random SIGKILL seldom lands.
+    spec, out = _complete_sweep(tmp_path)
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    sweep = load_sweep(spec)
+    for k in range(1, 100):
+        KillAt(monkeypatch, k)
+        try:
+            run_sweep(sweep, out, SerialExecutor(), plots=False)
+            killed = False
+        except Killed:
+            killed = True
+        monkeypatch.undo()
+        assert verify(out) == [], k
+        now = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        assert {p: b for p, b in now.items() if p.name != "manifest.json"} == files, k
+        if not killed:
+            break
+    else:
+        pytest.fail("the re-run never got through")
+    assert k > 2  # it did write: the manifest, flushed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rerun.yaml", "sweep"]

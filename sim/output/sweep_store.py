@@ -18,6 +18,11 @@ when the ledger is opened again (that run is simply run again). A folder holding
 different sweep (another SHA-256 in `sweep.json`) is refused unless `fresh`.
 Every other file is written to a temporary name, fsync'd and renamed; the manifest
 is written last and removed first, so a folder with `manifest.json` is complete.
+Running a complete sweep again keeps it complete at every moment: its outputs are
+kept as they are (they come from the same records) and only the manifest is
+replaced, in one rename; the manifest is removed, and the folder becomes a sweep
+in progress, only when something changes (a run is recorded, `sweep.json`
+differs, plots are asked for and missing).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.output.durable import fsync_dir, fsync_tree
-from sim.output.results import sha256_file, versions
+from sim.output.results import sha256_file, verify, versions
 
 try:
     import fcntl
@@ -69,9 +74,10 @@ class SweepFolderError(Exception):
     """The folder cannot take this sweep (another sweep's results, locked, not a sweep)."""
 
 
-def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write through `write(handle)` into a temporary file beside `path`, fsync, rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
+def write_atomic(path: Path, write: Callable[[IO[bytes]], None], tmp: Path | None = None) -> None:
+    """Write through `write(handle)` into a temporary file (`tmp`, by default beside
+    `path`), fsync, rename, fsync the folder."""
+    tmp = tmp or path.with_name(f".{path.name}.tmp")
     with tmp.open("wb") as f:
         write(f)
         f.flush()
@@ -176,11 +182,20 @@ def _cell(v: Any) -> str:
 class SweepStore:
     """The one writer of a sweep folder: ledger appends while running, outputs at the end."""
 
-    def __init__(self, folder: Path, handle: IO[bytes], records: dict[str, dict[str, Any]]):
+    def __init__(
+        self,
+        folder: Path,
+        handle: IO[bytes],
+        records: dict[str, dict[str, Any]],
+        complete: bool = False,
+    ):
         self.folder = folder
         self._handle: IO[bytes] | None = handle
         self.records = records
         """Finished runs by run_id (the last record of a run_id wins)."""
+        self.complete = complete
+        """The folder holds this sweep complete (its manifest verifies), and nothing
+        has changed it since it was opened."""
         self._pending: list[dict[str, Any]] = []
         self._last_chunk = time.monotonic()
         self._chunk_no = max(
@@ -229,29 +244,46 @@ class SweepStore:
                     raise SweepFolderError(
                         f"{folder}: another parksim sweep is writing to this folder"
                     ) from None
+            _manifest_tmp(folder).unlink(missing_ok=True)  # left by a crash in write_manifest
+            complete = not fresh and (folder / MANIFEST).is_file() and verify(folder) == []
             if fresh:
                 for p in folder.iterdir():
                     if p.name != LEDGER:
                         shutil.rmtree(p) if p.is_dir() else p.unlink()
                 handle.truncate(0)
             records = _read_ledger(handle, ledger)
-            for p in list(folder.rglob(".*.tmp")):  # left by a crash in write_atomic
-                p.unlink()
-            for name in (MANIFEST, *OUTPUTS):  # the folder is no longer complete
-                p = folder / name
-                if p.is_dir():
-                    shutil.rmtree(p)
-                elif p.exists():
+            store = cls(folder, handle, records, complete)
+            if not complete:
+                for p in list(folder.rglob(".*.tmp")):  # left by a crash in write_atomic
                     p.unlink()
-            write_text_atomic(spec_file, dumps(dict(sweep)))
+                store._unfinish()
+            spec = dumps(dict(sweep))
+            if not spec_file.is_file() or spec_file.read_text(encoding="utf-8") != spec:
+                store._unfinish()
+                write_text_atomic(spec_file, spec)
         except BaseException:
             handle.close()
             raise
-        return cls(folder, handle, records)
+        return store
+
+    def _unfinish(self) -> None:
+        """The folder is about to change: remove the manifest (first, on disk too), then
+        the outputs made from the records."""
+        self.complete = False
+        (self.folder / MANIFEST).unlink(missing_ok=True)
+        fsync_dir(self.folder)
+        for name in OUTPUTS:
+            p = self.folder / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
 
     def append(self, record: Mapping[str, Any]) -> None:
         """Record one finished run durably (fsync'd) before anything else happens."""
         assert self._handle is not None, "the store is closed"
+        if self.complete:
+            self._unfinish()
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         self._handle.write(line.encode("utf-8"))
         self._handle.flush()
@@ -294,8 +326,19 @@ class SweepStore:
         *,
         plots: bool = True,
     ) -> None:
-        """Write the outputs of a complete sweep, the manifest last, and release the folder."""
+        """Write the outputs of a complete sweep, the manifest last, and release the folder.
+
+        A folder that was complete when opened and has not changed keeps its outputs
+        (made from the same records by the same parksim) and gets a new manifest only,
+        unless plots are asked for and it has none.
+        """
         folder = self.folder
+        if self.complete and (not plots or (folder / PLOTS).is_dir()):
+            self.close()
+            write_manifest(folder, manifest)
+            return
+        if self.complete:
+            self._unfinish()
         _write_parquet(folder / RUNS, runs)
         header, rows = points
         write_text_atomic(folder / POINTS, _csv_text(header, rows))
@@ -374,7 +417,15 @@ def write_manifest(folder: Path, info: Mapping[str, Any]) -> None:
         "ended": dt.datetime.now(dt.UTC).isoformat(),
         "files": {str(p.relative_to(folder)): sha256_file(p) for p in files},
     }
-    write_text_atomic(folder / MANIFEST, dumps(doc))
+    # the temporary file lies beside the folder, not in it: while an older manifest is
+    # being replaced, the folder holds no file that manifest does not list
+    text = dumps(doc).encode("utf-8")
+    write_atomic(folder / MANIFEST, lambda f: f.write(text), tmp=_manifest_tmp(folder))
+
+
+def _manifest_tmp(folder: Path) -> Path:
+    """Where `write_manifest` writes the new manifest before renaming it into `folder`."""
+    return folder.with_name(f".{folder.name}.{MANIFEST}.tmp")
 
 
 def report(folder: Path) -> list[str]:

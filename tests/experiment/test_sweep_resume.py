@@ -76,3 +76,56 @@ def test_killing_the_driver_midway_then_rerunning_completes_every_run_once(tmp_p
     expected = pq.read_table(whole / "runs.parquet").drop(["wall_seconds"])
     assert table.drop(["wall_seconds"]).equals(expected)
     assert verify(out) == []
+
+
+ONE_AXIS = """\
+parameters:
+  - {path: reopening.service_teams, name: teams, levels: [1, 4]}
+design: grid
+replications: 1
+outcomes: [lost_output_days]
+"""
+
+
+def _files(folder) -> dict:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+
+
+def test_rerunning_a_complete_sweep_keeps_its_files_and_only_renews_the_manifest(
+    tmp_path,
+) -> None:
+    f = write_sweep(tmp_path, ONE_AXIS)
+    out = tmp_path / "out"
+    run_sweep(load_sweep(f), out, SerialExecutor(), plots=False)
+    before = _files(out)
+    first = json.loads((out / "manifest.json").read_text())
+    assert first["runs_this_session"] == 2
+
+    r = run_cli("sweep", str(f), "--out", str(out), "--executor", "serial", "--no-plots")
+    assert r.returncode == 0, r.stderr
+    assert "(0 run now, 0 failed)" in r.stdout
+    assert _files(out) == before
+    assert json.loads((out / "manifest.json").read_text())["runs_this_session"] == 0
+    assert verify(out) == []
+
+    # asked for plots it lacks, the folder changes: drawn, listed, complete again
+    result = run_sweep(load_sweep(f), out, SerialExecutor(), plots=True)
+    assert result.ran == 0
+    assert any(name.startswith("plots/") for name in _files(out))
+    assert verify(out) == []
+
+
+def test_a_complete_sweep_whose_files_were_changed_is_rewritten(tmp_path) -> None:
+    f = write_sweep(tmp_path, ONE_AXIS)
+    out = tmp_path / "out"
+    run_sweep(load_sweep(f), out, SerialExecutor(), plots=False)
+    points = (out / "points.csv").read_bytes()
+    (out / "points.csv").write_text("edited by hand\n")
+    assert verify(out) != []
+    run_sweep(load_sweep(f), out, SerialExecutor(), plots=False)
+    assert (out / "points.csv").read_bytes() == points
+    assert verify(out) == []
