@@ -22,7 +22,7 @@ Running a complete sweep again keeps it complete at every moment: its outputs ar
 kept as they are (they come from the same records) and only the manifest is
 replaced, in one rename; the manifest is removed, and the folder becomes a sweep
 in progress, only when something changes (a run is recorded, `sweep.json`
-differs, plots are asked for and missing).
+differs, plots are asked for and were not drawn).
 """
 
 from __future__ import annotations
@@ -330,14 +330,15 @@ class SweepStore:
 
         A folder that was complete when opened and has not changed keeps its outputs
         (made from the same records by the same parksim) and gets a new manifest only,
-        unless plots are asked for and it has none.
+        unless plots are asked for and were not drawn (`plots` in the manifest).
         """
         folder = self.folder
-        if self.complete and (not plots or (folder / PLOTS).is_dir()):
-            self.close()
-            write_manifest(folder, manifest)
-            return
         if self.complete:
+            drawn = bool(json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get(PLOTS))
+            if drawn or not plots:
+                self.close()
+                write_manifest(folder, {**manifest, PLOTS: drawn})
+                return
             self._unfinish()
         _write_parquet(folder / RUNS, runs)
         header, rows = points
@@ -351,7 +352,7 @@ class SweepStore:
         self.close()
         shutil.rmtree(folder / CHUNKS, ignore_errors=True)  # runs.parquet holds them all now
         fsync_tree(folder)  # plots were never flushed; names of the rest maybe not
-        write_manifest(folder, manifest)
+        write_manifest(folder, {**manifest, PLOTS: plots})
 
 
 def _read_ledger(handle: IO[bytes], path: Path) -> dict[str, dict[str, Any]]:

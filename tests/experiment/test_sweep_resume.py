@@ -117,6 +117,14 @@ def test_rerunning_a_complete_sweep_keeps_its_files_and_only_renews_the_manifest
     assert result.ran == 0
     assert any(name.startswith("plots/") for name in _files(out))
     assert verify(out) == []
+    # drawn once, they are not drawn again (nor are they, for a sweep no chart fits)
+    drawn = _files(out)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name != "manifest.json"}
+    run_sweep(load_sweep(f), out, SerialExecutor(), plots=True)
+    assert _files(out) == drawn
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name != "manifest.json"} == mtimes
+    assert json.loads((out / "manifest.json").read_text())["plots"] is True
+    assert verify(out) == []
 
 
 def test_a_complete_sweep_whose_files_were_changed_is_rewritten(tmp_path) -> None:
