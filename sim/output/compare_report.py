@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
@@ -251,8 +252,28 @@ def metrics_table(cmp: Comparison) -> list[list[str]]:
     return rows
 
 
+def _one_line(text: str) -> str:
+    """`text` with its line breaks turned into spaces (a Markdown line must not break)."""
+    return " ".join(text.splitlines())
+
+
+def _cell(text: str) -> str:
+    """A table cell: one line, `|` escaped (ids such as goods, in cause names, may hold it)."""
+    return _one_line(text).replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """`text` as one inline code span, whatever backticks it holds (CommonMark: fenced by
+    a longer run of backticks, padded with a space when it starts or ends with one)."""
+    text = _one_line(text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def render_table(rows: Sequence[Sequence[str]]) -> str:
     """A Markdown pipe table padded so that it also reads well as plain text."""
+    rows = [[_cell(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
 
     def line(cells: Sequence[str]) -> str:
@@ -272,18 +293,15 @@ def markdown(cmp: Comparison, meta: Mapping[str, Any]) -> str:
     """`comparison.md`: title, what was run, how to read it, and the two tables."""
     start = dt.date.fromisoformat(meta["start_date"]) if meta.get("start_date") else None
     n = cmp.replications
+    shared = ", ".join(_code(f"--set {x}") for x in meta.get("shared_sets") or ())
     lines = [
-        f"# Policy options compared — {meta['scenario']}",
+        f"# Policy options compared — {_one_line(meta['scenario'])}",
         "",
-        f"- scenario: `{meta['scenario_file']}` ({meta['scenario']})",
+        f"- scenario: {_code(meta['scenario_file'])} ({_one_line(meta['scenario'])})",
         f"- {n} replication{'s' if n != 1 else ''} per option, seed {meta['seed']}, "
         f"{meta['days']} days" + (f" from {start.isoformat()}" if start else ""),
         f"- options: {', '.join(_describe(o) for o in meta['options'])}",
-        *(
-            [f"- applied to every option: {', '.join(f'`--set {x}`' for x in meta['shared_sets'])}"]
-            if meta.get("shared_sets")
-            else []
-        ),
+        *([f"- applied to every option: {shared}"] if shared else []),
         "",
         "**How to read this.** Every option was run with the same seed and the same "
         "replication numbers as the baseline, so replication r of each option meets the "
@@ -320,8 +338,8 @@ def markdown(cmp: Comparison, meta: Mapping[str, Any]) -> str:
 
 
 def _describe(opt: Mapping[str, Any]) -> str:
-    what = [f"`{x}`" for x in (*opt.get("policies", []), *opt.get("sets", []))]
-    return f"**{opt['name']}**" + (f" ({', '.join(what)})" if what else "")
+    what = [_code(x) for x in (*opt.get("policies", []), *opt.get("sets", []))]
+    return f"**{_one_line(opt['name'])}**" + (f" ({', '.join(what)})" if what else "")
 
 
 # --------------------------------------------------------------------------- folder
