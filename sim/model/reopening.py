@@ -79,6 +79,14 @@ LATE = 2
 """SimPy event priority after URGENT (0) and NORMAL (1): an event scheduled LATE
 runs once every other event of its instant has been processed."""
 
+_FAILED, _QUEUED, _REVIEWING, _RECTIFYING = (
+    FirmState.FAILED,
+    FirmState.QUEUED,
+    FirmState.REVIEWING,
+    FirmState.RECTIFYING,
+)
+"""States read in the review loop (class attribute lookups on an enum are slow)."""
+
 
 class ReviewQueue:
     """Applications waiting for a team: a heap of ((priority, filed at, firm), firm)."""
@@ -123,13 +131,13 @@ class Reviews:
     def file(self, i: int) -> None:
         """Firm `i` files an application (or reopens at once if no review is needed)."""
         w = self.world
-        if w.state[i] == FirmState.FAILED:
+        if w.state[i] == _FAILED:
             return
         lvl = w.levels.current[w.region[i]]
         if not w.levels.review[lvl]:
             w.reopen(i)
             return
-        w.state[i] = FirmState.QUEUED
+        w.state[i] = _QUEUED
         self.queued_at[i] = w.env.now
         heapq.heappush(self.queue.items, ((int(w.priority[i]), w.env.now, i), i))
         self._dispatch_soon()
@@ -167,23 +175,23 @@ class Reviews:
             i = yield job
             if i < 0:  # a credit-line application (see finance.py), not a reopening
                 firm = -1 - i
-                yield w.env.timeout(w.finance.credit_review_days[firm])
+                yield w.env.timeout(float(w.finance.credit_review_days[firm]))
                 w.finance.grant_credit(firm)
                 continue
-            if w.state[i] == FirmState.FAILED:  # went out of business while queued
+            if w.state[i] == _FAILED:  # went out of business while queued
                 continue
-            w.state[i] = FirmState.REVIEWING
+            w.state[i] = _REVIEWING
             self.wait_sum += w.env.now - self.queued_at[i]
             self.wait_count += 1
             k = min(self.attempts[i], MAX_ATTEMPTS - 1)
             fail_u = self._fail_u(i)
             self.attempts[i] += 1
-            review = self.review_days[i, k]
+            review = float(self.review_days[i, k])
             yield w.env.timeout(review)
-            if w.state[i] == FirmState.FAILED:  # ran out of cash during the review
+            if w.state[i] == _FAILED:  # ran out of cash during the review
                 continue
             if fail_u < p_fail:
-                w.state[i] = FirmState.RECTIFYING
+                w.state[i] = _RECTIFYING
                 rectify = self.rectify_days[i, k] / self._speed(i)
                 w.env.process(self._rectify(i, max(rectify, MIN_RETRY_DAYS - review)))
             else:
@@ -204,7 +212,7 @@ class Reviews:
 
     def _rectify(self, i: int, days: float):
         yield self.world.env.timeout(days)
-        if self.world.state[i] == FirmState.RECTIFYING:  # not reopened meanwhile
+        if self.world.state[i] == _RECTIFYING:  # not reopened meanwhile
             self.file(i)
 
     def waive(self, firms: np.ndarray) -> None:
@@ -262,7 +270,7 @@ def open_gates(world: World) -> None:
     lv = world.levels
     lvl = world.firm_level()
     ready &= (lv.operate[lvl] != 0) | world.whitelisted
-    waiting = (world.state == FirmState.QUEUED) | (world.state == FirmState.RECTIFYING)
+    waiting = (world.state == _QUEUED) | (world.state == _RECTIFYING)
     waived = waiting & allowed & ~lv.review[lvl]
     if waived.any():
         world.reviews.waive(np.flatnonzero(waived))
