@@ -80,12 +80,13 @@ LATE = 2
 runs once every other event of its instant has been processed."""
 
 _FAILED, _QUEUED, _REVIEWING, _RECTIFYING = (
-    FirmState.FAILED,
-    FirmState.QUEUED,
-    FirmState.REVIEWING,
-    FirmState.RECTIFYING,
+    int(FirmState.FAILED),
+    int(FirmState.QUEUED),
+    int(FirmState.REVIEWING),
+    int(FirmState.RECTIFYING),
 )
-"""States read in the review loop (class attribute lookups on an enum are slow)."""
+"""States read in the review loop, as plain ints: numpy compares an enum member only
+after probing its class for array attributes, which is slow on Python 3.11."""
 
 
 class ReviewQueue:

@@ -47,6 +47,9 @@ from sim.record import Recorder, Trace
 from sim.runtime import collector_paused
 from sim.scenario.expand import Park
 
+_OPEN = int(FirmState.OPEN)
+"""As a plain int: numpy stores an enum member only after probing its class (slow on 3.11)."""
+
 
 class _Tick(Event):
     """A timeout that fires before every other event of its instant."""
@@ -182,7 +185,7 @@ class World:
 
     def reopen(self, i: int) -> None:
         """A firm passes review (or needs none): it is open from now, ramping up."""
-        self.state[i] = FirmState.OPEN
+        self.state[i] = _OPEN
         self.reopened_at[i] = self.env.now
 
     def run(self) -> Trace:
