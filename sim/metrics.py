@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from sim import quantiles
 from sim.record import Trace
 
 LEVELS = (50, 80, 95)
@@ -85,7 +85,7 @@ def ci95(values: Sequence[float]) -> tuple[float, float] | None:
     m = float(x.mean())
     if len(x) == 1:
         return (m, m)
-    half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    half = quantiles.student_t(0.975, len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
     return (m - half, m + half)
 
 

@@ -16,8 +16,8 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
+from sim import quantiles
 from sim.model.state import FirmState
 from sim.scenario.dists import quantile
 
@@ -64,7 +64,7 @@ class Cases:
             p0 = np.exp(-lam[idx])
             # conditional on >= 1 case: inverse CDF at a uniform rescaled into (P(0), 1)
             q = p0 + (1 - p0) * (u[idx] / -np.expm1(-lam[idx]))
-            cases[idx] = np.maximum(stats.poisson.ppf(np.minimum(q, 1 - 1e-12), lam[idx]), 1)
+            cases[idx] = np.maximum(quantiles.poisson(np.minimum(q, 1 - 1e-12), lam[idx]), 1)
             self._suspend(d, idx, dur_u[idx])
             per_case = quantile(self.cfg.isolated_per_case, iso_u[idx])
             iso = np.rint(per_case * cases[idx]).astype(np.int64)

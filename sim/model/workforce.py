@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
+from sim import quantiles
 from sim.model.state import FirmState
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class Staff:
         back = np.zeros_like(self.away)
         todo = (self.away > 0) & (p > 0)
         if todo.any():
-            q = stats.binom.ppf(u[todo], self.away[todo], p[todo])
+            q = quantiles.binomial(u[todo], self.away[todo], p[todo])
             back[todo] = np.maximum(q, 0).astype(np.int64)
         seats = self.buses.get(d, 0)
         if seats > 0:

@@ -32,7 +32,8 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
-from scipy import stats
+
+from sim import quantiles
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -253,16 +254,16 @@ def quantile(dist: object, u: np.ndarray) -> np.ndarray:
         p = dist.triangular
         if p.hi == p.lo:
             return np.full(len(u), p.lo)
-        return stats.triang.ppf(u, (p.mode - p.lo) / (p.hi - p.lo), loc=p.lo, scale=p.hi - p.lo)
+        return quantiles.triangular(u, p.lo, p.mode, p.hi)
     if isinstance(dist, Normal):
         x = (
-            stats.norm.ppf(u, dist.normal.mean, dist.normal.sd)
+            quantiles.normal(u, dist.normal.mean, dist.normal.sd)
             if dist.normal.sd > 0
             else (np.full(len(u), dist.normal.mean))
         )
         return np.clip(x, dist.normal.min, dist.normal.max)
     if isinstance(dist, Lognormal):
-        return dist.lognormal.median * np.exp(dist.lognormal.sigma * stats.norm.ppf(u))
+        return dist.lognormal.median * np.exp(dist.lognormal.sigma * quantiles.normal(u))
     if isinstance(dist, Exponential):
         return -dist.exponential.mean * np.log1p(-u)
     if isinstance(dist, Choice):
