@@ -441,7 +441,7 @@ def benchmark(quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
         say("whole CLI: parksim run bench_city.yaml at 15,000 firms (subprocess, 3 times)")
         cli = whole_cli(15_000, CITY_DAYS, 3)
 
-    w_firms, w_reps = (1_000, 4) if quick else (5_000, 4)
+    w_firms, w_reps = (1_000, 8) if quick else (5_000, 8)
     say(f"replications: {w_reps} × bench city {w_firms:,} on 1 then 2 workers")
     w_park = load_scenario(CITY, sets=[f"scale.firms={w_firms}", f"days={CITY_DAYS}"])
     workers = workers_speedup(
