@@ -14,7 +14,6 @@ canvas, as in `sim.output.plots`, whose readers and styles are reused here.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,13 +34,13 @@ from sim.output.plots import (
     _int_column,
     _nan_stat,
     _read_columns,
-    _require_file,
     _save,
     _set_titles,
     _steps,
     _style_time_axis,
     cause_styles,
     order_causes,
+    read_run_json,
 )
 
 if TYPE_CHECKING:
@@ -112,30 +111,16 @@ class CompareMeta:
 
 def read_meta(path: Path) -> CompareMeta:
     """Read `comparison.json`."""
-    path = Path(path)
-    _require_file(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
-    if not isinstance(raw, dict) or not isinstance(raw.get("options"), list):
+    raw, common = read_run_json(path)
+    if not isinstance(raw.get("options"), list):
         raise ValueError(f"{path}: expected an object with an 'options' list")
     names = tuple(str(o["name"]) for o in raw["options"] if isinstance(o, dict) and "name" in o)
     if not names:
         raise ValueError(f"{path}: no options listed")
-    start = raw.get("start_date")
-
-    def as_int(key: str) -> int | None:
-        v = raw.get(key)
-        return int(v) if isinstance(v, int | float) else None
-
+    sustain = raw.get("sustain_days")
     return CompareMeta(
-        scenario=str(raw.get("scenario") or "unnamed scenario"),
-        seed=as_int("seed"),
-        replications=as_int("replications"),
-        days=as_int("days"),
-        start_date=date.fromisoformat(str(start)) if start else None,
-        sustain_days=as_int("sustain_days"),
+        **common,
+        sustain_days=int(sustain) if isinstance(sustain, int | float) else None,
         baseline=str(raw.get("baseline") or names[0]),
         options=names,
         raw=raw,

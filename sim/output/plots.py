@@ -154,8 +154,9 @@ def _get(doc: Any, *keys: str) -> Any:
     return doc
 
 
-def read_summary(path: Path) -> RunSummary:
-    """Read `summary.json`: scenario name, seed, size of the run and its start date."""
+def read_run_json(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Read a JSON file written for a run or a comparison: (the whole object, the fields
+    every such file shares: scenario, seed, replications, days, start_date)."""
     path = Path(path)
     _require_file(path)
     try:
@@ -176,14 +177,21 @@ def read_summary(path: Path) -> RunSummary:
         value = raw.get(key)
         return int(value) if isinstance(value, int | float) else None
 
+    common = {
+        "scenario": str(raw.get("scenario") or "unnamed scenario"),
+        "seed": as_int("seed"),
+        "replications": as_int("replications"),
+        "days": as_int("days"),
+        "start_date": start,
+    }
+    return raw, common
+
+
+def read_summary(path: Path) -> RunSummary:
+    """Read `summary.json`: scenario name, seed, size of the run and its start date."""
+    raw, common = read_run_json(path)
     return RunSummary(
-        scenario=str(raw.get("scenario") or "unnamed scenario"),
-        seed=as_int("seed"),
-        replications=as_int("replications"),
-        days=as_int("days"),
-        start_date=start,
-        raw=raw,
-        observations=_read_observations(path, raw.get("observations")),
+        **common, raw=raw, observations=_read_observations(Path(path), raw.get("observations"))
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import struct
 from pathlib import Path
 
@@ -148,3 +149,19 @@ def test_missing_file_is_named(tmp_path) -> None:
         draw_compare_plots(folder)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         draw_compare_plots(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"options": [{"name": "a"}], "start_date": "2020-02-30"}, "start_date '2020-02-30'"),
+        ({"options": "a"}, "'options' list"),
+        ({"options": [{}]}, "no options listed"),
+        (["a"], "JSON object at the top level"),
+    ],
+)
+def test_a_bad_comparison_json_is_named(tmp_path, doc, message) -> None:
+    path = tmp_path / "comparison.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*" + re.escape(message)):
+        read_meta(path)
