@@ -39,14 +39,26 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
         metavar="OVERLAY.yaml",
         help="overlay merged onto the scenario (repeatable, applied in order)",
     )
+    _set_arg(p, "override one value, e.g. reopening.service_teams=10 (repeatable)")
+
+
+def _set_arg(p: argparse.ArgumentParser, help: str) -> None:
     p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        dest="sets",
-        metavar="KEY.PATH=VALUE",
-        help="override one value, e.g. reopening.service_teams=10 (repeatable)",
+        "--set", action="append", default=[], dest="sets", metavar="KEY.PATH=VALUE", help=help
     )
+
+
+def _replication_args(p: argparse.ArgumentParser, replications: str, seed: str, out: str) -> None:
+    """Options of the commands that run replications (run, compare)."""
+    p.add_argument("--replications", type=int, help=replications)
+    p.add_argument("--seed", type=int, help=seed)
+    p.add_argument("--days", type=int, help="horizon in days")
+    p.add_argument("--out", type=Path, help=out)
+    p.add_argument(
+        "--workers", type=int, default=1, help="local processes for replications (default 1)"
+    )
+    p.add_argument("--no-plots", action="store_true", help="skip drawing plots")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or table")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,15 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario and write a results folder")
     _scenario_args(run)
-    run.add_argument("--replications", type=int, help="number of replications")
-    run.add_argument("--seed", type=int, help="root random seed")
-    run.add_argument("--days", type=int, help="horizon in days")
-    run.add_argument("--out", type=Path, help="results folder (default results/<name>)")
-    run.add_argument(
-        "--workers", type=int, default=1, help="local processes for replications (default 1)"
+    _replication_args(
+        run, "number of replications", "root random seed", "results folder (default results/<name>)"
     )
-    run.add_argument("--no-plots", action="store_true", help="skip drawing plots")
-    run.add_argument("--quiet", action="store_true", help="no progress bar or table")
 
     cmp = sub.add_parser(
         "compare",
@@ -91,23 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="one option made of --set expressions, e.g. "
         "'teams6: reopening.service_teams=6' (repeatable)",
     )
-    cmp.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        dest="sets",
-        metavar="KEY.PATH=VALUE",
-        help="override one value in every option, baseline included (repeatable)",
+    _set_arg(cmp, "override one value in every option, baseline included (repeatable)")
+    _replication_args(
+        cmp,
+        "replications per option",
+        "root random seed (the same for every option)",
+        "output folder (default results/<name>_compare)",
     )
-    cmp.add_argument("--replications", type=int, help="replications per option")
-    cmp.add_argument("--seed", type=int, help="root random seed (the same for every option)")
-    cmp.add_argument("--days", type=int, help="horizon in days")
-    cmp.add_argument("--out", type=Path, help="output folder (default results/<name>_compare)")
-    cmp.add_argument(
-        "--workers", type=int, default=1, help="local processes for replications (default 1)"
-    )
-    cmp.add_argument("--no-plots", action="store_true", help="skip drawing plots")
-    cmp.add_argument("--quiet", action="store_true", help="no progress bar or table")
 
     val = sub.add_parser("validate", help="check a scenario and print what it holds")
     _scenario_args(val)
