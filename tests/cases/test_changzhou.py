@@ -15,6 +15,7 @@ import pytest
 from sim.model.world import World
 from sim.record import WORKFORCE_PARTS
 from sim.scenario.load import load_scenario
+from tests.cases._dates import day_indices
 from tests.conftest import SCENARIOS
 
 REPLICATIONS = 5
@@ -31,17 +32,14 @@ FROM_OTHER_PROVINCES = 107_000
 def changzhou():
     """Day indices of the reported dates, the traces, and foreign-invested resumption."""
     park = load_scenario(SCENARIOS / "changzhou_2020.yaml")
-    start = park.scenario.start_date
-    assert start == date(2020, 1, 25)
-    days = {
-        name: (when - start).days
-        for name, when in {
-            "gate": date(2020, 2, 10),
-            "week_before": date(2020, 2, 17),
-            "reported": date(2020, 2, 24),
-            "foreign": date(2020, 2, 28),
-        }.items()
-    }
+    days = day_indices(
+        park,
+        date(2020, 1, 25),
+        gate=date(2020, 2, 10),
+        week_before=date(2020, 2, 17),
+        reported=date(2020, 2, 24),
+        foreign=date(2020, 2, 28),
+    )
     traces, foreign = [], []
     for r in range(REPLICATIONS):
         world = World(park, r, days["foreign"] + 1)

@@ -15,6 +15,7 @@ import pytest
 
 from sim.model.world import World
 from sim.scenario.load import load_scenario
+from tests.cases._dates import day_indices
 from tests.conftest import SCENARIOS
 
 REPLICATIONS = 10
@@ -30,17 +31,14 @@ FULL = 0.95
 def jinshan():
     """Day indices of the reported dates, the traces, and the alloy firm's staff on 8 May."""
     park = load_scenario(SCENARIOS / "jinshan_2022.yaml")
-    start = park.scenario.start_date
-    assert start == date(2022, 4, 1)
-    days = {
-        name: (when - start).days
-        for name, when in {
-            "fix": date(2022, 4, 23),
-            "week_before": date(2022, 5, 5),
-            "alloy_full": date(2022, 5, 8),
-            "reported": date(2022, 5, 12),
-        }.items()
-    }
+    days = day_indices(
+        park,
+        date(2022, 4, 1),
+        fix=date(2022, 4, 23),
+        week_before=date(2022, 5, 5),
+        alloy_full=date(2022, 5, 8),
+        reported=date(2022, 5, 12),
+    )
     traces, alloy_staff = [], []
     for r in range(REPLICATIONS):
         world = World(park, r, days["reported"] + 1)
