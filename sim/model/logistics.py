@@ -11,7 +11,8 @@ level requires freight passes. A controlled route (one supplier → one input
 line) ships only once it holds a pass; passes are issued at a limited rate per
 day, liaised firms first, then by priority. With a pass, goods travel as truck
 trips through a transfer station (when the scenario has any; otherwise they
-travel directly), each trip a SimPy process. Turned-back trips
+travel directly): SimPy events at the moments trips reach the station and are
+cleared, deliveries booked to the day they arrive. Turned-back trips
 re-declare after a delay. Goods held by logistics (a route waiting for a pass,
 trips not yet cleared) are what the `logistics` cause of lost output refers to.
 """
