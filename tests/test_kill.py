@@ -12,7 +12,6 @@ seldom lands in it).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import random
@@ -28,11 +27,11 @@ import pytest
 
 import sim.output.results as results
 from sim.experiment.executors import SerialExecutor
-from sim.experiment.runner import run_replications
 from sim.experiment.sweep import run_sweep
 from sim.experiment.sweep_spec import load_sweep
-from sim.output.results import recover, verify, write_run
-from sim.scenario.load import load_scenario
+from sim.output.results import recover, verify
+from tests._helpers import small_demo_run
+from tests._helpers import write_small_run as write
 from tests.conftest import ROOT, SCENARIOS
 
 DEMO = SCENARIOS / "demo_park.yaml"
@@ -123,21 +122,7 @@ def test_killing_a_run_at_any_moment_leaves_the_old_or_the_new_folder_complete(t
 
 @pytest.fixture(scope="module")
 def small_run():
-    park = load_scenario(DEMO, sets=["days=10"])
-    return park, run_replications(park, 1)
-
-
-def write(out: Path, small_run) -> None:
-    park, traces = small_run
-    write_run(
-        out,
-        park,
-        traces,
-        scenario_file=DEMO,
-        started=dt.datetime.now(dt.UTC),
-        executor="serial",
-        plots=False,
-    )
+    return small_demo_run()
 
 
 class Killed(BaseException):

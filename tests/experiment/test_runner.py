@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 
-import numpy as np
 import pytest
 
 from sim.experiment import runner
 from sim.scenario.load import load_scenario
+from tests._helpers import assert_same_trace
 from tests.conftest import ROOT, SCENARIOS
-
-
-def _same(a, b) -> None:
-    for f in dataclasses.fields(a):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, np.ndarray):
-            np.testing.assert_array_equal(x, y, err_msg=f.name)
-        else:
-            assert x == y, f.name
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
@@ -34,7 +24,7 @@ def test_workers_give_the_serial_traces(method: str, monkeypatch: pytest.MonkeyP
     assert done == [1, 1, 1]
     assert [t.replication for t in parallel] == [0, 1, 2]
     for a, b in zip(serial, parallel, strict=True):
-        _same(a, b)
+        assert_same_trace(a, b)
 
 
 def test_fork_only_while_no_other_thread_runs() -> None:

@@ -9,15 +9,14 @@ explains; here the method changes nothing: every daily series is identical.
 
 from __future__ import annotations
 
-import dataclasses
 import types
 
-import numpy as np
 import pytest
 
 from sim.model import world as world_module
 from sim.model.world import run
 from sim.scenario.load import load_scenario
+from tests._helpers import assert_same_trace
 from tests.conftest import SCENARIOS
 from tests.model import reference_logistics
 
@@ -30,25 +29,16 @@ CASES = [
 ]
 
 
-def _fields(trace) -> dict[str, object]:
-    return {f.name: getattr(trace, f.name) for f in dataclasses.fields(trace)}
-
-
 @pytest.mark.parametrize(("name", "sets"), CASES)
 def test_same_trace_as_process_per_trip(
     monkeypatch: pytest.MonkeyPatch, name: str, sets: tuple[str, ...]
 ) -> None:
     park = load_scenario(SCENARIOS / name, sets=sets)
-    fast = [_fields(run(park, rep)) for rep in range(2)]
+    fast = [run(park, rep) for rep in range(2)]
     monkeypatch.setattr(
         world_module, "logistics", types.SimpleNamespace(Logistics=reference_logistics.Logistics)
     )
-    slow = [_fields(run(park, rep)) for rep in range(2)]
-    assert any(t["funnel"][-1, :, 2].sum() > 0 for t in fast), "no truck was cleared"
+    slow = [run(park, rep) for rep in range(2)]
+    assert any(t.funnel[-1, :, 2].sum() > 0 for t in fast), "no truck was cleared"
     for a, b in zip(fast, slow, strict=True):
-        for key, x in a.items():
-            y = b[key]
-            if isinstance(x, np.ndarray):
-                np.testing.assert_array_equal(x, y, err_msg=key)
-            else:
-                assert x == y, key
+        assert_same_trace(a, b)

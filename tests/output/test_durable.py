@@ -9,7 +9,6 @@ it took its name and that its parent was flushed after.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -19,12 +18,12 @@ import pytest
 import sim.output.results as results
 from sim.cli import main
 from sim.experiment.executors import SerialExecutor
-from sim.experiment.runner import run_replications
 from sim.experiment.sweep import run_sweep
 from sim.experiment.sweep_spec import load_sweep
 from sim.output.durable import fsync_dir, fsync_tree
-from sim.output.results import recover, verify, write_run
-from sim.scenario.load import load_scenario
+from sim.output.results import recover, verify
+from tests._helpers import small_demo_run
+from tests._helpers import write_small_run as write
 from tests.conftest import SCENARIOS
 
 pytestmark = pytest.mark.skipif(
@@ -80,21 +79,7 @@ class Disk:
 
 @pytest.fixture(scope="module")
 def small_run():
-    park = load_scenario(DEMO, sets=["days=10"])
-    return park, run_replications(park, 1)
-
-
-def write(out: Path, small_run, plots: bool = False) -> None:
-    park, traces = small_run
-    write_run(
-        out,
-        park,
-        traces,
-        scenario_file=DEMO,
-        started=dt.datetime.now(dt.UTC),
-        executor="serial",
-        plots=plots,
-    )
+    return small_demo_run()
 
 
 def test_a_new_results_folder_is_flushed_then_renamed_then_its_parent_flushed(

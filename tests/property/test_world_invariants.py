@@ -33,6 +33,7 @@ from sim.model.world import World
 from sim.record import Trace
 from sim.scenario.expand import expand
 from sim.scenario.schema import Scenario
+from tests._helpers import assert_same_trace
 from tests.model._park import check_invariants
 from tests.property.strategies import scenarios
 from tests.property.test_regressions import time_limit
@@ -265,9 +266,4 @@ def test_a_replication_does_not_depend_on_what_ran_before(data, replication):
         World(park, replication + 1).run()
         a = World(park, replication).run()
         b = World(park, replication).run()
-    for f in dataclasses.fields(Trace):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, np.ndarray):
-            np.testing.assert_array_equal(x, y, err_msg=f.name)
-        else:
-            assert x == y, f.name
+    assert_same_trace(a, b)
