@@ -221,7 +221,9 @@ class Goods:
             ship = self._fill_by_priority(due, cap)
         else:
             total = np.bincount(self.link_src, weights=due, minlength=self.n_producers)
-            ratio = np.minimum(np.divide(cap, total, out=np.ones_like(cap), where=total > 0), 1.0)
+            short = total > cap  # only a source short of its orders rations them
+            ratio = np.ones_like(cap)
+            ratio[short] = cap[short] / total[short]
             ship = due * ratio[self.link_src]
         self.backlog -= ship
         ctrl = logi.controlled() & logi.via_stations
