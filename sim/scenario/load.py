@@ -9,12 +9,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from sim.runtime import collector_paused
-from sim.scenario import schema
 from sim.scenario.dists import dist_min
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.expand import Park, expand, read_registry, registry_label, registry_path
@@ -24,13 +23,31 @@ from sim.scenario.schema import Scenario
 from sim.scenario.source import Source, load_yaml
 
 
-def _all_field_names() -> set[str]:
-    names: set[str] = set()
-    for obj in vars(schema).values():
-        if isinstance(obj, type) and issubclass(obj, BaseModel):
-            for name, f in obj.model_fields.items():
-                names.add(f.alias or name)
-    return names
+def _key_homes() -> dict[str, list[str]]:
+    """Where each key of the scenario format is written: key → the sections holding it
+    (`outbreaks`, `logistics.transfer_stations[]`, `firm_classes.<name>`)."""
+    homes: dict[str, list[str]] = {}
+
+    def models_in(annotation: Any, suffix: str = "") -> list[tuple[type[BaseModel], str]]:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return [(annotation, suffix)]
+        origin, args = get_origin(annotation), get_args(annotation)
+        if origin in (list, tuple, Sequence):
+            return [m for a in args for m in models_in(a, suffix + "[]")]
+        if origin is dict and len(args) == 2:
+            return models_in(args[1], suffix + ".<name>")
+        return [m for a in args for m in models_in(a, suffix)]
+
+    def walk(model: type[BaseModel], where: str, seen: frozenset[type[BaseModel]]) -> None:
+        for name, f in model.model_fields.items():
+            key = f.alias or name
+            homes.setdefault(key, []).append(where or "the top level")
+            for sub, suffix in models_in(f.annotation):
+                if sub not in seen:
+                    walk(sub, f"{where}.{key}{suffix}".lstrip("."), seen | {sub})
+
+    walk(Scenario, "", frozenset({Scenario}))
+    return homes
 
 
 def _clean_loc(data: Any, loc: Sequence[Any]) -> KeyPath:
@@ -59,12 +76,17 @@ def _short(v: Any) -> str:
     return r if len(r) <= 60 else r[:57] + "..."
 
 
-def _message(err: Any, fields: set[str]) -> str:
+def _message(err: Any, homes: dict[str, list[str]]) -> str:
     kind = err["type"]
     loc = err["loc"]
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else "?"
-        close = difflib.get_close_matches(key, sorted(fields), n=1, cutoff=0.75)
+        places = homes.get(key, [])
+        if 0 < len(places) <= 3:
+            return f"unknown key '{key}' here; it belongs in " + " or ".join(places)
+        if places:
+            return f"unknown key '{key}' here"
+        close = difflib.get_close_matches(key, sorted(homes), n=1, cutoff=0.75)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"unknown key '{key}'{hint}"
     if kind == "missing":
@@ -83,7 +105,7 @@ def problems_from_validation(e: ValidationError, source: Source) -> list[Problem
     and the required `baseline_output` it was meant to be. Only the typo is
     reported, with the missing key as its suggestion.
     """
-    fields = _all_field_names()
+    homes = _key_homes()
     errors = e.errors()
     paths = [_clean_loc(source.data, err["loc"]) for err in errors]
     missing = {p for p, err in zip(paths, errors, strict=True) if err["type"] == "missing" and p}
@@ -102,7 +124,7 @@ def problems_from_validation(e: ValidationError, source: Source) -> list[Problem
         if path in meant and err["type"] == "extra_forbidden":
             message = f"unknown key '{path[-1]}' (did you mean '{meant[path]}'?)"
         else:
-            message = _message(err, fields)
+            message = _message(err, homes)
         out.append(_located(source, path, message))
     return out
 

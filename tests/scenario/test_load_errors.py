@@ -101,6 +101,19 @@ def test_unknown_key_at_top_level_and_deep_inside(tmp_path: Path) -> None:
     assert "did you mean 'speedup'?" in err.problems[1].message
 
 
+def test_a_key_written_in_the_wrong_section_says_where_it_belongs(tmp_path: Path) -> None:
+    text = BASE + "workforce:\n  isolation_days: 10\nreopening:\n  bays: 2\n  id: x\n"
+    err = error_of(write(tmp_path, text))
+    messages = {p.path: p.message for p in err.problems}
+    assert messages == {
+        ("workforce", "isolation_days"): "unknown key 'isolation_days' here; "
+        "it belongs in outbreaks",
+        ("reopening", "bays"): "unknown key 'bays' here; it belongs in "
+        "logistics.transfer_stations[]",
+        ("reopening", "id"): "unknown key 'id' here",  # in too many sections to list
+    }
+
+
 def test_unknown_key_without_a_close_match_has_no_hint(tmp_path: Path) -> None:
     p = only(error_of(write(tmp_path, BASE + "zzzqqq: 1\n")))
     assert (p.line, p.path, p.message) == (24, ("zzzqqq",), "unknown key 'zzzqqq'")
