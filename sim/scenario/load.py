@@ -211,9 +211,42 @@ def validate_source(source: Source, scenario_file: Path | None) -> Park:
     if problems or scenario is None:
         raise ScenarioError(problems)
     try:
-        return expand(scenario, scenario_file)
+        park = expand(scenario, scenario_file)
     except ScenarioError as e:
         raise ScenarioError(_relocate(source, p) for p in e.problems) from None
+    problems = _trucks_per_day(park, source)
+    if problems:
+        raise ScenarioError(problems)
+    return park
+
+
+MAX_TRUCKS_PER_DAY_OF_INPUT = 1000
+"""More trucks than this for one day of one firm's input means `truck_load` is in
+the wrong unit (every truck is a separate trip through a station)."""
+
+
+def _trucks_per_day(park: Park, source: Source) -> list[Problem]:
+    """Refuse a `truck_load` so small that freight would move as millions of trips,
+    where trips can happen at all (a station, and a level that asks for passes)."""
+    sc = park.scenario
+    lg = sc.logistics
+    if not lg.transfer_stations or not any(c.freight_pass for c in sc.control_levels.values()):
+        return []
+    need, firm = max(
+        ((i.per_output * f.baseline_output, f.id) for f in park.firms for i in f.inputs),
+        default=(0.0, ""),
+    )
+    if need / lg.truck_load <= MAX_TRUCKS_PER_DAY_OF_INPUT:
+        return []
+    return [
+        _located(
+            source,
+            ("logistics", "truck_load"),
+            f"one day of input for firm '{firm}' ({need:.3g}) would take "
+            f"{need / lg.truck_load:.3g} trucks of {lg.truck_load:g}; give truck_load in "
+            f"the units of output (at least {need / MAX_TRUCKS_PER_DAY_OF_INPUT:.3g})",
+        )
+    ]
 
 
 def load_source(path: Path, policies: Sequence[Path] = (), sets: Sequence[str] = ()) -> Source:

@@ -15,6 +15,7 @@ import pytest
 
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.load import load_scenario
+from tests.conftest import SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -586,3 +587,16 @@ def test_set_syntax_errors(tmp_path: Path) -> None:
 def test_set_fixes_what_the_file_got_wrong(tmp_path: Path) -> None:
     path = write(tmp_path, BASE + "days: 0\n")
     assert load_scenario(path, sets=["days=5"]).scenario.days == 5
+
+
+def test_a_truck_load_in_the_wrong_unit_is_refused_where_trips_happen() -> None:
+    demo = SCENARIOS / "demo_park.yaml"
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(demo, sets=["logistics.truck_load=1e-300"])
+    p = only(e.value)
+    assert p.path == ("logistics", "truck_load")
+    assert "would take 7.52e+300 trucks of 1e-300" in p.message
+    assert "at least 0.00752" in p.message
+    load_scenario(demo, sets=["logistics.truck_load=0.01"])  # 752 trucks a day: allowed
+    # no station: controlled freight needs only a pass, so no trips and no check
+    load_scenario(demo, sets=["logistics.truck_load=1e-300", "logistics.transfer_stations=[]"])
