@@ -244,7 +244,8 @@ def _trucks_per_day(park: Park, source: Source) -> list[Problem]:
             ("logistics", "truck_load"),
             f"one day of input for firm '{firm}' ({need:.3g}) would take "
             f"{need / lg.truck_load:.3g} trucks of {lg.truck_load:g}; give truck_load in "
-            f"the units of output (at least {need / MAX_TRUCKS_PER_DAY_OF_INPUT:.3g})",
+            f"the units of output (at least {need / MAX_TRUCKS_PER_DAY_OF_INPUT:.3g}), or "
+            "check that firm's baseline_output and per_output",
         )
     ]
 
