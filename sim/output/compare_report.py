@@ -27,12 +27,10 @@ import json
 import math
 import re
 import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import sim
 from sim.experiment.compare import CAUSE_PREFIX, Comparison, Option, Row
 from sim.output.compare_plots import (
     CAUSES_CSV,
@@ -43,14 +41,12 @@ from sim.output.compare_plots import (
     TIMESERIES_CSV,
 )
 from sim.output.results import (
-    SPAWN_SCHEME,
     _write,
     publish,
     resolved_yaml,
     scenario_json,
-    sha256_file,
+    write_manifest,
 )
-from sim.output.results import versions as _versions
 from sim.record import Trace
 
 COMPARISON_MD = "comparison.md"
@@ -420,25 +416,10 @@ def write_compare(
 def _write_manifest(
     partial: Path, meta: Mapping[str, Any], started: dt.datetime, executor: str
 ) -> None:
-    ended = dt.datetime.now(dt.UTC)
-    files = sorted(p for p in partial.rglob("*") if p.is_file())
-    manifest = {
+    about = {
         "kind": "comparison",
-        "parksim": sim.__version__,
-        "versions": _versions(),
-        "scenario": meta["scenario"],
-        "scenario_file": meta["scenario_file"],
-        "seed": meta["seed"],
-        "replications": meta["replications"],
-        "days": meta["days"],
-        "spawn_scheme": SPAWN_SCHEME,
+        **{k: meta[k] for k in ("scenario", "scenario_file", "seed", "replications", "days")},
         "common_random_numbers": "every option runs replications 0..N-1 with the same seed",
         "options": meta["options"],
-        "executor": executor,
-        "command": sys.argv,
-        "started": started.isoformat(),
-        "ended": ended.isoformat(),
-        "wall_seconds": round((ended - started).total_seconds(), 3),
-        "files": {str(p.relative_to(partial)): sha256_file(p) for p in files},
     }
-    _write(partial / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    write_manifest(partial, about, started, executor)

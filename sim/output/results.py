@@ -259,16 +259,33 @@ def _fill(
         from sim.output.plots import draw_run_plots
 
         draw_run_plots(partial)
+    write_manifest(
+        partial,
+        {
+            "scenario": sc.name,
+            "scenario_file": str(scenario_file) if scenario_file else None,
+            "scenario_sha256": hashlib.sha256(scenario_json(park).encode()).hexdigest(),
+            "seed": sc.seed,
+            "replications": len(traces),
+        },
+        started,
+        executor,
+    )
+    publish(partial, out)
+    return out
+
+
+def write_manifest(
+    partial: Path, about: dict[str, Any], started: dt.datetime, executor: str
+) -> None:
+    """Write `manifest.json` last into a folder being built: versions, what was run
+    (`about`), how and when, and the SHA-256 of every file already in the folder."""
     ended = dt.datetime.now(dt.UTC)
     files = sorted(p for p in partial.rglob("*") if p.is_file())
     manifest: dict[str, Any] = {
         "parksim": sim.__version__,
         "versions": versions(),
-        "scenario": sc.name,
-        "scenario_file": str(scenario_file) if scenario_file else None,
-        "scenario_sha256": hashlib.sha256(scenario_json(park).encode()).hexdigest(),
-        "seed": sc.seed,
-        "replications": len(traces),
+        **about,
         "spawn_scheme": SPAWN_SCHEME,
         "executor": executor,
         "command": sys.argv,
@@ -278,8 +295,6 @@ def _fill(
         "files": {str(p.relative_to(partial)): sha256_file(p) for p in files},
     }
     _write(partial / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    publish(partial, out)
-    return out
 
 
 def _exchange(a: Path, b: Path) -> bool:
