@@ -3,8 +3,8 @@
 Replication r always uses the streams of `SeedSequence(seed, spawn_key=(r, k))`,
 so the numbers do not depend on the executor or on the number of workers.
 
-Local workers are forked from this process where the platform allows it and no
-other thread is running (forking a threaded process can deadlock the child):
+Local workers are forked from this process on Linux when no other thread is
+running (forking a threaded process can deadlock the child):
 a forked worker starts in milliseconds with parksim imported and the park in
 memory. Otherwise they are spawned, import parksim afresh (about a second) and
 receive the park once, when they start, not with every replication.
@@ -13,6 +13,7 @@ receive the park once, when they start, not with every replication.
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -38,8 +39,9 @@ def _replicate(replication: int, days: int | None) -> Trace:
 
 
 def start_method() -> str:
-    """`fork` where available and this process runs a single thread, else `spawn`."""
-    if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
+    """`fork` on Linux while this process runs a single thread, else `spawn` (macOS
+    system libraries are not safe to fork, which is why Python spawns there)."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
         return "fork"
     return "spawn"
 

@@ -27,6 +27,11 @@ def test_workers_give_the_serial_traces(method: str, monkeypatch: pytest.MonkeyP
         assert_same_trace(a, b)
 
 
+def test_spawn_off_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner.sys, "platform", "darwin")
+    assert runner.start_method() == "spawn"
+
+
 def test_fork_only_while_no_other_thread_runs() -> None:
     # earlier tests (Dask's client) may have left a thread behind
     alone = threading.active_count() == 1
