@@ -7,6 +7,7 @@ registry, usage).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -428,7 +429,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     label = f"{sweep.spec.name}: runs"
     try:
-        with executor:
+        with executor, contextlib.ExitStack() as stack:
             if not args.quiet and sys.stderr.isatty():
                 from rich.progress import (
                     BarColumn,
@@ -438,45 +439,40 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     TimeRemainingColumn,
                 )
 
-                with Progress(
-                    TextColumn("{task.description}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TextColumn("{task.fields[failed]} failed"),
-                    TextColumn("ETA"),
-                    TimeRemainingColumn(),
-                    transient=True,
-                ) as bar:
-                    task = bar.add_task(label, total=sweep.runs, failed=0)
-                    result = run_sweep(
-                        sweep,
-                        out,
-                        executor,
-                        fresh=args.fresh,
-                        retry_failed=args.retry_failed,
-                        plots=not args.no_plots,
-                        progress=lambda done, failed, total: bar.update(
-                            task, completed=done, total=total, failed=failed
-                        ),
+                bar = stack.enter_context(
+                    Progress(
+                        TextColumn("{task.description}"),
+                        BarColumn(),
+                        MofNCompleteColumn(),
+                        TextColumn("{task.fields[failed]} failed"),
+                        TextColumn("ETA"),
+                        TimeRemainingColumn(),
+                        transient=True,
                     )
+                )
+                task = bar.add_task(label, total=sweep.runs, failed=0)
+
+                def progress(done: int, failed: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total, failed=failed)
+
             else:
                 last = [0.0]
 
-                def lines(done: int, failed: int, total: int) -> None:
+                def progress(done: int, failed: int, total: int) -> None:
                     now = time.monotonic()
                     if not args.quiet and (now - last[0] >= 30 or done == total):
                         last[0] = now
                         print(f"{label} {done}/{total}, {failed} failed", file=sys.stderr)
 
-                result = run_sweep(
-                    sweep,
-                    out,
-                    executor,
-                    fresh=args.fresh,
-                    retry_failed=args.retry_failed,
-                    plots=not args.no_plots,
-                    progress=lines,
-                )
+            result = run_sweep(
+                sweep,
+                out,
+                executor,
+                fresh=args.fresh,
+                retry_failed=args.retry_failed,
+                plots=not args.no_plots,
+                progress=progress,
+            )
     except SweepFolderError as e:
         print(f"parksim sweep: {e}", file=sys.stderr)
         return EXIT_INPUT
