@@ -60,6 +60,16 @@ def _replication_args(p: argparse.ArgumentParser, replications: str, seed: str, 
     )
     p.add_argument("--no-plots", action="store_true", help="skip drawing plots")
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    _force_arg(p)
+
+
+def _force_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="if the output folder holds anything parksim did not write, move it aside "
+        "(to NAME.moved-<time>) instead of refusing; nothing is deleted",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     swp.add_argument("--no-plots", action="store_true", help="skip drawing plots")
     swp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _force_arg(swp)
     return ap
 
 
@@ -177,7 +188,8 @@ def _overrides(args: argparse.Namespace) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Load, run every replication, write the results folder, print the summary."""
     from sim.experiment.runner import run_replications
-    from sim.output.results import recover, write_run
+    from sim.output.folder import RUN, claim, default_folder
+    from sim.output.results import write_run
     from sim.scenario.load import load_scenario
 
     started = dt.datetime.now(dt.UTC)
@@ -189,32 +201,42 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("parksim run: --workers must be at least 1", file=sys.stderr)
         return EXIT_INPUT
     sc = park.scenario
-    out = args.out or Path("results") / sc.name
-    recover(out)  # an older folder left as NAME.old by a replacement cut short
-    show = not args.quiet and sys.stderr.isatty()
-    if show:
-        from rich.progress import Progress
+    out = args.out or default_folder(sc.name)
+    with claim(out, RUN, force=args.force) as moved:
+        _said_moved("run", moved)
+        show = not args.quiet and sys.stderr.isatty()
+        if show:
+            from rich.progress import Progress
 
-        with Progress(transient=True, auto_refresh=False) as bar:
-            task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
-            traces = run_replications(
-                park, sc.replications, None, args.workers, _advance(bar, task)
-            )
-    else:
-        traces = run_replications(park, sc.replications, None, args.workers)
-    executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
-    write_run(
-        out,
-        park,
-        traces,
-        scenario_file=args.scenario,
-        started=started,
-        executor=executor,
-        plots=not args.no_plots,
-    )
+            with Progress(transient=True, auto_refresh=False) as bar:
+                task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
+                traces = run_replications(
+                    park, sc.replications, None, args.workers, _advance(bar, task)
+                )
+        else:
+            traces = run_replications(park, sc.replications, None, args.workers)
+        executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
+        write_run(
+            out,
+            park,
+            traces,
+            scenario_file=args.scenario,
+            started=started,
+            executor=executor,
+            plots=not args.no_plots,
+            force=args.force,
+        )
     if not args.quiet:
         _print_summary(out)
     return EXIT_OK
+
+
+def _said_moved(command: str, moved: Path | None) -> None:
+    if moved is not None:
+        print(
+            f"parksim {command}: --force: what was in the output folder was moved to {moved}",
+            file=sys.stderr,
+        )
 
 
 def _advance(bar: Any, task: Any) -> Callable[[int], None]:
@@ -253,6 +275,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiment.compare import compare_traces, load_options
     from sim.experiment.runner import run_replications
     from sim.output.compare_report import main_table, render_table, write_compare
+    from sim.output.folder import COMPARISON, claim, default_folder
 
     started = dt.datetime.now(dt.UTC)
     if args.workers < 1:
@@ -268,34 +291,37 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     sc = options[0].park.scenario
     n = sc.replications
-    out = args.out or Path("results") / f"{sc.name}_compare"
+    out = args.out or default_folder(sc.name, "_compare")
     traces = {}
-    if not args.quiet and sys.stderr.isatty():
-        from rich.progress import Progress
+    with claim(out, COMPARISON, force=args.force) as moved:
+        _said_moved("compare", moved)
+        if not args.quiet and sys.stderr.isatty():
+            from rich.progress import Progress
 
-        with Progress(transient=True, auto_refresh=False) as bar:
-            task = bar.add_task("options × replications", total=n * len(options))
+            with Progress(transient=True, auto_refresh=False) as bar:
+                task = bar.add_task("options × replications", total=n * len(options))
+                for o in options:
+                    bar.update(task, description=f"{o.name}: replications")
+                    traces[o.name] = run_replications(
+                        o.park, n, None, args.workers, _advance(bar, task)
+                    )
+        else:
             for o in options:
-                bar.update(task, description=f"{o.name}: replications")
-                traces[o.name] = run_replications(
-                    o.park, n, None, args.workers, _advance(bar, task)
-                )
-    else:
-        for o in options:
-            traces[o.name] = run_replications(o.park, n, None, args.workers)
-    cmp = compare_traces(traces, sc.reporting.sustain_days)
-    executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
-    write_compare(
-        out,
-        options,
-        traces,
-        cmp,
-        scenario_file=args.scenario,
-        shared_sets=shared,
-        started=started,
-        executor=executor,
-        plots=not args.no_plots,
-    )
+                traces[o.name] = run_replications(o.park, n, None, args.workers)
+        cmp = compare_traces(traces, sc.reporting.sustain_days)
+        executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
+        write_compare(
+            out,
+            options,
+            traces,
+            cmp,
+            scenario_file=args.scenario,
+            shared_sets=shared,
+            started=started,
+            executor=executor,
+            plots=not args.no_plots,
+            force=args.force,
+        )
     if not args.quiet:
         print(
             f"{sc.name}: {len(options)} options × {n} replication(s) × {sc.days} days, "
@@ -347,23 +373,46 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    """Redraw plots from a results folder's files."""
-    from sim.output.plots import draw_run_plots
+    """Redraw plots from a results folder's files, and list them in its manifest.
 
-    try:
-        if (args.results / "runs.parquet").is_file():
-            from sim.output.sweep_plots import draw_sweep_plots
+    Only a complete parksim folder holding nothing but its own files is drawn
+    into (`sim.output.folder`), under its lock, so no file parksim did not write
+    is touched and `parksim verify` still passes afterwards.
+    """
+    from sim.output.folder import COMPARISON, MANIFEST, SWEEP, claim, read_manifest
+    from sim.output.results import refresh_manifest
 
-            paths = draw_sweep_plots(args.results)
-        elif (args.results / "comparison.json").is_file():
-            from sim.output.compare_plots import draw_compare_plots
-
-            paths = draw_compare_plots(args.results)
-        else:
-            paths = draw_run_plots(args.results)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"parksim plot: {e}", file=sys.stderr)
+    folder = args.results
+    if folder.is_symlink() or not folder.is_dir():
+        print(f"parksim plot: {folder}: not a results folder", file=sys.stderr)
         return EXIT_INPUT
+    doc, kind = read_manifest(folder)
+    if doc is None:
+        print(
+            f"parksim plot: {folder / MANIFEST}: {kind}; only a complete parksim results "
+            "folder can be redrawn",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    with claim(folder, kind):
+        try:
+            if kind == SWEEP:
+                from sim.output.sweep_plots import draw_sweep_plots
+
+                paths = draw_sweep_plots(folder)
+            elif kind == COMPARISON:
+                from sim.output.compare_plots import draw_compare_plots
+
+                paths = draw_compare_plots(folder)
+            else:
+                from sim.output.plots import draw_run_plots
+
+                paths = draw_run_plots(folder)
+        except (FileNotFoundError, ValueError) as e:
+            print(f"parksim plot: {e}", file=sys.stderr)
+            return EXIT_INPUT
+        finally:
+            refresh_manifest(folder)
     for p in paths:
         print(p)
     return EXIT_OK
@@ -393,7 +442,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.executors import ExecutorError, make_executor
     from sim.experiment.sweep import run_sweep
     from sim.experiment.sweep_spec import load_sweep
-    from sim.output.sweep_store import LEDGER, SweepFolderError, read_ledger, report
+    from sim.output.folder import SWEEP, FolderError, claim, default_folder
+    from sim.output.sweep_store import LEDGER, read_ledger, report
 
     if args.workers is not None and args.workers < 1:
         print("parksim sweep: --workers must be at least 1", file=sys.stderr)
@@ -407,7 +457,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         sweep = load_sweep(args.sweep)
     except ScenarioError as e:
         return _fail_input(e)
-    out = args.out or Path("results") / sweep.spec.name
+    out = args.out or default_folder(sweep.spec.name)
     try:
         executor = make_executor(
             args.executor,
@@ -430,6 +480,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     label = f"{sweep.spec.name}: runs"
     try:
         with executor, contextlib.ExitStack() as stack:
+            _said_moved("sweep", stack.enter_context(claim(out, SWEEP, force=args.force)))
             if not args.quiet and sys.stderr.isatty():
                 from rich.progress import (
                     BarColumn,
@@ -472,8 +523,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 retry_failed=args.retry_failed,
                 plots=not args.no_plots,
                 progress=progress,
+                force=args.force,
             )
-    except SweepFolderError as e:
+    except FolderError as e:
         print(f"parksim sweep: {e}", file=sys.stderr)
         return EXIT_INPUT
     except (KeyboardInterrupt, ExecutorError) as e:
@@ -504,11 +556,16 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `parksim` and `run_sim.py`; returns the exit code."""
+    from sim.output.folder import FolderError
+
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as e:
         return _fail_input(e)
+    except FolderError as e:
+        print(f"parksim {args.command}: {e}", file=sys.stderr)
+        return EXIT_INPUT
     except BrokenPipeError:  # output piped into `head` and the like
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

@@ -118,11 +118,20 @@ def test_plot_and_verify_read_a_results_folder(tmp_path) -> None:
     r = run_cli("plot", str(out))
     assert r.returncode == 0, r.stderr
     assert (out / "plots" / "recovery.png").stat().st_size > 10_000
-    # plots drawn after the run are not in the manifest: verify says so
+    # plots drawn after the run are listed in the manifest: the folder still verifies
+    assert run_cli("verify", str(out)).returncode == 0
+    (out / "plots" / "extra.png").write_bytes(b"not ours")
     r = run_cli("verify", str(out))
     assert r.returncode == 2
     assert "not listed in the manifest" in r.stderr
+    # and a folder holding a file parksim did not write is not drawn into
+    r = run_cli("plot", str(out))
+    assert r.returncode == 2 and "did not write" in r.stderr
+    assert (out / "plots" / "extra.png").read_bytes() == b"not ours"
     shutil.rmtree(out / "plots")
+    r = run_cli("verify", str(out))
+    assert r.returncode == 2 and "recovery.png: missing" in r.stderr
+    assert run_cli("plot", str(out)).returncode == 0  # missing plots are drawn again
     assert run_cli("verify", str(out)).returncode == 0
     (out / "causes.csv").write_text("tampered\n")
     r = run_cli("verify", str(out))

@@ -110,7 +110,7 @@ def test_killing_a_run_at_any_moment_leaves_the_old_or_the_new_folder_complete(t
         assert out.is_dir(), (when, delay, sorted(p.name for p in tmp_path.iterdir()))
         assert verify(out) == [], (when, delay)
         assert replications_in(out) in (2, 30)
-        assert not out.with_name("demo.old").exists()
+        assert not out.with_name(".demo.parksim-old").exists()
         outcomes.append(replications_in(out))
 
     finish(start(*run_args(out, 30)))  # the re-run cleans up and completes
@@ -131,7 +131,7 @@ class Killed(BaseException):
 
 def test_a_kill_between_the_two_renames_keeps_the_older_folder(tmp_path, monkeypatch, small_run):
     # Where folders cannot be swapped in one step, the older folder is renamed
-    # to NAME.old, then the new one to NAME: a kill between them leaves no NAME.
+    # to .NAME.parksim-old, then the new one to NAME: a kill between them leaves no NAME.
     out = tmp_path / "res"
     write(out, small_run)
     first = (out / "manifest.json").read_bytes()
@@ -150,11 +150,11 @@ def test_a_kill_between_the_two_renames_keeps_the_older_folder(tmp_path, monkeyp
     with pytest.raises(Killed):
         write(out, small_run)
     monkeypatch.undo()
-    assert not out.exists() and verify(out.with_name("res.old")) == []
+    assert not out.exists() and verify(out.with_name(".res.parksim-old")) == []
 
     recover(out)  # what `parksim run` and the next replacement do first
     assert verify(out) == [] and (out / "manifest.json").read_bytes() == first
-    assert not out.with_name("res.old").exists()
+    assert not out.with_name(".res.parksim-old").exists()
     write(out, small_run)
     assert verify(out) == [] and (out / "manifest.json").read_bytes() != first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]

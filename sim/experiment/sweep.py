@@ -425,12 +425,30 @@ def run_sweep(
     task_fn: Callable[[Task], dict[str, Any]] = run_task,
     progress: Progress | None = None,
     plots: bool = True,
+    force: bool = False,
 ) -> SweepResult:
     """Run what the folder lacks, then write the complete folder; see the module doc.
 
-    Raises SweepFolderError (bad folder) before anything runs; an interruption
-    (Ctrl-C, a killed driver) leaves every finished run in the ledger.
+    Raises FolderError (bad folder, another process writing it) before anything
+    runs; `force` moves a folder holding files a sweep does not write aside. An
+    interruption (Ctrl-C, a killed driver) leaves every finished run in the ledger.
     """
+    from sim.output.folder import SWEEP, claim
+
+    with claim(out, SWEEP, force=force):
+        return _run_sweep(sweep, out, executor, fresh, retry_failed, task_fn, progress, plots)
+
+
+def _run_sweep(
+    sweep: Sweep,
+    out: Path,
+    executor: Executor,
+    fresh: bool,
+    retry_failed: bool,
+    task_fn: Callable[[Task], dict[str, Any]],
+    progress: Progress | None,
+    plots: bool,
+) -> SweepResult:
     from sim.output.sweep_store import SweepStore, rows_table
 
     started = dt.datetime.now(dt.UTC)

@@ -23,10 +23,8 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import math
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,9 +38,11 @@ from sim.output.compare_plots import (
     METRIC_LABELS,
     TIMESERIES_CSV,
 )
+from sim.output.folder import COMPARISON, claim
 from sim.output.results import (
     _write,
-    publish,
+    build,
+    json_text,
     resolved_yaml,
     scenario_json,
     write_manifest,
@@ -60,8 +60,8 @@ TOP_CAUSES = 3
 
 
 def _num(v: float | None) -> str:
-    """A CSV cell: 10 significant digits, empty when missing."""
-    if v is None:
+    """A CSV cell: 10 significant digits, empty when missing or not finite."""
+    if v is None or not math.isfinite(v):
         return ""
     return f"{v:.10g}"
 
@@ -380,17 +380,19 @@ def write_compare(
     started: dt.datetime,
     executor: str,
     plots: bool = True,
+    force: bool = False,
 ) -> Path:
-    """Write the comparison folder atomically; returns its final path."""
+    """Write the comparison folder atomically; returns its final path.
+
+    Raises FolderError (nothing changed) when `out` is not parksim's to replace,
+    unless `force` moves it aside (see `sim.output.folder`).
+    """
     if not options or options[0].name != cmp.baseline:
         raise ValueError(f"the first option must be the baseline '{cmp.baseline}'")
-    partial = out.with_name(out.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True)
-    try:
+
+    def fill(partial: Path) -> None:
         meta = comparison_meta(options, scenario_file, shared_sets)
-        _write(partial / COMPARISON_JSON, json.dumps(meta, indent=2) + "\n")
+        _write(partial / COMPARISON_JSON, json_text(meta))
         _write(partial / COMPARISON_CSV, _csv(comparison_rows(cmp)))
         _write(partial / COMPARISON_MD, markdown(cmp, meta))
         _write(partial / TIMESERIES_CSV, _csv(timeseries_rows(traces)))
@@ -405,19 +407,18 @@ def write_compare(
             from sim.output.compare_plots import draw_compare_plots
 
             draw_compare_plots(partial)
-        _write_manifest(partial, meta, started, executor)
-        publish(partial, out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return out
+        _write_manifest(partial, meta, started, executor, plots)
+
+    with claim(out, COMPARISON, force=force):
+        return build(out, COMPARISON, fill, force=force)
 
 
 def _write_manifest(
-    partial: Path, meta: Mapping[str, Any], started: dt.datetime, executor: str
+    partial: Path, meta: Mapping[str, Any], started: dt.datetime, executor: str, plots: bool
 ) -> None:
     about = {
-        "kind": "comparison",
+        "kind": COMPARISON,
+        "plots": plots,
         **{k: meta[k] for k in ("scenario", "scenario_file", "seed", "replications", "days")},
         "common_random_numbers": "every option runs replications 0..N-1 with the same seed",
         "options": meta["options"],

@@ -26,7 +26,7 @@ import json
 import math
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -433,15 +433,22 @@ def _int_column(path: Path, raw: list[str], name: str) -> np.ndarray:
     return out
 
 
+def _cell_float(cell: str) -> float:
+    """A number cell; an empty cell is a value that does not exist (NaN in memory)."""
+    return float(cell) if cell else math.nan
+
+
 def _float_column(path: Path, raw: list[str], name: str) -> np.ndarray:
     try:
-        return np.fromiter(map(float, raw), dtype=float, count=len(raw))
+        return np.fromiter(map(_cell_float, raw), dtype=float, count=len(raw))
     except ValueError:
-        _raise_bad_cell(path, raw, name, float, "a number")
+        _raise_bad_cell(path, raw, name, _cell_float, "a number")
         raise
 
 
-def _raise_bad_cell(path: Path, raw: list[str], name: str, parse: type, what: str) -> None:
+def _raise_bad_cell(
+    path: Path, raw: list[str], name: str, parse: Callable[[str], Any], what: str
+) -> None:
     for i, cell in enumerate(raw):
         try:
             parse(cell)

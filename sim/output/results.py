@@ -14,11 +14,12 @@ import datetime as dt
 import errno
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,18 @@ import yaml
 import sim
 from sim.metrics import summary
 from sim.output.durable import fsync_dir, fsync_tree
+from sim.output.folder import (
+    MANIFEST,
+    RUN,
+    claim,
+    clear_partial,
+    partial_path,
+    prepare,
+    read_manifest,
+    sha256_file,
+    walk,
+)
+from sim.output.verify import check_folder
 from sim.record import WORKFORCE_PARTS, Trace
 from sim.scenario.expand import Park
 
@@ -37,9 +50,27 @@ DEPENDENCIES = ("numpy", "simpy", "pydantic", "scipy", "matplotlib", "pyyaml", "
 
 
 def _fmt(v: float) -> str:
-    if isinstance(v, float) and np.isnan(v):
-        return "nan"
+    """A number cell; NaN and infinities never reach a results file (an empty cell:
+    the value does not exist, e.g. the mean wait on a day no trip was cleared)."""
+    if not math.isfinite(v):
+        return ""
     return f"{v:.10g}"
+
+
+def finite(v: Any) -> Any:
+    """`v` with every NaN or infinite float replaced by None (strict JSON)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [finite(x) for x in v]
+    return v
+
+
+def json_text(doc: Any) -> str:
+    """Indented strict JSON of a results file: NaN and infinities become null."""
+    return json.dumps(finite(doc), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
 def _text(v: str) -> str:
@@ -55,13 +86,9 @@ def scenario_json(park: Park) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def scenario_sha256(park: Park) -> str:
+    """SHA-256 of the canonical JSON of the validated scenario: the identity of what ran."""
+    return hashlib.sha256(scenario_json(park).encode()).hexdigest()
 
 
 def _write(path: Path, text: str) -> None:
@@ -210,21 +237,41 @@ def write_run(
     started: dt.datetime,
     executor: str,
     plots: bool = True,
+    force: bool = False,
 ) -> Path:
-    """Write the whole results folder atomically; returns its final path."""
-    partial = out.with_name(out.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
+    """Write the whole results folder atomically; returns its final path.
+
+    Raises FolderError (nothing changed) when `out` is not parksim's to replace
+    (see `sim.output.folder`), unless `force` moves it aside.
+    """
+    with claim(out, RUN, force=force):
+        return build(
+            out,
+            RUN,
+            lambda partial: _fill(partial, park, traces, scenario_file, started, executor, plots),
+            force=force,
+        )
+
+
+def build(out: Path, kind: str, fill: Callable[[Path], None], *, force: bool = False) -> Path:
+    """Build a `kind` folder in `NAME.partial/` with `fill`, then publish it as `out`.
+
+    The caller holds `out` (`folder.claim`); a partial folder left by a killed
+    writer is removed first, and only if it holds nothing but parksim's files.
+    """
+    clear_partial(out, kind, force=force)
+    partial = partial_path(out)
     partial.mkdir(parents=True)
     try:
-        return _fill(out, partial, park, traces, scenario_file, started, executor, plots)
+        fill(partial)
+        publish(partial, out, kind, force=force)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    return out
 
 
 def _fill(
-    out: Path,
     partial: Path,
     park: Park,
     traces: Sequence[Trace],
@@ -244,10 +291,11 @@ def _fill(
         "sustain_days": sc.reporting.sustain_days,
         "observations": [o.model_dump(mode="json") for o in sc.reporting.observations],
         "firms": traces[0].n_firms if traces else len(park.firms),
+        "scenario_sha256": scenario_sha256(park),
         "metrics": metrics,
         "causes": causes,
     }
-    _write(partial / "summary.json", json.dumps(summ, indent=2) + "\n")
+    _write(partial / "summary.json", json_text(summ))
     _write(partial / "timeseries.csv", "\n".join(timeseries_rows(traces)) + "\n")
     _write(partial / "causes.csv", "\n".join(causes_rows(traces)) + "\n")
     _write(partial / "states.csv", "\n".join(states_rows(traces)) + "\n")
@@ -262,17 +310,18 @@ def _fill(
     write_manifest(
         partial,
         {
+            "kind": RUN,
             "scenario": sc.name,
             "scenario_file": str(scenario_file) if scenario_file else None,
-            "scenario_sha256": hashlib.sha256(scenario_json(park).encode()).hexdigest(),
+            "scenario_sha256": summ["scenario_sha256"],
             "seed": sc.seed,
             "replications": len(traces),
+            "days": summ["days"],
+            "plots": plots,
         },
         started,
         executor,
     )
-    publish(partial, out)
-    return out
 
 
 def write_manifest(
@@ -294,7 +343,21 @@ def write_manifest(
         "wall_seconds": round((ended - started).total_seconds(), 3),
         "files": {str(p.relative_to(partial)): sha256_file(p) for p in files},
     }
-    _write(partial / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    _write(partial / "manifest.json", json_text(manifest))
+
+
+def refresh_manifest(folder: Path) -> None:
+    """List the files of a complete folder again in its manifest, after `parksim plot`
+    redrew its charts (the folder is held and holds only parksim's files)."""
+    doc, _ = read_manifest(folder)
+    assert doc is not None, "refresh_manifest needs a parksim folder"
+    files = sorted(name for name, _ in walk(folder) if name != MANIFEST)
+    doc["files"] = {name: sha256_file(folder / name) for name in files}
+    doc["plots"] = any(name.startswith("plots/") for name in files)
+    tmp = folder.with_name(f".{folder.name}.{MANIFEST}.tmp")
+    _write(tmp, json_text(doc))
+    os.replace(tmp, folder / MANIFEST)
+    fsync_dir(folder)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -316,33 +379,43 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
+def _old(out: Path) -> Path:
+    """Where an older folder waits while a new one takes its name (no atomic swap)."""
+    return out.with_name(f".{out.name}.parksim-old")
+
+
 def recover(out: Path) -> None:
     """Finish a replacement of `out` cut short (where folders cannot be swapped in one
-    step, `out` is renamed to `NAME.old` before the new folder takes its name): bring the
-    older folder back if `out` is missing, else drop the leftover."""
-    old = out.with_name(out.name + ".old")
-    if not old.exists():
+    step, `out` is renamed to `.NAME.parksim-old` before the new folder takes its name):
+    bring the older folder back if `out` is missing, else drop the leftover."""
+    old = _old(out)
+    if not old.is_dir() or old.is_symlink():
         return
-    if out.exists():
+    if out.exists() or out.is_symlink():
         shutil.rmtree(old)
     else:
         os.replace(old, out)
         fsync_dir(out.parent)
 
 
-def publish(partial: Path, out: Path) -> None:
+def publish(partial: Path, out: Path, kind: str = RUN, *, force: bool = False) -> None:
     """Rename a finished `NAME.partial/` folder to `NAME`, replacing an older one whole.
+
+    The caller holds `out` (`folder.claim`); what is at `out` is checked again
+    here, at the last moment: a folder that is not parksim's (files appeared in it
+    meanwhile) is refused, or moved aside with `force`, never replaced.
 
     A kill at any moment leaves `NAME` complete, old or new: the two folders are
     swapped in one step (the old one then lies in `NAME.partial/` until removed);
     where that is not possible, a kill between the two renames leaves the old one
-    as `NAME.old`, which `recover` (run first here and by `parksim run`) restores.
+    as `.NAME.parksim-old`, which `recover` (run first here) restores.
 
     Against a power cut, every file and folder of `NAME.partial/` is flushed
     before the rename, and the parent folder after it, before the old folder is
     removed: once this returns, `NAME` is the new folder on disk too.
     """
     recover(out)
+    prepare(out, kind, force=force)
     fsync_tree(partial)
     if not out.exists():
         os.replace(partial, out)
@@ -351,7 +424,7 @@ def publish(partial: Path, out: Path) -> None:
         fsync_dir(out.parent)
         shutil.rmtree(partial)
     else:
-        old = out.with_name(out.name + ".old")
+        old = _old(out)
         os.replace(out, old)
         os.replace(partial, out)
         fsync_dir(out.parent)
@@ -359,23 +432,7 @@ def publish(partial: Path, out: Path) -> None:
 
 
 def verify(folder: Path) -> list[str]:
-    """Problems with a results folder: missing, changed or unlisted files (empty if sound)."""
-    mf = folder / "manifest.json"
-    if not mf.is_file():
-        return [f"{mf}: missing (not a complete parksim results folder)"]
-    try:
-        files = json.loads(mf.read_text(encoding="utf-8"))["files"]
-    except (ValueError, KeyError) as e:
-        return [f"{mf}: unreadable manifest ({e})"]
-    problems = []
-    for name, digest in sorted(files.items()):
-        p = folder / name
-        if not p.is_file():
-            problems.append(f"{p}: missing")
-        elif sha256_file(p) != digest:
-            problems.append(f"{p}: content differs from the manifest (SHA-256)")
-    listed = set(files) | {"manifest.json"}
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and str(p.relative_to(folder)) not in listed:
-            problems.append(f"{p}: not listed in the manifest")
-    return problems
+    """Problems with a results folder (empty if sound): not a parksim folder, a manifest
+    of the wrong shape or listing paths outside the folder, files missing, changed or
+    not listed, files its kind requires absent, or files that describe different runs."""
+    return check_folder(folder)

@@ -44,7 +44,9 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+import sim
 from sim.output.durable import fsync_dir, fsync_tree
+from sim.output.folder import SWEEP, FolderError, inspect, refusal
 from sim.output.results import sha256_file, verify, versions
 
 try:
@@ -70,7 +72,7 @@ CHUNK_SECONDS = 60.0
 """Seconds between chunk files at most (when any run arrived)."""
 
 
-class SweepFolderError(Exception):
+class SweepFolderError(FolderError):
     """The folder cannot take this sweep (another sweep's results, locked, not a sweep)."""
 
 
@@ -170,7 +172,7 @@ def _cell(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return "nan" if math.isnan(v) else f"{v:.10g}"
+        return f"{v:.10g}" if math.isfinite(v) else ""
     if isinstance(v, dict | list):
         return json.dumps(v, sort_keys=True)
     return str(v)
@@ -215,13 +217,17 @@ class SweepStore:
         """
         folder = Path(folder)
         spec_file, ledger = folder / SPEC, folder / LEDGER
-        if folder.exists() and not folder.is_dir():
-            raise SweepFolderError(f"{folder}: exists and is not a folder")
+        try:
+            target = inspect(folder, SWEEP)
+        except FolderError as e:
+            raise SweepFolderError(str(e)) from None
+        if not target.ours:
+            raise SweepFolderError(refusal(target))
         is_sweep = spec_file.is_file() or ledger.is_file()
-        if folder.is_dir() and any(folder.iterdir()) and not is_sweep:
+        if target.exists and not is_sweep and any(folder.iterdir()):
             raise SweepFolderError(
-                f"{folder}: exists and is not a parksim sweep folder (no {SPEC}); "
-                "give another --out"
+                f"{folder}: holds files a sweep writes but no {SPEC} or {LEDGER}; "
+                "give another --out, or --force to move it aside (nothing is deleted)"
             )
         if is_sweep and not fresh:
             try:
@@ -412,6 +418,8 @@ def write_manifest(folder: Path, info: Mapping[str, Any]) -> None:
     """`manifest.json`: `info`, versions, command, end time and the SHA-256 of every file."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
     doc = {
+        "kind": "sweep",
+        "parksim": sim.__version__,
         **info,
         "versions": sweep_versions(),
         "command": sys.argv,

@@ -16,6 +16,7 @@ from sim.experiment import sweep as sweep_mod
 from sim.experiment.executors import SerialExecutor
 from sim.experiment.sweep import OK, record, run_id, run_sweep, tasks
 from sim.experiment.sweep_spec import load_sweep
+from sim.output.folder import FolderError
 from sim.output.results import verify
 from sim.output.sweep_store import LEDGER, SweepFolderError
 from sim.scenario.errors import ScenarioError
@@ -295,8 +296,9 @@ def test_a_folder_of_another_sweep_is_refused_unless_fresh(tmp_path, capsys) -> 
     assert set(runs(out).column("teams").to_pylist()) == {1, 5}
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
-    with pytest.raises(SweepFolderError, match="not a parksim sweep folder"):
+    with pytest.raises(FolderError, match="a parksim sweep does not write"):
         run_sweep(load_sweep(f), tmp_path / "other", SerialExecutor(), fresh=True)
+    assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
 
 
 # --------------------------------------------------------------------------- sensitivity

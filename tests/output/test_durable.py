@@ -119,7 +119,7 @@ def test_replacing_a_results_folder_flushes_the_rename_before_the_old_one_goes(
 def test_recovering_the_older_folder_flushes_its_rename(tmp_path, monkeypatch, small_run) -> None:
     out = tmp_path / "res"
     write(out, small_run)
-    os.replace(out, tmp_path / "res.old")  # a kill between the two renames
+    os.replace(out, tmp_path / ".res.parksim-old")  # a kill between the two renames
     disk = Disk(monkeypatch)
     recover(out)
     k = disk.last_rename(out)

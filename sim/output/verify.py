@@ -1,0 +1,186 @@
+"""`parksim verify`: is a results folder whole, unchanged, and one run's output?
+
+Hashes alone do not say that: a folder into which two writers put files would
+still hash right against the manifest written last. So besides the SHA-256 of
+every listed file, a folder must hold every file its kind requires, list no
+path outside itself, hold nothing unlisted, and its files must describe the
+same run: `summary.json` (or `comparison.json`, `sweep.json`) and the manifest
+name the same scenario, seed, replications and days, and the daily tables hold
+exactly those replications and days.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sim.output.folder import (
+    COMPARISON,
+    KIND_REQUIRED,
+    MANIFEST,
+    RUN,
+    SWEEP,
+    read_manifest,
+    sha256_file,
+    unsafe_name,
+    walk,
+)
+
+RUN_TABLES = ("timeseries.csv", "causes.csv", "states.csv")
+"""Daily tables of a run with `day` and `replication` columns."""
+
+
+def check_folder(folder: Path) -> list[str]:
+    """Every problem with a results folder, one line each (empty when it is sound)."""
+    if folder.is_symlink() or not folder.is_dir():
+        return [f"{folder}: not a folder"]
+    doc, kind = read_manifest(folder)
+    if doc is None:
+        return [f"{folder / MANIFEST}: {kind} (not a complete parksim results folder)"]
+    files: dict[str, str] = doc["files"]
+    problems: list[str] = []
+    root = folder.resolve()
+    for name, digest in sorted(files.items()):
+        why = unsafe_name(name)
+        p = folder / name
+        if why is None and p.resolve().parent != (root / name).parent:
+            why = "leads outside the folder through a link"
+        if why:
+            problems.append(f"{folder / MANIFEST}: lists '{name}', which {why}")
+        elif p.is_symlink() or (p.exists() and not p.is_file()):
+            problems.append(f"{p}: not a regular file")
+        elif not p.is_file():
+            problems.append(f"{p}: missing")
+        elif sha256_file(p) != digest:
+            problems.append(f"{p}: content differs from the manifest (SHA-256)")
+    if problems:
+        return problems
+    for name, st in walk(folder):
+        if name != MANIFEST and name not in files:
+            what = "not listed in the manifest"
+            if not stat.S_ISREG(st.st_mode):
+                what += " (and not a regular file)"
+            problems.append(f"{folder / name}: {what}")
+    for name in KIND_REQUIRED[kind]:
+        if name not in files:
+            problems.append(f"{folder / name}: missing (every {kind} folder has it)")
+    if doc.get("plots") is True and not any(n.startswith("plots/") for n in files):
+        problems.append(f"{folder / 'plots'}: missing (the manifest says plots were drawn)")
+    if problems:
+        return problems
+    try:
+        if kind == RUN:
+            problems += _check_run(folder, doc)
+        elif kind == COMPARISON:
+            problems += _check_comparison(folder, doc)
+        elif kind == SWEEP:
+            problems += _check_sweep(folder, doc)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        problems.append(f"{folder}: a results file cannot be read ({type(e).__name__}: {e})")
+    return problems
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _same(
+    folder: Path, what: str, mine: dict[str, Any], manifest: dict[str, Any], keys: Iterable[str]
+) -> list[str]:
+    """Disagreements between a results file and the manifest on the keys both have."""
+    out = []
+    for k in keys:
+        if k in mine and k in manifest and mine[k] != manifest[k]:
+            out.append(
+                f"{folder / what}: {k} is {mine[k]!r} but the manifest says {manifest[k]!r} "
+                "(files of different runs mixed in one folder)"
+            )
+    return out
+
+
+def _days_and_replications(path: Path, column: str = "replication") -> tuple[set[int], int]:
+    """The replications a daily table holds and its last day (-1 when empty)."""
+    reps: set[int] = set()
+    last = -1
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        header = next(reader, [])
+        di, ri = header.index("day"), header.index(column)
+        for row in reader:
+            reps.add(int(row[ri]))
+            last = max(last, int(row[di]))
+    return reps, last
+
+
+def _check_tables(
+    folder: Path, tables: Iterable[str], reps: int, days: int, column: str = "replication"
+) -> list[str]:
+    out = []
+    for name in tables:
+        got, last = _days_and_replications(folder / name, column)
+        if got != set(range(reps)) or last != days - 1:
+            out.append(
+                f"{folder / name}: holds replications {sorted(got)[:5]}… up to day {last}, "
+                f"but the run had {reps} replication(s) of {days} days "
+                "(files of different runs mixed in one folder)"
+            )
+    return out
+
+
+def _check_run(folder: Path, doc: dict[str, Any]) -> list[str]:
+    summ = _json(folder / "summary.json")
+    if not isinstance(summ, dict):
+        return [f"{folder / 'summary.json'}: not a parksim summary"]
+    keys = ("scenario", "seed", "replications", "days", "scenario_sha256")
+    problems = _same(folder, "summary.json", summ, doc, keys)
+    if problems:
+        return problems
+    return _check_tables(folder, RUN_TABLES, int(summ["replications"]), int(summ["days"]))
+
+
+def _check_comparison(folder: Path, doc: dict[str, Any]) -> list[str]:
+    meta = _json(folder / "comparison.json")
+    if not isinstance(meta, dict):
+        return [f"{folder / 'comparison.json'}: not a parksim comparison"]
+    keys = ("scenario", "seed", "replications", "days", "options")
+    problems = _same(folder, "comparison.json", meta, doc, keys)
+    names = [o["name"] for o in meta["options"]]
+    for name in names:
+        p = folder / "options" / f"{name}.resolved.yaml"
+        if not p.is_file():
+            problems.append(f"{p}: missing (option '{name}' of comparison.json)")
+    if problems:
+        return problems
+    seen: set[str] = set()
+    with (folder / "compare_timeseries.csv").open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            seen.add(row["option"])
+    if seen != set(names):
+        problems.append(
+            f"{folder / 'compare_timeseries.csv'}: holds options {sorted(seen)}, but "
+            f"comparison.json lists {sorted(names)} (files of different comparisons mixed)"
+        )
+    return problems
+
+
+def _check_sweep(folder: Path, doc: dict[str, Any]) -> list[str]:
+    import pyarrow.parquet as pq
+
+    spec = _json(folder / "sweep.json")
+    if not isinstance(spec, dict):
+        return [f"{folder / 'sweep.json'}: not a parksim sweep"]
+    problems = []
+    if "sweep_sha256" in doc and spec.get("sha256") != doc["sweep_sha256"]:
+        problems.append(
+            f"{folder / 'sweep.json'}: describes another sweep than the manifest (SHA-256 differs)"
+        )
+    rows = pq.read_metadata(folder / "runs.parquet").num_rows
+    if "runs" in doc and rows != doc["runs"]:
+        problems.append(
+            f"{folder / 'runs.parquet'}: holds {rows} runs but the manifest says {doc['runs']}"
+        )
+    return problems
