@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import comb
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -39,12 +42,42 @@ def test_poisson() -> None:
 
 def test_binomial() -> None:
     rng = np.random.default_rng(5)
-    u = _u(6)
+    u = np.concatenate([np.random.default_rng(6).random(200_000), U_EDGES[:-1]])
     n = rng.integers(0, 5000, len(u)).astype(float)
     p = np.where(rng.random(len(u)) < 0.2, np.round(rng.random(len(u)), 1), rng.random(len(u)))
+    p[::7] *= 1e-3  # the small counts the model draws most (migrants back on a day)
     np.testing.assert_array_equal(quantiles.binomial(u, n, p), stats.binom.ppf(u, n, p))
     u2, n2, p2 = [0.0, 1.0, 0.5, 0.5, 0.5], [7.0, 7.0, -1.0, 2.5, 3.0], [0.3, 0.3, 0.3, 0.3, 1.5]
     np.testing.assert_array_equal(quantiles.binomial(u2, n2, p2), stats.binom.ppf(u2, n2, p2))
+
+
+def _exact_binomial_quantile(u: float, n: int, p: float) -> int:
+    """The least k with P(X ≤ k) ≥ u, in exact rational arithmetic."""
+    pf, uf = Fraction(p), Fraction(u)
+    tail = Fraction(0)
+    for k in range(n, 0, -1):
+        tail += comb(n, k) * pf**k * (1 - pf) ** (n - k)
+        if 1 - tail < uf:
+            return k
+    return 0
+
+
+@pytest.mark.parametrize(
+    ("u", "n", "p"),
+    [
+        (np.nextafter(1.0, 0.0), 300, 0.42271186298239616),
+        (1 - 1e-13, 900, 0.5610062805571567),
+        (1 - 5e-10, 2251, 7.76467998e-14),
+        (1e-300, 50, 0.3),
+        (0.5, 10, 1.0),
+        (0.5, 10, 0.0),
+    ],
+)
+def test_binomial_is_exact_in_the_far_tails(u: float, n: int, p: float) -> None:
+    # where the uniform is within 1e-9 of 1, SciPy's own binomial quantile can be off by
+    # a few; ours follows the exact upper tail there
+    got = quantiles.binomial(np.array([u]), np.array([float(n)]), np.array([p]))[0]
+    assert got == _exact_binomial_quantile(u, n, p)
 
 
 @pytest.mark.parametrize("df", [1, 2, 4, 29, 999])
