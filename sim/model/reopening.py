@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
-from sim.model.state import MECHANISMS, FirmState
+from sim.model.state import FirmState
+from sim.model.streams import stream
 
 if TYPE_CHECKING:
     from sim.model.world import World
@@ -58,11 +59,10 @@ def liaison_mask(world: World) -> np.ndarray:
 def late_stream(world: World, i: int) -> np.random.Generator:
     """Firm i's own review stream, for attempts beyond MAX_ATTEMPTS.
 
-    `SeedSequence(seed, spawn_key=(replication, index of "review", i))`: it depends
-    only on the firm, so other firms' draws never shift it (common random numbers).
+    Stream "review" narrowed to firm i (`streams.stream`): it depends only on the
+    firm, so other firms' draws never shift it (common random numbers).
     """
-    key = (world.replication, MECHANISMS.index("review"), i)
-    return np.random.default_rng(np.random.SeedSequence(world.cfg.seed, spawn_key=key))
+    return stream(world.cfg.seed, world.replication, "review", i)
 
 
 MIN_RETRY_DAYS = 1 / 24

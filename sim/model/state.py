@@ -1,4 +1,4 @@
-"""Firm states, causes of lost output, and the random streams of each mechanism.
+"""Firm states, causes of lost output, and the names of the mechanisms' random streams.
 
 State lives in numpy arrays indexed by firm number (see `world.World`); this
 module holds the enums and names that give those integers their meaning.
@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
+
+from sim.model.streams import stream
 
 
 class FirmState(IntEnum):
@@ -94,12 +96,6 @@ reshuffle the random numbers of the others (common random numbers)."""
 
 
 def streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
-    """The named random streams of one replication.
-
-    Stream k of replication r is `SeedSequence(seed, spawn_key=(r, k))`: fixed by
-    the tuple of mechanism names, never by `hash()` or dict order.
-    """
-    return {
-        name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, k)))
-        for k, name in enumerate(MECHANISMS)
-    }
+    """The named random streams of one replication, each keyed by its name alone
+    (`streams.stream`), never by its place in a tuple, `hash()` or dict order."""
+    return {name: stream(seed, replication, name) for name in MECHANISMS}

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sim.metrics import replication_metrics
 from sim.model.state import MECHANISMS, streams
+from sim.model.streams import LEGACY_KEYS, stream, stream_key
 from sim.model.world import World, run
 from sim.record import WORKFORCE_PARTS, Trace
 from sim.scenario.load import load_scenario
@@ -80,10 +81,26 @@ def test_days_argument_overrides_the_horizon():
 # --- determinism and common random numbers ------------------------------------------
 
 
-def test_streams_are_addressed_by_seed_replication_and_mechanism():
-    for k, name in enumerate(MECHANISMS):
+def test_the_first_seven_streams_keep_the_numbers_of_their_old_places():
+    # Before streams were keyed by name, stream k of replication r was
+    # SeedSequence(seed, spawn_key=(r, k)) for the k-th name of this tuple.
+    first = ("reopening", "review", "workforce", "outbreaks", "supply", "logistics", "finance")
+    assert MECHANISMS == first and tuple(LEGACY_KEYS) == first
+    for k, name in enumerate(first):
         want = np.random.default_rng(np.random.SeedSequence(7, spawn_key=(3, k))).random(4)
         np.testing.assert_array_equal(streams(7, 3)[name].random(4), want)
+        np.testing.assert_array_equal(stream(7, 3, name).random(4), want)
+    firm = np.random.default_rng(np.random.SeedSequence(7, spawn_key=(3, 1, 12))).random(4)
+    np.testing.assert_array_equal(stream(7, 3, "review", 12).random(4), firm)
+
+
+def test_a_new_stream_name_has_a_key_from_sha256_of_its_name_alone():
+    # the first 8 bytes of SHA-256("utility") read big-endian, top bit set
+    assert stream_key("utility") == 0xD7FFCC28D4B99976
+    assert stream_key("utility") == stream_key("utility") >= 2**63
+    keys = {stream_key(n) for n in ("utility", "demand", "readiness", *LEGACY_KEYS)}
+    assert len(keys) == 3 + len(LEGACY_KEYS)
+    assert not np.array_equal(stream(7, 3, "utility").random(4), stream(7, 3, "demand").random(4))
 
 
 def test_same_park_and_replication_give_identical_traces(demo):
