@@ -1,4 +1,4 @@
-"""Firm states, causes of lost output, and the names of the mechanisms' random streams.
+"""Firm states and causes of lost output.
 
 State lives in numpy arrays indexed by firm number (see `world.World`); this
 module holds the enums and names that give those integers their meaning.
@@ -9,8 +9,6 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
-
-from sim.model.streams import stream
 
 
 class FirmState(IntEnum):
@@ -58,7 +56,7 @@ reopened but not yet at full speed; `control_cap`: the zone's output ceiling;
 `logistics`: an input is short while goods for it wait for a pass or a
 transfer station; `output_full`: the finished-goods store is full because
 outbound trucks are blocked. Missing inputs (supplier not shipping) follow as
-`input:<good>`.
+`input:<good>`, then the causes of any other mechanism (`world.Causes`).
 """
 
 (
@@ -73,7 +71,6 @@ outbound trucks are blocked. Missing inputs (supplier not shipping) follow as
     C_LOGISTICS,
     C_OUTPUT_FULL,
 ) = range(len(BASE_CAUSES))
-C_INPUT0 = len(BASE_CAUSES)
 
 STATE_CAUSE = np.array(
     [
@@ -89,13 +86,3 @@ STATE_CAUSE = np.array(
     dtype=np.int16,
 )
 """Cause of a firm's whole loss when it is not operating, by FirmState."""
-
-MECHANISMS = ("reopening", "review", "workforce", "outbreaks", "supply", "logistics", "finance")
-"""Each mechanism draws only from its own stream, so changing one lever does not
-reshuffle the random numbers of the others (common random numbers)."""
-
-
-def streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
-    """The named random streams of one replication, each keyed by its name alone
-    (`streams.stream`), never by its place in a tuple, `hash()` or dict order."""
-    return {name: stream(seed, replication, name) for name in MECHANISMS}
