@@ -10,11 +10,12 @@ series is read once; run totals are read once after the last day. `metrics` and
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.model.mechanism import Series
 from sim.model.state import STATE_NAMES, FirmState
@@ -68,6 +69,8 @@ class Trace:
     """Causes of lost output in reporting order (columns of `lost`)."""
     cause_groups: tuple[str, ...]
     """Mechanism declaring each cause (`state`: the firm's state alone)."""
+    cause_docs: tuple[str, ...]
+    """What each cause means."""
     states: tuple[str, ...]
     n_firms: int
     n_above_scale: int
@@ -207,7 +210,7 @@ class Recorder:
             raise ValueError(f"series declared twice: {', '.join(twice)}")
         self.declared = declared
         self.arrays: dict[str, np.ndarray] = {}
-        self._daily: list[tuple[Any, np.ndarray]] = []
+        self._daily: list[tuple[Callable[[], ArrayLike], np.ndarray]] = []
         for _, s in declared:
             if s.daily:
                 shape = (world.days, *(len(a) for a in s.axes))
@@ -293,6 +296,7 @@ class Recorder:
             sectors=firms.sectors,
             causes=w.causes.names,
             cause_groups=tuple(w.causes.owner[c] for c in w.causes.names),
+            cause_docs=tuple(w.causes.doc[c] for c in w.causes.names),
             states=STATE_NAMES,
             n_firms=firms.n,
             n_above_scale=int(firms.above_scale.sum()),

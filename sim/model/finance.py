@@ -42,6 +42,7 @@ class Finance(Mechanism):
     streams = ("finance",)
     takes = (CreditApproval,)
     posts = (CreditApplication, SourcesFailed)
+    writes = ("state",)
 
     def __init__(self, world: World) -> None:
         super().__init__(world)

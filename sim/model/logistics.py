@@ -164,6 +164,7 @@ class Logistics(Mechanism):
     streams = ("logistics",)
     takes = (BlockedOrders, Shipments, OutboundPass)
     publishes = ("held", "may_ship", "via_station", "out_pass")
+    writes = ("stock", "in_transit")
 
     def __init__(self, world: World) -> None:
         super().__init__(world)

@@ -144,7 +144,10 @@ class Mechanism:
     posts: ClassVar[tuple[type[Request], ...]] = ()
     """Request types it posts (each must be taken by a mechanism of the tuple)."""
     publishes: ClassVar[tuple[str, ...]] = ()
-    """Fields of `world.shared` it writes (others only read them)."""
+    """Fields of `world.shared` it owns and writes (others only read them)."""
+    writes: ClassVar[tuple[str, ...]] = ()
+    """Arrays it writes that it does not own: the World's lifecycle arrays (`state`,
+    `reopened_at`) or a field of `world.shared` shared on purpose (`stock`)."""
     causes: ClassVar[tuple[Cause, ...]] = ()
     """Causes its limit may blame; new names are appended to the trace's causes."""
 

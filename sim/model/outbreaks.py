@@ -37,6 +37,7 @@ class Outbreaks(Mechanism):
     streams = ("outbreaks",)
     posts = (Isolation, LevelRaise)
     publishes = ("partial", "last_case")
+    writes = ("state",)
     causes = (Cause("suspended", "shut, or partly shut, after a case"),)
 
     def __init__(self, world: World) -> None:

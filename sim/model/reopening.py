@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -104,6 +104,7 @@ class Reopening(Mechanism):
     takes = (CreditApplication,)
     posts = (CreditApproval,)
     publishes = ("whitelisted", "allowed")
+    writes = ("state", "reopened_at")
     causes = (Cause("ramp_up", "reopened but not yet at full speed"),)
 
     def __init__(self, world: World) -> None:
@@ -239,7 +240,7 @@ class Reopening(Mechanism):
         w.state[i] = _OPEN
         w.reopened_at[i] = w.env.now
 
-    def _prepare(self, i: int):
+    def _prepare(self, i: int) -> Generator[simpy.Event, Any, None]:
         """Preparation before applying (seed 001: ready firms at once, others later)."""
         delay = self.apply_days[i] / self.speed[i]
         if delay > 0:
@@ -283,7 +284,7 @@ class Reopening(Mechanism):
         while self.idle and self.queue:
             self.idle.pop(0).succeed(heapq.heappop(self.queue))
 
-    def _team(self):
+    def _team(self) -> Generator[simpy.Event, Any, None]:
         w = self.world
         p_fail = w.cfg.reopening.fail_prob
         state = w.state
@@ -324,7 +325,7 @@ class Reopening(Mechanism):
             self.late[i] = late_stream(self.world, i)
         return float(self.late[i].random())
 
-    def _rectify(self, i: int, days: float):
+    def _rectify(self, i: int, days: float) -> Generator[simpy.Event, Any, None]:
         yield self.world.env.timeout(days)
         if self.world.state[i] == _RECTIFYING:  # not reopened meanwhile
             self._file(i)

@@ -34,30 +34,25 @@ class FirmState(IntEnum):
 
 STATE_NAMES = tuple(s.name.lower() for s in FirmState)
 
-BASE_CAUSES = (
-    "not_allowed",
-    "preparing",
-    "awaiting_review",
-    "suspended",
-    "failed",
-    "labour",
-    "ramp_up",
-    "control_cap",
-    "logistics",
-    "output_full",
-)
-"""Causes of lost output that are not a missing input, in reporting order.
+CAUSE_DOCS = {
+    "not_allowed": "closed or halted: the zone's level does not allow the firm to operate",
+    "preparing": "allowed, but still preparing its application",
+    "awaiting_review": "queued for a service team, under review or rectifying",
+    "suspended": "shut (or partly shut, closed-loop) after a positive case",
+    "failed": "out of business (cash ran out)",
+    "labour": "too few staff on post",
+    "ramp_up": "reopened, not yet at full speed",
+    "control_cap": "the zone's output ceiling",
+    "logistics": "an input is short while its goods wait for a pass, a station to open, "
+    "or in a transfer station",
+    "output_full": "the finished-goods store is full: outbound trucks are blocked",
+}
+"""What each cause of lost output that is not a missing input means."""
 
-`not_allowed`: closed or halted because the zone's level does not allow the firm
-to operate; `preparing`: allowed but still preparing its application;
-`awaiting_review`: queued, under review or rectifying; `suspended`: shut after a
-case; `failed`: out of business; `labour`: too few staff on post; `ramp_up`:
-reopened but not yet at full speed; `control_cap`: the zone's output ceiling;
-`logistics`: an input is short while goods for it wait for a pass or a
-transfer station; `output_full`: the finished-goods store is full because
-outbound trucks are blocked. Missing inputs (supplier not shipping) follow as
-`input:<good>`, then the causes of any other mechanism (`world.Causes`).
-"""
+BASE_CAUSES = tuple(CAUSE_DOCS)
+"""Causes of lost output that are not a missing input, in reporting order. Missing
+inputs (their suppliers have not shipped) follow as `input:<good>`, then the causes
+of any other mechanism (`world.Causes`)."""
 
 (
     C_NOT_ALLOWED,

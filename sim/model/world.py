@@ -36,8 +36,8 @@ review ends at t=1.0 is open from day 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Generator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import simpy
@@ -55,7 +55,7 @@ from sim.model.outbreaks import Outbreaks
 from sim.model.production import produce
 from sim.model.reopening import Reopening
 from sim.model.shared import Shared
-from sim.model.state import BASE_CAUSES, FirmState
+from sim.model.state import BASE_CAUSES, CAUSE_DOCS, FirmState
 from sim.model.streams import stream
 from sim.model.supply import Supply
 from sim.model.workforce import Workforce
@@ -112,17 +112,22 @@ class Causes:
     def __init__(self, network: Network, mechanisms: Sequence[type[Mechanism]]) -> None:
         names = list(BASE_CAUSES) + list(network.input_causes)
         owner = dict.fromkeys(names, "state")
-        for name in network.input_causes:
+        doc = dict(CAUSE_DOCS)
+        for name, good in zip(network.input_causes, network.goods, strict=True):
             owner[name] = "supply"
+            doc[name] = f"too little {good} in stock: its suppliers have not shipped"
         for m in mechanisms:
             for cause in m.causes:
                 if cause.name not in owner:
                     names.append(cause.name)
                 if owner.get(cause.name, "state") == "state":
                     owner[cause.name] = m.name
+                doc.setdefault(cause.name, cause.doc)
         self.names = tuple(names)
         self.owner = owner
         """Cause → mechanism declaring it (`state`: the firm's state alone)."""
+        self.doc = doc
+        """Cause → what it means."""
         self.code = {name: k for k, name in enumerate(self.names)}
 
 
@@ -166,8 +171,6 @@ class World:
         self._streams: dict[str, np.random.Generator] = {}
         self.mechanisms: tuple[Mechanism, ...] = tuple(cls(self) for cls in mechanisms)
         """The mechanisms, built in tuple order (the order of the day)."""
-        self._by_type = {type(m): m for m in self.mechanisms}
-        self.by_name = {m.name: m for m in self.mechanisms}
         self._open = [m.open_day for m in self.mechanisms if overrides(m, "open_day")]
         self._settle = [m.settle_day for m in self.mechanisms if overrides(m, "settle_day")]
         self._close = [m.close_day for m in self.mechanisms if overrides(m, "close_day")]
@@ -190,11 +193,14 @@ class World:
 
     def get(self, kind: type[M]) -> M:
         """The mechanism of class `kind` (for tests and tools; mechanisms never use it)."""
-        return self._by_type[kind]  # type: ignore[return-value]
+        for m in self.mechanisms:
+            if isinstance(m, kind):
+                return m
+        raise LookupError(f"no {kind.__name__} in this world")
 
     # -- the day driver ---------------------------------------------------------
 
-    def _driver(self):
+    def _driver(self) -> Generator[simpy.Event, Any, None]:
         self._open_day(0)
         for d in range(self.days):
             yield _Tick(self.env, 1.0)

@@ -234,6 +234,18 @@ def test_every_shared_array_has_exactly_one_shipped_writer():
     fields = set(vars(Shared(w.firms, w.network)))
     published = [name for m in MECHANISMS for name in m.publishes]
     assert sorted(published) == sorted(fields)
+    # arrays written by a mechanism that does not own them are declared as such
+    writers: dict[str, set[str]] = {}
+    for m in MECHANISMS:
+        assert not set(m.writes) & set(m.publishes), m.name
+        for name in m.writes:
+            writers.setdefault(name, set()).add(m.name)
+    assert writers == {
+        "state": {"reopening", "outbreaks", "finance"},
+        "reopened_at": {"reopening"},
+        "stock": {"logistics"},
+        "in_transit": {"logistics"},
+    }
 
 
 MODEL = Path(inspect.getfile(world_module)).parent
@@ -353,6 +365,7 @@ def test_causes_are_the_base_causes_then_inputs_then_new_ones_with_their_owner(d
     assert owner["control_cap"] == "controls" and owner["output_full"] == "outbound"
     assert owner["logistics"] == owner[inputs[0]] == "supply"
     assert owner["not_allowed"] == owner["failed"] == "state"
+    assert all(tr.cause_docs) and len(tr.cause_docs) == len(tr.causes)
     for m in MECHANISMS:
         assert {c.name for c in m.causes} <= set(BASE_CAUSES), m.name
     log: list[tuple[str, str, int]] = []
