@@ -1,80 +1,185 @@
 """What is observed each day of a replication, kept as numpy arrays (the Trace).
 
-The model fills a Recorder at the end of each day; `metrics` and `output` read
-the Trace. Nothing here writes files.
+The recorder follows declarations: the park's own series (output, resumption,
+lost output by cause, firms by state) are declared here, from the World's firm
+arrays; every other series is declared by the mechanism whose state it reads
+(`Mechanism.series`). At the end of each day, after every close hook, each daily
+series is read once; run totals are read once after the last day. `metrics` and
+`output` read the Trace. Nothing here writes files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from sim.model.state import BASE_CAUSES, C_LOGISTICS, STATE_NAMES, FirmState
+from sim.model.mechanism import Series
+from sim.model.state import STATE_NAMES, FirmState
+from sim.model.workforce import WORKFORCE_PARTS
 
 if TYPE_CHECKING:
-    from sim.model.production import DayResult
     from sim.model.world import World
 
-WORKFORCE_PARTS = ("on_post", "local_on_post", "migrant_on_post", "quarantined", "isolated", "away")
-"""Workforce counts recorded daily (people)."""
+PARK = "park"
+"""Group of the series the recorder declares itself (the World's firm arrays)."""
+
+
+@dataclass(eq=False)
+class Recorded:
+    """One declared series of one replication, with its declaration."""
+
+    name: str
+    group: str
+    """Mechanism that declared it (`park`: the recorder, from the World's arrays)."""
+    unit: str
+    doc: str
+    axes: tuple[tuple[str, ...], ...]
+    """Labels of each axis after the day (for a run total, of each axis)."""
+    daily: bool
+    """True: `values[d]` is day d; False: one value for the whole run."""
+    values: np.ndarray
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Recorded):
+            return NotImplemented
+        a, b = self.values, other.values
+        return (
+            (self.name, self.group, self.unit, self.doc, self.axes, self.daily)
+            == (other.name, other.group, other.unit, other.doc, other.axes, other.daily)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass
 class Trace:
-    """Daily observations of one replication."""
+    """Daily observations of one replication: the park's facts and every declared series."""
 
     replication: int
     days: int
     sectors: tuple[str, ...]
     causes: tuple[str, ...]
+    """Causes of lost output in reporting order (columns of `lost`)."""
+    cause_groups: tuple[str, ...]
+    """Mechanism declaring each cause (`state`: the firm's state alone)."""
+    cause_docs: tuple[str, ...]
+    """What each cause means."""
     states: tuple[str, ...]
     n_firms: int
     n_above_scale: int
     staff_total: int
     baseline_total: float
     baseline_sector: np.ndarray
-    output: np.ndarray
-    """Park output per day (value units)."""
-    output_sector: np.ndarray
-    """(days, sectors) output."""
-    resumption: np.ndarray
-    """Share of firms operating."""
-    resumption_weighted: np.ndarray
-    """Share of baseline output held by operating firms."""
-    resumption_above_scale: np.ndarray
-    """Share of above-scale firms operating (NaN if there are none)."""
-    lost: np.ndarray
-    """(days, causes) lost output in value units."""
-    state_counts: np.ndarray
-    """(days, states) firms in each state."""
-    workforce: np.ndarray
-    """(days, WORKFORCE_PARTS) people."""
-    review_queue: np.ndarray
-    """Applications waiting for a team at the end of each day."""
-    review_wait: np.ndarray
-    """Mean wait (days) of reviews started that day (NaN if none)."""
-    cases: np.ndarray
-    """Positive cases found per day."""
-    stations: tuple[str, ...]
-    """Transfer station ids."""
-    funnel: np.ndarray
-    """(days, stations, 5) at the end of each day, cumulative: declared, admitted,
-    cleared trips, trips in the station now, total wait (days) of cleared trips."""
-    trips_in_transit: np.ndarray
-    """Controlled truck trips on the road or in a station at the end of each day."""
-    producers: tuple[str, ...]
-    """Park firm ids, then external supplier ids (the sources of inputs)."""
-    cost_by_producer: np.ndarray
-    """Lost output (value units, whole run) blamed on each producer's missing goods."""
-    relief_spent: np.ndarray
-    """Relief paid so far (value units, cumulative) at the end of each day."""
-    cash_negative: np.ndarray
-    """Firms with cash below zero at the end of each day."""
-    cost_by_logistics: np.ndarray
-    """Lost output (value units, whole run) blamed on each station, then on goods
-    waiting for a pass or for a station to open."""
+    series: dict[str, Recorded]
+    """Every declared series by name, in declaration order (park first, then tuple order)."""
+
+    def declared(self) -> Iterator[Recorded]:
+        """Every declared series: name, group, unit, axes and values."""
+        return iter(self.series.values())
+
+    @property
+    def output(self) -> np.ndarray:
+        """Park output per day (value units)."""
+        return self.series["output"].values
+
+    @property
+    def output_sector(self) -> np.ndarray:
+        """(days, sectors) output."""
+        return self.series["output_sector"].values
+
+    @property
+    def resumption(self) -> np.ndarray:
+        """Share of firms operating."""
+        return self.series["resumption"].values
+
+    @property
+    def resumption_weighted(self) -> np.ndarray:
+        """Share of baseline output held by operating firms."""
+        return self.series["resumption_weighted"].values
+
+    @property
+    def resumption_above_scale(self) -> np.ndarray:
+        """Share of above-scale firms operating (NaN if there are none)."""
+        return self.series["resumption_above_scale"].values
+
+    @property
+    def lost(self) -> np.ndarray:
+        """(days, causes) lost output in value units."""
+        return self.series["lost"].values
+
+    @property
+    def state_counts(self) -> np.ndarray:
+        """(days, states) firms in each state."""
+        return self.series["state_counts"].values
+
+    @property
+    def workforce(self) -> np.ndarray:
+        """(days, WORKFORCE_PARTS) people."""
+        return self.series["workforce"].values
+
+    @property
+    def review_queue(self) -> np.ndarray:
+        """Applications waiting for a team at the end of each day."""
+        return self.series["review_queue"].values
+
+    @property
+    def review_wait(self) -> np.ndarray:
+        """Mean wait (days) of reviews started that day (NaN if none)."""
+        return self.series["review_wait"].values
+
+    @property
+    def cases(self) -> np.ndarray:
+        """Positive cases found per day."""
+        return self.series["cases"].values
+
+    @property
+    def funnel(self) -> np.ndarray:
+        """(days, stations, 5) at the end of each day, cumulative: declared, admitted,
+        cleared trips, trips in the station now, total wait (days) of cleared trips."""
+        return self.series["funnel"].values
+
+    @property
+    def trips_in_transit(self) -> np.ndarray:
+        """Controlled truck trips on the road or in a station at the end of each day."""
+        return self.series["trips_in_transit"].values
+
+    @property
+    def cost_by_producer(self) -> np.ndarray:
+        """Lost output (value units, whole run) blamed on each producer's missing goods."""
+        return self.series["cost_by_producer"].values
+
+    @property
+    def relief_spent(self) -> np.ndarray:
+        """Relief paid so far (value units, cumulative) at the end of each day."""
+        return self.series["relief_spent"].values
+
+    @property
+    def cash_negative(self) -> np.ndarray:
+        """Firms with cash below zero at the end of each day."""
+        return self.series["cash_negative"].values
+
+    @property
+    def cost_by_logistics(self) -> np.ndarray:
+        """Lost output (value units, whole run) blamed on each station, then on
+        goods waiting for a pass or for a station to open."""
+        return self.series["cost_by_logistics"].values
+
+    @property
+    def stations(self) -> tuple[str, ...]:
+        """Transfer station ids."""
+        return self.series["funnel"].axes[0]
+
+    @property
+    def producers(self) -> tuple[str, ...]:
+        """Park firm ids, then external supplier ids (the sources of inputs)."""
+        return self.series["cost_by_producer"].axes[0]
 
     @property
     def capacity(self) -> np.ndarray:
@@ -93,134 +198,115 @@ class Trace:
 
 
 class Recorder:
-    """Collects one row per day into preallocated arrays."""
+    """Reads every declared series once a day into preallocated arrays."""
 
     def __init__(self, world: World) -> None:
         self.w = world
-        d = world.days
-        self.causes = BASE_CAUSES + tuple(f"input:{g}" for g in world.goods.goods)
-        n_sec = len(world.sectors)
-        self.output = np.zeros(d)
-        self.output_sector = np.zeros((d, n_sec))
-        self.resumption = np.zeros(d)
-        self.resumption_weighted = np.zeros(d)
-        self.resumption_above = np.zeros(d)
-        self.lost = np.zeros((d, len(self.causes)))
-        self.states = np.zeros((d, len(STATE_NAMES)), dtype=np.int64)
-        self.workforce = np.zeros((d, len(WORKFORCE_PARTS)), dtype=np.int64)
-        self.queue = np.zeros(d, dtype=np.int64)
-        self.wait = np.full(d, np.nan)
-        self.cases = np.zeros(d, dtype=np.int64)
-        n_st = len(world.logistics.stations)
-        self.funnel = np.zeros((d, n_st, 5))
-        self.trips = np.zeros(d, dtype=np.int64)
-        self.cost_producer = np.zeros(world.goods.n_producers)
-        self.cost_logistics = np.zeros(n_st + 1)
-        self.relief = np.zeros(d)
-        self.cash_negative = np.zeros(d, dtype=np.int64)
-        self.baseline_sector = np.bincount(world.sector, weights=world.baseline, minlength=n_sec)
-        self.n_above = int(world.above_scale.sum())
-        self._wait_seen = (0.0, 0)
+        declared = [(PARK, s) for s in self._park_series()]
+        declared += [(m.name, s) for m in world.mechanisms for s in m.series()]
+        names = [s.name for _, s in declared]
+        if len(set(names)) != len(names):
+            twice = sorted({x for x in names if names.count(x) > 1})
+            raise ValueError(f"series declared twice: {', '.join(twice)}")
+        self.declared = declared
+        self.arrays: dict[str, np.ndarray] = {}
+        self._daily: list[tuple[Callable[[], ArrayLike], np.ndarray]] = []
+        for _, s in declared:
+            if s.daily:
+                shape = (world.days, *(len(a) for a in s.axes))
+                arr = np.full(shape, s.fill, dtype=s.dtype)
+                self.arrays[s.name] = arr
+                self._daily.append((s.read, arr))
 
-    def record(self, d: int, r: DayResult) -> None:
+    def _park_series(self) -> Sequence[Series]:
+        """The park's own series, from the World's firm arrays."""
+        w = self.w
+        firms = w.firms
+        n = firms.n
+        n_sec = len(firms.sectors)
+        causes = w.causes.names
+        n_above = int(firms.above_scale.sum())
+        base_sum = firms.baseline.sum()
+
+        def above() -> float:
+            return (w.operating & firms.above_scale).sum() / n_above if n_above else np.nan
+
+        return (
+            Series("output", "value units", "park output", lambda: w.output.sum()),
+            Series(
+                "output_sector",
+                "value units",
+                "output of each sector",
+                lambda: np.bincount(firms.sector, weights=w.output, minlength=n_sec),
+                axes=(firms.sectors,),
+            ),
+            Series(
+                "resumption",
+                "share",
+                "share of firms operating",
+                lambda: w.operating.mean() if n else 0.0,
+            ),
+            Series(
+                "resumption_weighted",
+                "share",
+                "share of baseline output held by operating firms",
+                lambda: firms.baseline[w.operating].sum() / base_sum if n else 0.0,
+            ),
+            Series(
+                "resumption_above_scale",
+                "share",
+                "share of above-scale firms operating (NaN if there are none)",
+                above,
+            ),
+            Series(
+                "lost",
+                "value units",
+                "lost output (baseline − output) by cause",
+                lambda: np.bincount(
+                    w.cause, weights=firms.baseline - w.output, minlength=len(causes)
+                ),
+                axes=(causes,),
+            ),
+            Series(
+                "state_counts",
+                "firms",
+                "firms in each reopening state at the end of the day",
+                lambda: np.bincount(w.state, minlength=len(STATE_NAMES)),
+                axes=(STATE_NAMES,),
+                dtype=np.int64,
+            ),
+        )
+
+    def record(self, d: int) -> None:
         """Store day `d`."""
-        w = self.w
-        self.output[d] = r.output.sum()
-        self.output_sector[d] = np.bincount(w.sector, weights=r.output, minlength=len(w.sectors))
-        op = r.operating
-        self.resumption[d] = op.mean() if w.n else 0.0
-        self.resumption_weighted[d] = w.baseline[op].sum() / w.baseline.sum() if w.n else 0.0
-        self.resumption_above[d] = (
-            (op & w.above_scale).sum() / self.n_above if self.n_above else np.nan
-        )
-        loss = w.baseline - r.output
-        self.lost[d] = np.bincount(r.cause, weights=loss, minlength=len(self.causes))
-        self.states[d] = np.bincount(w.state, minlength=len(STATE_NAMES))
-        s = w.staff
-        migrant_on = np.maximum(s.on_post - s.local_on_post, 0)
-        self.workforce[d] = (
-            s.on_post.sum(),
-            s.local_on_post.sum(),
-            migrant_on.sum(),
-            s.quarantine.sum(),
-            s.isolated.sum(),
-            s.away.sum(),
-        )
-        self.queue[d] = len(w.reviews.queue.items)
-        ws, wc = w.reviews.wait_sum, w.reviews.wait_count
-        s0, c0 = self._wait_seen
-        if wc > c0:
-            self.wait[d] = (ws - s0) / (wc - c0)
-        self._wait_seen = (ws, wc)
-        self.cases[d] = w.cases_today.sum()
-        self.funnel[d] = w.logistics.funnel()
-        self.trips[d] = w.logistics.in_transit_trips
-        self._blame(r, loss)
-        self.relief[d] = w.finance.spent
-        self.cash_negative[d] = int(np.sum(w.finance.cash < 0))
-
-    def _blame(self, r: DayResult, loss: np.ndarray) -> None:
-        """Share the loss of firms short of an input among the producers or logistics holding it."""
-        w = self.w
-        g = w.goods
-        firms = np.flatnonzero(r.bind_line >= 0)
-        if not len(firms):
-            return
-        lines = r.bind_line[firms]
-        lost = loss[firms]
-        logi = r.cause[firms] == C_LOGISTICS
-        if (~logi).any():
-            f_lines, f_lost = lines[~logi], lost[~logi]
-            per_line = np.zeros(g.n_lines)
-            np.add.at(per_line, f_lines, f_lost)
-            weight = g.backlog + 1e-12 * g.link_share
-            total = np.bincount(g.link_line, weights=weight, minlength=g.n_lines)
-            share = weight / total[g.link_line]
-            self.cost_producer += np.bincount(
-                g.link_src, weights=share * per_line[g.link_line], minlength=g.n_producers
-            )
-        if logi.any():
-            stations = w.logistics.stations
-            held = np.stack([s.held for s in stations] + [w.logistics.waiting_by_line()])
-            held = np.maximum(held[:, lines[logi]], 0.0)
-            tot = held.sum(axis=0)
-            tot[tot <= 0] = 1.0
-            self.cost_logistics += (held / tot * lost[logi]).sum(axis=1)
+        for read, arr in self._daily:
+            arr[d] = read()
 
     def trace(self) -> Trace:
         """The finished Trace."""
         w = self.w
+        firms = w.firms
+        series = {}
+        for group, s in self.declared:
+            values = self.arrays[s.name] if s.daily else np.asarray(s.read(), dtype=s.dtype)
+            series[s.name] = Recorded(s.name, group, s.unit, s.doc, s.axes, s.daily, values)
         return Trace(
             replication=w.replication,
             days=w.days,
-            sectors=w.sectors,
-            causes=self.causes,
+            sectors=firms.sectors,
+            causes=w.causes.names,
+            cause_groups=tuple(w.causes.owner[c] for c in w.causes.names),
+            cause_docs=tuple(w.causes.doc[c] for c in w.causes.names),
             states=STATE_NAMES,
-            n_firms=w.n,
-            n_above_scale=self.n_above,
-            staff_total=int(w.staff.total.sum()),
-            baseline_total=float(w.baseline.sum()),
-            baseline_sector=self.baseline_sector,
-            output=self.output,
-            output_sector=self.output_sector,
-            resumption=self.resumption,
-            resumption_weighted=self.resumption_weighted,
-            resumption_above_scale=self.resumption_above,
-            lost=self.lost,
-            state_counts=self.states,
-            workforce=self.workforce,
-            review_queue=self.queue,
-            review_wait=self.wait,
-            cases=self.cases,
-            stations=tuple(s.cfg.id for s in w.logistics.stations),
-            funnel=self.funnel,
-            trips_in_transit=self.trips,
-            producers=w.ids + w.goods.supplier_ids,
-            cost_by_producer=self.cost_producer,
-            cost_by_logistics=self.cost_logistics,
-            relief_spent=self.relief,
-            cash_negative=self.cash_negative,
+            n_firms=firms.n,
+            n_above_scale=int(firms.above_scale.sum()),
+            staff_total=int(firms.staff.sum()),
+            baseline_total=float(firms.baseline.sum()),
+            baseline_sector=np.bincount(
+                firms.sector, weights=firms.baseline, minlength=len(firms.sectors)
+            ),
+            series=series,
         )
 
 
-__all__ = ["WORKFORCE_PARTS", "FirmState", "Recorder", "Trace"]
+__all__ = ["WORKFORCE_PARTS", "FirmState", "Recorded", "Recorder", "Trace"]

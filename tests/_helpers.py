@@ -45,7 +45,12 @@ def assert_same_trace(a: Trace, b: Trace) -> None:
     """Every field of two traces equal, arrays element for element (NaN equal to NaN)."""
     for f in dataclasses.fields(Trace):
         x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, np.ndarray):
+        if f.name == "series":
+            assert list(x) == list(y), "declared series"
+            for name in x:
+                np.testing.assert_array_equal(x[name].values, y[name].values, err_msg=name)
+                assert x[name] == y[name], name
+        elif isinstance(x, np.ndarray):
             np.testing.assert_array_equal(x, y, err_msg=f.name)
         else:
             assert x == y, f.name

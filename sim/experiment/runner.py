@@ -1,7 +1,8 @@
 """Run the replications of one scenario, serially or on local processes.
 
-Replication r always uses the streams of `SeedSequence(seed, spawn_key=(r, k))`,
-so the numbers do not depend on the executor or on the number of workers.
+Replication r always draws from the streams `SeedSequence(seed, spawn_key=(r,
+key(name)))` (`sim.model.streams`), so the numbers do not depend on the executor
+or on the number of workers.
 
 Local workers are forked from this process on Linux when no other thread is
 running (forking a threaded process can deadlock the child):

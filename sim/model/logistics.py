@@ -15,22 +15,36 @@ travel directly): SimPy events at the moments trips reach the station and are
 cleared, deliveries booked to the day they arrive. Turned-back trips
 re-declare after a delay. Goods held by logistics (a route waiting for a pass,
 trips not yet cleared) are what the `logistics` cause of lost output refers to.
+
+Supply hands over its orders blocked for want of a pass (`BlockedOrders`) and its
+shipments on controlled routes (`Shipments`); outbound asks for passes for its
+trucks (`OutboundPass`). Goods a trip delivers join the input stocks shared with
+supply before the day's production (`settle_day`).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
+from sim.model.mechanism import Mechanism, Series
+from sim.model.requests import BlockedOrders, OutboundPass, Shipments
+from sim.model.state import C_LOGISTICS
 from sim.scenario.dists import quantile
 
 if TYPE_CHECKING:
     from sim.model.world import World
     from sim.scenario.schema import TransferStation
+
+FUNNEL = ("declared", "admitted", "cleared", "in_station", "wait_days")
+"""A station's funnel counts at the end of each day, cumulative but for the trips in the
+station now: trips declared, admitted, cleared, in the station; total wait (days)
+of the cleared trips."""
 
 
 class Station:
@@ -42,7 +56,9 @@ class Station:
     moment it is cleared, instead of a process queueing on a SimPy Resource.
     """
 
-    def __init__(self, world: World, cfg: TransferStation, k: int) -> None:
+    def __init__(self, owner: Logistics, cfg: TransferStation, k: int) -> None:
+        world = owner.world
+        self.owner = owner
         self.world = world
         self.cfg = cfg
         self.k = k
@@ -54,10 +70,12 @@ class Station:
         self.admitted = 0
         self.cleared = 0
         self.wait_sum = 0.0
-        self.held = np.zeros(world.goods.n_lines) if world.goods.has_lines else np.zeros(0)
-        regions = world.region_ids
+        net = world.network
+        self.held = np.zeros(net.n_lines) if net.has_lines else np.zeros(0)
+        """Goods per input line in trips declared here and not yet cleared."""
+        regions = world.firms.region_ids
         self.serves = {regions.index(r) for r in cfg.serves}
-        self.partner = {world.index[f] for f in cfg.partner_for}
+        self.partner = {world.firms.index[f] for f in cfg.partner_for}
 
     def is_open(self, t: float) -> bool:
         """Whether the station works at time `t`."""
@@ -76,7 +94,7 @@ class Station:
         batch, self.waiting_admission = self.waiting_admission[:n], self.waiting_admission[n:]
         share = self.cfg.admit_share
         admitted = [trip for trip in batch if trip.u_admit < share]
-        logi = self.world.logistics
+        logi = self.owner
         for trip in batch:
             if trip.u_admit >= share:
                 trip.turned_back += 1
@@ -103,7 +121,7 @@ class Station:
         self.wait_sum += now - trip.declared_at
         self.in_system -= 1
         self.held[trip.line] -= trip.qty
-        self.world.logistics.deliver(trip, now)
+        self.owner.deliver(trip, now)
 
 
 class Trip:
@@ -138,35 +156,41 @@ class Trip:
         self.station: Station | None = None
 
 
-class Logistics:
-    """Passes for controlled routes, and the transfer stations their trips go through."""
+class Logistics(Mechanism):
+    """Passes for controlled routes and outbound trucks, and the transfer stations
+    trips go through."""
+
+    name = "logistics"
+    streams = ("logistics",)
+    takes = (BlockedOrders, Shipments, OutboundPass)
+    publishes = ("held", "may_ship", "via_station", "out_pass")
+    writes = ("stock", "in_transit")
 
     def __init__(self, world: World) -> None:
-        self.world = world
+        super().__init__(world)
         self.cfg = world.cfg.logistics
-        g = world.goods
-        self.rng = world.rng["logistics"]
-        self.stations = [Station(world, s, k) for k, s in enumerate(self.cfg.transfer_stations)]
+        net = world.network
+        self.net = net
+        self.rng = world.rng("logistics")
+        self.stations = [Station(self, s, k) for k, s in enumerate(self.cfg.transfer_stations)]
         self.via_stations = bool(self.stations)
         """Controlled freight goes through a station only if the scenario has any."""
-        n_links = len(g.link_line)
+        n_links = net.n_links
         self.has_pass = np.zeros(n_links, dtype=bool)
         self.requested_at = np.full(n_links, np.inf)
-        firm_region = world.region
-        sup_region = np.array(
-            [world.region_ids.index(s.region) for s in world.cfg.suppliers], dtype=np.int64
-        )
-        self.src_region = np.concatenate([firm_region, sup_region])[g.link_src]
-        self.dst_region = firm_region[g.line_firm[g.link_line]]
+        firm_region = world.firms.region
+        self.src_region = net.producer_region[net.link_src]
+        self.dst_region = firm_region[net.link_firm]
         self.cross = self.src_region != self.dst_region
-        self.dst_firm = g.line_firm[g.link_line]
-        self.src_firm = np.where(g.link_src < world.n, g.link_src, -1)
+        self.dst_firm = net.link_firm
+        self.src_firm = np.where(net.link_src < world.firms.n, net.link_src, -1)
         self._link_dst = self.dst_firm.tolist()
         self._link_src = self.src_firm.tolist()
         self._link_region = self.src_region.tolist()
-        self.pass_held = np.zeros(g.n_lines)
-        self.out_pass = np.zeros(world.n, dtype=bool)
-        self.out_requested = np.full(world.n, np.inf)
+        self.pass_held = np.zeros(net.n_lines)
+        """Goods per input line on routes waiting for a pass (at the last close)."""
+        self.out_pass = world.shared.out_pass
+        self.out_requested = np.full(world.firms.n, np.inf)
         self.gate_wait: list[Trip] = []
         self.in_transit_trips = 0
         self._arriving: dict[float, list[Trip]] = {}
@@ -174,20 +198,93 @@ class Logistics:
         self._receipts: dict[int, list[tuple[float, int, int, float]]] = {}
         """Day → (time, order, input line, goods) of trips reaching their firm that day."""
         self._n_delivered = 0
-        self.grants = {}
+        self.grants: dict[int, list[int]] = {}
         for grant in self.cfg.grants:
             d = math.ceil(grant.day)
-            self.grants.setdefault(d, []).extend(world.index[f] for f in grant.firms)
+            self.grants.setdefault(d, []).extend(world.firms.index[f] for f in grant.firms)
+        self.cost_logistics = np.zeros(len(self.stations) + 1)
+
+    # -- the hooks ----------------------------------------------------------------
+
+    def open_day(self, day: int) -> None:
+        """Start of day: passes, trips waiting for a station to open, admissions; which
+        routes may ship today and which go through a station."""
+        w = self.world
+        for ask in w.board.take(OutboundPass):
+            self.out_requested[ask.firms] = ask.day
+        self.issue_passes(day)
+        if self.gate_wait:
+            waiting, self.gate_wait = self.gate_wait, []
+            open_ = self._open_stations()
+            for trip in waiting:
+                self._declare(trip, open_)
+        for s in self.stations:
+            s.admit_today()
+        ctrl = self.controlled()
+        w.shared.may_ship = ~ctrl | self.has_pass
+        w.shared.via_station = ctrl & self.via_stations
+
+    def settle_day(self, day: int) -> None:
+        """Goods of trips that reached their firm today join its stocks; what logistics
+        still holds is published for production."""
+        self.receive(day)
+        if self.net.has_lines:
+            self.world.shared.held = self.held_by_line()
+
+    def close_day(self, day: int) -> None:
+        """Routes blocked for want of a pass ask for one; today's controlled shipments
+        leave as truck trips; the day's loss blamed on stations and passes."""
+        board = self.world.board
+        for blocked in board.take(BlockedOrders):
+            self.note_blocked(blocked.day, blocked.backlog)
+        for sent in board.take(Shipments):
+            self.dispatch(sent.day, sent.links, sent.qty)
+        self._blame()
+
+    def series(self) -> Sequence[Series]:
+        ids = tuple(s.cfg.id for s in self.stations)
+        return (
+            Series(
+                "funnel",
+                "trips (wait: days)",
+                "each station's funnel at the end of the day: " + ", ".join(FUNNEL),
+                self.funnel,
+                axes=(ids, FUNNEL),
+            ),
+            Series(
+                "trips_in_transit",
+                "trips",
+                "controlled truck trips on the road or in a station at the end of the day",
+                lambda: self.in_transit_trips,
+                dtype=np.int64,
+            ),
+            Series(
+                "cost_by_logistics",
+                "value units",
+                "lost output over the run blamed on each station, then on goods waiting "
+                "for a pass or for a station to open",
+                lambda: self.cost_logistics,
+                axes=((*ids, "waiting_for_pass_or_open_station"),),
+                daily=False,
+            ),
+        )
+
+    # -- passes -------------------------------------------------------------------
 
     def controlled(self) -> np.ndarray:
         """Links whose shipment today crosses a zone boundary where freight needs a pass."""
-        lv = self.world.levels
+        lv = self.world.shared.levels
         needs = lv.freight_pass[lv.current]
         return self.cross & (needs[self.src_region] | needs[self.dst_region])
 
+    def outbound_controlled(self) -> np.ndarray:
+        """Firms whose outbound trucks need a pass today (their zone controls freight)."""
+        lv = self.world.shared.levels
+        return lv.freight_pass[lv.firm]
+
     def issue_passes(self, d: int) -> None:
         """Grants of the day, then `passes_per_day` passes to waiting routes by priority."""
-        w = self.world
+        firms_ = self.world.firms
         for f in self.grants.get(d, []):
             self.has_pass |= (self.dst_firm == f) | (self.src_firm == f)
             self.out_pass[f] = True
@@ -207,47 +304,30 @@ class Logistics:
         when = np.concatenate([self.requested_at[links], self.out_requested[firms]])
         kind = np.r_[np.zeros(len(links), dtype=np.int64), np.ones(len(firms), dtype=np.int64)]
         idx = np.concatenate([links, firms])
-        order = np.lexsort((idx, kind, when, w.priority[who], ~w.liaison[who]))[:rate]
+        order = np.lexsort((idx, kind, when, firms_.priority[who], ~firms_.liaison[who]))[:rate]
         self.has_pass[idx[order][kind[order] == 0]] = True
         self.out_pass[idx[order][kind[order] == 1]] = True
 
-    def outbound_controlled(self) -> np.ndarray:
-        """Firms whose outbound trucks need a pass today (their zone controls freight)."""
-        lv = self.world.levels
-        return lv.freight_pass[self.world.firm_level()]
-
-    def outbound_allowed(self) -> np.ndarray:
-        """Firms whose finished goods can leave today; blocked ones ask for a pass."""
-        w = self.world
-        ctrl = self.outbound_controlled()
-        blocked = ctrl & ~self.out_pass
-        asking = blocked & (w.goods.finished > 0) & ~np.isfinite(self.out_requested)
-        self.out_requested[asking] = w.day
-        return ~blocked
-
-    def shippable(self) -> np.ndarray:
-        """Links that may ship today: uncontrolled, or controlled with a pass."""
-        ctrl = self.controlled()
-        return ~ctrl | self.has_pass
-
     def note_blocked(self, d: int, blocked_backlog: np.ndarray) -> None:
         """Controlled routes with orders but no pass ask for one; record goods held."""
-        g = self.world.goods
+        net = self.net
         asking = (blocked_backlog > 0) & ~np.isfinite(self.requested_at)
         self.requested_at[asking] = d
-        self.pass_held = np.bincount(g.link_line, weights=blocked_backlog, minlength=g.n_lines)
+        self.pass_held = np.bincount(net.link_line, weights=blocked_backlog, minlength=net.n_lines)
+
+    # -- trips --------------------------------------------------------------------
 
     def dispatch(self, d: int, links: np.ndarray, qty: np.ndarray) -> None:
         """Controlled shipments leave as truck trips towards a transfer station."""
-        g = self.world.goods
+        net = self.net
         keep = qty > 0
         links, qty = links[keep], qty[keep]
         if not len(links):
             return
         n_trips = np.maximum(1, np.ceil(qty / self.cfg.truck_load - 1e-9).astype(np.int64))
         u = self.rng.random((int(n_trips.sum()), 2)).tolist()
-        lines = g.link_line[links].tolist()
-        legs = (g.link_lead[links] / 2).tolist()
+        lines = net.link_line[links].tolist()
+        legs = (net.link_lead[links] / 2).tolist()
         per_trip = (qty / n_trips).tolist()
         k = 0
         for link, line, leg, q, n in zip(
@@ -345,23 +425,12 @@ class Logistics:
         if due is None:
             return
         due.sort()
-        stock = self.world.goods.stock
-        transit = self.world.goods.in_transit
+        stock = self.world.shared.stock
+        transit = self.world.shared.in_transit
         for _, _, line, qty in due:
             stock[line] += qty
             transit[line] -= qty
         self.in_transit_trips -= len(due)
-
-    def open_day(self, d: int) -> None:
-        """Start of day: passes, trips waiting for a station to open, admissions."""
-        self.issue_passes(d)
-        if self.gate_wait:
-            waiting, self.gate_wait = self.gate_wait, []
-            open_ = self._open_stations()
-            for trip in waiting:
-                self._declare(trip, open_)
-        for s in self.stations:
-            s.admit_today()
 
     def waiting_by_line(self) -> np.ndarray:
         """Goods of each input line waiting for a pass or for a station to open."""
@@ -378,8 +447,28 @@ class Logistics:
         return held
 
     def funnel(self) -> np.ndarray:
-        """(stations, 6) today's cumulative declared, admitted, cleared, queue, waits."""
+        """(stations, 5) the funnel of each station now (`FUNNEL`)."""
         out = np.zeros((len(self.stations), 5))
         for k, s in enumerate(self.stations):
             out[k] = (s.declared, s.admitted, s.cleared, s.in_system, s.wait_sum)
         return out
+
+    def _blame(self) -> None:
+        """Share the loss of firms whose short input is held by logistics among the
+        stations holding its goods and the routes waiting for a pass or a station."""
+        w = self.world
+        binding = w.shared.binding_line
+        firms = np.flatnonzero(binding >= 0)
+        if not len(firms):
+            return
+        logi = w.cause[firms] == C_LOGISTICS
+        if not logi.any():
+            return
+        firms = firms[logi]
+        lines = binding[firms]
+        lost = w.firms.baseline[firms] - w.output[firms]
+        held = np.stack([s.held for s in self.stations] + [self.waiting_by_line()])
+        held = np.maximum(held[:, lines], 0.0)
+        tot = held.sum(axis=0)
+        tot[tot <= 0] = 1.0
+        self.cost_logistics += (held / tot * lost).sum(axis=1)

@@ -2,9 +2,11 @@
 
 Cases arrive as a Poisson process whose daily rate grows with staff on post and
 falls under closed-loop operation. A case suspends the firm (shorter, or only
-partly, when it runs closed-loop), isolates close contacts and resets its
-"days without a case" clock (seed 002: 14 clean days before point-to-point
-commuting). Enough cases in a zone can raise its control level for a while.
+partly, when it runs closed-loop: that part is this mechanism's limit,
+`suspended`), has workforce isolate close contacts (an `Isolation`) and resets
+its "days without a case" clock (seed 002: 14 clean days before point-to-point
+commuting). Enough cases in a zone raise its control level for a while (a
+`LevelRaise` to controls).
 
 Draws use a fixed number of uniforms per firm per day (inverse transform), so a
 policy that changes which firms operate does not shift later draws.
@@ -13,49 +15,72 @@ policy that changes which firms operate does not shift later draws.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim import quantiles
-from sim.model.state import FirmState
+from sim.model.mechanism import Cause, Limit, Mechanism, Series
+from sim.model.requests import Isolation, LevelRaise
+from sim.model.state import C_SUSPENDED, FirmState
 from sim.scenario.dists import quantile
 
 if TYPE_CHECKING:
     from sim.model.world import World
 
 
-class Cases:
+class Outbreaks(Mechanism):
     """Case draws, suspensions and the clean-days clock of every firm."""
 
+    name = "outbreaks"
+    streams = ("outbreaks",)
+    posts = (Isolation, LevelRaise)
+    publishes = ("partial", "last_case")
+    writes = ("state",)
+    causes = (Cause("suspended", "shut, or partly shut, after a case"),)
+
     def __init__(self, world: World) -> None:
-        self.world = world
+        super().__init__(world)
         self.cfg = world.cfg.outbreaks
-        self.rng = world.rng["outbreaks"]
-        self.last_case = np.full(world.n, -math.inf)
-        self.suspended_until = np.zeros(world.n)
-        self.partial = np.zeros(world.n, dtype=bool)
+        self.rng = world.rng("outbreaks")
+        n = world.firms.n
+        self.last_case = world.shared.last_case
+        self.suspended_until = np.zeros(n)
+        self.partial = world.shared.partial
+        self.cases_today = np.zeros(n, dtype=np.int64)
         self.total_cases = 0
         self.region_cases: list[np.ndarray] = []
 
-    def clean_days(self, d: int) -> np.ndarray:
-        """Days since each firm's last case (large if none)."""
-        return np.minimum(d - self.last_case, 1e9)
+    def open_day(self, day: int) -> None:
+        """Suspended firms whose time is up resume (no new review)."""
+        w = self.world
+        back = (w.state == FirmState.SUSPENDED) & (self.suspended_until <= day)
+        w.state[back] = FirmState.OPEN
+        self.partial[back] = False
 
-    def draw(self, d: int) -> None:
+    def limit(self) -> Limit | None:
+        """Suspended closed-loop firms keep only their stated share of output."""
+        partly = (self.world.state == FirmState.SUSPENDED) & self.partial
+        if not partly.any():
+            return None
+        share = np.where(partly, self.cfg.suspended_output_share, 1.0)
+        return Limit(share, C_SUSPENDED)
+
+    def close_day(self, day: int) -> None:
         """Today's cases at operating firms; suspensions start tomorrow."""
         w = self.world
-        n = w.n
+        n = w.firms.n
         u = self.rng.random(n)
         dur_u = self.rng.random(n)
         iso_u = self.rng.random(n)
         rate = self.cfg.rate_per_1000_staff_day
         if rate <= 0:
-            w.cases_today[:] = 0
-            self._escalate(d, np.zeros(len(w.region_ids), dtype=np.int64))
+            self.cases_today[:] = 0
+            self._escalate(day, np.zeros(len(w.firms.region_ids), dtype=np.int64))
             return
-        on = w.staff.on_post.astype(float)
-        factor = np.where(w.closed_loop, self.cfg.closed_loop_factor, 1.0)
+        on = w.shared.on_post.astype(float)
+        factor = np.where(w.firms.closed_loop, self.cfg.closed_loop_factor, 1.0)
         lam = rate / 1000.0 * on * factor * w.operating
         hit = u < -np.expm1(-lam)
         cases = np.zeros(n, dtype=np.int64)
@@ -65,18 +90,30 @@ class Cases:
             # conditional on >= 1 case: inverse CDF at a uniform rescaled into (P(0), 1)
             q = p0 + (1 - p0) * (u[idx] / -np.expm1(-lam[idx]))
             cases[idx] = np.maximum(quantiles.poisson(np.minimum(q, 1 - 1e-12), lam[idx]), 1)
-            self._suspend(d, idx, dur_u[idx])
+            self._suspend(day, idx, dur_u[idx])
             per_case = quantile(self.cfg.isolated_per_case, iso_u[idx])
             iso = np.rint(per_case * cases[idx]).astype(np.int64)
-            w.staff.isolate(d, idx, iso)
-            self.last_case[idx] = d
-        w.cases_today[:] = cases
+            w.board.post(Isolation(idx, iso, day))
+            self.last_case[idx] = day
+        self.cases_today[:] = cases
         self.total_cases += int(cases.sum())
-        self._escalate(d, np.bincount(w.region, weights=cases, minlength=len(w.region_ids)))
+        regions = len(w.firms.region_ids)
+        self._escalate(day, np.bincount(w.firms.region, weights=cases, minlength=regions))
+
+    def series(self) -> Sequence[Series]:
+        return (
+            Series(
+                "cases",
+                "cases",
+                "positive cases found that day",
+                lambda: self.cases_today.sum(),
+                dtype=np.int64,
+            ),
+        )
 
     def _suspend(self, d: int, idx: np.ndarray, dur_u: np.ndarray) -> None:
         w = self.world
-        closed = w.closed_loop[idx]
+        closed = w.firms.closed_loop[idx]
         open_days = quantile(self.cfg.suspension_days, dur_u)
         loop_days = quantile(self.cfg.closed_loop_suspension_days, dur_u)
         days = np.where(closed, loop_days, open_days)
@@ -84,22 +121,14 @@ class Cases:
         self.suspended_until[idx] = np.maximum(self.suspended_until[idx], d + 1 + days)
         self.partial[idx] = closed & (self.cfg.suspended_output_share > 0)
 
-    def end_suspensions(self, d: int) -> None:
-        """Suspended firms whose time is up resume (no new review)."""
-        w = self.world
-        back = (w.state == FirmState.SUSPENDED) & (self.suspended_until <= d)
-        w.state[back] = FirmState.OPEN
-        self.partial[back] = False
-
     def _escalate(self, d: int, region_cases: np.ndarray) -> None:
+        """Zones with enough cases in the window have their level raised from tomorrow."""
         rule = self.cfg.raise_level
         self.region_cases.append(region_cases)
         if rule is None:
             return
         window = max(math.ceil(rule.window_days), 1)
         recent = np.sum(self.region_cases[-window:], axis=0)
-        lv = self.world.levels
-        level = lv.names.index(rule.level)
         trig = recent >= rule.cases
-        lv.raised_level[trig] = level
-        lv.raised_until[trig] = d + 1 + rule.days
+        if trig.any():
+            self.world.board.post(LevelRaise(trig, rule.level, d + 1 + rule.days))

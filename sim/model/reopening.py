@@ -1,4 +1,4 @@
-"""Staggered reopening: white lists, applications, on-site reviews, rectification.
+"""Staggered reopening: white lists, applications, on-site reviews, rectification, ramp-up.
 
 Seed 003: "every firm's reopening reviewed on site"; seed 001: backbone,
 livelihood and epidemic-supply firms first; seed 002: cadres liaising with key
@@ -7,18 +7,26 @@ names it) prepares and applies; service teams (a limited resource) review
 applications in priority order; a failed review means rectification and a new
 application. A failed review's next application comes no sooner than
 MIN_RETRY_DAYS after that review began, so reviews that always fail in no time
-cannot loop forever within one instant.
+cannot loop forever within one instant. The same teams review relief credit
+lines (a `CreditApplication` from finance; the approval goes back as a
+`CreditApproval`). A reopened firm ramps up over its ramp days: this
+mechanism's limit (`ramp_up`).
 """
 
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
-from sim.model.state import MECHANISMS, FirmState
+from sim.model.mechanism import Cause, Limit, Mechanism, Series
+from sim.model.requests import CreditApplication, CreditApproval
+from sim.model.state import C_RAMP, FirmState
+from sim.model.streams import stream
 
 if TYPE_CHECKING:
     from sim.model.world import World
@@ -26,44 +34,6 @@ if TYPE_CHECKING:
 MAX_ATTEMPTS = 8
 """Review attempts pre-drawn per firm. Later attempts reuse the last durations and
 draw their pass/fail uniform from the firm's own stream (`late_stream`)."""
-
-
-def priority_keys(world: World) -> np.ndarray:
-    """Review priority of each firm: index of its first priority tag (lower = earlier)."""
-    order = list(world.cfg.reopening.priority)
-    keys = np.full(world.n, len(order), dtype=np.int64)
-    for i, tags in enumerate(world.tags):
-        for k, t in enumerate(order):
-            if t in tags:
-                keys[i] = k
-                break
-    return keys
-
-
-def liaison_mask(world: World) -> np.ndarray:
-    """Firms with a liaison: teams × firms_per_team, by priority then size."""
-    cfg = world.cfg.reopening
-    slots = cfg.service_teams * cfg.liaison.firms_per_team
-    mask = np.zeros(world.n, dtype=bool)
-    if slots <= 0:
-        return mask
-    wanted = set(cfg.liaison.tags)
-    eligible = np.array([not wanted or bool(wanted & t) for t in world.tags], dtype=bool)
-    cand = np.flatnonzero(eligible)
-    order = np.lexsort((cand, -world.baseline[cand], world.priority[cand]))
-    mask[cand[order[:slots]]] = True
-    return mask
-
-
-def late_stream(world: World, i: int) -> np.random.Generator:
-    """Firm i's own review stream, for attempts beyond MAX_ATTEMPTS.
-
-    `SeedSequence(seed, spawn_key=(replication, index of "review", i))`: it depends
-    only on the firm, so other firms' draws never shift it (common random numbers).
-    """
-    key = (world.replication, MECHANISMS.index("review"), i)
-    return np.random.default_rng(np.random.SeedSequence(world.cfg.seed, spawn_key=key))
-
 
 MIN_RETRY_DAYS = 1 / 24
 """A firm whose review failed files its next application no sooner than this after
@@ -74,30 +44,53 @@ only lengthens rectification when review + rectification are shorter than this
 hour: reviews that always fail in zero time would otherwise fail and re-apply
 forever within one instant, and tiny ones (1e-300 days) nearly as long."""
 
-
 LATE = 2
 """SimPy event priority after URGENT (0) and NORMAL (1): an event scheduled LATE
 runs once every other event of its instant has been processed."""
 
-_FAILED, _QUEUED, _REVIEWING, _RECTIFYING = (
+_FAILED, _QUEUED, _REVIEWING, _RECTIFYING, _OPEN = (
     int(FirmState.FAILED),
     int(FirmState.QUEUED),
     int(FirmState.REVIEWING),
     int(FirmState.RECTIFYING),
+    int(FirmState.OPEN),
 )
 """States read in the review loop, as plain ints: numpy compares an enum member only
 after probing its class for array attributes, which is slow on Python 3.11."""
 
+Job = tuple[tuple[int, float, int], int, float | None]
+"""A queued application: ((priority, filed at, order), firm, credit review days).
 
-class ReviewQueue:
-    """Applications waiting for a team: a heap of ((priority, filed at, firm), firm)."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[tuple[int, float, int], int]] = []
+A reopening application is ordered by (priority, time, firm); a credit line's by
+(priority, time, -1 - firm), so at equal priority and time credit lines come
+first, the later firm first. The credit review days are None for a reopening."""
 
 
-class Reviews:
-    """The review queue and the service teams that work it.
+def late_stream(world: World, i: int) -> np.random.Generator:
+    """Firm i's own review stream, for attempts beyond MAX_ATTEMPTS.
+
+    Stream "review" narrowed to firm i (`streams.stream`): it depends only on the
+    firm, so other firms' draws never shift it (common random numbers).
+    """
+    return stream(world.cfg.seed, world.replication, "review", i)
+
+
+def ramp_factor(
+    day: int, reopened_at: np.ndarray, ramp_days: np.ndarray, shape: float
+) -> np.ndarray:
+    """Output cap on `day` of firms reopened at `reopened_at`: min(1, (k/ramp)^shape).
+
+    k = 1 on the day of reopening, 2 the next day, ...; a zero ramp means full speed.
+    """
+    k = day - np.floor(reopened_at) + 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(ramp_days > 0, np.clip(k / ramp_days, 0.0, 1.0) ** shape, 1.0)
+    return np.where(np.isfinite(f), f, 1.0)
+
+
+class Reopening(Mechanism):
+    """White lists and gates, the review queue and the service teams that work it,
+    and the ramp-up of reopened firms.
 
     Teams take applications at the end of each instant (a LATE event), not the
     moment one is filed or a team comes free: applications filed at the same
@@ -106,52 +99,178 @@ class Reviews:
     process the events of that instant.
     """
 
+    name = "reopening"
+    streams = ("reopening", "review")
+    takes = (CreditApplication,)
+    posts = (CreditApproval,)
+    publishes = ("whitelisted", "allowed")
+    writes = ("state", "reopened_at")
+    causes = (Cause("ramp_up", "reopened but not yet at full speed"),)
+
     def __init__(self, world: World) -> None:
-        self.world = world
+        super().__init__(world)
         cfg = world.cfg.reopening
-        n = world.n
-        rng_open = world.rng["reopening"]
-        rng = world.rng["review"]
+        firms = world.firms
+        n = firms.n
+        rng_open = world.rng("reopening")
+        rng = world.rng("review")
+        self.ramp_days = np.array(
+            [cfg.ramp_days if f.ramp_days is None else f.ramp_days for f in world.park.firms],
+            dtype=float,
+        )
         self.apply_days = cfg.apply_days.sample(rng_open, n)
         self.review_days = cfg.review_days.sample(rng, n * MAX_ATTEMPTS).reshape(n, MAX_ATTEMPTS)
         self.fail_u = rng.random((n, MAX_ATTEMPTS))
         self.rectify_days = cfg.rectify_days.sample(rng, n * MAX_ATTEMPTS).reshape(n, MAX_ATTEMPTS)
+        self.speed = np.where(firms.liaison, cfg.liaison.speedup, 1.0)
+        """Liaised firms prepare and rectify this many times faster."""
         self.attempts = np.zeros(n, dtype=np.int64)
         self.late: dict[int, np.random.Generator] = {}
         """Streams of firms that used up their pre-drawn attempts."""
         self.queued_at = np.zeros(n)
-        self.queue = ReviewQueue()
+        self.queue: list[Job] = []
+        """Applications waiting for a team (a heap)."""
         self.idle: list[simpy.Event] = []
-        """One event per free team, succeeded with the firm it is to review."""
+        """One event per free team, succeeded with the job it is to review."""
         self._dispatch_pending = False
         self.wait_sum = 0.0
         self.wait_count = 0
+        self._wait_seen = (0.0, 0)
+        self.mean_wait = math.nan
+        """Mean wait (days) of the reviews started on the day last closed (NaN: none)."""
+        self.whitelisted = world.shared.whitelisted
         for _ in range(cfg.service_teams):
             world.env.process(self._team())
 
-    def file(self, i: int) -> None:
+    # -- the hooks ----------------------------------------------------------------
+
+    def open_day(self, day: int) -> None:
+        """White-list batches of the day, then the firms they and the levels let start."""
+        self.release_whitelists(day)
+        self._open_gates()
+
+    def limit(self) -> Limit:
+        """Reopened firms ramp up to full speed over their ramp days."""
+        w = self.world
+        ramp = ramp_factor(w.day, w.reopened_at, self.ramp_days, w.cfg.reopening.ramp_shape)
+        return Limit(ramp, C_RAMP)
+
+    def close_day(self, day: int) -> None:
+        """Credit applications filed today join the queue; the day's mean review wait."""
+        for app in self.world.board.take(CreditApplication):
+            for i, days in zip(app.firms.tolist(), app.review_days.tolist(), strict=True):
+                self._file_credit(i, days)
+        ws, wc = self.wait_sum, self.wait_count
+        s0, c0 = self._wait_seen
+        self.mean_wait = (ws - s0) / (wc - c0) if wc > c0 else math.nan
+        self._wait_seen = (ws, wc)
+
+    def series(self) -> Sequence[Series]:
+        return (
+            Series(
+                "review_queue",
+                "applications",
+                "applications (reopening and credit) waiting for a team at the end of the day",
+                lambda: len(self.queue),
+                dtype=np.int64,
+            ),
+            Series(
+                "review_wait",
+                "days",
+                "mean wait of the reviews started that day (NaN if none)",
+                lambda: self.mean_wait,
+                fill=math.nan,
+            ),
+        )
+
+    # -- white lists and gates ----------------------------------------------------
+
+    def release_whitelists(self, day: int) -> None:
+        """White-list batches released today add their firms to the list."""
+        w = self.world
+        firms = w.firms
+        for batch in w.cfg.reopening.whitelists:
+            if int(np.ceil(batch.day)) != day:
+                continue
+            sel = np.zeros(firms.n, dtype=bool)
+            for fid in batch.firms:
+                sel[firms.index[fid]] = True
+            if batch.tags:
+                sel |= firms.with_tags(batch.tags)
+            if batch.sectors:
+                sel |= firms.in_sectors(batch.sectors)
+            if batch.above_scale:
+                sel |= firms.above_scale
+            if batch.top_n is not None and batch.top_n.n > 0:
+                size = firms.baseline if batch.top_n.by == "baseline_output" else firms.staff
+                order = np.lexsort((np.arange(firms.n), -size))
+                sel[order[: batch.top_n.n]] = True
+            if batch.suppliers_of_listed:
+                sel |= w.network.park_suppliers_of(self.whitelisted | sel)
+            self.whitelisted |= sel
+
+    def _open_gates(self) -> None:
+        """Closed firms whose zone level (or white list) now admits them start preparing.
+
+        Firms still waiting for a review (queued or rectifying) when their zone's level
+        stops requiring one (e.g. `normal`) reopen at once instead of waiting for a team.
+        """
+        w = self.world
+        lv = w.shared.levels
+        lvl = lv.firm
+        allowed = (lv.operate[lvl] != 0) | self.whitelisted
+        allowed &= ~lv.closed_loop_only[lvl] | w.firms.closed_loop
+        w.shared.allowed = allowed
+        state = w.state
+        ready = (state == FirmState.CLOSED) & allowed
+        ready &= (lv.operate[lvl] != 0) | self.whitelisted
+        waiting = (state == _QUEUED) | (state == _RECTIFYING)
+        waived = waiting & allowed & ~lv.review[lvl]
+        if waived.any():
+            self._waive(np.flatnonzero(waived))
+        for i in np.flatnonzero(ready):
+            state[i] = FirmState.PREPARING
+            w.env.process(self._prepare(int(i)))
+
+    # -- applications and reviews -------------------------------------------------
+
+    def _reopen(self, i: int) -> None:
+        """A firm passes review (or needs none): it is open from now, ramping up."""
+        w = self.world
+        w.state[i] = _OPEN
+        w.reopened_at[i] = w.env.now
+
+    def _prepare(self, i: int) -> Generator[simpy.Event, Any, None]:
+        """Preparation before applying (seed 001: ready firms at once, others later)."""
+        delay = self.apply_days[i] / self.speed[i]
+        if delay > 0:
+            yield self.world.env.timeout(delay)
+        self._file(i)
+
+    def _file(self, i: int) -> None:
         """Firm `i` files an application (or reopens at once if no review is needed)."""
         w = self.world
         if w.state[i] == _FAILED:
             return
-        lvl = w.levels.current[w.region[i]]
-        if not w.levels.review[lvl]:
-            w.reopen(i)
+        lv = w.shared.levels
+        if not lv.review[lv.current[w.firms.region[i]]]:
+            self._reopen(i)
             return
         w.state[i] = _QUEUED
         self.queued_at[i] = w.env.now
-        heapq.heappush(self.queue.items, ((int(w.priority[i]), w.env.now, i), i))
+        heapq.heappush(self.queue, ((int(w.firms.priority[i]), w.env.now, i), i, None))
         self._dispatch_soon()
 
-    def file_credit(self, i: int) -> None:
-        """Firm `i` applies for a relief credit line: the teams review it like a reopening."""
+    def _file_credit(self, i: int, review_days: float) -> None:
+        """Firm `i`'s credit line joins the queue: the teams review it like a reopening."""
         w = self.world
-        heapq.heappush(self.queue.items, ((int(w.priority[i]), w.env.now, -1 - i), -1 - i))
+        key = (int(w.firms.priority[i]), w.env.now, -1 - i)
+        heapq.heappush(self.queue, (key, i, review_days))
         self._dispatch_soon()
 
     def _dispatch_soon(self) -> None:
         """Hand queued applications to free teams at the end of this instant."""
-        if self._dispatch_pending or not self.idle or not self.queue.items:
+        if self._dispatch_pending or not self.idle or not self.queue:
             return
         self._dispatch_pending = True
         event = simpy.Event(self.world.env)
@@ -162,26 +281,25 @@ class Reviews:
 
     def _dispatch(self, _event: simpy.Event) -> None:
         self._dispatch_pending = False
-        while self.idle and self.queue.items:
-            _, i = heapq.heappop(self.queue.items)
-            self.idle.pop(0).succeed(i)
+        while self.idle and self.queue:
+            self.idle.pop(0).succeed(heapq.heappop(self.queue))
 
-    def _team(self):
+    def _team(self) -> Generator[simpy.Event, Any, None]:
         w = self.world
         p_fail = w.cfg.reopening.fail_prob
+        state = w.state
         while True:
             job = simpy.Event(w.env)
             self.idle.append(job)
             self._dispatch_soon()
-            i = yield job
-            if i < 0:  # a credit-line application (see finance.py), not a reopening
-                firm = -1 - i
-                yield w.env.timeout(float(w.finance.credit_review_days[firm]))
-                w.finance.grant_credit(firm)
+            _, i, credit_days = yield job
+            if credit_days is not None:
+                yield w.env.timeout(credit_days)
+                w.board.post(CreditApproval(i))
                 continue
-            if w.state[i] == _FAILED:  # went out of business while queued
+            if state[i] == _FAILED:  # went out of business while queued
                 continue
-            w.state[i] = _REVIEWING
+            state[i] = _REVIEWING
             self.wait_sum += w.env.now - self.queued_at[i]
             self.wait_count += 1
             k = min(self.attempts[i], MAX_ATTEMPTS - 1)
@@ -189,14 +307,14 @@ class Reviews:
             self.attempts[i] += 1
             review = float(self.review_days[i, k])
             yield w.env.timeout(review)
-            if w.state[i] == _FAILED:  # ran out of cash during the review
+            if state[i] == _FAILED:  # ran out of cash during the review
                 continue
             if fail_u < p_fail:
-                w.state[i] = _RECTIFYING
-                rectify = self.rectify_days[i, k] / self._speed(i)
+                state[i] = _RECTIFYING
+                rectify = self.rectify_days[i, k] / self.speed[i]
                 w.env.process(self._rectify(i, max(rectify, MIN_RETRY_DAYS - review)))
             else:
-                w.reopen(i)
+                self._reopen(i)
 
     def _fail_u(self, i: int) -> float:
         """Uniform deciding firm i's next review: pre-drawn, then from its own stream."""
@@ -207,74 +325,17 @@ class Reviews:
             self.late[i] = late_stream(self.world, i)
         return float(self.late[i].random())
 
-    def _speed(self, i: int) -> float:
-        w = self.world
-        return w.cfg.reopening.liaison.speedup if w.liaison[i] else 1.0
-
-    def _rectify(self, i: int, days: float):
+    def _rectify(self, i: int, days: float) -> Generator[simpy.Event, Any, None]:
         yield self.world.env.timeout(days)
         if self.world.state[i] == _RECTIFYING:  # not reopened meanwhile
-            self.file(i)
+            self._file(i)
 
-    def waive(self, firms: np.ndarray) -> None:
+    def _waive(self, firms: np.ndarray) -> None:
         """Firms queued or rectifying whose zone no longer requires a review reopen now."""
-        w = self.world
-        gone = np.zeros(w.n, dtype=bool)
+        gone = np.zeros(self.world.firms.n, dtype=bool)
         gone[firms] = True
-        items = [it for it in self.queue.items if it[1] < 0 or not gone[it[1]]]
+        items = [job for job in self.queue if job[2] is not None or not gone[job[1]]]
         heapq.heapify(items)
-        self.queue.items[:] = items
+        self.queue[:] = items
         for i in firms:
-            w.reopen(int(i))
-
-    def prepare(self, i: int):
-        """Preparation before applying (seed 001: ready firms at once, others later)."""
-        delay = self.apply_days[i] / self._speed(i)
-        if delay > 0:
-            yield self.world.env.timeout(delay)
-        self.file(i)
-
-
-def release_whitelists(world: World, day: int) -> None:
-    """White-list batches released today add their firms to the list."""
-    for batch in world.cfg.reopening.whitelists:
-        if int(np.ceil(batch.day)) != day:
-            continue
-        sel = np.zeros(world.n, dtype=bool)
-        for fid in batch.firms:
-            sel[world.index[fid]] = True
-        if batch.tags:
-            wanted = set(batch.tags)
-            sel |= np.array([bool(wanted & t) for t in world.tags], dtype=bool)
-        if batch.sectors:
-            secs = [world.sectors.index(s) for s in batch.sectors if s in world.sectors]
-            sel |= np.isin(world.sector, secs)
-        if batch.above_scale:
-            sel |= world.above_scale
-        if batch.top_n is not None and batch.top_n.n > 0:
-            size = world.baseline if batch.top_n.by == "baseline_output" else world.staff.total
-            order = np.lexsort((np.arange(world.n), -size))
-            sel[order[: batch.top_n.n]] = True
-        if batch.suppliers_of_listed:
-            sel |= world.goods.park_suppliers_of(world.whitelisted | sel)
-        world.whitelisted |= sel
-
-
-def open_gates(world: World) -> None:
-    """Closed firms whose zone level (or white list) now admits them start preparing.
-
-    Firms still waiting for a review (queued or rectifying) when their zone's level
-    stops requiring one (e.g. `normal`) reopen at once instead of waiting for a team.
-    """
-    allowed = world.may_operate()
-    ready = (world.state == FirmState.CLOSED) & allowed
-    lv = world.levels
-    lvl = world.firm_level()
-    ready &= (lv.operate[lvl] != 0) | world.whitelisted
-    waiting = (world.state == _QUEUED) | (world.state == _RECTIFYING)
-    waived = waiting & allowed & ~lv.review[lvl]
-    if waived.any():
-        world.reviews.waive(np.flatnonzero(waived))
-    for i in np.flatnonzero(ready):
-        world.state[i] = FirmState.PREPARING
-        world.env.process(world.reviews.prepare(int(i)))
+            self._reopen(int(i))

@@ -1,4 +1,4 @@
-"""Firm states, causes of lost output, and the random streams of each mechanism.
+"""Firm states and causes of lost output.
 
 State lives in numpy arrays indexed by firm number (see `world.World`); this
 module holds the enums and names that give those integers their meaning.
@@ -34,30 +34,25 @@ class FirmState(IntEnum):
 
 STATE_NAMES = tuple(s.name.lower() for s in FirmState)
 
-BASE_CAUSES = (
-    "not_allowed",
-    "preparing",
-    "awaiting_review",
-    "suspended",
-    "failed",
-    "labour",
-    "ramp_up",
-    "control_cap",
-    "logistics",
-    "output_full",
-)
-"""Causes of lost output that are not a missing input, in reporting order.
+CAUSE_DOCS = {
+    "not_allowed": "closed or halted: the zone's level does not allow the firm to operate",
+    "preparing": "allowed, but still preparing its application",
+    "awaiting_review": "queued for a service team, under review or rectifying",
+    "suspended": "shut (or partly shut, closed-loop) after a positive case",
+    "failed": "out of business (cash ran out)",
+    "labour": "too few staff on post",
+    "ramp_up": "reopened, not yet at full speed",
+    "control_cap": "the zone's output ceiling",
+    "logistics": "an input is short while its goods wait for a pass, a station to open, "
+    "or in a transfer station",
+    "output_full": "the finished-goods store is full: outbound trucks are blocked",
+}
+"""What each cause of lost output that is not a missing input means."""
 
-`not_allowed`: closed or halted because the zone's level does not allow the firm
-to operate; `preparing`: allowed but still preparing its application;
-`awaiting_review`: queued, under review or rectifying; `suspended`: shut after a
-case; `failed`: out of business; `labour`: too few staff on post; `ramp_up`:
-reopened but not yet at full speed; `control_cap`: the zone's output ceiling;
-`logistics`: an input is short while goods for it wait for a pass or a
-transfer station; `output_full`: the finished-goods store is full because
-outbound trucks are blocked. Missing inputs (supplier not shipping) follow as
-`input:<good>`.
-"""
+BASE_CAUSES = tuple(CAUSE_DOCS)
+"""Causes of lost output that are not a missing input, in reporting order. Missing
+inputs (their suppliers have not shipped) follow as `input:<good>`, then the causes
+of any other mechanism (`world.Causes`)."""
 
 (
     C_NOT_ALLOWED,
@@ -71,7 +66,6 @@ outbound trucks are blocked. Missing inputs (supplier not shipping) follow as
     C_LOGISTICS,
     C_OUTPUT_FULL,
 ) = range(len(BASE_CAUSES))
-C_INPUT0 = len(BASE_CAUSES)
 
 STATE_CAUSE = np.array(
     [
@@ -87,19 +81,3 @@ STATE_CAUSE = np.array(
     dtype=np.int16,
 )
 """Cause of a firm's whole loss when it is not operating, by FirmState."""
-
-MECHANISMS = ("reopening", "review", "workforce", "outbreaks", "supply", "logistics", "finance")
-"""Each mechanism draws only from its own stream, so changing one lever does not
-reshuffle the random numbers of the others (common random numbers)."""
-
-
-def streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
-    """The named random streams of one replication.
-
-    Stream k of replication r is `SeedSequence(seed, spawn_key=(r, k))`: fixed by
-    the tuple of mechanism names, never by `hash()` or dict order.
-    """
-    return {
-        name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, k)))
-        for k, name in enumerate(MECHANISMS)
-    }

@@ -1,22 +1,32 @@
-"""The simulated park: SimPy environment plus firm state in numpy arrays.
+"""The simulated park: one clock, the firms' shared arrays, a board of requests and
+one ordered tuple of mechanisms.
 
 `run(park, replication)` builds a World from a validated Park and runs it,
-returning a Trace. Discrete events (applications, reviews, rectification,
-suspensions) are SimPy processes that change firm state; the daily accounting
-(production, consumption, orders, workforce, cases, recording) is one step over
-arrays of all firms.
+returning a Trace. Discrete events (applications, reviews, rectification, truck
+trips) are SimPy events of the mechanisms that own them; the daily accounting is
+one step over arrays of all firms, in which each mechanism's hooks are called in
+the order of `MECHANISMS`.
 
 Order of events (fixed, never dependent on process registration order). Day d
 covers simulated time [d, d+1). At the instant d+1, before any other event of
-that instant (an URGENT-priority tick), the driver:
+that instant (an URGENT-priority tick), the driver closes day d and opens day
+d+1; hooks of one phase run in `MECHANISMS` order:
 
-1. closes day d: goods that cleared trucks delivered during the day →
-   production → cash, relief and failures → outbreaks → orders and shipments →
-   recording;
-2. opens day d+1: control levels → white-list releases and gates (firms allowed
-   to start reopening) → suspensions ended → customers of failed firms switch
-   to alternatives → freight passes and station admissions → finished goods
-   trucked out → deliveries and worker arrivals.
+1. settle day d: goods that trucks delivered during the day join the stocks
+   (logistics);
+2. production: every mechanism's limit, in `LIMIT_ORDER` (`production.produce`);
+3. close day d: credit lines approved during the day are paid, then cash,
+   relief and failures (finance) → credit applications join the review queue
+   (reopening) → cases, suspensions (outbreaks) → inputs used, orders,
+   shipments (supply) → passes asked for, trucks sent off (logistics) →
+   finished goods stored (outbound) → contacts isolated (workforce);
+4. record day d: every declared series (`sim.record`);
+5. open day d+1: control levels, with raises asked for at the close (controls) →
+   white-list releases and gates: firms allowed to start reopening (reopening)
+   → suspensions ended (outbreaks) → customers of failed firms switch to
+   alternatives, shipments due arrive (supply) → freight passes, station
+   admissions (logistics) → finished goods trucked out (outbound) → migrant
+   arrivals, quarantine and isolation ends (workforce).
 
 Events during the day (a review finishing at t=3.4) change state for the day
 they fall in; an event at exactly t=d+1 belongs to day d+1. Hence a firm whose
@@ -26,29 +36,62 @@ review ends at t=1.0 is open from day 1.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Generator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import simpy
 from simpy.core import URGENT
 from simpy.events import Event
 
-from sim.model import (
-    finance,
-    logistics,
-    outbreaks,
-    production,
-    reopening,
-    supply,
-    workforce,
-)
-from sim.model.state import FirmState, streams
+from sim.model.controls import Controls
+from sim.model.finance import Finance
+from sim.model.firms import Firms
+from sim.model.logistics import Logistics
+from sim.model.mechanism import Board, Mechanism, Request, overrides
+from sim.model.network import Network
+from sim.model.outbound import Outbound
+from sim.model.outbreaks import Outbreaks
+from sim.model.production import produce
+from sim.model.reopening import Reopening
+from sim.model.shared import Shared
+from sim.model.state import BASE_CAUSES, CAUSE_DOCS, FirmState
+from sim.model.streams import stream
+from sim.model.supply import Supply
+from sim.model.workforce import Workforce
 from sim.record import Recorder, Trace
 from sim.runtime import collector_paused
 from sim.scenario.expand import Park
 
-_OPEN = int(FirmState.OPEN)
-"""As a plain int: numpy stores an enum member only after probing its class (slow on 3.11)."""
+MECHANISMS: tuple[type[Mechanism], ...] = (
+    Controls,
+    Finance,
+    Reopening,
+    Outbreaks,
+    Supply,
+    Logistics,
+    Outbound,
+    Workforce,
+)
+"""The mechanisms of the park, in the order their hooks are called each day (see the
+module docstring). Controls first, so every other mechanism opens a day under its
+levels; finance closes before reopening, whose recorded queue includes the credit
+applications of that close; supply closes before logistics, which sends off the
+shipments supply posted; workforce closes last, after outbreaks asked it to isolate."""
+
+LIMIT_ORDER: tuple[str, ...] = (
+    "workforce",
+    "supply",
+    "reopening",
+    "controls",
+    "outbound",
+    "outbreaks",
+)
+"""Who keeps the blame when two limits are equally tight: the first listed (labour,
+inputs, ramp-up, control cap, finished-goods store, suspension). A mechanism with a
+limit that is not listed comes after these, in tuple order."""
+
+M = TypeVar("M", bound=Mechanism)
 
 
 class _Tick(Event):
@@ -62,80 +105,102 @@ class _Tick(Event):
         env.schedule(self, URGENT, delay)
 
 
-@dataclass
-class Levels:
-    """Control levels by zone: the table from the timelines plus outbreak raises."""
+class Causes:
+    """Causes of lost output in reporting order: `state.BASE_CAUSES`, the network's
+    `input:<good>`, then any other cause a mechanism declares, in tuple order."""
 
-    names: tuple[str, ...]
-    operate: np.ndarray
-    """0 whitelist, 1 apply, 2 all (by level index)."""
-    closed_loop_only: np.ndarray
-    commuting: np.ndarray
-    review: np.ndarray
-    cap: np.ndarray
-    freight_pass: np.ndarray
-    rank: np.ndarray
-    schedule: np.ndarray
-    """Level index by (region, day) from the timelines."""
-    raised_level: np.ndarray
-    raised_until: np.ndarray
-    current: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    def __init__(self, network: Network, mechanisms: Sequence[type[Mechanism]]) -> None:
+        names = list(BASE_CAUSES) + list(network.input_causes)
+        owner = dict.fromkeys(names, "state")
+        doc = dict(CAUSE_DOCS)
+        for name, good in zip(network.input_causes, network.goods, strict=True):
+            owner[name] = "supply"
+            doc[name] = f"too little {good} in stock: its suppliers have not shipped"
+        for m in mechanisms:
+            for cause in m.causes:
+                if cause.name not in owner:
+                    names.append(cause.name)
+                if owner.get(cause.name, "state") == "state":
+                    owner[cause.name] = m.name
+                doc.setdefault(cause.name, cause.doc)
+        self.names = tuple(names)
+        self.owner = owner
+        """Cause → mechanism declaring it (`state`: the firm's state alone)."""
+        self.doc = doc
+        """Cause → what it means."""
+        self.code = {name: k for k, name in enumerate(self.names)}
 
 
 class World:
-    """Everything one replication of a park needs: config, clock, arrays, streams."""
+    """One replication of a park: the clock, the firms, the shared arrays, the board
+    and the mechanisms."""
 
-    def __init__(self, park: Park, replication: int, days: int | None = None) -> None:
+    def __init__(
+        self,
+        park: Park,
+        replication: int,
+        days: int | None = None,
+        mechanisms: Sequence[type[Mechanism]] = MECHANISMS,
+    ) -> None:
         sc = park.scenario
         self.park = park
         self.cfg = sc
         self.days = days if days is not None else sc.days
         self.replication = replication
         self.env = simpy.Environment()
-        self.rng = streams(sc.seed, replication)
         self.day = 0
-        firms = park.firms
-        n = len(firms)
-        self.n = n
-        self.ids = tuple(f.id for f in firms)
-        self.index = {fid: i for i, fid in enumerate(self.ids)}
-        self.sectors = tuple(sorted({f.sector for f in firms}))
-        sec_idx = {s: k for k, s in enumerate(self.sectors)}
-        self.sector = np.array([sec_idx[f.sector] for f in firms], dtype=np.int64)
-        self.region_ids = tuple(r.id for r in sc.regions)
-        reg_idx = {r: k for k, r in enumerate(self.region_ids)}
-        self.region = np.array([reg_idx[f.region] for f in firms], dtype=np.int64)
-        self.baseline = np.array([f.baseline_output for f in firms], dtype=float)
-        self.above_scale = np.array([f.above_scale for f in firms], dtype=bool)
-        self.closed_loop = np.array([f.closed_loop for f in firms], dtype=bool)
-        default_ramp = sc.reopening.ramp_days
-        self.ramp_days = np.array(
-            [default_ramp if f.ramp_days is None else f.ramp_days for f in firms], dtype=float
-        )
-        self.tags = tuple(frozenset(f.tags) for f in firms)
+        self.firms = Firms(park)
+        self.network = Network(park, self.firms)
+        n = self.firms.n
+        # the firms' shared arrays: the lifecycle, written by reopening (closed →
+        # open), outbreaks (open ↔ suspended) and finance (→ failed), and the day's
+        # production, written by the World
         self.state = np.full(n, FirmState.CLOSED, dtype=np.int8)
         self.reopened_at = np.full(n, math.inf)
-        self.whitelisted = np.zeros(n, dtype=bool)
-        self.priority = reopening.priority_keys(self)
-        initially = np.array([f.initially_open for f in firms], dtype=bool)
-        self.state[initially] = FirmState.OPEN
-        self.reopened_at[initially] = -math.inf
-        self.levels = _levels(self)
-        self.output = np.zeros(n)
+        self.state[self.firms.initially_open] = FirmState.OPEN
+        self.reopened_at[self.firms.initially_open] = -math.inf
         self.operating = np.zeros(n, dtype=bool)
-        self.cases_today = np.zeros(n, dtype=np.int64)
-        self.staff = workforce.Staff(self)
-        self.cases = outbreaks.Cases(self)
-        self.goods = supply.Goods(self)
-        self.logistics = logistics.Logistics(self)
-        self.liaison = reopening.liaison_mask(self)
-        self.reviews = reopening.Reviews(self)
-        self.finance = finance.Finance(self)
+        """Firms producing today (open, or suspended keeping a share, and allowed)."""
+        self.output = np.zeros(n)
+        """Each firm's output today (value units)."""
+        self.cause = np.zeros(n, dtype=np.int64)
+        """Cause code of each firm's lost output today (meaningful where it lost some)."""
+        self.causes = Causes(self.network, mechanisms)
+        self.shared = Shared(self.firms, self.network)
+        self.board = Board(_owners(mechanisms))
+        self._streams: dict[str, np.random.Generator] = {}
+        self.mechanisms: tuple[Mechanism, ...] = tuple(cls(self) for cls in mechanisms)
+        """The mechanisms, built in tuple order (the order of the day)."""
+        self._open = [m.open_day for m in self.mechanisms if overrides(m, "open_day")]
+        self._settle = [m.settle_day for m in self.mechanisms if overrides(m, "settle_day")]
+        self._close = [m.close_day for m in self.mechanisms if overrides(m, "close_day")]
+        limiting = [m for m in self.mechanisms if overrides(m, "limit")]
+        rank = {name: k for k, name in enumerate(LIMIT_ORDER)}
+        self.limiters = sorted(limiting, key=lambda m: rank.get(m.name, len(rank)))
+        """Mechanisms with a limit, in tie order (`LIMIT_ORDER`, then tuple order)."""
         self.recorder = Recorder(self)
+
+    def rng(self, name: str) -> np.random.Generator:
+        """The random stream `name` of this replication (`streams.stream`)."""
+        gen = self._streams.get(name)
+        if gen is None:
+            gen = self._streams[name] = stream(self.cfg.seed, self.replication, name)
+        return gen
+
+    def cause_code(self, name: str) -> int:
+        """Column of cause `name` in the trace's lost output."""
+        return self.causes.code[name]
+
+    def get(self, kind: type[M]) -> M:
+        """The mechanism of class `kind` (for tests and tools; mechanisms never use it)."""
+        for m in self.mechanisms:
+            if isinstance(m, kind):
+                return m
+        raise LookupError(f"no {kind.__name__} in this world")
 
     # -- the day driver ---------------------------------------------------------
 
-    def _driver(self):
+    def _driver(self) -> Generator[simpy.Event, Any, None]:
         self._open_day(0)
         for d in range(self.days):
             yield _Tick(self.env, 1.0)
@@ -145,48 +210,16 @@ class World:
 
     def _open_day(self, d: int) -> None:
         self.day = d
-        self._update_levels(d)
-        reopening.release_whitelists(self, d)
-        reopening.open_gates(self)
-        self.cases.end_suspensions(d)
-        self.logistics.open_day(d)
-        self.goods.switch_sources(d)
-        self.goods.ship_out()
-        self.goods.arrivals(d)
-        self.staff.arrivals(d)
+        for hook in self._open:
+            hook(d)
 
     def _close_day(self, d: int) -> None:
-        self.logistics.receive(d)
-        result = production.produce(self)
-        self.finance.step(d, result.output)
-        self.cases.draw(d)
-        self.goods.orders_and_shipments(d)
-        self.recorder.record(d, result)
-
-    def _update_levels(self, d: int) -> None:
-        lv = self.levels
-        base = lv.schedule[:, min(d, lv.schedule.shape[1] - 1)]
-        raised = (lv.raised_until > d) & (lv.rank[lv.raised_level] > lv.rank[base])
-        lv.current = np.where(raised, lv.raised_level, base)
-
-    # -- state changes used by the mechanisms ----------------------------------
-
-    def firm_level(self) -> np.ndarray:
-        """Today's control level index of every firm's zone."""
-        return self.levels.current[self.region]
-
-    def may_operate(self) -> np.ndarray:
-        """Whether each firm's zone level lets it operate today (if reopened)."""
-        lv = self.levels
-        lvl = self.firm_level()
-        ok = (lv.operate[lvl] != 0) | self.whitelisted
-        ok &= ~lv.closed_loop_only[lvl] | self.closed_loop
-        return ok
-
-    def reopen(self, i: int) -> None:
-        """A firm passes review (or needs none): it is open from now, ramping up."""
-        self.state[i] = _OPEN
-        self.reopened_at[i] = self.env.now
+        for hook in self._settle:
+            hook(d)
+        produce(self, self.limiters)
+        for hook in self._close:
+            hook(d)
+        self.recorder.record(d)
 
     def run(self) -> Trace:
         """Simulate every day of the horizon and return what was recorded."""
@@ -195,36 +228,35 @@ class World:
         return self.recorder.trace()
 
 
-def _levels(world: World) -> Levels:
-    sc = world.cfg
-    names = tuple(sc.control_levels)
-    idx = {nm: k for k, nm in enumerate(names)}
-    levels = [sc.control_levels[nm] for nm in names]
-    op_code = {"whitelist": 0, "apply": 1, "all": 2}
-    normal = idx.get("normal", int(np.argmin([lv.rank for lv in levels])))
-    schedule = np.full((len(sc.regions), world.days + 1), normal, dtype=np.int64)
-    for r, region in enumerate(sc.regions):
-        for change in region.timeline:
-            start = math.ceil(change.day)
-            if start <= world.days:
-                schedule[r, start:] = idx[change.level]
-    return Levels(
-        names=names,
-        operate=np.array([op_code[lv.operate] for lv in levels]),
-        closed_loop_only=np.array([lv.closed_loop_only for lv in levels]),
-        commuting=np.array([lv.commuting for lv in levels]),
-        review=np.array([lv.review for lv in levels]),
-        cap=np.array([lv.output_cap for lv in levels], dtype=float),
-        freight_pass=np.array([lv.freight_pass for lv in levels]),
-        rank=np.array([lv.rank for lv in levels]),
-        schedule=schedule,
-        raised_level=np.zeros(len(sc.regions), dtype=np.int64),
-        raised_until=np.full(len(sc.regions), -1.0),
-        current=schedule[:, 0].copy(),
-    )
+def _owners(mechanisms: Sequence[type[Mechanism]]) -> dict[type[Request], str]:
+    """Request type → the one mechanism that takes it; every posted type must have one."""
+    names = [m.name for m in mechanisms]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two mechanisms share a name in {names}: names key streams and series")
+    owners: dict[type[Request], str] = {}
+    for m in mechanisms:
+        for kind in m.takes:
+            if kind in owners:
+                raise ValueError(
+                    f"{kind.__name__} is taken by both {owners[kind]} and {m.name}: "
+                    "a request has one owner"
+                )
+            owners[kind] = m.name
+    for m in mechanisms:
+        for kind in m.posts:
+            if kind not in owners:
+                raise ValueError(
+                    f"{m.name} posts {kind.__name__}, which no mechanism of this world takes"
+                )
+    return owners
 
 
-def run(park: Park, replication: int, days: int | None = None) -> Trace:
+def run(
+    park: Park,
+    replication: int,
+    days: int | None = None,
+    mechanisms: Sequence[type[Mechanism]] = MECHANISMS,
+) -> Trace:
     """One replication of a park: the daily trace of everything observed."""
     with collector_paused():
-        return World(park, replication, days).run()
+        return World(park, replication, days, mechanisms).run()

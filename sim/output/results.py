@@ -29,6 +29,7 @@ import yaml
 
 import sim
 from sim.metrics import summary
+from sim.model.streams import SPAWN_SCHEME
 from sim.output.durable import fsync_dir, fsync_tree
 from sim.output.folder import (
     MANIFEST,
@@ -45,7 +46,6 @@ from sim.output.verify import check_folder
 from sim.record import WORKFORCE_PARTS, Trace
 from sim.scenario.expand import Park
 
-SPAWN_SCHEME = "numpy SeedSequence(seed, spawn_key=(replication, mechanism_index))"
 DEPENDENCIES = ("numpy", "simpy", "pydantic", "scipy", "matplotlib", "pyyaml", "rich")
 
 

@@ -45,7 +45,10 @@ def changzhou():
         world = World(park, r, days["foreign"] + 1)
         traces.append(world.run())
         # The Trace has no resumption by tag: read who operated on the last day run.
-        fdi = np.array(["foreign_invested" in tags for tags in world.tags]) & world.above_scale
+        fdi = (
+            np.array(["foreign_invested" in tags for tags in world.firms.tags])
+            & world.firms.above_scale
+        )
         foreign.append(world.operating[fdi].mean())
     return park, days, traces, np.array(foreign)
 

@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from sim.model.workforce import Workforce
 from sim.model.world import World
 from sim.scenario.load import load_scenario
 from tests.cases._dates import day_indices
@@ -46,7 +47,7 @@ def jinshan():
         # The Trace has no per-firm staff: run again to 8 May and read the alloy firm's.
         upto_8_may = World(park, r, days["alloy_full"] + 1)
         upto_8_may.run()
-        alloy_staff.append(int(upto_8_may.staff.on_post[upto_8_may.index["alloy"]]))
+        alloy_staff.append(int(upto_8_may.get(Workforce).on_post[upto_8_may.firms.index["alloy"]]))
     return park, days, traces, alloy_staff
 
 

@@ -33,6 +33,7 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from sim.model.reopening import Reopening
 from sim.model.world import World
 from sim.scenario.errors import ScenarioError
 from sim.scenario.load import load_scenario
@@ -257,5 +258,5 @@ def test_the_widest_triangular_duration_allowed_draws_within_its_bounds():
         sets=[f"reopening.review_days={{triangular: {{from: 1, mode: 2, to: {MAX_DAYS}}}}}"],
     )
     w = World(park, 0, days=RUN_DAYS)
-    assert np.all((w.reviews.review_days >= 1) & (w.reviews.review_days <= MAX_DAYS))
+    assert np.all((w.get(Reopening).review_days >= 1) & (w.get(Reopening).review_days <= MAX_DAYS))
     w.run()

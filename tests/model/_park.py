@@ -56,9 +56,11 @@ def scenario(
     *,
     days: int = 20,
     level: str | list[dict[str, Any]] = "normal",
+    schema: type[Scenario] = Scenario,
     **sections: Any,
 ) -> Scenario:
-    """A park (zone `park` at `level`, or a timeline) with extra or merged sections."""
+    """A park (zone `park` at `level`, or a timeline) with extra or merged sections,
+    validated by `schema` (a subclass adds a section, as a new mechanism's would)."""
     timeline = [{"day": 0, "level": level}] if isinstance(level, str) else level
     data: dict[str, Any] = {
         "name": "t",
@@ -73,7 +75,7 @@ def scenario(
             data[key] = {**data[key], **copy.deepcopy(value)}
         else:
             data[key] = copy.deepcopy(value)
-    return Scenario.model_validate(data)
+    return schema.model_validate(data)
 
 
 def park(firms: list[dict[str, Any]], **kw: Any) -> Park:

@@ -21,9 +21,9 @@ from sim.scenario.dists import quantile
 class Station(logistics.Station):
     """A station whose bays are a SimPy Resource and whose trips are processes."""
 
-    def __init__(self, world, cfg, k) -> None:
-        super().__init__(world, cfg, k)
-        self.bays = simpy.Resource(world.env, capacity=max(cfg.bays, 1))
+    def __init__(self, owner, cfg, k) -> None:
+        super().__init__(owner, cfg, k)
+        self.bays = simpy.Resource(owner.world.env, capacity=max(cfg.bays, 1))
 
     def admit_today(self) -> None:
         if not self.is_open(self.world.env.now) or not self.waiting_admission:
@@ -37,7 +37,7 @@ class Station(logistics.Station):
                 self.world.env.process(self._handle(trip))
             else:
                 trip.turned_back += 1
-                self.world.env.process(self.world.logistics.redeclare_process(trip))
+                self.world.env.process(self.owner.redeclare_process(trip))
 
     def _handle(self, trip):
         w = self.world
@@ -52,7 +52,7 @@ class Station(logistics.Station):
         self.wait_sum += w.env.now - trip.declared_at
         self.in_system -= 1
         self.held[trip.line] -= trip.qty
-        w.env.process(w.logistics.deliver_process(trip))
+        w.env.process(self.owner.deliver_process(trip))
 
 
 class Logistics(logistics.Logistics):
@@ -60,11 +60,11 @@ class Logistics(logistics.Logistics):
 
     def __init__(self, world) -> None:
         super().__init__(world)
-        self.stations = [Station(world, s, k) for k, s in enumerate(self.cfg.transfer_stations)]
+        self.stations = [Station(self, s, k) for k, s in enumerate(self.cfg.transfer_stations)]
 
     def dispatch(self, d, links, qty) -> None:
         w = self.world
-        g = w.goods
+        g = self.net
         load = self.cfg.truck_load
         for link, q in zip(links.tolist(), qty.tolist(), strict=True):
             if q <= 0:
@@ -91,8 +91,8 @@ class Logistics(logistics.Logistics):
     def deliver_process(self, trip):
         w = self.world
         yield w.env.timeout(trip.leg)
-        w.goods.stock[trip.line] += trip.qty
-        w.goods.in_transit[trip.line] -= trip.qty
+        w.shared.stock[trip.line] += trip.qty
+        w.shared.in_transit[trip.line] -= trip.qty
         self.in_transit_trips -= 1
 
     def receive(self, d: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.model.finance import Finance
 from sim.model.state import FirmState
 from sim.model.world import World, run
 from sim.scenario.load import load_scenario
@@ -125,9 +126,9 @@ def test_budget_goes_to_priority_firms_first() -> None:
         0,
     )
     w.run()
-    assert w.state[w.index["small"]] == FirmState.FAILED
-    assert w.state[w.index["key"]] != FirmState.FAILED
-    assert w.finance.spent == pytest.approx(0.375)
+    assert w.state[w.firms.index["small"]] == FirmState.FAILED
+    assert w.state[w.firms.index["key"]] != FirmState.FAILED
+    assert w.get(Finance).spent == pytest.approx(0.375)
 
 
 def test_credit_line_is_reviewed_by_a_service_team_and_adds_runway() -> None:
@@ -166,7 +167,7 @@ def test_relief_only_overlay_leaves_outbreak_and_workforce_draws_unchanged() -> 
             < ta.state_counts[-1, ta.states.index("failed")]
         )
         for mech in ("outbreaks", "workforce", "review", "reopening", "supply"):
-            assert a.rng[mech].bit_generator.state == b.rng[mech].bit_generator.state, mech
+            assert a.rng(mech).bit_generator.state == b.rng(mech).bit_generator.state, mech
         np.testing.assert_array_equal(ta.workforce[:, -1], tb.workforce[:, -1])
 
 

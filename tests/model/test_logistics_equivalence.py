@@ -9,12 +9,10 @@ explains; here the method changes nothing: every daily series is identical.
 
 from __future__ import annotations
 
-import types
-
 import pytest
 
-from sim.model import world as world_module
-from sim.model.world import run
+from sim.model.logistics import Logistics
+from sim.model.world import MECHANISMS, run
 from sim.scenario.load import load_scenario
 from tests._helpers import assert_same_trace
 from tests.conftest import SCENARIOS
@@ -30,15 +28,11 @@ CASES = [
 
 
 @pytest.mark.parametrize(("name", "sets"), CASES)
-def test_same_trace_as_process_per_trip(
-    monkeypatch: pytest.MonkeyPatch, name: str, sets: tuple[str, ...]
-) -> None:
+def test_same_trace_as_process_per_trip(name: str, sets: tuple[str, ...]) -> None:
     park = load_scenario(SCENARIOS / name, sets=sets)
     fast = [run(park, rep) for rep in range(2)]
-    monkeypatch.setattr(
-        world_module, "logistics", types.SimpleNamespace(Logistics=reference_logistics.Logistics)
-    )
-    slow = [run(park, rep) for rep in range(2)]
+    oracle = tuple(reference_logistics.Logistics if m is Logistics else m for m in MECHANISMS)
+    slow = [run(park, rep, mechanisms=oracle) for rep in range(2)]
     assert any(t.funnel[-1, :, 2].sum() > 0 for t in fast), "no truck was cleared"
     for a, b in zip(fast, slow, strict=True):
         assert_same_trace(a, b)

@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.model.controls import Controls
+from sim.model.outbreaks import Outbreaks
+from sim.model.requests import LevelRaise
+from sim.model.shared import clean_days
+from sim.model.workforce import Workforce
 from sim.model.world import run
 from sim.scenario.load import load_scenario
 from tests.model._park import check_invariants, firm, lost, only_cause, trace, world
@@ -116,13 +121,14 @@ def test_each_case_isolates_its_close_contacts_up_to_the_headcount():
     for rep in range(10):
         w = world([firm("a", staff=100)], replication=rep, days=1, outbreaks=cfg)
         w.run()
-        assert w.staff.isolated[0] == 3 * w.cases_today[0]
-        hits += w.cases_today[0] > 0
+        cases = w.get(Outbreaks).cases_today[0]
+        assert w.get(Workforce).isolated[0] == 3 * cases
+        hits += cases > 0
     assert hits >= 5
     cfg = outbreaks(isolated_per_case=10_000)
     w = world([firm("a", staff=100)], days=1, outbreaks=cfg)
     w.run()
-    assert w.staff.isolated[0] == 100
+    assert w.get(Workforce).isolated[0] == 100
 
 
 def test_zero_isolation_days_isolate_nobody():
@@ -145,11 +151,11 @@ def test_one_isolation_day_keeps_contacts_off_post_for_one_day():
 
 def test_a_case_resets_the_clean_days_clock():
     w = world([firm("a", staff=10)], days=3, outbreaks=outbreaks(suspension_days=1))
-    assert w.cases.clean_days(0)[0] >= 1e9
+    assert clean_days(w.shared.last_case, 0)[0] >= 1e9
     w.run()
     # cases at the close of days 0 and 2 (open on 0, 2; suspended on 1)
-    assert w.cases.last_case[0] == 2
-    assert w.cases.clean_days(5)[0] == 3
+    assert w.shared.last_case[0] == 2
+    assert clean_days(w.shared.last_case, 5)[0] == 3
 
 
 @pytest.mark.parametrize("raise_to, halted", [("lockdown", True), ("normal", False)])
@@ -173,16 +179,21 @@ def test_raise_level_raises_the_zone_after_cases(raise_to, halted):
 
 def test_raise_level_counts_cases_over_its_window():
     # 2 cases within a 3-day window raise the zone for 5 days. Feed the zone's
-    # daily case counts to the escalation rule directly.
+    # daily case counts to the escalation rule directly; the raise it asks for is
+    # applied by controls when the next day opens.
     rule = {"cases": 2, "window_days": 3, "level": "lockdown", "days": 5}
     w = world([firm("a")], days=1, level="controlled", outbreaks={"raise_level": rule})
+    cases, controls = w.get(Outbreaks), w.get(Controls)
     for d, n in enumerate([1, 0, 0, 1]):  # never 2 within 3 days
-        w.cases._escalate(d, np.array([n, 0]))
-    assert w.levels.raised_until[0] == -1.0
-    w.cases._escalate(4, np.array([1, 0]))  # days 3 and 4: 2 cases
-    assert w.levels.raised_until[0] == 4 + 1 + 5
-    assert w.levels.names[w.levels.raised_level[0]] == "lockdown"
-    assert w.levels.raised_until[1] == -1.0  # the outside region is untouched
+        cases._escalate(d, np.array([n, 0]))
+    assert w.board.pending(LevelRaise) == 0
+    cases._escalate(4, np.array([1, 0]))  # days 3 and 4: 2 cases
+    assert w.board.pending(LevelRaise) == 1
+    controls.open_day(5)
+    assert controls.raised_until[0] == 4 + 1 + 5
+    assert controls.levels.names[controls.raised_level[0]] == "lockdown"
+    assert controls.raised_until[1] == -1.0  # the outside region is untouched
+    assert controls.levels.names[controls.levels.current[0]] == "lockdown"
 
 
 def test_only_staff_on_post_can_be_isolated():
@@ -196,4 +207,4 @@ def test_only_staff_on_post_can_be_isolated():
     w = world([firm("a", staff=100, migrant_share=0.4)], days=4, workforce=wf, outbreaks=cfg)
     tr = w.run()
     np.testing.assert_array_equal(tr.capacity, [0.6, 0, 0, 0.4])
-    assert w.staff.isolated[0] == 100  # the migrants' own case on day 3 isolates them too
+    assert w.get(Workforce).isolated[0] == 100  # the migrants' own case on day 3 isolates them too

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.production import ramp_factor
+from sim.model.reopening import ramp_factor
 from tests.model._park import NEVER, check_invariants, firm, lost, only_cause, supplier, trace
 
 ALWAYS_THERE = {"migrant_return": [{"day": 0, "share": 0}]}

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from sim.model import reopening
+from sim.model.reopening import Reopening
 from sim.model.state import FirmState
 from tests.model._park import check_invariants, firm, lost, only_cause, trace, world
 
@@ -28,7 +29,7 @@ def applicants(order: str, **kw) -> list[dict]:
 
 
 def reopened(w) -> dict[str, float]:
-    return {fid: float(w.reopened_at[i]) for i, fid in enumerate(w.ids)}
+    return {fid: float(w.reopened_at[i]) for i, fid in enumerate(w.firms.ids)}
 
 
 # --- the review queue ---------------------------------------------------------------
@@ -70,7 +71,7 @@ def test_ties_in_priority_go_by_application_time_then_firm_order():
     # x files at t=0.5, y and z (no priority tag) at t=0; y before z by firm order.
     firms = [firm("x", tags=["backbone"]), firm("z"), firm("y")]
     w = world(firms, level="controlled", days=6, reopening=ONE_TEAM)
-    w.reviews.apply_days[:] = [0.5, 0.0, 0.0]
+    w.get(Reopening).apply_days[:] = [0.5, 0.0, 0.0]
     w.run()
     # z is first in the file: z [0,1), y [1,2); x (priority) filed at 0.5 goes next
     assert reopened(w) == {"z": 1.0, "x": 2.0, "y": 3.0}
@@ -98,11 +99,11 @@ def test_failed_reviews_rectify_and_reapply(speedup):
     seen = set()
     for rep in range(12):
         w = world([firm("a")], replication=rep, level="controlled", days=60, reopening=cfg)
-        k = int(np.argmax(w.reviews.fail_u[0] >= p))
-        assert w.reviews.fail_u[0, k] >= p
+        k = int(np.argmax(w.get(Reopening).fail_u[0] >= p))
+        assert w.get(Reopening).fail_u[0, k] >= p
         w.run()
         assert w.reopened_at[0] == 1 + k * (rectify + 1)
-        assert w.reviews.attempts[0] == k + 1
+        assert w.get(Reopening).attempts[0] == k + 1
         seen.add(k)
     assert 0 in seen and max(seen) >= 1  # both paths were exercised
 
@@ -138,7 +139,7 @@ def test_white_list_under_lockdown_opens_only_listed_closed_loop_firms():
     tr = w.run()
     assert reopened(w) == {"listed_loop": 6.0, "listed_open": np.inf, "unlisted_loop": np.inf}
     np.testing.assert_array_equal(tr.capacity, [0] * 6 + [1 / 3] * 6)
-    assert list(w.whitelisted) == [True, True, False]
+    assert list(w.shared.whitelisted) == [True, True, False]
     assert w.state[1] == w.state[2] == FirmState.CLOSED
     np.testing.assert_allclose(lost(tr, "not_allowed")[6:], 2 / 3)
     np.testing.assert_allclose(lost(tr, "not_allowed")[:5], 1.0)
@@ -174,7 +175,7 @@ def test_normal_level_needs_no_review():
     w = world([firm("a")], level=timeline, days=6, reopening={**ONE_TEAM, "fail_prob": 1.0})
     tr = w.run()
     assert w.reopened_at[0] == 3.0
-    assert w.reviews.attempts[0] == 0
+    assert w.get(Reopening).attempts[0] == 0
     np.testing.assert_array_equal(tr.capacity, [0, 0, 0, 1, 1, 1])
 
 
@@ -210,10 +211,10 @@ SELECTION_FIRMS = [
 )
 def test_white_list_rules_select_the_expected_firms(batch, expected):
     w = world(SELECTION_FIRMS, level="lockdown", reopening={"whitelists": [{"day": 3, **batch}]})
-    reopening.release_whitelists(w, 2)
-    assert not w.whitelisted.any()
-    reopening.release_whitelists(w, 3)
-    assert {w.ids[i] for i in np.flatnonzero(w.whitelisted)} == expected
+    w.get(Reopening).release_whitelists(2)
+    assert not w.shared.whitelisted.any()
+    w.get(Reopening).release_whitelists(3)
+    assert {w.firms.ids[i] for i in np.flatnonzero(w.shared.whitelisted)} == expected
 
 
 def test_suppliers_of_listed_covers_firms_listed_by_earlier_batches():
@@ -224,8 +225,8 @@ def test_suppliers_of_listed_covers_firms_listed_by_earlier_batches():
     ]
     w = world(SELECTION_FIRMS, level="lockdown", reopening={"whitelists": batches})
     for d in range(4):
-        reopening.release_whitelists(w, d)
-    assert {w.ids[i] for i in np.flatnonzero(w.whitelisted)} == {"f3", "f4", "f5"}
+        w.get(Reopening).release_whitelists(d)
+    assert {w.firms.ids[i] for i in np.flatnonzero(w.shared.whitelisted)} == {"f3", "f4", "f5"}
 
 
 # --- liaison --------------------------------------------------------------------------
@@ -237,7 +238,7 @@ def test_liaison_halves_the_apply_delay():
     cfg = {**ONE_TEAM, "apply_days": 4, "liaison": {"firms_per_team": 1, "speedup": 2}}
     w = world(applicants("ac"), level="controlled", days=8, reopening=cfg)
     w.run()
-    assert list(w.liaison) == [False, True]
+    assert list(w.firms.liaison) == [False, True]
     assert reopened(w) == {"a": 5.0, "c": 3.0}
 
 
@@ -250,23 +251,23 @@ def test_liaison_goes_by_priority_then_size_and_respects_its_tags():
     ]
     cfg = {"service_teams": 2, "priority": PRIORITY, "liaison": {"firms_per_team": 1}}
     w = world(firms, reopening=cfg)
-    assert [w.ids[i] for i in np.flatnonzero(w.liaison)] == ["small_top", "mid"]
+    assert [w.firms.ids[i] for i in np.flatnonzero(w.firms.liaison)] == ["small_top", "mid"]
     cfg["liaison"] = {"firms_per_team": 1, "tags": ["livelihood", "specialized"]}
-    assert not world(firms, reopening=cfg).liaison.any()
+    assert not world(firms, reopening=cfg).firms.liaison.any()
     cfg = {"service_teams": 3, "priority": PRIORITY, "liaison": {"firms_per_team": 1}}
-    assert [w.ids[i] for i in np.flatnonzero(world(firms, reopening=cfg).liaison)] == [
+    assert [w.firms.ids[i] for i in np.flatnonzero(world(firms, reopening=cfg).firms.liaison)] == [
         "small_top",
         "mid",
         "bigger",
     ]
     cfg["liaison"] = {"firms_per_team": 0}
-    assert not world(firms, reopening=cfg).liaison.any()
+    assert not world(firms, reopening=cfg).firms.liaison.any()
 
 
 def test_priority_keys_use_the_first_listed_tag_a_firm_carries():
     firms = [firm("a", tags=["backbone", "livelihood"]), firm("b"), firm("c", tags=["backbone"])]
     w = world(firms, reopening={"priority": PRIORITY})
-    np.testing.assert_array_equal(w.priority, [1, 3, 2])
+    np.testing.assert_array_equal(w.firms.priority, [1, 3, 2])
 
 
 def test_queued_firms_reopen_when_the_zone_no_longer_needs_a_review():
@@ -280,7 +281,7 @@ def test_queued_firms_reopen_when_the_zone_no_longer_needs_a_review():
     assert reopened(w) == {"c": 5.0, "b": 3.0, "a": 3.0}
     np.testing.assert_array_equal(tr.review_queue, [2, 2, 2, 0, 0, 0, 0, 0])
     np.testing.assert_allclose(tr.capacity, [0, 0, 0, 11 / 111, 11 / 111, 1, 1, 1])
-    assert w.reviews.attempts.tolist() == [0, 0, 1]
+    assert w.get(Reopening).attempts.tolist() == [0, 0, 1]
 
 
 def test_rectifying_firms_reopen_when_the_zone_no_longer_needs_a_review():
@@ -290,10 +291,10 @@ def test_rectifying_firms_reopen_when_the_zone_no_longer_needs_a_review():
     timeline = [{"day": 0, "level": "controlled"}, {"day": 4, "level": "normal"}]
     cfg = {**ONE_TEAM, "fail_prob": 0.5, "rectify_days": 10}
     w = world([firm("a", ramp_days=3)], level=timeline, days=16, reopening=cfg)
-    w.reviews.fail_u[0] = [0.0] + [1.0] * (w.reviews.fail_u.shape[1] - 1)
+    w.get(Reopening).fail_u[0] = [0.0] + [1.0] * (w.get(Reopening).fail_u.shape[1] - 1)
     tr = w.run()
     assert w.reopened_at[0] == 4.0
-    assert w.reviews.attempts[0] == 1
+    assert w.get(Reopening).attempts[0] == 1
     np.testing.assert_allclose(tr.capacity, [0] * 4 + [1 / 3, 2 / 3] + [1] * 10)
 
 
@@ -305,11 +306,11 @@ def test_a_firm_that_fails_every_predrawn_review_can_still_pass_later():
     cfg = {**ONE_TEAM, "fail_prob": 0.5, "rectify_days": 1}
     for rep in range(5):
         w = world([firm("a")], replication=rep, level="controlled", days=120, reopening=cfg)
-        w.reviews.fail_u[0] = 0.0
+        w.get(Reopening).fail_u[0] = 0.0
         w.run()
-        assert w.reviews.attempts[0] > reopening.MAX_ATTEMPTS
+        assert w.get(Reopening).attempts[0] > reopening.MAX_ATTEMPTS
         # attempt k (from 1) ends at 2k − 1: open on that day
-        assert w.reopened_at[0] == 2 * w.reviews.attempts[0] - 1
+        assert w.reopened_at[0] == 2 * w.get(Reopening).attempts[0] - 1
 
 
 def test_a_team_freed_at_the_instant_a_priority_firm_applies_takes_that_firm():
@@ -328,6 +329,6 @@ def test_a_team_freed_at_the_instant_a_priority_firm_applies_takes_that_firm():
         "whitelists": [{"day": 0, "firms": ["x", "a"]}, {"day": 1, "firms": ["c"]}],
     }
     w = world(firms, level="lockdown", days=6, reopening=cfg)
-    w.reviews.apply_days[:] = [0.5, 0.6, 1.0]
+    w.get(Reopening).apply_days[:] = [0.5, 0.6, 1.0]
     w.run()
     assert reopened(w) == {"x": 2.0, "c": 3.5, "a": 5.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model.workforce import return_share
+from sim.model.workforce import Workforce, return_share
 from sim.record import WORKFORCE_PARTS
 from tests.model._park import check_invariants, firm, only_cause, trace, world
 
@@ -135,15 +135,15 @@ def test_on_post_without_commuting_is_beds_plus_seats_plus_station_beds(
         workforce=wf,
         reopening={"priority": ["livelihood"]},
     )
-    share = w.staff.post(np.array(operating), np.array([clean_a, 99.0]))
-    np.testing.assert_array_equal(w.staff.on_post, want)
+    share = w.get(Workforce).post(np.array(operating), np.array([clean_a, 99.0]))
+    np.testing.assert_array_equal(w.get(Workforce).on_post, want)
     np.testing.assert_allclose(share[np.array(operating)], (np.array(want) / [100, 50])[operating])
 
 
 def test_commuting_brings_every_local_whatever_the_housing():
     w = world(HOUSED, level="controlled", workforce={"employee_station_beds": 0})
-    share = w.staff.post(np.array([True, True]), np.array([0.0, 0.0]))
-    np.testing.assert_array_equal(w.staff.on_post, [100, 50])
+    share = w.get(Workforce).post(np.array([True, True]), np.array([0.0, 0.0]))
+    np.testing.assert_array_equal(w.get(Workforce).on_post, [100, 50])
     np.testing.assert_array_equal(share, [1.0, 1.0])
 
 
@@ -214,13 +214,13 @@ def test_a_liaison_speeds_up_its_firms_migrant_return():
             reopening={**cfg, "liaison": {"firms_per_team": 1, "speedup": 2}},
         )
         w.run()
-        assert list(w.liaison) == [False, True]
-        assert w.staff.away[1] == 0
-        assert 5 < w.staff.away[0] < 35  # 20 expected, sd ~3
+        assert list(w.firms.liaison) == [False, True]
+        assert w.get(Workforce).away[1] == 0
+        assert 5 < w.get(Workforce).away[0] < 35  # 20 expected, sd ~3
     # without a liaison both firms follow the same curve
     w = world(firms, days=6, workforce=wf, reopening=cfg)
     w.run()
-    assert w.staff.away[1] > 0
+    assert w.get(Workforce).away[1] > 0
 
 
 def test_bus_seats_for_one_firm_do_not_reshuffle_another_firms_return_draws():
@@ -249,5 +249,5 @@ def _watch(w, series):
     """Record each firm's migrants still away at mid-day."""
     yield w.env.timeout(0.5)
     while True:
-        series.append(w.staff.away.copy())
+        series.append(w.get(Workforce).away.copy())
         yield w.env.timeout(1.0)

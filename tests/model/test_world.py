@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.metrics import replication_metrics
-from sim.model.state import MECHANISMS, streams
+from sim.model.reopening import Reopening
+from sim.model.supply import Supply
+from sim.model.workforce import Workforce
 from sim.model.world import World, run
 from sim.record import WORKFORCE_PARTS, Trace
 from sim.scenario.load import load_scenario
@@ -58,7 +60,7 @@ def test_a_firm_halted_by_a_stricter_level_resumes_without_a_new_review():
     tr = w.run()
     np.testing.assert_array_equal(tr.capacity, [1, 1, 1, 0, 0, 0, 1, 1])
     np.testing.assert_array_equal(lost(tr, "not_allowed"), [0, 0, 0, 1, 1, 1, 0, 0])
-    assert w.reviews.attempts[0] == 0
+    assert w.get(Reopening).attempts[0] == 0
 
 
 def test_a_review_ending_exactly_at_midnight_counts_for_the_next_day():
@@ -78,12 +80,6 @@ def test_days_argument_overrides_the_horizon():
 
 
 # --- determinism and common random numbers ------------------------------------------
-
-
-def test_streams_are_addressed_by_seed_replication_and_mechanism():
-    for k, name in enumerate(MECHANISMS):
-        want = np.random.default_rng(np.random.SeedSequence(7, spawn_key=(3, k))).random(4)
-        np.testing.assert_array_equal(streams(7, 3)[name].random(4), want)
 
 
 def test_same_park_and_replication_give_identical_traces(demo):
@@ -117,17 +113,18 @@ def test_service_teams_do_not_change_supplier_or_migrant_draws(demo, demo_path):
     six = load_scenario(demo_path, sets=["reopening.service_teams=6"])
     for rep in range(3):
         a, b = World(demo, rep, days=25), World(six, rep, days=25)
-        np.testing.assert_array_equal(a.goods.sup_reopen, b.goods.sup_reopen)
-        np.testing.assert_array_equal(a.reviews.review_days, b.reviews.review_days)
-        np.testing.assert_array_equal(a.reviews.fail_u, b.reviews.fail_u)
+        np.testing.assert_array_equal(a.get(Supply).sup_reopen, b.get(Supply).sup_reopen)
+        ra, rb = a.get(Reopening), b.get(Reopening)
+        np.testing.assert_array_equal(ra.review_days, rb.review_days)
+        np.testing.assert_array_equal(ra.fail_u, rb.fail_u)
         ta, tb = a.run(), b.run()
         assert not np.array_equal(ta.capacity, tb.capacity)
-        plain = ~a.liaison & ~b.liaison
-        assert plain.sum() >= 10 and (b.liaison & ~a.liaison).any()
-        np.testing.assert_array_equal(a.staff.away[plain], b.staff.away[plain])
-        assert (
-            a.staff.away[b.liaison & ~a.liaison].sum() > b.staff.away[b.liaison & ~a.liaison].sum()
-        )
+        la, lb = a.firms.liaison, b.firms.liaison
+        plain = ~la & ~lb
+        assert plain.sum() >= 10 and (lb & ~la).any()
+        away_a, away_b = a.get(Workforce).away, b.get(Workforce).away
+        np.testing.assert_array_equal(away_a[plain], away_b[plain])
+        assert away_a[lb & ~la].sum() > away_b[lb & ~la].sum()
 
 
 def test_demo_park_invariants(demo):

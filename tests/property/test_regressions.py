@@ -17,7 +17,9 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
+from sim.model.reopening import Reopening
 from sim.model.state import FirmState
+from sim.model.supply import Supply
 from tests.model._park import firm, world
 
 
@@ -77,7 +79,7 @@ def test_reviews_that_always_fail_at_once_do_not_hang_the_run(review_days):
     with time_limit(2):
         tr = w.run()
     np.testing.assert_array_equal(tr.capacity, 0.0)
-    assert w.reviews.attempts[0] in (84, 85)  # 85 if t = 84/24 rounds to just below 3.5
+    assert w.get(Reopening).attempts[0] in (84, 85)  # 85 if t = 84/24 rounds to just below 3.5
     assert w.reopened_at[0] == np.inf
 
 
@@ -91,7 +93,7 @@ def test_the_retry_floor_leaves_reviews_that_take_an_hour_or_more_alone():
         reopening={"review_days": 0.02, "rectify_days": 0.03, "fail_prob": 1.0},
     )
     w.run()
-    assert w.reviews.attempts[0] in (30, 31)
+    assert w.get(Reopening).attempts[0] in (30, 31)
 
 
 def test_a_line_whose_alternative_also_fails_keeps_its_demand_and_its_blame():
@@ -121,5 +123,5 @@ def test_a_line_whose_alternative_also_fails_keeps_its_demand_and_its_blame():
     )
     tr = w.run()
     assert tr.state_counts[-1, tr.states.index("failed")] == 2
-    np.testing.assert_allclose(w.goods.link_share.sum(), 1.0)
+    np.testing.assert_allclose(w.get(Supply).link_share.sum(), 1.0)
     assert np.all(np.isfinite(tr.cost_by_producer))

@@ -28,7 +28,13 @@ import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from sim.model.finance import Finance
+from sim.model.logistics import Logistics
+from sim.model.outbound import Outbound
+from sim.model.outbreaks import Outbreaks
 from sim.model.state import FirmState
+from sim.model.supply import Supply
+from sim.model.workforce import Workforce
 from sim.model.world import World
 from sim.record import Trace
 from sim.scenario.expand import expand
@@ -70,12 +76,13 @@ class WatchedWorld(World):
 
     def _close_day(self, d: int) -> None:
         before = self.state.copy()
-        allowed = self.may_operate()
-        cap = self.levels.cap[self.firm_level()].copy()
-        partial = self.cases.partial.copy()
-        isolated = self.staff.isolated.copy()
+        allowed = self.shared.allowed.copy()
+        lv = self.shared.levels
+        cap = lv.cap[lv.firm].copy()
+        partial = self.shared.partial.copy()
+        s, g = self.get(Workforce), self.get(Supply)
+        isolated = s.isolated.copy()
         super()._close_day(d)
-        s, g = self.staff, self.goods
         self.log.append(
             Day(
                 state_before=before,
@@ -85,7 +92,7 @@ class WatchedWorld(World):
                 partial=partial,
                 output=self.output.copy(),
                 operating=self.operating.copy(),
-                cases=self.cases_today.copy(),
+                cases=self.get(Outbreaks).cases_today.copy(),
                 staff={
                     "total": s.total.copy(),
                     "locals": s.locals.copy(),
@@ -101,11 +108,11 @@ class WatchedWorld(World):
                     "stock": g.stock.copy(),
                     "in_transit": g.in_transit.copy(),
                     "backlog": g.backlog.copy(),
-                    "finished": g.finished.copy(),
+                    "finished": self.get(Outbound).finished.copy(),
                     "pipe": g.pipe.copy(),
                 },
-                funnel=self.logistics.funnel(),
-                relief_spent=self.finance.spent,
+                funnel=self.get(Logistics).funnel(),
+                relief_spent=self.get(Finance).spent,
             )
         )
 
@@ -121,7 +128,7 @@ def run_watched(data: dict[str, Any], replication: int) -> tuple[WatchedWorld, T
 def check_day(w: WatchedWorld, d: int, day: Day, prev: Day | None, dead: np.ndarray) -> None:
     """Firm-level invariants of one closed day; `dead` firms failed on an earlier day."""
     where = f"day {d}"
-    out, base = day.output, w.baseline
+    out, base = day.output, w.firms.baseline
     # output: within [0, baseline × cap], only where the firm may and does operate
     assert np.all(out >= 0), where
     assert np.all(out <= base * day.cap * (1 + EPS) + EPS), where
@@ -151,7 +158,7 @@ def check_day(w: WatchedWorld, d: int, day: Day, prev: Day | None, dead: np.ndar
     # goods: nothing negative
     for name, arr in day.goods.items():
         assert np.all(arr >= -EPS * (1 + np.abs(arr).max(initial=0))), (where, name, arr)
-    cap_f = w.goods.finished_cap
+    cap_f = w.get(Outbound).finished_cap
     assert np.all(day.goods["finished"] <= cap_f + base * (1 + EPS) + EPS), where
     # station funnels: cumulative, declared >= admitted >= cleared, queue >= 0
     f = day.funnel
@@ -174,8 +181,8 @@ def check_run(w: WatchedWorld, tr: Trace) -> None:
     assert len(w.log) == tr.days == w.days
     check_invariants(tr)
     prev = None
-    dead = np.zeros(w.n, dtype=bool)
-    was_failed = np.zeros(w.n, dtype=bool)
+    dead = np.zeros(w.firms.n, dtype=bool)
+    was_failed = np.zeros(w.firms.n, dtype=bool)
     for d, day in enumerate(w.log):
         check_day(w, d, day, prev, dead)
         failed = day.state_after == FirmState.FAILED
@@ -184,11 +191,11 @@ def check_run(w: WatchedWorld, tr: Trace) -> None:
         was_failed = failed
         # the trace is what the firms did
         np.testing.assert_allclose(tr.output[d], day.output.sum(), rtol=1e-12, atol=1e-12)
-        assert tr.resumption[d] == (day.operating.mean() if w.n else 0.0)
+        assert tr.resumption[d] == (day.operating.mean() if w.firms.n else 0.0)
         counts = np.bincount(day.state_after, minlength=len(tr.states))
         np.testing.assert_array_equal(tr.state_counts[d], counts)
         np.testing.assert_allclose(
-            tr.lost[d].sum(), w.baseline.sum() - day.output.sum(), rtol=1e-9, atol=1e-9
+            tr.lost[d].sum(), w.firms.baseline.sum() - day.output.sum(), rtol=1e-9, atol=1e-9
         )
         prev = day
     # capacity never exceeds the strictest cap the firms worked under

@@ -1,0 +1,92 @@
+"""The park's firms as numpy arrays indexed by firm number: what does not change
+during a run (ids, sector, zone, size, tags, headcount, priority, liaison).
+
+Built once per World from the expanded park; every mechanism reads it, none
+writes it. Firm ids are strings in files and integers inside.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario.expand import Park
+
+
+class Firms:
+    """Static attributes of every firm."""
+
+    def __init__(self, park: Park) -> None:
+        sc = park.scenario
+        firms = park.firms
+        n = len(firms)
+        self.n = n
+        self.ids = tuple(f.id for f in firms)
+        self.index = {fid: i for i, fid in enumerate(self.ids)}
+        """Firm id → firm number."""
+        self.sectors = tuple(sorted({f.sector for f in firms}))
+        sec_idx = {s: k for k, s in enumerate(self.sectors)}
+        self.sector = np.array([sec_idx[f.sector] for f in firms], dtype=np.int64)
+        self.region_ids = tuple(r.id for r in sc.regions)
+        """Zones and outside regions, in scenario order."""
+        reg_idx = {r: k for k, r in enumerate(self.region_ids)}
+        self.region = np.array([reg_idx[f.region] for f in firms], dtype=np.int64)
+        self.baseline = np.array([f.baseline_output for f in firms], dtype=float)
+        """Output per day before the shock (value units)."""
+        self.above_scale = np.array([f.above_scale for f in firms], dtype=bool)
+        self.closed_loop = np.array([f.closed_loop for f in firms], dtype=bool)
+        self.initially_open = np.array([f.initially_open for f in firms], dtype=bool)
+        self.staff = np.array([f.staff for f in firms], dtype=np.int64)
+        """Headcount (people)."""
+        self.outbound_share = np.array([f.outbound_share for f in firms])
+        """Share of output that leaves the park by truck."""
+        self.tags = tuple(frozenset(f.tags) for f in firms)
+        self.priority = priority_keys(list(sc.reopening.priority), self.tags)
+        """Park-wide priority of each firm (lower first): reviews, passes, relief, buses."""
+        self.liaison = liaison_mask(
+            sc.reopening.service_teams * sc.reopening.liaison.firms_per_team,
+            set(sc.reopening.liaison.tags),
+            self.tags,
+            self.baseline,
+            self.priority,
+        )
+        """Firms a service team liaises with (seed 002: cadres each liaising with 3–5
+        key firms): their reviews, passes and returning staff come faster."""
+
+    def with_tags(self, tags: list[str]) -> np.ndarray:
+        """Firms carrying any of `tags`."""
+        wanted = set(tags)
+        return np.array([bool(wanted & t) for t in self.tags], dtype=bool)
+
+    def in_sectors(self, sectors: list[str]) -> np.ndarray:
+        """Firms in any of `sectors` (names the park does not have select nobody)."""
+        return np.isin(self.sector, [self.sectors.index(s) for s in sectors if s in self.sectors])
+
+
+def priority_keys(order: list[str], tags: tuple[frozenset[str], ...]) -> np.ndarray:
+    """Review priority of each firm: index of its first priority tag (lower = earlier)."""
+    keys = np.full(len(tags), len(order), dtype=np.int64)
+    for i, firm_tags in enumerate(tags):
+        for k, t in enumerate(order):
+            if t in firm_tags:
+                keys[i] = k
+                break
+    return keys
+
+
+def liaison_mask(
+    slots: int,
+    wanted: set[str],
+    tags: tuple[frozenset[str], ...],
+    baseline: np.ndarray,
+    priority: np.ndarray,
+) -> np.ndarray:
+    """Firms with a liaison: `slots` (teams × firms per team) eligible firms, by
+    priority then size."""
+    mask = np.zeros(len(tags), dtype=bool)
+    if slots <= 0:
+        return mask
+    eligible = np.array([not wanted or bool(wanted & t) for t in tags], dtype=bool)
+    cand = np.flatnonzero(eligible)
+    order = np.lexsort((cand, -baseline[cand], priority[cand]))
+    mask[cand[order[:slots]]] = True
+    return mask
