@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 class Utility(Frozen):
-    """Power rationing by the grid (seed 000 lists utilities among what reopening
+    """Power rationing by the grid (the Kunshan article lists utilities among what reopening
     firms lacked)."""
 
     days: list[Day] = Field(default_factory=list)
