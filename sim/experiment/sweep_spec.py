@@ -50,12 +50,14 @@ from pydantic import (
     Field,
     JsonValue,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 import sim
 from sim.metrics import METRICS
+from sim.scenario import strict
 from sim.scenario.errors import KeyPath, Problem, ScenarioError, format_path
 from sim.scenario.expand import Park, registry_path
 from sim.scenario.load import load_source, validate_source
@@ -83,6 +85,12 @@ Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9]
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _kind(cls, v: Any, info: ValidationInfo) -> Any:
+        """`integer: yes` is not true, `from: true` is not 1 (see sim.scenario.strict)."""
+        return strict.check(cls, info.field_name, v)
 
 
 class Parameter(_Frozen):

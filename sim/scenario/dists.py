@@ -28,18 +28,27 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_serializer,
     model_validator,
 )
 
 from sim import quantiles
+from sim.scenario import strict
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _kind(cls, v: Any, info: ValidationInfo) -> Any:
+        """A parameter written `true` is not the number 1."""
+        return strict.check(cls, info.field_name, v)
 
 
 class Fixed(_Frozen):

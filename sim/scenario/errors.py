@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
@@ -23,6 +24,46 @@ def format_path(path: Sequence[PathPart]) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out or "(top level)"
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as a planner wrote it (`true`, `null`, `'text'`, `[1, 2]`), cut to `limit`
+    characters: a message quotes what it found, never a whole line of some other file."""
+    parts: list[str] = []
+    size = 0
+
+    def add(text: str) -> bool:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        return size <= limit
+
+    def walk(v: Any) -> bool:
+        if isinstance(v, bool):
+            return add("true" if v else "false")
+        if v is None:
+            return add("null")
+        if isinstance(v, dict):
+            if not add("{"):
+                return False
+            for i, (k, x) in enumerate(v.items()):
+                if (i and not add(", ")) or not add(f"{k}: ") or not walk(x):
+                    return False
+            return add("}")
+        if isinstance(v, list | tuple):
+            if not add("["):
+                return False
+            for i, x in enumerate(v):
+                if (i and not add(", ")) or not walk(x):
+                    return False
+            return add("]")
+        if isinstance(v, str) and len(v) > limit:
+            v = v[: limit + 1]  # no need to quote megabytes to cut them
+        return add(repr(v))
+
+    walk(value)
+    text = "".join(parts)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)

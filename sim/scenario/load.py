@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.runtime import collector_paused
 from sim.scenario.dists import dist_min
-from sim.scenario.errors import KeyPath, Problem, ScenarioError
+from sim.scenario.errors import KeyPath, Problem, ScenarioError, shown
 from sim.scenario.expand import Park, expand, read_registry, registry_label, registry_path
 from sim.scenario.overlay import apply_set, merge
 from sim.scenario.refs import check_references
@@ -71,11 +71,6 @@ def _clean_loc(data: Any, loc: Sequence[Any]) -> KeyPath:
     return tuple(out)
 
 
-def _short(v: Any) -> str:
-    r = repr(v)
-    return r if len(r) <= 60 else r[:57] + "..."
-
-
 def _message(err: Any, homes: dict[str, list[str]]) -> str:
     kind = err["type"]
     loc = err["loc"]
@@ -95,7 +90,7 @@ def _message(err: Any, homes: dict[str, list[str]]) -> str:
     msg = msg.removeprefix("Value error, ")
     if msg.startswith("Input should be"):
         msg = "should be" + msg[len("Input should be") :]
-    return f"{msg}; found {_short(err.get('input'))}"
+    return f"{msg}; found {shown(err.get('input'))}"
 
 
 def problems_from_validation(e: ValidationError, source: Source) -> list[Problem]:

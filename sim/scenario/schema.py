@@ -9,7 +9,7 @@ the field names or descriptions. Time is in days from the start of the run
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario import strict
 from sim.scenario.dists import Dist, bounded, fixed
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -106,6 +107,12 @@ class Frozen(BaseModel):
         use_attribute_docstrings=True,
         validate_default=False,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _kind(cls, v: Any, info: ValidationInfo) -> Any:
+        """Booleans are not numbers, only true/false are booleans, dates are YYYY-MM-DD."""
+        return strict.check(cls, info.field_name, v)
 
 
 def _one_or_many(s: dict) -> None:

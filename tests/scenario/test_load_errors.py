@@ -600,3 +600,47 @@ def test_a_truck_load_in_the_wrong_unit_is_refused_where_trips_happen() -> None:
     load_scenario(demo, sets=["logistics.truck_load=0.01"])  # 752 trucks a day: allowed
     # no station: controlled freight needs only a pass, so no trips and no check
     load_scenario(demo, sets=["logistics.truck_load=1e-300", "logistics.transfer_stations=[]"])
+
+
+# --- kinds: booleans are not numbers, only true/false are booleans (issue 13) -------
+
+
+def test_a_boolean_is_not_a_number(tmp_path: Path) -> None:
+    # pydantic would read `staff: true` as one person
+    text = edit("    staff: 10\n  - id: b", "    staff: true\n  - id: b")
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.path) == (16, ("enterprises", 0, "staff"))
+    assert p.message == "should be a number, not true or false; found true"
+
+
+@pytest.mark.parametrize("word", ["yes", "off", "1", "'true'"])
+def test_only_true_and_false_are_booleans(tmp_path: Path, word: str) -> None:
+    # YAML 1.2 keeps yes/no/on/off as text; pydantic would have turned them into booleans
+    text = edit("    staff: 10\n  - id: b", f"    staff: 10\n    closed_loop: {word}\n  - id: b")
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.path) == (17, ("enterprises", 0, "closed_loop"))
+    assert p.message.startswith("should be true or false")
+
+
+def test_a_date_is_text_written_yyyy_mm_dd(tmp_path: Path) -> None:
+    # pydantic would read 0 as 1970-01-01
+    for value in ("0", "20220401", "2022-04-01T08:00:00", "'April 1'"):
+        p = only(error_of(write(tmp_path, BASE + f"start_date: {value}\n")))
+        assert (p.line, p.path) == (24, ("start_date",))
+        assert "should be a date written YYYY-MM-DD" in p.message
+    park = load_scenario(write(tmp_path, BASE + "start_date: 2022-04-01\n"))
+    assert str(park.scenario.start_date) == "2022-04-01"
+
+
+def test_distribution_parameters_and_lists_refuse_booleans(tmp_path: Path) -> None:
+    text = BASE + (
+        "reopening:\n"
+        "  review_days: {uniform: {from: true, to: 3}}\n"
+        "  rectify_days: {choice: {values: [1, 2], weights: [1, false]}}\n"
+    )
+    err = error_of(write(tmp_path, text))
+    got = {(p.line, p.path[-1]): p.message for p in err.problems}
+    assert got == {
+        (25, "from"): "should be a number, not true or false; found true",
+        (26, "weights"): "item 1 should be a number, not true or false; found [1, false]",
+    }
