@@ -322,7 +322,6 @@ Dist = Annotated[
             "{uniform|triangular|normal|lognormal|exponential|choice: {...}}"
         ),
     ),
-    Field(description="A number, or a distribution: {uniform: {from:, to:}}, {triangular: ...}"),
 ]
 """A fixed number or one of the distributions above."""
 

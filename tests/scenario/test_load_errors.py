@@ -644,3 +644,46 @@ def test_distribution_parameters_and_lists_refuse_booleans(tmp_path: Path) -> No
         (25, "from"): "should be a number, not true or false; found true",
         (26, "weights"): "item 1 should be a number, not true or false; found [1, false]",
     }
+
+
+# --- bounds on every plain number (issue 13) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "bound"),
+    [
+        ("workforce", "quarantine_days", "1e15", "100000"),
+        ("outbreaks", "isolation_days", "1e15", "100000"),
+        ("outbreaks", "rate_per_1000_staff_day", "1e6", "1000"),
+        ("supply", "order_up_to_days", "1e9", "100000"),
+        ("logistics", "truck_load", "1e308", "1000000000000000"),
+        ("logistics", "retry_days", "1e300", "100000"),
+        ("finance", "switch_days", "1e300", "100000"),
+    ],
+)
+def test_a_plain_number_beyond_its_bound_is_refused_at_its_line(
+    tmp_path: Path, section: str, key: str, value: str, bound: str
+) -> None:
+    p = only(error_of(write(tmp_path, BASE + f"{section}:\n  {key}: {value}\n")))
+    assert (p.line, p.path) == (25, (section, key))
+    assert f"less than or equal to {bound}" in p.message
+
+
+def test_outputs_and_subsidies_that_would_overflow_are_refused(tmp_path: Path) -> None:
+    # 1e308 of output or subsidy made inf and NaN in summary.json
+    text = edit("capacity: 5", "capacity: 1e308").replace(
+        "    baseline_output: 3\n    staff: 10\n  - id: b",
+        "    baseline_output: 1e308\n    staff: 10\n  - id: b",
+    )
+    text += (
+        "finance:\n  relief:\n    budget: 1e308\n    measures:\n"
+        "      - {id: w, kind: wage_subsidy, per_worker_per_day: 1e308}\n"
+    )
+    err = error_of(write(tmp_path, text))
+    assert [p.path[-1] for p in err.problems] == [
+        "capacity",
+        "baseline_output",
+        "budget",
+        "per_worker_per_day",
+    ]
+    assert all("less than or equal to" in p.message for p in err.problems)
