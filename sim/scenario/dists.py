@@ -19,6 +19,7 @@ numbers intact when a policy changes which firms are drawn for.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Annotated, Any
 
 import numpy as np
@@ -222,7 +223,13 @@ class _ChoiceParams(_Frozen):
                     f"{len(self.weights)} weights for {len(self.values)} values; "
                     "give one weight per value"
                 )
-            if sum(self.weights) <= 0:
+            total = sum(self.weights)
+            if not math.isfinite(total):
+                raise ValueError(
+                    f"weights add up to more than the largest number ({sys.float_info.max:.4g}); "
+                    "weights are relative: scale them down"
+                )
+            if total <= 0:
                 raise ValueError("weights must not all be zero")
         return self
 
@@ -246,7 +253,8 @@ class Choice(_Frozen):
         """Weighted mean of the values."""
         p = self.choice
         w = p.weights or [1.0] * len(p.values)
-        return sum(v * x for v, x in zip(p.values, w, strict=True)) / sum(w)
+        total = sum(w)  # finite (checked): each weight's share, then the sum
+        return math.fsum(v * (x / total) for v, x in zip(p.values, w, strict=True))
 
 
 def quantile(dist: object, u: np.ndarray) -> np.ndarray:
