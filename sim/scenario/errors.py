@@ -7,12 +7,22 @@ them at once so that a planner fixes a file in one pass, not one error per run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
+
+
+MAX_KEY_SHOWN = 60
+"""Longest key shown in a key path (a key of a megabyte is cut, not echoed)."""
+MAX_MESSAGE_SHOWN = 1000
+"""Longest message shown for one problem."""
+MAX_PROBLEMS_SHOWN = 100
+"""Most problems listed in one error: a file that is wrong on every line needs its
+first hundred fixed (or is not a scenario at all), not a million lines of output."""
 
 
 def format_path(path: Sequence[PathPart]) -> str:
@@ -22,7 +32,10 @@ def format_path(path: Sequence[PathPart]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part)
+            if len(text) > MAX_KEY_SHOWN:
+                text = text[: MAX_KEY_SHOWN - 3] + "..."
+            out += f".{text}" if out else text
     return out or "(top level)"
 
 
@@ -66,6 +79,16 @@ def shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_SUBJECT = re.compile(r"(?:Input|String|List|Value|Dictionary|Integer|Number) (?=should )")
+
+
+def pydantic_message(err: Any) -> str:
+    """A pydantic error's text as our messages put it: `should be ...`, without
+    pydantic's "Value error, " or its subject ("Input should", "String should")."""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return _SUBJECT.sub("", msg, count=1) if _SUBJECT.match(msg) else msg
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input: where it is and what was expected."""
@@ -92,7 +115,10 @@ class Problem:
         where = self.where()
         head = f"{where}: " if where else ""
         path = f"{format_path(self.path)}: " if self.path else ""
-        return f"{head}{path}{self.message}"
+        message = self.message
+        if len(message) > MAX_MESSAGE_SHOWN:
+            message = message[: MAX_MESSAGE_SHOWN - 3] + "..."
+        return f"{head}{path}{message}"
 
 
 class ScenarioError(Exception):
@@ -105,9 +131,13 @@ class ScenarioError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        """All problems, one per line, with a count heading when there are several."""
+        """All problems, one per line, with a count heading when there are several
+        (at most `MAX_PROBLEMS_SHOWN` of them, in file order)."""
         n = len(self.problems)
-        lines = [str(p) for p in self.problems]
+        lines = [str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
         if n > 1:
-            lines.insert(0, f"{n} problems found:")
+            lines.insert(0, f"{n:,} problems found:")
+        if n > MAX_PROBLEMS_SHOWN:
+            more = n - MAX_PROBLEMS_SHOWN
+            lines.append(f"... and {more:,} more (the first {MAX_PROBLEMS_SHOWN} are shown)")
         return "\n".join(lines)
