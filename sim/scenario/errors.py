@@ -84,7 +84,17 @@ _SUBJECT = re.compile(r"(?:Input|String|List|Value|Dictionary|Integer|Number) (?
 
 def pydantic_message(err: Any) -> str:
     """A pydantic error's text as our messages put it: `should be ...`, without
-    pydantic's "Value error, " or its subject ("Input should", "String should")."""
+    pydantic's "Value error, " or its subject ("Input should", "String should"), and
+    a pattern said in words rather than as a regular expression."""
+    if err.get("type") == "string_pattern_mismatch":
+        pattern = str((err.get("ctx") or {}).get("pattern", ""))
+        if "\\s,;=" in pattern:
+            return (
+                "should be an id: text without blanks, commas, semicolons, '=', brackets, "
+                "or control or invisible characters"
+            )
+        if "\\x00-\\x1f" in pattern:
+            return "should not contain control characters (line breaks, tabs, NUL)"
     msg = str(err["msg"]).removeprefix("Value error, ")
     return _SUBJECT.sub("", msg, count=1) if _SUBJECT.match(msg) else msg
 

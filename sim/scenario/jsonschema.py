@@ -151,6 +151,7 @@ SECTIONS = (
     schema.Eligibility,
     schema.Reporting,
     schema.Observation,
+    schema.Limits,
 )
 
 

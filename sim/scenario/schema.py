@@ -199,7 +199,8 @@ class Region(Frozen):
     name: Label | None = None
     """Display name."""
     timeline: list[LevelChange] = Field(default_factory=list)
-    """Control level over time; before the first entry the zone is `normal`."""
+    """Control level over time; before the first entry the zone is `normal` (custom
+    `control_levels` without a `normal` need every timeline to start at day 0)."""
 
     @field_validator("timeline")
     @classmethod
@@ -475,6 +476,17 @@ class TransferStation(Frozen):
     """Regions of origin it serves (empty: all)."""
     partner_for: list[Ident] = Field(default_factory=list)
     """A partner transfer point (seed 002): used only by routes to or from these firms."""
+
+    @field_validator("closing_day")
+    @classmethod
+    def _closes_after_opening(cls, v: float | None, info: ValidationInfo) -> float | None:
+        opening = info.data.get("opening_day", 0.0)
+        if v is not None and opening is not None and v <= opening:
+            raise ValueError(
+                f"a station closes after it opens: `closing_day` must be after "
+                f"`opening_day` ({opening:g})"
+            )
+        return v
 
 
 class PassGrant(Frozen):
@@ -754,6 +766,35 @@ class Reporting(Frozen):
     """Published figures drawn on `plots/recovery.png` next to the simulated curves."""
 
 
+# --- budgets -------------------------------------------------------------------
+
+
+class Limits(Frozen):
+    """Budgets on the size of a run, checked before anything is allocated.
+
+    A scenario is refused, at the key that makes it big, when its estimated size
+    passes one of these (see `docs/budgets.md`). The defaults are generous: every
+    shipped scenario, and the bench city at 100,000 firms, stays far within them.
+    Raise one for a run that is meant to be that large, e.g.
+    `--set limits.memory_mb=16000`. Limits change no result, so they are not part
+    of the scenario recorded with the results."""
+
+    firm_days: Annotated[int, Field(ge=1, le=10**18)] = 10_000_000_000
+    """Most firm-days a run may simulate: firms × days × replications (the bench city
+    of 15,000 firms simulates about 1.2 million firm-days a second)."""
+    memory_mb: Annotated[int, Field(ge=1, le=10**9)] = 4096
+    """Most memory, in MB, a run may need by estimate: firms and input lines, the
+    day rings of quarantine, isolation and lead times, zone timelines, stations, trucks
+    in flight, and the daily records of every replication."""
+    trips: Annotated[int, Field(ge=1, le=10**18)] = 100_000_000
+    """Most truck trips one replication may send through transfer stations (each takes
+    the model about ten microseconds): the goods each input line across a zone boundary
+    may order over the run (`order_up_to_days` plus `days` of its use) in loads of
+    `logistics.truck_load`, plus one part-load per route and order cycle."""
+    registry_bytes: Annotated[int, Field(ge=1, le=10**12)] = 50_000_000
+    """Largest registry CSV file, in bytes."""
+
+
 # --- the scenario ---------------------------------------------------------------
 
 
@@ -775,7 +816,9 @@ class Scenario(Frozen):
     extra_tags: list[Ident] = Field(default_factory=list)
     """Tags used in this scenario beyond the built-in ones."""
     control_levels: dict[Ident, ControlLevel] = Field(default_factory=default_levels)
-    """Named control levels (defaults: lockdown, controlled, normal)."""
+    """Named control levels (defaults: lockdown, controlled, normal). They replace the
+    defaults; zones are at `normal` until their timeline's first entry, so a set
+    without `normal` needs every zone's timeline to start at day 0."""
     regions: list[Region] = Field(min_length=1)
     """The park's zones and outside regions."""
     firm_classes: dict[Ident, FirmClass] = Field(default_factory=dict)
@@ -804,6 +847,8 @@ class Scenario(Frozen):
     """Cash, relief and failures."""
     reporting: Reporting = Reporting()
     """Metric definitions."""
+    limits: Limits = Field(default=Limits(), exclude=True)
+    """Budgets on the size of the run (not recorded with the results)."""
 
     @model_validator(mode="after")
     def _has_firms(self) -> Scenario:

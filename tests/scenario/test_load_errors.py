@@ -687,3 +687,117 @@ def test_outputs_and_subsidies_that_would_overflow_are_refused(tmp_path: Path) -
         "per_worker_per_day",
     ]
     assert all("less than or equal to" in p.message for p in err.problems)
+
+
+# --- every name checked by one helper; ids and goods given once (issue 13) --------------
+
+
+def test_names_in_white_lists_and_relief_eligibility_are_checked(tmp_path: Path) -> None:
+    text = BASE + (
+        "reopening:\n"
+        "  whitelists: [{day: 1, sectors: [z], tags: [bakbone]}]\n"
+        "finance:\n"
+        "  relief:\n"
+        "    measures:\n"
+        "      - {id: r, kind: rent_waiver, eligible: {sectors: [ss], tags: [livelyhood]}}\n"
+    )
+    err = error_of(write(tmp_path, text))
+    got = {(p.line, p.path): p.message for p in err.problems}
+    assert got[(25, ("reopening", "whitelists", 0, "sectors", 0))] == (
+        "unknown sector 'z'; sectors: s"
+    )
+    assert (
+        "unknown tag 'bakbone' (did you mean 'backbone'?)"
+        in got[(25, ("reopening", "whitelists", 0, "tags", 0))]
+    )
+    assert got[(29, ("finance", "relief", "measures", 0, "eligible", "sectors", 0))] == (
+        "unknown sector 'ss' (did you mean 's'?); sectors: s"
+    )
+    tag = got[(29, ("finance", "relief", "measures", 0, "eligible", "tags", 0))]
+    assert tag.startswith("unknown tag 'livelyhood' (did you mean 'livelihood'?); known tags:")
+    assert len(err.problems) == 4
+
+
+def test_relief_measure_and_white_list_batch_ids_are_given_once(tmp_path: Path) -> None:
+    text = BASE + (
+        "reopening:\n  whitelists: [{id: w, day: 1}, {id: w, day: 2}]\n"
+        "finance:\n  relief:\n    measures:\n"
+        "      - {id: m, kind: rent_waiver}\n      - {id: m, kind: tax_cut}\n"
+    )
+    err = error_of(write(tmp_path, text))
+    assert [(p.line, p.path, p.message) for p in err.problems] == [
+        (25, ("reopening", "whitelists", 1, "id"), "duplicate white-list batch id 'w'"),
+        (30, ("finance", "relief", "measures", 1, "id"), "duplicate relief measure id 'm'"),
+    ]
+
+
+def test_the_same_good_twice_in_one_recipe_is_refused(tmp_path: Path) -> None:
+    text = edit(
+        "      - {good: x, from: a, per_output: 1}\n",
+        "      - {good: x, from: a, per_output: 1}\n      - {good: x, from: sup, per_output: 2}\n",
+    )
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.path) == (24, ("enterprises", 1, "inputs", 1, "good"))
+    assert p.message.startswith("good 'x' is already input 0 of this recipe")
+
+
+def test_a_station_closing_before_it_opens_is_refused(tmp_path: Path) -> None:
+    for opening, closing in ((5, 5), (5, 3), (0, 0)):
+        text = BASE + (
+            f"logistics:\n  transfer_stations:\n"
+            f"    - {{id: t, opening_day: {opening}, closing_day: {closing}}}\n"
+        )
+        p = only(error_of(write(tmp_path, text)))
+        assert p.path == ("logistics", "transfer_stations", 0, "closing_day")
+        assert f"`closing_day` must be after `opening_day` ({opening})" in p.message
+
+
+@pytest.mark.parametrize("bad", ["a\\0b", "a\\u200bb", "a\\u202eb", "\\ufeffa", "a\\x85b"])
+def test_ids_with_control_or_invisible_characters_are_refused(tmp_path: Path, bad: str) -> None:
+    p = only(error_of(write(tmp_path, edit("  - id: b\n", f'  - id: "{bad}"\n'))))
+    assert (p.line, p.path) == (17, ("enterprises", 1, "id"))
+    assert p.message.startswith("should be an id: text without blanks")
+
+
+def test_custom_levels_without_normal_need_timelines_from_day_0(tmp_path: Path) -> None:
+    # zones start at `normal` before their first entry; without one, the model used
+    # to start them silently at the level of lowest rank
+    levels = "control_levels:\n  shut: {operate: whitelist, rank: 2}\n  open: {operate: all}\n"
+    text = BASE.replace("level: lockdown", "level: shut").replace("level: normal", "level: open")
+    load_scenario(write(tmp_path, text + levels))  # the timeline starts at day 0: fine
+    late = text.replace("{day: 0, level: shut}", "{day: 2, level: shut}")
+    p = only(error_of(write(tmp_path, late + levels)))
+    assert (p.line, p.path) == (4, ("regions", 0, "timeline"))
+    assert p.message.startswith(
+        "zone 'park' starts at level `normal` (its first entry is on day 2), and "
+        "`control_levels` defines no `normal`"
+    )
+    other = text.replace("regions:\n  - id: park\n", "regions:\n  - id: other\n  - id: park\n")
+    p = only(error_of(write(tmp_path, other + levels)))
+    assert (p.line, p.path) == (3, ("regions", 0))
+    assert p.message.startswith("zone 'other' starts at level `normal`, and")
+
+
+@pytest.mark.parametrize("text", ["- name: t\n", "just text\n", "42\n"])
+def test_a_scenario_that_is_not_a_mapping_is_named_with_sets_too(tmp_path: Path, text: str) -> None:
+    # `--days`/`--replications` become `--set days=N`, which used to be the error
+    path = write(tmp_path, text)
+    for sets in ([], ["days=5"], ["days=5", "replications=2"]):
+        p = only(error_of(path, sets=sets))
+        assert (p.file, p.line) == (str(path), 1)
+        assert p.message.startswith("a scenario must be a mapping of sections")
+
+
+def test_a_list_scenario_run_with_days_names_the_file(tmp_path: Path) -> None:
+    from sim.cli import main
+
+    path = write(tmp_path, "- a\n- b\n")
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["run", str(path), "--days", "5", "--out", str(tmp_path / "o"), "--quiet"])
+    assert code == 2
+    assert err.getvalue().startswith(f"{path}:1: a scenario must be a mapping of sections")
+    assert "--set" not in err.getvalue()
