@@ -58,7 +58,14 @@ from pydantic import (
 import sim
 from sim.metrics import METRICS
 from sim.scenario import strict
-from sim.scenario.errors import KeyPath, Problem, ScenarioError, format_path
+from sim.scenario.errors import (
+    KeyPath,
+    Problem,
+    ScenarioError,
+    format_path,
+    pydantic_message,
+    shown,
+)
 from sim.scenario.expand import Park, registry_path
 from sim.scenario.load import load_source, validate_source
 from sim.scenario.overlay import apply_set, parse_set
@@ -190,6 +197,15 @@ class Design(_Frozen):
         return self
 
 
+class SweepLimits(_Frozen):
+    """Budgets of a sweep file, checked before its points are built."""
+
+    points: int = Field(default=100_000, ge=1, le=10**12)
+    """Most points a design may have (a grid's product of axis sizes, lhs `samples`,
+    sobol N·(D+2), morris N·(D+1)); each point is runs × replications and a row in
+    memory while the sweep is built."""
+
+
 class SweepSpec(_Frozen):
     """A sweep file."""
 
@@ -217,6 +233,8 @@ class SweepSpec(_Frozen):
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
     """Root seed of the runs (overrides the scenario's) and of the sampler (default: the
     scenario's seed)."""
+    limits: SweepLimits = SweepLimits()
+    """Budgets of the sweep (`limits: {points: 1000000}` raises the default)."""
 
     @field_validator("outcomes")
     @classmethod
@@ -362,6 +380,25 @@ def sample(spec: SweepSpec, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
     return np.asarray(x, dtype=float).reshape(-1, len(params)), problem
 
 
+def point_count(spec: SweepSpec) -> tuple[int, KeyPath]:
+    """How many points the design has, computed without building them, and the key
+    that makes them many (a grid's longest axis, or the design's `samples`)."""
+    d = spec.design
+    n_params = len(spec.parameters)
+    if d.method == "grid":
+        sizes = [len(_grid_axis(p, d.points_per_axis)) for p in spec.parameters]
+        longest = max(range(n_params), key=lambda i: sizes[i])
+        p = spec.parameters[longest]
+        key = "levels" if p.levels is not None else "path"
+        where: KeyPath = ("parameters", longest, key) if sizes[longest] > 1 else ("design",)
+        if p.levels is None and d.points_per_axis is not None and sizes[longest] > 1:
+            where = ("design", "points_per_axis")
+        return math.prod(sizes), where
+    assert d.samples is not None
+    per = {"lhs": 1, "sobol": n_params + 2, "morris": n_params + 1}[d.method]
+    return d.samples * per, ("design", "samples")
+
+
 def design_points(spec: SweepSpec, x: np.ndarray) -> tuple[Point, ...]:
     """The points of a sample, in its row order (which is what SALib's estimators expect)."""
     points = []
@@ -403,12 +440,9 @@ def _problems(e: ValidationError, source: Source) -> list[Problem]:
         elif err["type"] == "missing":
             msg = "required key is missing"
         else:
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            if msg.startswith("Input should be"):
-                msg = "should be" + msg[len("Input should be") :]
-            found = repr(err.get("input"))
-            if not isinstance(err.get("input"), dict | list) and len(found) < 60:
-                msg += f"; found {found}"
+            msg = pydantic_message(err)
+            if not isinstance(err.get("input"), dict | list):
+                msg += f"; found {shown(err.get('input'))}"
         out.append(_at(source, path, msg))
     return out
 
@@ -553,6 +587,19 @@ def load_sweep(path: Path | str) -> Sweep:
                 "`points_per_axis` to know how many values to take from it",
             )
         )
+    if not problems:
+        count, where = point_count(spec)
+        if count > spec.limits.points:
+            problems.append(
+                _at(
+                    source,
+                    where,
+                    f"this design has {count:,} points, more than `limits.points` "
+                    f"({spec.limits.points:,}); take fewer values or samples, or raise "
+                    "`limits.points` in the sweep file if the sweep is meant to be this large",
+                )
+            )
+            raise ScenarioError(problems)
     scenario_file = _relative(path, spec.scenario)
     policies = tuple(_relative(path, p) for p in spec.policies)
     missing = [

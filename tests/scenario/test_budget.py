@@ -193,3 +193,63 @@ def test_limits_are_not_part_of_the_recorded_scenario() -> None:
     assert b.scenario.limits.memory_mb == 99999
     assert a.scenario.model_dump() == b.scenario.model_dump()
     assert "limits" not in a.scenario.model_dump()
+
+
+# --- sweeps: points counted before they are built -------------------------------------
+
+
+def _sweep(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"name: s\nscenario: {SCENARIOS / 'demo_park.yaml'}\n" + body)
+    return path
+
+
+def test_a_grid_of_10_to_the_12_points_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    from sim.experiment.sweep_spec import load_sweep
+
+    path = _sweep(
+        tmp_path,
+        "parameters:\n"
+        "  - {path: reopening.service_teams, from: 1, to: 10000, integer: true}\n"
+        "  - {path: workforce.quarantine_days, from: 0, to: 10000}\n"
+        "  - {path: logistics.passes_per_day, from: 1, to: 10000, integer: true}\n"
+        "design: {method: grid, points_per_axis: 10000}\n",
+    )
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(path)
+    assert time.perf_counter() - started < 5
+    (p,) = info.value.problems
+    assert (p.file, p.line, p.path) == (str(path), 7, ("design", "points_per_axis"))
+    assert p.message.startswith("this design has 1,000,000,000,000 points, more than ")
+    assert "`limits.points` (100,000)" in p.message
+
+
+def test_sweep_points_name_the_longest_axis_or_samples_and_can_be_raised(tmp_path: Path) -> None:
+    from sim.experiment.sweep_spec import load_sweep
+
+    levels = "[" + ", ".join(str(i) for i in range(1, 401)) + "]"
+    grid = (
+        "parameters:\n"
+        "  - {path: reopening.service_teams, levels: [1, 2, 3]}\n"
+        f"  - {{path: workforce.employee_station_beds, levels: {levels}}}\n"
+        "design: grid\n"
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(_sweep(tmp_path, grid + "limits: {points: 1000}\n"))
+    (p,) = info.value.problems
+    assert (p.line, p.path) == (5, ("parameters", 1, "levels"))
+    assert "this design has 1,200 points, more than `limits.points` (1,000)" in p.message
+    sobol = (
+        "parameters:\n"
+        "  - {path: reopening.service_teams, from: 1, to: 6, integer: true}\n"
+        "  - {path: workforce.quarantine_days, from: 0, to: 21}\n"
+        "design: {method: sobol, samples: 1024}\n"
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(_sweep(tmp_path, sobol + "limits: {points: 4000}\n"))
+    (p,) = info.value.problems
+    assert p.path == ("design", "samples")
+    assert "4,096 points" in p.message
+    sweep = load_sweep(_sweep(tmp_path, sobol.replace("1024", "8") + "limits: {points: 32}\n"))
+    assert len(sweep.points) == 32
