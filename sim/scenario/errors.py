@@ -88,6 +88,12 @@ def pydantic_message(err: Any) -> str:
     a pattern said in words rather than as a regular expression."""
     if err.get("type") == "string_pattern_mismatch":
         pattern = str((err.get("ctx") or {}).get("pattern", ""))
+        if "\\s,;=" in pattern and "<>|" in pattern:
+            return (
+                "should be a name that is also a folder name: text without blanks, commas, "
+                "semicolons, '=', brackets, slashes, ':*?\"<>|', or control or invisible "
+                "characters"
+            )
         if "\\s,;=" in pattern:
             return (
                 "should be an id: text without blanks, commas, semicolons, '=', brackets, "

@@ -63,6 +63,27 @@ Ident = Annotated[
         pattern=r"^[^\s,;=\[\]\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+$",
     ),
 ]
+
+
+def _not_dots(v: str) -> str:
+    if v in (".", ".."):
+        raise ValueError("`.` and `..` are not names (results would go to a folder above)")
+    return v
+
+
+FolderName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        # an id that is also a folder name (results/<name>/): no path separators and
+        # no characters Windows refuses in file names
+        pattern=r"^[^\s,;=\[\]/\\:*?\"<>|\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+$",
+    ),
+    AfterValidator(_not_dots),
+]
+Tags = Annotated[list[Ident], Field(max_length=100)]
+"""A firm's tags (a handful in practice; a hundred at most)."""
 Label = Annotated[str, Field(max_length=1000)]
 """A display name or short label."""
 Text = Annotated[str, Field(max_length=100_000)]
@@ -269,7 +290,7 @@ class Enterprise(Frozen):
     """Can run closed-loop (required to operate under `closed_loop_only` levels)."""
     ramp_days: Day | None = None
     """Days from reopening to full output (default: `reopening.ramp_days`)."""
-    tags: list[Ident] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see README)."""
     initially_open: bool = False
     """Operating normally at day 0 (not shut by the shock)."""
@@ -340,9 +361,9 @@ class FirmClass(Frozen):
     """Ramp-up days (default: `reopening.ramp_days`)."""
     cash_days: DelayDist | None = None
     """Cash runway in days of fixed costs and wages (default: `finance.cash_days`)."""
-    tags: list[Ident] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     """Tags every firm of the class carries."""
-    tag_shares: dict[Ident, Share] = Field(default_factory=dict)
+    tag_shares: Annotated[dict[Ident, Share], Field(max_length=100)] = Field(default_factory=dict)
     """Tags carried by a random share of the firms, e.g. `{backbone: 0.1}`."""
     inputs: list[InputRule] = Field(default_factory=list)
     """Input rules."""
@@ -801,8 +822,9 @@ class Limits(Frozen):
 class Scenario(Frozen):
     """A park after an epidemic shock, and the policy levers applied to it."""
 
-    name: Ident
-    """Scenario name; results go to `results/<name>/` by default."""
+    name: FolderName
+    """Scenario name; results go to `results/<name>/` by default (so no `/`, `\\`,
+    `:`, `*`, `?`, quotes, `<>|`, and not `.` or `..`)."""
     description: Text = ""
     """Free text."""
     start_date: dt.date | None = None
@@ -813,7 +835,7 @@ class Scenario(Frozen):
     """Root random seed."""
     replications: Annotated[int, Field(ge=1, le=1_000_000)] = 10
     """Replications (independent runs with different random draws)."""
-    extra_tags: list[Ident] = Field(default_factory=list)
+    extra_tags: Annotated[list[Ident], Field(max_length=1000)] = Field(default_factory=list)
     """Tags used in this scenario beyond the built-in ones."""
     control_levels: dict[Ident, ControlLevel] = Field(default_factory=default_levels)
     """Named control levels (defaults: lockdown, controlled, normal). They replace the
@@ -849,6 +871,20 @@ class Scenario(Frozen):
     """Metric definitions."""
     limits: Limits = Field(default=Limits(), exclude=True)
     """Budgets on the size of the run (not recorded with the results)."""
+
+    @field_validator("days")
+    @classmethod
+    def _dates_exist(cls, v: int, info: ValidationInfo) -> int:
+        start = info.data.get("start_date")
+        if isinstance(start, dt.date):
+            try:
+                start + dt.timedelta(days=v)
+            except OverflowError:
+                raise ValueError(
+                    f"`start_date` {start} plus {v} days passes the year 9999, the last "
+                    "one with dates; give an earlier start_date or fewer days"
+                ) from None
+        return v
 
     @model_validator(mode="after")
     def _has_firms(self) -> Scenario:

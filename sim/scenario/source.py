@@ -542,6 +542,9 @@ def load_yaml(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
         _fail(name, f"cannot read file: {err.strerror or err}", None)
     if stat.S_ISDIR(info.st_mode):
         _fail(name, "this is a directory, not a YAML file", None)
+    if not stat.S_ISREG(info.st_mode):
+        # a FIFO would block the open until someone writes to it; /dev/zero never ends
+        _fail(name, "this is a device, pipe or socket, not a YAML file", None)
     too_big = (
         f"file is larger than the limit of {max_bytes:,} bytes; "
         "a scenario file this large is almost certainly not meant to be one"

@@ -8,7 +8,8 @@ every field of every model, from the field's annotation (not field by field):
 
 * a number (int or float) is never a boolean;
 * a boolean is only `true` or `false`;
-* a date is text written `YYYY-MM-DD` (or a `datetime.date`, from Python).
+* a date is text written `YYYY-MM-DD` (or a `datetime.date`, from Python);
+* and -0.0 is read as 0.0.
 
 Lists and mappings are checked item by item. Text that holds a number (a CSV
 registry cell such as `"12"`) is left to pydantic, which reads it as the number.
@@ -135,4 +136,6 @@ def check(model: type[BaseModel], field: str | None, value: Any) -> Any:
         why = fn(value)
         if why is not None:
             raise ValueError(why)
+    if type(value) is float and value == 0.0:
+        return 0.0  # -0.0 is 0: it would print as "-0.0" in results and dumps
     return value

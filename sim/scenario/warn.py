@@ -80,6 +80,13 @@ def check_warnings(park: Park, locate: Locate) -> list[Problem]:
                 f"{st.bays:,} unloading bays in one station (Qingtaishan had a few dozen lanes)",
             )
 
+    for i, b in enumerate(sc.reopening.whitelists):
+        picks = b.firms or b.tags or b.sectors or b.above_scale or b.suppliers_of_listed
+        if not picks and (b.top_n is None or b.top_n.n == 0):
+            warn(("reopening", "whitelists", i), "this batch selects no firm")
+    if sc.scale.firms is not None and not sc.generate:
+        warn(("scale", "firms"), "there is no `generate` entry to rescale: it changes nothing")
+
     # things dated after the run ends
     days = sc.days
 

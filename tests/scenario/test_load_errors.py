@@ -801,3 +801,48 @@ def test_a_list_scenario_run_with_days_names_the_file(tmp_path: Path) -> None:
     assert code == 2
     assert err.getvalue().startswith(f"{path}:1: a scenario must be a mapping of sections")
     assert "--set" not in err.getvalue()
+
+
+# --- more hostile input found by brainstorming (issue 13) ------------------------------
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a/b", "..\\\\x", "c:x", "a*", "<x>"])
+def test_a_scenario_name_is_a_safe_folder_name(tmp_path: Path, name: str) -> None:
+    # results go to results/<name>/: `..` or `a/b` would write somewhere else
+    p = only(error_of(write(tmp_path, BASE.replace("name: t", f"name: '{name}'"))))
+    assert (p.line, p.path) == (1, ("name",))
+
+
+def test_dates_past_the_year_9999_are_refused_at_days(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "start_date: 9999-12-01\ndays: 120\n")
+    p = only(error_of(path))
+    assert (p.line, p.path) == (25, ("days",))
+    assert "passes the year 9999" in p.message
+    p = only(error_of(write(tmp_path, BASE + "start_date: 9999-01-01\n"), sets=["days=1000"]))
+    assert p.file == "--set days=1000"
+
+
+def test_negative_zero_is_zero(tmp_path: Path) -> None:
+    text = BASE + "control_levels:\n  normal: {output_cap: -0.0}\n  lockdown: {}\n"
+    park = load_scenario(write(tmp_path, text))
+    cap = park.scenario.control_levels["normal"].output_cap
+    assert cap == 0 and str(cap) == "0.0"
+
+
+def test_tag_lists_are_bounded(tmp_path: Path) -> None:
+    many = ", ".join(f"t{i}" for i in range(1001))
+    p = only(error_of(write(tmp_path, BASE + f"extra_tags: [{many}]\n")))
+    assert p.path == ("extra_tags",) and "at most 1000 items" in p.message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_scenario_or_overlay_that_is_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    import time
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    assert only(error_of(fifo)).message == "this is a device, pipe or socket, not a YAML file"
+    p = only(error_of(write(tmp_path, BASE), policies=[fifo]))
+    assert p.file == str(fifo)
+    assert time.perf_counter() - started < 3

@@ -75,6 +75,8 @@ def test_the_base_park_has_no_warning(tmp_path: Path) -> None:
             "an isolation of 30 days outlasts the run",
         ),
         ("reopening: {fail_prob: 1}\n", 13, "every review fails"),
+        ("reopening: {whitelists: [{day: 1}]}\n", 13, "this batch selects no firm"),
+        ("scale: {firms: 100}\n", 13, "no `generate` entry to rescale"),
         (
             "finance: {cash_days: 30, margin: 0.2}\n",
             13,
