@@ -86,6 +86,11 @@ RESERVED_COLUMNS = (
 DEFAULT_OUTCOMES = ("lost_output_days", "days_to_80")
 PROBE = 0.381966
 """Where inside a range its path is tried besides the ends (a share of the range)."""
+MAX_PROBES = 25
+"""Levels of a parameter tried against the scenario when the sweep is loaded: all of
+them up to this many, else this many spread over the list, both ends included (each
+try validates the whole scenario; a level the scenario refuses later fails its runs,
+which are recorded with the error)."""
 
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")]
 
@@ -489,6 +494,9 @@ def _check_parameter(
     """Problems of one parameter's path against the base scenario, located at the sweep."""
     if p.levels is not None:
         trials = list(p.levels)
+        if len(trials) > MAX_PROBES:  # each probe validates the scenario: seconds for a city
+            step = (len(trials) - 1) / (MAX_PROBES - 1)
+            trials = [trials[round(k * step)] for k in range(MAX_PROBES)]
     else:
         assert p.from_ is not None and p.to is not None
         # An inner value off any round number, so a whole-number key refuses a range

@@ -253,3 +253,24 @@ def test_sweep_points_name_the_longest_axis_or_samples_and_can_be_raised(tmp_pat
     assert "4,096 points" in p.message
     sweep = load_sweep(_sweep(tmp_path, sobol.replace("1024", "8") + "limits: {points: 32}\n"))
     assert len(sweep.points) == 32
+
+
+def test_a_long_list_of_levels_is_probed_at_25_spread_values(tmp_path: Path, monkeypatch) -> None:
+    # each probe validates the whole scenario: 10,000 levels of a city took hours
+    from sim.experiment import sweep_spec
+
+    seen: list[str] = []
+    real = sweep_spec.apply_set
+
+    def counting(source, expr):
+        seen.append(expr)
+        return real(source, expr)
+
+    monkeypatch.setattr(sweep_spec, "apply_set", counting)
+    levels = "[" + ", ".join(str(i) for i in range(1, 101)) + "]"
+    body = f"parameters:\n  - {{path: reopening.service_teams, levels: {levels}}}\ndesign: grid\n"
+    sweep = sweep_spec.load_sweep(_sweep(tmp_path, body))
+    assert len(sweep.points) == 100
+    probed = [e for e in seen if e.startswith("reopening.service_teams=")]
+    assert len(probed) == sweep_spec.MAX_PROBES
+    assert probed[0].endswith("=1") and probed[-1].endswith("=100")
