@@ -57,7 +57,8 @@ def ramp_factor(
     k = 1 on the day of reopening, 2 the next day, ...; a zero ramp means full speed.
     """
     k = day - np.floor(reopened_at) + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a ramp of 1e-320 days overflows k / ramp_days to inf, which the clip makes 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         f = np.where(ramp_days > 0, np.clip(k / ramp_days, 0.0, 1.0) ** shape, 1.0)
     return np.where(np.isfinite(f), f, 1.0)
 

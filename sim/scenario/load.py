@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -290,6 +291,10 @@ MAX_TRUCKS_PER_DAY_OF_INPUT = 1000
 the wrong unit (every truck is a separate trip through a station)."""
 
 
+def _many(x: float) -> str:
+    return f"{x:.3g}" if math.isfinite(x) else "more than 1e+308"
+
+
 def _trucks_per_day(park: Park, source: Source) -> list[Problem]:
     """Refuse a `truck_load` so small that freight would move as millions of trips,
     where trips can happen at all (a station, and a level that asks for passes)."""
@@ -307,8 +312,8 @@ def _trucks_per_day(park: Park, source: Source) -> list[Problem]:
         _located(
             source,
             ("logistics", "truck_load"),
-            f"one day of input for firm '{firm}' ({need:.3g}) would take "
-            f"{need / lg.truck_load:.3g} trucks of {lg.truck_load:g}; give truck_load in "
+            f"one day of input for firm {shown(firm)} ({need:.3g}) would take "
+            f"{_many(need / lg.truck_load)} trucks of {lg.truck_load:g}; give truck_load in "
             f"the units of output (at least {need / MAX_TRUCKS_PER_DAY_OF_INPUT:.3g}), or "
             "check that firm's baseline_output and per_output",
         )
