@@ -69,7 +69,8 @@ def _clean_loc(data: Any, loc: Sequence[Any]) -> KeyPath:
             out.append(part)
             node = node[part]
         elif last and isinstance(node, dict) and isinstance(part, str):
-            out.append(part)
+            if not out or out[-1] != part:  # a distribution's tag is also its only key
+                out.append(part)
         elif isinstance(part, str) and isinstance(node, dict | list):
             continue
         else:
