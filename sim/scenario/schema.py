@@ -392,7 +392,8 @@ class Registry(Frozen):
     """A CSV file of firms (one row per firm), relative to the scenario file."""
 
     file: str = Field(min_length=1, max_length=4096, pattern=r"^[^\x00-\x1f\x7f]+$")
-    """Path of the CSV file, relative to the scenario file."""
+    """Path of the CSV file, relative to the scenario file (a regular file of at most
+    `limits.registry_bytes`; yes/no cells take true/yes/y/1 or false/no/n/0)."""
     firm_class: Ident | None = Field(default=None, alias="class")
     """Class giving defaults and input rules to rows without a `class` column."""
 
