@@ -126,7 +126,11 @@ class Reviews:
         self._dispatch_pending = False
         self.wait_sum = 0.0
         self.wait_count = 0
-        for _ in range(cfg.service_teams):
+        # A firm has at most one reopening application and one credit line in the queue
+        # or under review at a time, so teams beyond 2n + 1 would only ever wait: they
+        # are not started (teams are alike, so which one takes a job changes nothing),
+        # and a million teams for 38 firms cost no more than 77.
+        for _ in range(min(cfg.service_teams, 2 * n + 1)):
             world.env.process(self._team())
 
     def file(self, i: int) -> None:

@@ -314,7 +314,7 @@ def _memory_parts(park: Park, sources: list[_Source]) -> list[tuple[float, KeyPa
             "use fewer relief measures",
         )
     )
-    teams = sc.reopening.service_teams
+    teams = min(sc.reopening.service_teams, 2 * n + 1)  # the teams the model starts
     parts.append(
         (
             teams * TEAM_BYTES,
