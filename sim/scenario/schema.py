@@ -9,6 +9,7 @@ the field names or descriptions. Time is in days from the start of the run
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -884,6 +885,20 @@ class Scenario(Frozen):
                 raise ValueError(
                     f"`start_date` {start} plus {v} days passes the year 9999, the last "
                     "one with dates; give an earlier start_date or fewer days"
+                ) from None
+        return v
+
+    @field_validator("reporting")
+    @classmethod
+    def _observed_dates_exist(cls, v: Reporting, info: ValidationInfo) -> Reporting:
+        start = info.data.get("start_date")
+        for i, obs in enumerate(v.observations if isinstance(start, dt.date) else ()):
+            try:
+                start + dt.timedelta(days=math.ceil(obs.day))
+            except OverflowError:
+                raise ValueError(
+                    f"observations[{i}]: `start_date` {start} plus day {obs.day:g} passes the "
+                    "year 9999, the last one with dates"
                 ) from None
         return v
 
