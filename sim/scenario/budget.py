@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.scenario.dists import dist_min
 from sim.scenario.errors import KeyPath, Problem, shown
 from sim.scenario.expand import Park
 from sim.scenario.refs import raw_counts
@@ -234,6 +235,8 @@ class Estimate:
     trips: float
     """Truck trips through transfer stations in one replication (0: no station, or no
     level asks for freight passes)."""
+    events: float
+    """Reviews, truck trips and admission tests in one replication."""
 
 
 def check(park: Park, data: Any, registry_rows: Mapping[int, int], locate: Locate) -> list[Problem]:
@@ -254,6 +257,9 @@ def check(park: Park, data: Any, registry_rows: Mapping[int, int], locate: Locat
     trips = _trips(park, limits)
     if trips is not None:
         problems.append(trips)
+    events = _events(park, limits)
+    if events is not None:
+        problems.append(events)
     return [locate(p.path, p.message) for p in problems]
 
 
@@ -362,6 +368,7 @@ def estimate(park: Park) -> Estimate:
         firm_days=len(park.firms) * sc.days * sc.replications,
         memory_bytes=memory,
         trips=_trip_count(park).total,
+        events=_review_count(park) + _trip_count(park).total + _retests(park),
     )
 
 
@@ -461,6 +468,75 @@ def _trips(park: Park, limits: Limits) -> Problem | None:
         f"this run could send {_count(total)} truck trips a replication through transfer "
         f"stations, more than `limits.trips` ({limits.trips:,}): {why}; or raise "
         "`limits.trips` if the run is meant to be this large"
+    )
+    return Problem(message, path=path)
+
+
+MIN_RETRY_DAYS = 1 / 24
+"""The model's shortest time between a failed review and the next application
+(`sim.model.reopening.MIN_RETRY_DAYS`; the scenario layer does not import the model)."""
+
+
+def _review_count(park: Park) -> float:
+    """Reviews of one replication: each firm's first, then the failed ones again (on
+    average 1 / (1 - fail_prob) in all; with fail_prob 1, one every review and
+    rectification, at most every `MIN_RETRY_DAYS`), and one credit review a firm."""
+    sc = park.scenario
+    r = sc.reopening
+    cycle = max(MIN_RETRY_DAYS, dist_min(r.review_days) + dist_min(r.rectify_days))
+    most = sc.days / cycle + 1
+    per_firm = most if r.fail_prob >= 1 else min(1 / (1 - r.fail_prob), most)
+    credit = any(m.kind == "credit_line" for m in sc.finance.relief.measures)
+    return len(park.firms) * (per_firm + credit)
+
+
+def _retests(park: Park) -> float:
+    """Admission tests of trucks turned back and declared again: each day a station
+    tests what waits (up to `admit_per_day`), and while `admit_share` is below 1 the
+    same trucks may come back every day."""
+    sc = park.scenario
+    in_flight = _trip_count(park).in_flight
+    if not in_flight:
+        return 0.0
+    total = 0.0
+    for st in sc.logistics.transfer_stations:
+        if st.admit_share < 1:
+            daily = in_flight if st.admit_per_day is None else min(in_flight, st.admit_per_day)
+            total += daily * sc.days
+    return total
+
+
+def _events(park: Park, limits: Limits) -> Problem | None:
+    reviews = _review_count(park)
+    trips = _trip_count(park).total
+    retests = _retests(park)
+    total = reviews + trips + retests
+    if total <= limits.events:
+        return None
+    sc = park.scenario
+    if reviews >= max(trips, retests):
+        path: KeyPath = ("reopening", "fail_prob")
+        why = (
+            f"{_count(reviews)} reviews: with fail_prob {sc.reopening.fail_prob:g}, each firm "
+            "applies again after every failed review"
+        )
+    elif retests >= trips:
+        worst = max(
+            range(len(sc.logistics.transfer_stations)),
+            key=lambda k: 1 - sc.logistics.transfer_stations[k].admit_share,
+        )
+        path = ("logistics", "transfer_stations", worst, "admit_share")
+        why = (
+            f"{_count(retests)} admission tests: trucks turned back come again, every day "
+            "of the run"
+        )
+    else:
+        path = ("logistics", "truck_load")
+        why = f"{_count(trips)} truck trips"
+    message = (
+        f"this run could schedule {_count(total)} events a replication, more than "
+        f"`limits.events` ({limits.events:,}); most are {why}; or raise `limits.events` "
+        "if the run is meant to be this large"
     )
     return Problem(message, path=path)
 

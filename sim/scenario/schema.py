@@ -814,6 +814,11 @@ class Limits(Frozen):
     the model about ten microseconds): the goods each input line across a zone boundary
     may order over the run (`order_up_to_days` plus `days` of its use) in loads of
     `logistics.truck_load`, plus one part-load per route and order cycle."""
+    events: Annotated[int, Field(ge=1, le=10**18)] = 100_000_000
+    """Most discrete events one replication may schedule, by estimate: reviews (a firm
+    applies again after each failed review: 1 / (1 − `fail_prob`) on average, every
+    hour at most) and truck trips with their admission tests (a turned-back truck is
+    tested again every day while `admit_share` is below 1)."""
     registry_bytes: Annotated[int, Field(ge=1, le=10**12)] = 50_000_000
     """Largest registry CSV file, in bytes."""
 

@@ -47,6 +47,7 @@ def test_every_shipped_scenario_is_far_within_the_default_budget(shipped) -> Non
         assert e.firm_days < limits.firm_days / 1000, path
         assert e.memory_bytes < limits.memory_mb * budget.MB / 20, path
         assert e.trips < limits.trips / 100, path
+        assert e.events < limits.events / 100, path
 
 
 def test_the_bench_city_at_100_000_firms_stays_well_within_the_defaults(shipped) -> None:
@@ -59,6 +60,7 @@ def test_the_bench_city_at_100_000_firms_stays_well_within_the_defaults(shipped)
     assert e.firm_days * k < limits.firm_days / 100
     assert e.memory_bytes * k < limits.memory_mb * budget.MB / 4
     assert e.trips * k < limits.trips / 10
+    assert e.events * k < limits.events / 10
 
 
 def test_firm_days_name_the_biggest_factor_and_the_limit(tmp_path: Path) -> None:
@@ -132,6 +134,29 @@ def test_truck_trips_beyond_the_budget_point_at_truck_load() -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario(demo, sets=sets)
     assert any("`limits.trips`" in p.message for p in info.value.problems), str(info.value)
+
+
+def test_reviews_that_always_fail_count_as_events() -> None:
+    # each failed review brings a new application an hour later at most: 15,000 firms
+    # failing for 2,000 days are 720 million reviews, hours of run
+    sets = [
+        "reopening.fail_prob=1",
+        "reopening.review_days=1e-300",
+        "reopening.rectify_days=1e-300",
+        "days=2000",
+    ]
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(SCENARIOS / "bench_city.yaml", sets=sets)
+    (p,) = info.value.problems
+    assert (p.file, p.path) == ("--set reopening.fail_prob=1", ("reopening", "fail_prob"))
+    assert "720,015,000 reviews" in p.message and "`limits.events` (100,000,000)" in p.message
+    load_scenario(SCENARIOS / "demo_park.yaml", sets=sets[:3])  # 38 firms: fine
+
+
+def test_the_model_and_the_budget_agree_on_the_shortest_retry() -> None:
+    from sim.model.reopening import MIN_RETRY_DAYS
+
+    assert budget.MIN_RETRY_DAYS == MIN_RETRY_DAYS
 
 
 def test_trips_are_capped_by_what_sources_can_make() -> None:
