@@ -155,6 +155,8 @@ def _read_registries(
     limits = budget.limits_of(data)
     for i, reg in enumerate(regs):
         if isinstance(reg, dict) and isinstance(reg.get("file"), str) and reg["file"]:
+            if "\x00" in reg["file"]:
+                continue  # no file has such a name (the schema says so at the key)
             path = registry_path(scenario_file, reg["file"])
             rows, probs = read_registry(
                 path,

@@ -224,6 +224,9 @@ def check_loads_or_explains(path: Path) -> None:
 
 
 @example(("demo_park.yaml", {"name": "x", "regions": 5, "enterprises": [7]}, ["handmade"]))
+@example(  # found by the long run: a NUL in a registry path made a ValueError in resolve()
+    ("demo_park.yaml", {**BASES["demo_park.yaml"], "registry": [{"file": "a\x00b"}]}, ["NUL"])
+)
 @given(mutated())
 def test_mutated_scenarios_load_or_explain_where(workdir, case):
     name, data, _done = case  # `_done` lists the mutations (shown on failure)
