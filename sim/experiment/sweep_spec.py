@@ -207,8 +207,11 @@ class SweepLimits(_Frozen):
 
     points: int = Field(default=100_000, ge=1, le=10**12)
     """Most points a design may have (a grid's product of axis sizes, lhs `samples`,
-    sobol N·(D+2), morris N·(D+1)); each point is runs × replications and a row in
-    memory while the sweep is built."""
+    sobol N·(D+2), morris N·(D+1)); each point is a row in memory while the sweep is
+    built."""
+    runs: int = Field(default=1_000_000, ge=1, le=10**15)
+    """Most runs a sweep may have: points × replications (each is a task and a row
+    of `runs.parquet`)."""
 
 
 class SweepSpec(_Frozen):
@@ -638,6 +641,20 @@ def load_sweep(path: Path | str) -> Sweep:
 
     seed = base.scenario.seed
     reps = spec.replications or base.scenario.replications
+    count, _ = point_count(spec)
+    if count * reps > spec.limits.runs:
+        where: KeyPath = ("replications",) if spec.replications else ("design",)
+        raise ScenarioError(
+            [
+                _at(
+                    source,
+                    where,
+                    f"this sweep has {count * reps:,} runs ({count:,} points × {reps:,} "
+                    f"replications), more than `limits.runs` ({spec.limits.runs:,}); take "
+                    "fewer points or replications, or raise `limits.runs` in the sweep file",
+                )
+            ]
+        )
     try:
         x, problem = sample(spec, seed)
     except ImportError as e:

@@ -299,3 +299,17 @@ def test_a_long_list_of_levels_is_probed_at_25_spread_values(tmp_path: Path, mon
     probed = [e for e in seen if e.startswith("reopening.service_teams=")]
     assert len(probed) == sweep_spec.MAX_PROBES
     assert probed[0].endswith("=1") and probed[-1].endswith("=100")
+
+
+def test_sweep_runs_are_points_times_replications(tmp_path: Path) -> None:
+    from sim.experiment.sweep_spec import load_sweep
+
+    body = (
+        "parameters:\n  - {path: reopening.service_teams, levels: [1, 2, 3, 4]}\n"
+        "design: grid\nreplications: 100000\nlimits: {runs: 100000}\n"
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(_sweep(tmp_path, body))
+    (p,) = info.value.problems
+    assert (p.line, p.path) == (6, ("replications",))
+    assert p.message.startswith("this sweep has 400,000 runs (4 points × 100,000 replications)")
