@@ -118,14 +118,18 @@ class Problem:
     """1-based column in `file`, when known."""
 
     def where(self) -> str:
-        """`file:line:col` (as much of it as is known)."""
+        """`file:line:col` (as much of it as is known; a `--set` expression of a
+        megabyte, which names its own problems, is cut)."""
         if self.file is None:
             return ""
+        file = self.file
+        if len(file) > MAX_MESSAGE_SHOWN // 4:
+            file = file[: MAX_MESSAGE_SHOWN // 4 - 3] + "..."
         if self.line is None:
-            return self.file
+            return file
         if self.column is None:
-            return f"{self.file}:{self.line}"
-        return f"{self.file}:{self.line}:{self.column}"
+            return f"{file}:{self.line}"
+        return f"{file}:{self.line}:{self.column}"
 
     def __str__(self) -> str:
         where = self.where()

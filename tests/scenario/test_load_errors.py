@@ -846,3 +846,9 @@ def test_a_scenario_or_overlay_that_is_a_fifo_is_refused_at_once(tmp_path: Path)
     p = only(error_of(write(tmp_path, BASE), policies=[fifo]))
     assert p.file == str(fifo)
     assert time.perf_counter() - started < 3
+
+
+def test_a_huge_set_expression_is_cut_where_it_names_the_problem(tmp_path: Path) -> None:
+    err = error_of(write(tmp_path, BASE), sets=["description=" + "x" * 200_000])
+    assert len(str(err)) < 500
+    assert str(err).startswith("--set description=xxx")
