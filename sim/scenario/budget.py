@@ -3,9 +3,10 @@
 A scenario can be valid key by key and still ask for a run no machine finishes:
 a million firms for 10,000 days, a `truck_load` a thousandth of a firm's daily
 input with a year of `order_up_to_days`, a million replications kept in memory.
-`check` estimates what a run will simulate (firm-days), hold (memory) and send
-through transfer stations (truck trips), and refuses, at the key that makes the
-run big, what passes the scenario's `limits` (defaults in `schema.Limits`;
+`check` estimates what a run will simulate (firm-days), hold (memory), send
+through transfer stations (truck trips) and schedule (reviews, trips and
+admission tests: events), and refuses, at the key that makes the run big, what
+passes the scenario's `limits` (defaults in `schema.Limits`;
 `docs/budgets.md` explains them and how to raise them). `check_planned` does the
 same for the firm count alone before firms are generated, so that generating
 them cannot be what fills the memory.

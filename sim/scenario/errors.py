@@ -88,10 +88,10 @@ def pydantic_message(err: Any) -> str:
     a pattern said in words rather than as a regular expression."""
     if err.get("type") == "string_pattern_mismatch":
         pattern = str((err.get("ctx") or {}).get("pattern", ""))
-        if "\\s,;=" in pattern and "<>|" in pattern:
+        if "\\s,;=" in pattern and "/" in pattern:
             return (
                 "should be a name that is also a folder name: text without blanks, commas, "
-                "semicolons, '=', brackets, slashes, ':*?\"<>|', or control or invisible "
+                "semicolons, '=', brackets, slashes or backslashes, or control or invisible "
                 "characters"
             )
         if "\\s,;=" in pattern:

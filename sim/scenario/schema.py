@@ -77,9 +77,8 @@ FolderName = Annotated[
     Field(
         min_length=1,
         max_length=100,
-        # an id that is also a folder name (results/<name>/): no path separators and
-        # no characters Windows refuses in file names
-        pattern=r"^[^\s,;=\[\]/\\:*?\"<>|\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+$",
+        # an id that is also a folder name (results/<name>/): no path separators
+        pattern=r"^[^\s,;=\[\]/\\\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+$",
     ),
     AfterValidator(_not_dots),
 ]
@@ -830,8 +829,8 @@ class Scenario(Frozen):
     """A park after an epidemic shock, and the policy levers applied to it."""
 
     name: FolderName
-    """Scenario name; results go to `results/<name>/` by default (so no `/`, `\\`,
-    `:`, `*`, `?`, quotes, `<>|`, and not `.` or `..`)."""
+    """Scenario name; results go to `results/<name>/` by default (so no `/` or `\\`,
+    and not `.` or `..`)."""
     description: Text = ""
     """Free text."""
     start_date: dt.date | None = None

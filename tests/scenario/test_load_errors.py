@@ -806,7 +806,7 @@ def test_a_list_scenario_run_with_days_names_the_file(tmp_path: Path) -> None:
 # --- more hostile input found by brainstorming (issue 13) ------------------------------
 
 
-@pytest.mark.parametrize("name", ["..", ".", "a/b", "..\\\\x", "c:x", "a*", "<x>"])
+@pytest.mark.parametrize("name", ["..", ".", "a/b", "../x", "a\\\\b", "x\\\\..\\\\y"])
 def test_a_scenario_name_is_a_safe_folder_name(tmp_path: Path, name: str) -> None:
     # results go to results/<name>/: `..` or `a/b` would write somewhere else
     p = only(error_of(write(tmp_path, BASE.replace("name: t", f"name: '{name}'"))))
