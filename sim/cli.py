@@ -333,13 +333,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate and describe a scenario."""
-    from sim.scenario.load import load_scenario
+    """Validate and describe a scenario; warnings (legal but probably not meant) go to stderr."""
+    from sim.scenario.load import load_scenario, print_warnings
 
     try:
         park = load_scenario(args.scenario, args.policy, args.sets)
     except ScenarioError as e:
         return _fail_input(e)
+    print_warnings(park, file=sys.stderr)
     sc = park.scenario
     sectors = Counter(f.sector for f in park.firms)
     print(f"{args.scenario}: valid scenario '{sc.name}'")

@@ -50,13 +50,22 @@ from pydantic import (
     Field,
     JsonValue,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 import sim
 from sim.metrics import METRICS
-from sim.scenario.errors import KeyPath, Problem, ScenarioError, format_path
+from sim.scenario import strict
+from sim.scenario.errors import (
+    KeyPath,
+    Problem,
+    ScenarioError,
+    format_path,
+    pydantic_message,
+    shown,
+)
 from sim.scenario.expand import Park, registry_path
 from sim.scenario.load import load_source, validate_source
 from sim.scenario.overlay import apply_set, parse_set
@@ -77,12 +86,23 @@ RESERVED_COLUMNS = (
 DEFAULT_OUTCOMES = ("lost_output_days", "days_to_80")
 PROBE = 0.381966
 """Where inside a range its path is tried besides the ends (a share of the range)."""
+MAX_PROBES = 25
+"""Levels of a parameter tried against the scenario when the sweep is loaded: all of
+them up to this many, else this many spread over the list, both ends included (each
+try validates the whole scenario; a level the scenario refuses later fails its runs,
+which are recorded with the error)."""
 
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _kind(cls, v: Any, info: ValidationInfo) -> Any:
+        """`integer: yes` is not true, `from: true` is not 1 (see sim.scenario.strict)."""
+        return strict.check(cls, info.field_name, v)
 
 
 class Parameter(_Frozen):
@@ -182,6 +202,18 @@ class Design(_Frozen):
         return self
 
 
+class SweepLimits(_Frozen):
+    """Budgets of a sweep file, checked before its points are built."""
+
+    points: int = Field(default=100_000, ge=1, le=10**12)
+    """Most points a design may have (a grid's product of axis sizes, lhs `samples`,
+    sobol N·(D+2), morris N·(D+1)); each point is a row in memory while the sweep is
+    built."""
+    runs: int = Field(default=1_000_000, ge=1, le=10**15)
+    """Most runs a sweep may have: points × replications (each is a task and a row
+    of `runs.parquet`)."""
+
+
 class SweepSpec(_Frozen):
     """A sweep file."""
 
@@ -209,6 +241,8 @@ class SweepSpec(_Frozen):
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
     """Root seed of the runs (overrides the scenario's) and of the sampler (default: the
     scenario's seed)."""
+    limits: SweepLimits = SweepLimits()
+    """Budgets of the sweep (`limits: {points: 1000000}` raises the default)."""
 
     @field_validator("outcomes")
     @classmethod
@@ -354,6 +388,25 @@ def sample(spec: SweepSpec, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
     return np.asarray(x, dtype=float).reshape(-1, len(params)), problem
 
 
+def point_count(spec: SweepSpec) -> tuple[int, KeyPath]:
+    """How many points the design has, computed without building them, and the key
+    that makes them many (a grid's longest axis, or the design's `samples`)."""
+    d = spec.design
+    n_params = len(spec.parameters)
+    if d.method == "grid":
+        sizes = [len(_grid_axis(p, d.points_per_axis)) for p in spec.parameters]
+        longest = max(range(n_params), key=lambda i: sizes[i])
+        p = spec.parameters[longest]
+        key = "levels" if p.levels is not None else "path"
+        where: KeyPath = ("parameters", longest, key) if sizes[longest] > 1 else ("design",)
+        if p.levels is None and d.points_per_axis is not None and sizes[longest] > 1:
+            where = ("design", "points_per_axis")
+        return math.prod(sizes), where
+    assert d.samples is not None
+    per = {"lhs": 1, "sobol": n_params + 2, "morris": n_params + 1}[d.method]
+    return d.samples * per, ("design", "samples")
+
+
 def design_points(spec: SweepSpec, x: np.ndarray) -> tuple[Point, ...]:
     """The points of a sample, in its row order (which is what SALib's estimators expect)."""
     points = []
@@ -395,12 +448,9 @@ def _problems(e: ValidationError, source: Source) -> list[Problem]:
         elif err["type"] == "missing":
             msg = "required key is missing"
         else:
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            if msg.startswith("Input should be"):
-                msg = "should be" + msg[len("Input should be") :]
-            found = repr(err.get("input"))
-            if not isinstance(err.get("input"), dict | list) and len(found) < 60:
-                msg += f"; found {found}"
+            msg = pydantic_message(err)
+            if not isinstance(err.get("input"), dict | list):
+                msg += f"; found {shown(err.get('input'))}"
         out.append(_at(source, path, msg))
     return out
 
@@ -447,6 +497,9 @@ def _check_parameter(
     """Problems of one parameter's path against the base scenario, located at the sweep."""
     if p.levels is not None:
         trials = list(p.levels)
+        if len(trials) > MAX_PROBES:  # each probe validates the scenario: seconds for a city
+            step = (len(trials) - 1) / (MAX_PROBES - 1)
+            trials = [trials[round(k * step)] for k in range(MAX_PROBES)]
     else:
         assert p.from_ is not None and p.to is not None
         # An inner value off any round number, so a whole-number key refuses a range
@@ -545,6 +598,19 @@ def load_sweep(path: Path | str) -> Sweep:
                 "`points_per_axis` to know how many values to take from it",
             )
         )
+    if not problems:
+        count, where = point_count(spec)
+        if count > spec.limits.points:
+            problems.append(
+                _at(
+                    source,
+                    where,
+                    f"this design has {count:,} points, more than `limits.points` "
+                    f"({spec.limits.points:,}); take fewer values or samples, or raise "
+                    "`limits.points` in the sweep file if the sweep is meant to be this large",
+                )
+            )
+            raise ScenarioError(problems)
     scenario_file = _relative(path, spec.scenario)
     policies = tuple(_relative(path, p) for p in spec.policies)
     missing = [
@@ -575,6 +641,20 @@ def load_sweep(path: Path | str) -> Sweep:
 
     seed = base.scenario.seed
     reps = spec.replications or base.scenario.replications
+    count, _ = point_count(spec)
+    if count * reps > spec.limits.runs:
+        where: KeyPath = ("replications",) if spec.replications else ("design",)
+        raise ScenarioError(
+            [
+                _at(
+                    source,
+                    where,
+                    f"this sweep has {count * reps:,} runs ({count:,} points × {reps:,} "
+                    f"replications), more than `limits.runs` ({spec.limits.runs:,}); take "
+                    "fewer points or replications, or raise `limits.runs` in the sweep file",
+                )
+            ]
+        )
     try:
         x, problem = sample(spec, seed)
     except ImportError as e:

@@ -83,7 +83,8 @@ def ramp_factor(
     k = 1 on the day of reopening, 2 the next day, ...; a zero ramp means full speed.
     """
     k = day - np.floor(reopened_at) + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a ramp of 1e-320 days overflows k / ramp_days to inf, which the clip makes 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         f = np.where(ramp_days > 0, np.clip(k / ramp_days, 0.0, 1.0) ** shape, 1.0)
     return np.where(np.isfinite(f), f, 1.0)
 
@@ -139,7 +140,11 @@ class Reopening(Mechanism):
         self.mean_wait = math.nan
         """Mean wait (days) of the reviews started on the day last closed (NaN: none)."""
         self.whitelisted = world.shared.whitelisted
-        for _ in range(cfg.service_teams):
+        # A firm has at most one reopening application and one credit line in the queue
+        # or under review at a time, so teams beyond 2n + 1 would only ever wait: they
+        # are not started (teams are alike, so which one takes a job changes nothing),
+        # and a million teams for 38 firms cost no more than 77.
+        for _ in range(min(cfg.service_teams, 2 * n + 1)):
             world.env.process(self._team())
 
     # -- the hooks ----------------------------------------------------------------

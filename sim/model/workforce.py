@@ -63,10 +63,14 @@ class Workforce(Mechanism):
         self.beds = np.array([f.dorm_beds for f in firms], dtype=np.int64)
         self.seats = np.array([f.bus_seats for f in firms], dtype=np.int64)
         self.away = self.migrants.copy()
-        self.q_len = max(int(np.ceil(cfg.quarantine_days)), 0)
+        # Rings of days: someone who would leave quarantine or isolation after the
+        # last day never leaves within the run, so no ring needs more than days + 1
+        # slots (a quarantine of 99,999 days costs a run of 120 days 121 rows).
+        horizon = world.days + 1
+        self.q_len = min(max(int(np.ceil(cfg.quarantine_days)), 0), horizon)
         self.quarantine = np.zeros((self.q_len + 1, n), dtype=np.int64)
         self.ready = np.zeros(n, dtype=np.int64)
-        self.iso_len = max(int(np.ceil(world.cfg.outbreaks.isolation_days)), 0)
+        self.iso_len = min(max(int(np.ceil(world.cfg.outbreaks.isolation_days)), 0), horizon)
         self.isolation = np.zeros((self.iso_len + 1, n), dtype=np.int64)
         self.isolated = np.zeros(n, dtype=np.int64)
         self.on_post = np.zeros(n, dtype=np.int64)

@@ -19,6 +19,7 @@ numbers intact when a policy changes which firms are drawn for.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Annotated, Any
 
 import numpy as np
@@ -28,18 +29,27 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_serializer,
     model_validator,
 )
 
 from sim import quantiles
+from sim.scenario import strict
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _kind(cls, v: Any, info: ValidationInfo) -> Any:
+        """A parameter written `true` is not the number 1."""
+        return strict.check(cls, info.field_name, v)
 
 
 class Fixed(_Frozen):
@@ -213,7 +223,13 @@ class _ChoiceParams(_Frozen):
                     f"{len(self.weights)} weights for {len(self.values)} values; "
                     "give one weight per value"
                 )
-            if sum(self.weights) <= 0:
+            total = sum(self.weights)
+            if not math.isfinite(total):
+                raise ValueError(
+                    f"weights add up to more than the largest number ({sys.float_info.max:.4g}); "
+                    "weights are relative: scale them down"
+                )
+            if total <= 0:
                 raise ValueError("weights must not all be zero")
         return self
 
@@ -237,7 +253,8 @@ class Choice(_Frozen):
         """Weighted mean of the values."""
         p = self.choice
         w = p.weights or [1.0] * len(p.values)
-        return sum(v * x for v, x in zip(p.values, w, strict=True)) / sum(w)
+        total = sum(w)  # finite (checked): each weight's share, then the sum
+        return math.fsum(v * (x / total) for v, x in zip(p.values, w, strict=True))
 
 
 def quantile(dist: object, u: np.ndarray) -> np.ndarray:
@@ -313,7 +330,6 @@ Dist = Annotated[
             "{uniform|triangular|normal|lognormal|exponential|choice: {...}}"
         ),
     ),
-    Field(description="A number, or a distribution: {uniform: {from:, to:}}, {triangular: ...}"),
 ]
 """A fixed number or one of the distributions above."""
 

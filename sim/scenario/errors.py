@@ -7,11 +7,22 @@ them at once so that a planner fixes a file in one pass, not one error per run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
+
+
+MAX_KEY_SHOWN = 60
+"""Longest key shown in a key path (a key of a megabyte is cut, not echoed)."""
+MAX_MESSAGE_SHOWN = 1000
+"""Longest message shown for one problem."""
+MAX_PROBLEMS_SHOWN = 100
+"""Most problems listed in one error: a file that is wrong on every line needs its
+first hundred fixed (or is not a scenario at all), not a million lines of output."""
 
 
 def format_path(path: Sequence[PathPart]) -> str:
@@ -21,8 +32,77 @@ def format_path(path: Sequence[PathPart]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part)
+            if len(text) > MAX_KEY_SHOWN:
+                text = text[: MAX_KEY_SHOWN - 3] + "..."
+            out += f".{text}" if out else text
     return out or "(top level)"
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as a planner wrote it (`true`, `null`, `'text'`, `[1, 2]`), cut to `limit`
+    characters: a message quotes what it found, never a whole line of some other file."""
+    parts: list[str] = []
+    size = 0
+
+    def add(text: str) -> bool:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        return size <= limit
+
+    def walk(v: Any) -> bool:
+        if isinstance(v, bool):
+            return add("true" if v else "false")
+        if v is None:
+            return add("null")
+        if isinstance(v, dict):
+            if not add("{"):
+                return False
+            for i, (k, x) in enumerate(v.items()):
+                if (i and not add(", ")) or not add(f"{k}: ") or not walk(x):
+                    return False
+            return add("}")
+        if isinstance(v, list | tuple):
+            if not add("["):
+                return False
+            for i, x in enumerate(v):
+                if (i and not add(", ")) or not walk(x):
+                    return False
+            return add("]")
+        if isinstance(v, str) and len(v) > limit:
+            v = v[: limit + 1]  # no need to quote megabytes to cut them
+        return add(repr(v))
+
+    walk(value)
+    text = "".join(parts)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_SUBJECT = re.compile(r"(?:Input|String|List|Value|Dictionary|Integer|Number) (?=should )")
+
+
+def pydantic_message(err: Any) -> str:
+    """A pydantic error's text as our messages put it: `should be ...`, without
+    pydantic's "Value error, " or its subject ("Input should", "String should"), and
+    a pattern said in words rather than as a regular expression."""
+    if err.get("type") == "string_pattern_mismatch":
+        pattern = str((err.get("ctx") or {}).get("pattern", ""))
+        if "\\s,;=" in pattern and "/" in pattern:
+            return (
+                "should be a name that is also a folder name: text without blanks, commas, "
+                "semicolons, '=', brackets, slashes or backslashes, or control or invisible "
+                "characters"
+            )
+        if "\\s,;=" in pattern:
+            return (
+                "should be an id: text without blanks, commas, semicolons, '=', brackets, "
+                "or control or invisible characters"
+            )
+        if "\\x00-\\x1f" in pattern:
+            return "should not contain control characters (line breaks, tabs, NUL)"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return _SUBJECT.sub("", msg, count=1) if _SUBJECT.match(msg) else msg
 
 
 @dataclass(frozen=True)
@@ -38,20 +118,27 @@ class Problem:
     """1-based column in `file`, when known."""
 
     def where(self) -> str:
-        """`file:line:col` (as much of it as is known)."""
+        """`file:line:col` (as much of it as is known; a `--set` expression of a
+        megabyte, which names its own problems, is cut)."""
         if self.file is None:
             return ""
+        file = self.file
+        if len(file) > MAX_MESSAGE_SHOWN // 4:
+            file = file[: MAX_MESSAGE_SHOWN // 4 - 3] + "..."
         if self.line is None:
-            return self.file
+            return file
         if self.column is None:
-            return f"{self.file}:{self.line}"
-        return f"{self.file}:{self.line}:{self.column}"
+            return f"{file}:{self.line}"
+        return f"{file}:{self.line}:{self.column}"
 
     def __str__(self) -> str:
         where = self.where()
         head = f"{where}: " if where else ""
         path = f"{format_path(self.path)}: " if self.path else ""
-        return f"{head}{path}{self.message}"
+        message = self.message
+        if len(message) > MAX_MESSAGE_SHOWN:
+            message = message[: MAX_MESSAGE_SHOWN - 3] + "..."
+        return f"{head}{path}{message}"
 
 
 class ScenarioError(Exception):
@@ -64,9 +151,13 @@ class ScenarioError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        """All problems, one per line, with a count heading when there are several."""
+        """All problems, one per line, with a count heading when there are several
+        (at most `MAX_PROBLEMS_SHOWN` of them, in file order)."""
         n = len(self.problems)
-        lines = [str(p) for p in self.problems]
+        lines = [str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
         if n > 1:
-            lines.insert(0, f"{n} problems found:")
+            lines.insert(0, f"{n:,} problems found:")
+        if n > MAX_PROBLEMS_SHOWN:
+            more = n - MAX_PROBLEMS_SHOWN
+            lines.append(f"... and {more:,} more (the first {MAX_PROBLEMS_SHOWN} are shown)")
         return "\n".join(lines)

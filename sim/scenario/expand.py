@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import math
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,8 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from sim.scenario.errors import KeyPath, Problem, ScenarioError
-from sim.scenario.refs import generated_ids, scaled_counts
+from sim.scenario.errors import KeyPath, Problem, ScenarioError, pydantic_message, shown
+from sim.scenario.refs import Names, generated_ids, scaled_counts, suggestion
 from sim.scenario.sampling import WeightedPool
 from sim.scenario.schema import KNOWN_TAGS, Enterprise, FirmClass, Scenario
 
@@ -51,6 +52,7 @@ REGISTRY_COLUMNS = (
 """Columns a firm registry CSV may have (`tags` separated by `;`)."""
 
 MAX_REGISTRY_BYTES = 50_000_000
+"""Default largest registry CSV, in bytes (`limits.registry_bytes` changes it)."""
 STAFF_DRAW_MAX = 10**12
 """Drawn headcounts are clipped here (above the schema's maximum, so still refused)."""
 
@@ -61,6 +63,8 @@ class Park:
 
     scenario: Scenario
     firms: tuple[Enterprise, ...]
+    warnings: tuple[Problem, ...] = ()
+    """What the loader found legal but probably not meant (`load.print_warnings`)."""
 
 
 @dataclass
@@ -153,33 +157,75 @@ def _row_staff(fields: dict[str, Any]) -> np.ndarray | None:
     return np.array([int(x)]) if x is not None and x >= 0 and x == int(x) else None
 
 
-def _parse_bool(v: str) -> bool | str:
+REGISTRY_TRUE = ("true", "yes", "y", "1")
+REGISTRY_FALSE = ("false", "no", "n", "0")
+"""Words a registry's yes/no cells accept (any case): spreadsheets write all of these.
+YAML scenario files take only `true` and `false`."""
+REGISTRY_BOOLS = ("above_scale", "closed_loop", "initially_open")
+
+
+def _parse_bool(v: str) -> bool | None:
     low = v.strip().lower()
-    if low in ("true", "yes", "1", "y"):
+    if low in REGISTRY_TRUE:
         return True
-    if low in ("false", "no", "0", "n"):
+    if low in REGISTRY_FALSE:
         return False
-    return v
+    return None
 
 
-def read_registry(path: Path, label: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
+def _read_capped(path: Path, label: str, max_bytes: int) -> tuple[bytes | None, list[Problem]]:
+    """At most `max_bytes` of a regular file, or the problem why not.
+
+    Only regular files are opened: a FIFO would block the open, a device such
+    as /dev/zero never ends (and reports size 0), a folder is no CSV. The file
+    is read up to one byte past the limit, however large it claims to be.
+    """
+    try:
+        info = path.stat()
+    except (OSError, ValueError) as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else e
+        return None, [Problem(f"cannot read firm registry: {why}", file=label)]
+    if not stat.S_ISREG(info.st_mode):
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "a device, pipe or socket"
+        return None, [Problem(f"the firm registry is {what}, not a CSV file", file=label)]
+    too_big = Problem(
+        f"the firm registry is larger than {max_bytes:,} bytes (`limits.registry_bytes`); "
+        "raise the limit if the file is meant to be this large",
+        file=label,
+    )
+    if info.st_size > max_bytes:
+        return None, [too_big]
+    try:
+        with path.open("rb") as f:
+            raw = f.read(max_bytes + 1)
+    except OSError as e:
+        return None, [Problem(f"cannot read firm registry: {e.strerror or e}", file=label)]
+    if len(raw) > max_bytes:
+        return None, [too_big]
+    return raw, []
+
+
+MAX_COLUMN_PROBLEMS = 5
+"""Unknown columns reported one by one; a file that is not a registry at all has
+hundreds, and its header is nobody's business beyond the first few."""
+
+
+def read_registry(
+    path: Path,
+    label: str,
+    max_bytes: int = MAX_REGISTRY_BYTES,
+    max_rows: int | None = None,
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
     """Rows of a firm registry as raw field dicts with their line numbers, and any problems.
 
-    Empty cells count as missing (the firm class fills them); `tags` is split on `;`.
+    Empty cells count as missing (the firm class fills them); `tags` is split on
+    `;`; yes/no cells are read as booleans. At most `max_rows` rows are read (the
+    run-size budget's share of firms); cells are quoted in messages only in part.
     """
     problems: list[Problem] = []
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        return [], [Problem(f"cannot read firm registry: {e.strerror or e}", file=label)]
-    if size > MAX_REGISTRY_BYTES:
-        return [], [
-            Problem(f"firm registry is {size} bytes; the limit is {MAX_REGISTRY_BYTES}", file=label)
-        ]
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        return [], [Problem(f"cannot read firm registry: {e.strerror or e}", file=label)]
+    raw, problems = _read_capped(path, label, max_bytes)
+    if raw is None:
+        return [], problems
     raw = raw.removeprefix(codecs.BOM_UTF8)  # spreadsheets write one; it is not a column
     try:
         text = raw.decode("utf-8")
@@ -195,6 +241,7 @@ def read_registry(path: Path, label: str) -> tuple[list[tuple[int, dict[str, Any
                 column=column,
             )
         ]
+    del raw
     if not text.strip():
         return [], [Problem("the firm registry is empty (no header row)", file=label, line=1)]
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -203,16 +250,25 @@ def read_registry(path: Path, label: str) -> tuple[list[tuple[int, dict[str, Any
     except csv.Error as e:
         return [], [Problem(f"bad CSV: {e}", file=label, line=1)]
     header = [h.strip() for h in header]
-    for col, h in enumerate(header, 1):
-        if h not in REGISTRY_COLUMNS:
-            problems.append(
-                Problem(
-                    f"unknown column '{h}'; allowed: {', '.join(REGISTRY_COLUMNS)}",
-                    file=label,
-                    line=1,
-                    column=col,
-                )
+    unknown = [(col, h) for col, h in enumerate(header, 1) if h not in REGISTRY_COLUMNS]
+    for col, h in unknown[:MAX_COLUMN_PROBLEMS]:
+        problems.append(
+            Problem(
+                f"unknown column {shown(h, 40)}; allowed: {', '.join(REGISTRY_COLUMNS)}",
+                file=label,
+                line=1,
+                column=col,
             )
+        )
+    if len(unknown) > MAX_COLUMN_PROBLEMS:
+        problems.append(
+            Problem(
+                f"{len(unknown) - MAX_COLUMN_PROBLEMS} more unknown columns (is this a firm "
+                "registry?)",
+                file=label,
+                line=1,
+            )
+        )
     if "id" not in header:
         problems.append(Problem("the registry needs an `id` column", file=label, line=1))
     if len(set(header)) != len(header):
@@ -231,6 +287,17 @@ def read_registry(path: Path, label: str) -> tuple[list[tuple[int, dict[str, Any
                     Problem(f"{len(row)} cells for {len(header)} columns", file=label, line=line)
                 )
                 continue
+            if max_rows is not None and len(rows) >= max_rows:
+                problems.append(
+                    Problem(
+                        f"the registry holds more than {max_rows:,} firms, more than the "
+                        "memory budget allows (`limits.memory_mb`); raise it if the run is "
+                        "meant to be this large",
+                        file=label,
+                        line=line,
+                    )
+                )
+                break
             fields: dict[str, Any] = {}
             for h, cell in zip(header, row, strict=True):
                 cell = cell.strip()
@@ -238,8 +305,20 @@ def read_registry(path: Path, label: str) -> tuple[list[tuple[int, dict[str, Any
                     continue
                 if h == "tags":
                     fields[h] = [t.strip() for t in cell.split(";") if t.strip()]
-                elif h in ("above_scale", "closed_loop", "initially_open"):
-                    fields[h] = _parse_bool(cell)
+                elif h in REGISTRY_BOOLS:
+                    value = _parse_bool(cell)
+                    if value is None:
+                        problems.append(
+                            Problem(
+                                f"{shown(cell, 40)} is not a yes/no value; write "
+                                f"{'/'.join(REGISTRY_TRUE)} or {'/'.join(REGISTRY_FALSE)}",
+                                path=(h,),
+                                file=label,
+                                line=line,
+                            )
+                        )
+                        continue
+                    fields[h] = value
                 else:
                     fields[h] = cell
             rows.append((line, fields))
@@ -319,11 +398,17 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
         d.fields["inputs"] = inputs
 
 
-def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
+def expand(
+    scenario: Scenario,
+    scenario_file: Path | None,
+    registry_rows: dict[int, list[tuple[int, dict[str, Any]]]] | None = None,
+) -> Park:
     """Concrete firms: listed ones, then generated ones, then registry rows, in file order.
 
     Problems are located at a registry firm's CSV line, or by key path for
     listed and generated firms (the loader turns paths into file lines).
+    `registry_rows` are the rows of each registry when the caller has read them
+    (the CSVs are read otherwise); their dicts are consumed.
     """
     problems: list[Problem] = []
     drafts: list[_Draft] = [
@@ -352,8 +437,11 @@ def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
             drafts.append(_Draft(fields, cls, rng, ("generate", gi)))
     for ri, reg in enumerate(scenario.registry):
         label = registry_label(scenario_file, reg.file)
-        rows, probs = read_registry(registry_path(scenario_file, reg.file), label)
-        problems.extend(probs)
+        if registry_rows is not None and ri in registry_rows:
+            rows = registry_rows[ri]
+        else:
+            rows, probs = read_registry(registry_path(scenario_file, reg.file), label)
+            problems.extend(probs)
         rng = _rng(scenario.seed, REGISTRY_STREAM, ri)
         for line, fields in rows:
             draft = _Draft(fields, None, rng, file=label, line=line)
@@ -361,7 +449,11 @@ def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
             if cname is not None:
                 draft.cls = scenario.firm_classes.get(cname)
                 if draft.cls is None:
-                    problems.append(draft.problem(f"unknown firm class '{cname}'", "class"))
+                    known = scenario.firm_classes
+                    hint = suggestion(cname, known) if len(problems) < 100 else ""
+                    problems.append(
+                        draft.problem(f"unknown firm class {shown(cname)}{hint}", "class")
+                    )
                     continue
                 defaults = _from_class(draft.cls, 1, rng, _row_staff(fields))[0]
                 draft.fields = {k: v for k, v in defaults.items() if v is not None} | fields
@@ -375,20 +467,21 @@ def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
     seen: set[str] = set()
     regions = {r.id for r in scenario.regions}
     tags = set(KNOWN_TAGS) | set(scenario.extra_tags)
+    current: list[_Draft] = []
+    names = Names(lambda path, message: current[0].problem(message, path[0] if path else None))
     for d in drafts:
         try:
             firm = Enterprise.model_validate(d.fields)
         except ValidationError as e:
             for err in e.errors():
                 key = next((p for p in err["loc"] if isinstance(p, str)), None)
-                msg = str(err["msg"]).removeprefix("Value error, ")
-                msg = msg.replace("Input should be", "should be", 1)
-                problems.append(d.problem(f"{msg}; found {err.get('input')!r}", key))
+                found = shown(err.get("input"))
+                problems.append(d.problem(f"{pydantic_message(err)}; found {found}", key))
             continue
         if firm.id in seen:
             problems.append(
                 d.problem(
-                    f"duplicate firm id '{firm.id}' (generated or registry "
+                    f"duplicate firm id {shown(firm.id)} (generated or registry "
                     "firm clashes with another firm)",
                     "id",
                 )
@@ -397,19 +490,25 @@ def expand(scenario: Scenario, scenario_file: Path | None) -> Park:
         made.append((d, firm))
         if d.path[:1] == ("enterprises",):
             continue  # listed firms were checked with the scenario
-        if firm.region not in regions:
-            problems.append(d.problem(f"unknown region '{firm.region}'", "region"))
-        for t in firm.tags:
-            if t not in tags:
-                problems.append(
-                    d.problem(f"unknown tag '{t}' (declare new ones in `extra_tags`)", "tags")
-                )
+        if firm.id in suppliers:
+            problems.append(d.problem(f"firm id {shown(firm.id)} is also a supplier id", "id"))
+        current[:] = [d]
+        names.check(("region",), firm.region, regions, "region")
+        names.check(
+            ("tags",),
+            firm.tags,
+            tags,
+            "tag",
+            listed="known tags",
+            note=" (declare new ones in `extra_tags`)",
+        )
+    problems.extend(names.problems)
     supplier_ids = set(suppliers)
     for d, f in made[listed:]:
         for inp in f.inputs:
             for s in inp.sources:
                 if s not in seen and s not in supplier_ids:
-                    problems.append(d.problem(f"input from unknown '{s}'", "inputs"))
+                    problems.append(d.problem(f"input from unknown {shown(s)}", "inputs"))
     if not made and not problems:
         # `generate` counts of 0 (or `scale.firms: 0`) and empty registries pass the
         # schema's "some firms" check, but a park of no firms has no baseline to recover.

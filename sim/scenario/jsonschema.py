@@ -76,6 +76,48 @@ def _default(field: Any) -> str:
     return f"`{json.dumps(val, default=str)}`"
 
 
+def _number(x: float) -> str:
+    """A bound as a planner reads it: 100,000 or 0.5."""
+    if isinstance(x, int) or float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:g}"
+
+
+def _bounds(field: Any) -> str:
+    """The range a field accepts, from its constraints: ` (0–100,000)`, ` (> 0)`."""
+    lo = hi = None
+    lo_open = False
+    metadata = list(field.metadata)
+    annotation = field.annotation
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    for arg in typing.get_args(annotation) if union else ():  # `X | None`: X's constraints
+        if typing.get_origin(arg) is typing.Annotated:
+            for m in typing.get_args(arg)[1:]:
+                metadata.extend([m, *getattr(m, "metadata", [])])
+    for m in metadata:
+        if getattr(m, "ge", None) is not None:
+            lo = m.ge
+        if getattr(m, "gt", None) is not None:
+            lo, lo_open = m.gt, True
+        if getattr(m, "le", None) is not None:
+            hi = m.le
+        if getattr(m, "max_length", None) is not None and hi is None:
+            return f" (at most {_number(m.max_length)} characters)"
+    extra: dict[str, Any] = {}
+    for m in (field, *metadata):  # distributions carry their range for the JSON Schema
+        if isinstance(getattr(m, "json_schema_extra", None), dict):
+            extra |= m.json_schema_extra
+    lo = extra.get("minimum", lo)
+    hi = extra.get("maximum", hi)
+    if lo is None and hi is None:
+        return ""
+    if hi is None:
+        return f" ({'>' if lo_open else '≥'} {_number(lo)})"
+    if lo is None:
+        return f" (≤ {_number(hi)})"
+    return f" ({'> ' if lo_open else ''}{_number(lo)}{' and ≤ ' if lo_open else '–'}{_number(hi)})"
+
+
 SECTIONS = (
     schema.Scenario,
     schema.ControlLevel,
@@ -109,6 +151,7 @@ SECTIONS = (
     schema.Eligibility,
     schema.Reporting,
     schema.Observation,
+    schema.Limits,
 )
 
 
@@ -122,6 +165,7 @@ def reference_markdown() -> str:
         for name, f in model.model_fields.items():
             key = f.alias or name
             desc = " ".join((f.description or "").split()).replace("|", "\\|")
-            parts.append(f"| `{key}` | {_type_name(f.annotation)} | {_default(f)} | {desc} |")
+            kind = _type_name(f.annotation) + _bounds(f)
+            parts.append(f"| `{key}` | {kind} | {_default(f)} | {desc} |")
         parts.append("")
     return "\n".join(parts)

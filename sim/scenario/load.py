@@ -6,21 +6,27 @@ once with file, line, column and key path; the model trusts what it receives.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import math
+import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, TextIO, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from sim.runtime import collector_paused
+from sim.scenario import budget
 from sim.scenario.dists import dist_min
-from sim.scenario.errors import KeyPath, Problem, ScenarioError
+from sim.scenario.errors import KeyPath, Problem, ScenarioError, pydantic_message, shown
 from sim.scenario.expand import Park, expand, read_registry, registry_label, registry_path
 from sim.scenario.overlay import apply_set, merge
 from sim.scenario.refs import check_references
 from sim.scenario.schema import Scenario
 from sim.scenario.source import Source, load_yaml
+from sim.scenario.warn import check_warnings
 
 
 def _key_homes() -> dict[str, list[str]]:
@@ -63,17 +69,13 @@ def _clean_loc(data: Any, loc: Sequence[Any]) -> KeyPath:
             out.append(part)
             node = node[part]
         elif last and isinstance(node, dict) and isinstance(part, str):
-            out.append(part)
+            if not out or out[-1] != part:  # a distribution's tag is also its only key
+                out.append(part)
         elif isinstance(part, str) and isinstance(node, dict | list):
             continue
         else:
             continue
     return tuple(out)
-
-
-def _short(v: Any) -> str:
-    r = repr(v)
-    return r if len(r) <= 60 else r[:57] + "..."
 
 
 def _message(err: Any, homes: dict[str, list[str]]) -> str:
@@ -91,11 +93,7 @@ def _message(err: Any, homes: dict[str, list[str]]) -> str:
         return f"unknown key '{key}'{hint}"
     if kind == "missing":
         return "required key is missing"
-    msg = str(err["msg"])
-    msg = msg.removeprefix("Value error, ")
-    if msg.startswith("Input should be"):
-        msg = "should be" + msg[len("Input should be") :]
-    return f"{msg}; found {_short(err.get('input'))}"
+    return f"{pydantic_message(err)}; found {shown(err.get('input'))}"
 
 
 def problems_from_validation(e: ValidationError, source: Source) -> list[Problem]:
@@ -136,25 +134,38 @@ def _located(source: Source, path: KeyPath, message: str) -> Problem:
     return Problem(message, path=path, file=mark.file, line=mark.line, column=mark.column)
 
 
-def _registry_ids(
-    source: Source, scenario_file: Path | None
-) -> tuple[dict[int, list[str]], list[Problem]]:
-    """Firm ids in each registry CSV (for cross-references), and problems reading the CSVs.
+Rows = list[tuple[int, dict[str, Any]]]
+"""A registry's rows: (line in the CSV, raw fields)."""
+
+
+def _read_registries(
+    data: dict[str, Any], scenario_file: Path | None
+) -> tuple[dict[int, Rows], list[Problem]]:
+    """The rows of each registry CSV (read once: for cross-references, then for
+    expansion), and problems reading them, within the budget's bytes and firms.
 
     A CSV that cannot be read is reported with the scenario's own problems, so
     a missing file is not mistaken for dangling references to its firms.
     """
-    out: dict[int, list[str]] = {}
+    out: dict[int, Rows] = {}
     problems: list[Problem] = []
-    regs = source.data.get("registry") if isinstance(source.data, dict) else None
+    regs = data.get("registry")
     if not isinstance(regs, list):
         return out, problems
+    limits = budget.limits_of(data)
     for i, reg in enumerate(regs):
         if isinstance(reg, dict) and isinstance(reg.get("file"), str) and reg["file"]:
+            if "\x00" in reg["file"]:
+                continue  # no file has such a name (the schema says so at the key)
             path = registry_path(scenario_file, reg["file"])
-            rows, probs = read_registry(path, registry_label(scenario_file, reg["file"]))
+            rows, probs = read_registry(
+                path,
+                registry_label(scenario_file, reg["file"]),
+                max_bytes=limits.registry_bytes,
+                max_rows=budget.max_firms(limits),
+            )
             problems.extend(probs)
-            out[i] = [str(r["id"]) for _, r in rows if "id" in r]
+            out[i] = rows
     return out, problems
 
 
@@ -182,47 +193,109 @@ def _endless_reviews(scenario: Scenario, source: Source) -> list[Problem]:
     ]
 
 
-def validate_source(source: Source, scenario_file: Path | None) -> Park:
-    """Check a parsed scenario (schema and references), then expand it into a Park."""
-    if not isinstance(source.data, dict):
-        mark = source.mark_for(())
-        raise ScenarioError(
-            [
-                Problem(
-                    f"a scenario must be a mapping of sections; found {type(source.data).__name__}",
-                    file=mark.file if mark else None,
-                    line=mark.line if mark else None,
-                )
-            ]
+def _check_mapping(source: Source) -> None:
+    """A scenario's top level is a mapping of sections; say so at the file's first line."""
+    if isinstance(source.data, dict):
+        return
+    mark = source.mark_for(())
+    kind = {list: "a list", str: "text", type(None): "nothing"}.get(
+        type(source.data), f"a single value ({shown(source.data)})"
+    )
+    raise ScenarioError(
+        [
+            Problem(
+                f"a scenario must be a mapping of sections (name:, regions:, ...); found {kind}",
+                file=mark.file if mark else None,
+                line=mark.line if mark else None,
+            )
+        ]
+    )
+
+
+def _start_levels(scenario: Scenario, source: Source) -> list[Problem]:
+    """Zones start at `normal` (until their timeline's first entry): custom
+    `control_levels` without one need every timeline to start at day 0."""
+    if "normal" in scenario.control_levels:
+        return []
+    problems = []
+    for i, region in enumerate(scenario.regions):
+        if region.timeline and region.timeline[0].day == 0:
+            continue
+        where: KeyPath = ("regions", i, "timeline") if region.timeline else ("regions", i)
+        first = ""
+        if region.timeline:
+            first = f" (its first entry is on day {region.timeline[0].day:g})"
+        problems.append(
+            _located(
+                source,
+                where,
+                f"zone {shown(region.id)} starts at level `normal`{first}, and "
+                "`control_levels` defines no `normal`; define one, or start the "
+                "zone's timeline at day 0",
+            )
         )
+    return problems
+
+
+def validate_source(source: Source, scenario_file: Path | None) -> Park:
+    """Check a parsed scenario (schema, budget and references), then expand it into a
+    Park whose `warnings` list what is legal but probably not meant."""
+    _check_mapping(source)
+    data: dict[str, Any] = source.data
     problems: list[Problem] = []
     scenario: Scenario | None = None
     try:
-        scenario = Scenario.model_validate(source.data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as e:
         problems.extend(problems_from_validation(e, source))
-    registry_ids, registry_problems = _registry_ids(source, scenario_file)
+    registries, registry_problems = _read_registries(data, scenario_file)
     problems.extend(registry_problems)
-    problems.extend(
-        check_references(source.data, lambda p, m: _located(source, p, m), registry_ids)
-    )
+    rows = {i: len(r) for i, r in registries.items()}
+    # Before ids are generated for cross-references or firms expanded: both take
+    # memory in proportion to the firms a scenario makes.
+    planned = budget.check_planned(data, rows, data.get("days"), data.get("replications"))
+    if planned:
+        raise ScenarioError([*problems, *(_relocate(source, p) for p in planned)])
+    registry_ids = {i: [str(f["id"]) for _, f in r if "id" in f] for i, r in registries.items()}
+    sectors = {str(f["sector"]) for r in registries.values() for _, f in r if "sector" in f}
+    locate = partial(_located, source)
+    problems.extend(check_references(data, locate, registry_ids, sectors))
     if scenario is not None:
         problems.extend(_endless_reviews(scenario, source))
+        problems.extend(_start_levels(scenario, source))
     if problems or scenario is None:
         raise ScenarioError(problems)
     try:
-        park = expand(scenario, scenario_file)
+        park = expand(scenario, scenario_file, registries)
     except ScenarioError as e:
         raise ScenarioError(_relocate(source, p) for p in e.problems) from None
-    problems = _trucks_per_day(park, source)
+    problems = _trucks_per_day(park, source) or budget.check(park, data, rows, locate)
     if problems:
         raise ScenarioError(problems)
-    return park
+    warnings = sorted(
+        check_warnings(park, locate), key=lambda p: (p.file or "", p.line or 0, p.column or 0)
+    )
+    return dataclasses.replace(park, warnings=tuple(warnings))
+
+
+def render_warnings(warnings: Sequence[Problem]) -> str:
+    """Warnings one per line, as `warning: file:line:col: key.path: why`."""
+    return "\n".join(f"warning: {w}" for w in warnings)
+
+
+def print_warnings(park: Park, file: TextIO | None = None) -> None:
+    """Print a loaded park's warnings (stderr by default), if it has any."""
+    if park.warnings:
+        print(render_warnings(park.warnings), file=file if file is not None else sys.stderr)
 
 
 MAX_TRUCKS_PER_DAY_OF_INPUT = 1000
 """More trucks than this for one day of one firm's input means `truck_load` is in
 the wrong unit (every truck is a separate trip through a station)."""
+
+
+def _many(x: float) -> str:
+    return f"{x:.3g}" if math.isfinite(x) else "more than 1e+308"
 
 
 def _trucks_per_day(park: Park, source: Source) -> list[Problem]:
@@ -242,8 +315,8 @@ def _trucks_per_day(park: Park, source: Source) -> list[Problem]:
         _located(
             source,
             ("logistics", "truck_load"),
-            f"one day of input for firm '{firm}' ({need:.3g}) would take "
-            f"{need / lg.truck_load:.3g} trucks of {lg.truck_load:g}; give truck_load in "
+            f"one day of input for firm {shown(firm)} ({need:.3g}) would take "
+            f"{_many(need / lg.truck_load)} trucks of {lg.truck_load:g}; give truck_load in "
             f"the units of output (at least {need / MAX_TRUCKS_PER_DAY_OF_INPUT:.3g}), or "
             "check that firm's baseline_output and per_output",
         )
@@ -251,8 +324,12 @@ def _trucks_per_day(park: Park, source: Source) -> list[Problem]:
 
 
 def load_source(path: Path, policies: Sequence[Path] = (), sets: Sequence[str] = ()) -> Source:
-    """The scenario file with overlays merged on in order, then each `--set` applied."""
+    """The scenario file with overlays merged on in order, then each `--set` applied.
+
+    The file must hold a mapping: otherwise that is the problem, at its line, not
+    an overlay or a `--set` (`--days` is one) that cannot go into it."""
     source = load_yaml(path)
+    _check_mapping(source)
     for p in policies:
         source = merge(source, load_yaml(p))
     for expr in sets:

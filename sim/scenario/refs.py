@@ -1,20 +1,36 @@
-"""Cross-references between sections: every id a scenario names must exist.
+"""Cross-references between sections: every name a scenario uses must exist.
 
 Runs on the raw (parsed but not yet validated) data and tolerates anything
 malformed, so that a dangling `from:` is reported in the same message as a
 typo'd key or a share of 1.5 that the schema rejects.
+
+Every field that names something (a region, control level, tag, sector, firm,
+supplier or firm class) is checked by one helper, `Names.check`, which says
+what is known and suggests the closest name; every list of items with ids
+(regions, suppliers, firms, stations, relief measures, white-list batches) is
+checked for repeats by `Names.define`.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sim.scenario.errors import KeyPath, Problem
+from sim.scenario.errors import KeyPath, Problem, shown
 from sim.scenario.schema import KNOWN_TAGS, default_levels
 
 Locate = Callable[[KeyPath, str], Problem]
+
+MAX_HINTS = 200
+"""Suggestions ("did you mean ...?") computed per check: each compares a name with
+every known one, which is slow against a million generated firm ids, and only the
+first problems are shown anyway."""
+MAX_LISTED = 30
+"""Known names listed in a message (a scenario may define thousands)."""
+HINT_POOL = 2000
+"""Most known names a suggestion is chosen from: beyond it, those sharing the
+name's first three characters (a typo rarely starts a name)."""
 
 
 def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -36,9 +52,9 @@ def _is_str(item: dict[str, Any], key: str) -> bool:
     return isinstance(item.get(key), str)
 
 
-def _hint(name: str, known: Iterable[str]) -> str:
+def suggestion(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return f" (did you mean {shown(close[0])}?)" if close else ""
 
 
 def generated_ids(prefix: str, count: int) -> list[str]:
@@ -64,20 +80,120 @@ def scaled_counts(counts: list[int], firms: int | None) -> list[int]:
     return out
 
 
+def raw_counts(data: Any) -> dict[int, int] | None:
+    """Firms each `generate` entry makes (after `scale.firms`), from raw data; None
+    when a count is not a whole number yet (the schema reports it)."""
+    gens = _items(data, "generate")
+    counts = [g.get("count") for _, g in gens]
+    scale = data.get("scale") if isinstance(data, dict) else None
+    target = scale.get("firms") if isinstance(scale, dict) else None
+    whole = all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts)
+    if not whole or not (
+        target is None or (isinstance(target, int) and not isinstance(target, bool) and target >= 0)
+    ):
+        return None
+    return dict(zip([i for i, _ in gens], scaled_counts(counts, target), strict=True))  # type: ignore[arg-type]
+
+
+class Names:
+    """Checks names against what a scenario defines, collecting located problems."""
+
+    def __init__(self, locate: Locate) -> None:
+        self.locate = locate
+        self.problems: list[Problem] = []
+        self.hints = 0
+        self._pools: dict[int, dict[str, list[str]]] = {}
+        self._sorted: dict[int, list[str]] = {}
+
+    def bad(self, path: KeyPath, message: str) -> None:
+        self.problems.append(self.locate(path, message))
+
+    def hint(self, name: str, known: Collection[str]) -> str:
+        """` (did you mean 'x'?)` for the closest known name, or nothing."""
+        if self.hints >= MAX_HINTS:
+            return ""
+        self.hints += 1
+        if len(known) > HINT_POOL:
+            pools = self._pools.get(id(known))
+            if pools is None:
+                pools = self._pools[id(known)] = {}
+                for k in known:
+                    pool = pools.setdefault(k[:3], [])
+                    if len(pool) < HINT_POOL:
+                        pool.append(k)
+            known = pools.get(name[:3], [])
+        return suggestion(name, known)
+
+    def listing(self, known: Collection[str]) -> str:
+        """The known names, sorted, the first `MAX_LISTED` of them."""
+        names = self._sorted.get(id(known))
+        if names is None:
+            names = self._sorted[id(known)] = sorted(known)
+        more = f" and {len(names) - MAX_LISTED:,} more" if len(names) > MAX_LISTED else ""
+        return (", ".join(names[:MAX_LISTED]) or "none") + more
+
+    def check(
+        self,
+        path: KeyPath,
+        value: Any,
+        known: Collection[str],
+        kind: str,
+        *,
+        unknown: str = "unknown {kind} {name}",
+        listed: str = "",
+        note: str = "",
+        self_id: str | None = None,
+    ) -> None:
+        """Every name in `value` (one text or a list of texts, at `path`) must be in `known`.
+
+        The message is `unknown` (with {kind} and {name}), a suggestion, then
+        `listed` followed by the known names when `listed` is given, then `note`.
+        `self_id` is a firm's own id, which its inputs may not name.
+        """
+        for k, name in _strs(value):
+            p = path if k is None else (*path, k)
+            if self_id is not None and name == self_id:
+                self.bad(p, f"firm {shown(name)} cannot supply itself")
+                continue
+            if name in known:
+                continue
+            message = unknown.format(kind=kind, name=shown(name)) + self.hint(name, known)
+            if listed:
+                message += f"; {listed}: {self.listing(known)}"
+            self.bad(p, message + note)
+
+    def define(
+        self, items: Sequence[tuple[int, dict[str, Any]]], base: KeyPath, kind: str
+    ) -> list[str]:
+        """The ids of `items` (at `base`), reporting each id given twice."""
+        ids: list[str] = []
+        seen: set[str] = set()
+        for i, item in items:
+            ident = item.get("id")
+            if isinstance(ident, str):
+                if ident in seen:
+                    self.bad((*base, i, "id"), f"duplicate {kind} id {shown(ident)}")
+                seen.add(ident)
+                ids.append(ident)
+        return ids
+
+
 def check_references(
-    data: Any, locate: Locate, registry_ids: dict[int, list[str]] | None = None
+    data: Any,
+    locate: Locate,
+    registry_ids: Mapping[int, Sequence[str]] | None = None,
+    registry_sectors: Iterable[str] = (),
 ) -> list[Problem]:
-    """All dangling or duplicate ids in a raw scenario mapping.
+    """All dangling or duplicate names in a raw scenario mapping.
 
     `locate(path, message)` turns a key path into a located Problem;
-    `registry_ids` maps each `registry` entry's index to the firm ids its CSV holds.
+    `registry_ids` maps each `registry` entry's index to the firm ids its CSV
+    holds, and `registry_sectors` are the sectors its rows name.
     """
     if not isinstance(data, dict):
         return []
-    problems: list[Problem] = []
-
-    def bad(path: KeyPath, msg: str) -> None:
-        problems.append(locate(path, msg))
+    names = Names(locate)
+    bad = names.bad
 
     levels = data.get("control_levels")
     level_names = set(levels) if isinstance(levels, dict) else set(default_levels())
@@ -85,49 +201,28 @@ def check_references(
     tags = set(KNOWN_TAGS) | extra
 
     def check_level(path: KeyPath, name: Any) -> None:
-        if isinstance(name, str) and name not in level_names:
-            bad(
-                path,
-                f"unknown control level '{name}'{_hint(name, level_names)}; "
-                f"defined: {', '.join(sorted(level_names))}",
-            )
+        names.check(path, name, level_names, "control level", listed="defined")
 
     def check_tags(path: KeyPath, v: Any) -> None:
-        for i, t in _strs(v):
-            if t not in tags:
-                p = path if i is None else (*path, i)
-                bad(
-                    p,
-                    f"unknown tag '{t}'{_hint(t, tags)}; known tags: "
-                    f"{', '.join(sorted(tags))} (declare new ones in `extra_tags`)",
-                )
+        names.check(
+            path, v, tags, "tag", listed="known tags", note=" (declare new ones in `extra_tags`)"
+        )
 
     # ids, and duplicates among them
-    regions: set[str] = set()
+    regions = set(names.define(_items(data, "regions"), ("regions",), "region"))
     for i, r in _items(data, "regions"):
-        rid = r.get("id")
-        if isinstance(rid, str):
-            if rid in regions:
-                bad(("regions", i, "id"), f"duplicate region id '{rid}'")
-            regions.add(rid)
         for j, ch in _items(r, "timeline"):
             check_level(("regions", i, "timeline", j, "level"), ch.get("level"))
 
+    suppliers = set(names.define(_items(data, "suppliers"), ("suppliers",), "supplier"))
     firm_ids: set[str] = set()
-    suppliers: set[str] = set()
-    for i, s in _items(data, "suppliers"):
-        sid = s.get("id")
-        if isinstance(sid, str):
-            if sid in suppliers:
-                bad(("suppliers", i, "id"), f"duplicate supplier id '{sid}'")
-            suppliers.add(sid)
     for i, e in _items(data, "enterprises"):
         fid = e.get("id")
         if isinstance(fid, str):
             if fid in firm_ids:
-                bad(("enterprises", i, "id"), f"duplicate firm id '{fid}'")
+                bad(("enterprises", i, "id"), f"duplicate firm id {shown(fid)}")
             elif fid in suppliers:
-                bad(("enterprises", i, "id"), f"firm id '{fid}' is also a supplier id")
+                bad(("enterprises", i, "id"), f"firm id {shown(fid)} is also a supplier id")
             firm_ids.add(fid)
 
     classes = data.get("firm_classes")
@@ -140,23 +235,12 @@ def check_references(
             for c in classes.values()
             if isinstance(c, dict) and _is_str(c, "sector")
         }
+    sectors |= set(registry_sectors)
     gens = _items(data, "generate")
-    raw_counts = [g.get("count") for _, g in gens]
-    scale = data.get("scale")
-    target = scale.get("firms") if isinstance(scale, dict) else None
-    if all(isinstance(c, int) and c >= 0 for c in raw_counts) and (
-        target is None or (isinstance(target, int) and target >= 0)
-    ):
-        counts = dict(zip([i for i, _ in gens], scaled_counts(raw_counts, target), strict=True))
-    else:
-        counts = {i: g.get("count") for i, g in gens}
+    counts = raw_counts(data) or {i: g.get("count") for i, g in gens}
     for i, g in gens:
-        cname = g.get("class")
-        if isinstance(cname, str) and cname not in class_names:
-            bad(
-                ("generate", i, "class"), f"unknown firm class '{cname}'{_hint(cname, class_names)}"
-            )
-        prefix = g.get("id_prefix", cname)
+        names.check(("generate", i, "class"), g.get("class"), class_names, "firm class")
+        prefix = g.get("id_prefix", g.get("class"))
         count = counts.get(i)
         if isinstance(prefix, str) and isinstance(count, int) and 0 <= count <= 1_000_000:
             ids = generated_ids(prefix, count)
@@ -170,63 +254,60 @@ def check_references(
                 )
             firm_ids.update(ids)
     for i, reg in _items(data, "registry"):
-        cname = reg.get("class")
-        if isinstance(cname, str) and cname not in class_names:
-            bad(
-                ("registry", i, "class"), f"unknown firm class '{cname}'{_hint(cname, class_names)}"
-            )
+        names.check(("registry", i, "class"), reg.get("class"), class_names, "firm class")
         firm_ids.update((registry_ids or {}).get(i, []))
     sources = firm_ids | suppliers
+    neither = "{name} is neither a firm nor a supplier"
+
+    def check_inputs(base: KeyPath, inputs: list[tuple[int, dict[str, Any]]], me: Any) -> None:
+        goods: dict[str, int] = {}
+        for j, inp in inputs:
+            good = inp.get("good")
+            if isinstance(good, str):
+                if good in goods:
+                    bad(
+                        (*base, j, "good"),
+                        f"good {shown(good)} is already input {goods[good]} of this "
+                        "recipe; give each good once (one line can have several `from`)",
+                    )
+                goods.setdefault(good, j)
+            me_id = me if isinstance(me, str) else None
+            for key in ("from", "alternative"):
+                path = (*base, j, key)
+                names.check(path, inp.get(key), sources, "", unknown=neither, self_id=me_id)
 
     for i, e in _items(data, "enterprises"):
-        region = e.get("region")
-        if isinstance(region, str) and region not in regions:
-            bad(("enterprises", i, "region"), f"unknown region '{region}'{_hint(region, regions)}")
+        names.check(("enterprises", i, "region"), e.get("region"), regions, "region")
         check_tags(("enterprises", i, "tags"), e.get("tags"))
-        for j, inp in _items(e, "inputs"):
-            for k, src in _strs(inp.get("from")):
-                path: KeyPath = ("enterprises", i, "inputs", j, "from")
-                path = path if k is None else (*path, k)
-                if src == e.get("id"):
-                    bad(path, f"firm '{src}' cannot supply itself")
-                elif src not in sources:
-                    bad(path, f"'{src}' is neither a firm nor a supplier{_hint(src, sources)}")
-            alt = inp.get("alternative")
-            if isinstance(alt, str):
-                path = ("enterprises", i, "inputs", j, "alternative")
-                if alt == e.get("id"):
-                    bad(path, f"firm '{alt}' cannot supply itself")
-                elif alt not in sources:
-                    bad(path, f"'{alt}' is neither a firm nor a supplier{_hint(alt, sources)}")
+        check_inputs(("enterprises", i, "inputs"), _items(e, "inputs"), e.get("id"))
     for i, s in _items(data, "suppliers"):
-        region = s.get("region")
-        if isinstance(region, str) and region not in regions:
-            bad(("suppliers", i, "region"), f"unknown region '{region}'{_hint(region, regions)}")
+        names.check(("suppliers", i, "region"), s.get("region"), regions, "region")
     if isinstance(classes, dict):
         for cname, c in classes.items():
             if not isinstance(c, dict):
                 continue
             base: KeyPath = ("firm_classes", cname)
-            region = c.get("region")
-            if isinstance(region, str) and region not in regions:
-                bad((*base, "region"), f"unknown region '{region}'{_hint(region, regions)}")
+            names.check((*base, "region"), c.get("region"), regions, "region")
             check_tags((*base, "tags"), c.get("tags"))
             tag_shares = c.get("tag_shares")
             if isinstance(tag_shares, dict):
                 check_tags((*base, "tag_shares"), list(tag_shares))
-            for j, rule in _items(c, "inputs"):
-                for k, src in _strs(rule.get("from")):
-                    path = (*base, "inputs", j, "from")
-                    path = path if k is None else (*path, k)
-                    if src not in sources:
-                        bad(path, f"'{src}' is neither a firm nor a supplier{_hint(src, sources)}")
-                sec = rule.get("from_sector")
-                if isinstance(sec, str) and sec not in sectors:
-                    known = sorted(s for s in sectors if isinstance(s, str))
-                    bad(
-                        (*base, "inputs", j, "from_sector"),
-                        f"no firm or class has sector '{sec}'{_hint(sec, known)}",
-                    )
+            rules = _items(c, "inputs")
+            check_inputs((*base, "inputs"), rules, None)
+            for j, rule in rules:
+                names.check(
+                    (*base, "inputs", j, "from_sector"),
+                    rule.get("from_sector"),
+                    sectors,
+                    "sector",
+                    unknown="no firm, class or registry row has sector {name}",
+                )
+
+    def check_sectors(path: KeyPath, v: Any) -> None:
+        names.check(path, v, sectors, "sector", listed="sectors")
+
+    def check_firms(path: KeyPath, v: Any) -> None:
+        names.check(path, v, firm_ids, "firm")
 
     reop = data.get("reopening")
     if isinstance(reop, dict):
@@ -234,46 +315,41 @@ def check_references(
         liaison = reop.get("liaison")
         if isinstance(liaison, dict):
             check_tags(("reopening", "liaison", "tags"), liaison.get("tags"))
-        for i, b in _items(reop, "whitelists"):
+        batches = _items(reop, "whitelists")
+        names.define(batches, ("reopening", "whitelists"), "white-list batch")
+        for i, b in batches:
             base = ("reopening", "whitelists", i)
-            for k, fid in _strs(b.get("firms")):
-                if fid not in firm_ids:
-                    p = (*base, "firms") if k is None else (*base, "firms", k)
-                    bad(p, f"unknown firm '{fid}'{_hint(fid, firm_ids)}")
+            check_firms((*base, "firms"), b.get("firms"))
             check_tags((*base, "tags"), b.get("tags"))
+            check_sectors((*base, "sectors"), b.get("sectors"))
     outb = data.get("outbreaks")
     if isinstance(outb, dict) and isinstance(outb.get("raise_level"), dict):
         check_level(("outbreaks", "raise_level", "level"), outb["raise_level"].get("level"))
 
-    def check_firms(path: KeyPath, v: Any) -> None:
-        for k, fid in _strs(v):
-            if fid not in firm_ids:
-                p = path if k is None else (*path, k)
-                bad(p, f"unknown firm '{fid}'{_hint(fid, firm_ids)}")
-
     logi = data.get("logistics")
     if isinstance(logi, dict):
-        station_ids: set[str] = set()
-        for i, st in _items(logi, "transfer_stations"):
+        stations = _items(logi, "transfer_stations")
+        names.define(stations, ("logistics", "transfer_stations"), "station")
+        for i, st in stations:
             base = ("logistics", "transfer_stations", i)
-            sid = st.get("id")
-            if isinstance(sid, str):
-                if sid in station_ids:
-                    bad((*base, "id"), f"duplicate station id '{sid}'")
-                station_ids.add(sid)
-            for k, rid in _strs(st.get("serves")):
-                if rid not in regions:
-                    p = (*base, "serves") if k is None else (*base, "serves", k)
-                    bad(p, f"unknown region '{rid}'{_hint(rid, regions)}")
+            names.check((*base, "serves"), st.get("serves"), regions, "region")
             check_firms((*base, "partner_for"), st.get("partner_for"))
         for i, grant in _items(logi, "grants"):
             check_firms(("logistics", "grants", i, "firms"), grant.get("firms"))
     supply = data.get("supply")
     coord = supply.get("coordination") if isinstance(supply, dict) else None
     if isinstance(coord, dict):
-        for k, sid in _strs(coord.get("suppliers")):
-            if sid not in suppliers:
-                p = ("supply", "coordination", "suppliers")
-                p = p if k is None else (*p, k)
-                bad(p, f"unknown supplier '{sid}'{_hint(sid, suppliers)}")
-    return problems
+        path = ("supply", "coordination", "suppliers")
+        names.check(path, coord.get("suppliers"), suppliers, "supplier")
+    fin = data.get("finance")
+    relief = fin.get("relief") if isinstance(fin, dict) else None
+    if isinstance(relief, dict):
+        measures = _items(relief, "measures")
+        names.define(measures, ("finance", "relief", "measures"), "relief measure")
+        for i, m in measures:
+            elig = m.get("eligible")
+            if isinstance(elig, dict):
+                base = ("finance", "relief", "measures", i, "eligible")
+                check_tags((*base, "tags"), elig.get("tags"))
+                check_sectors((*base, "sectors"), elig.get("sectors"))
+    return names.problems

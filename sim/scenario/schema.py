@@ -9,7 +9,8 @@ the field names or descriptions. Time is in days from the start of the run
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import math
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,31 +22,72 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario import strict
 from sim.scenario.dists import Dist, bounded, fixed
 
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# Every number in a scenario has an upper bound. Together they keep every sum the
+# model forms finite (a million firms of the largest output over the longest run stay
+# far below float range), and the run-size budget (`limits`, sim/scenario/budget.py)
+# sees every size before anything is allocated.
 MAX_DAYS = 100_000
 """Largest day or duration, in days (about 270 years: far beyond any horizon,
 at most 10,000 days; a larger number is a typo, or `never` written as a number)."""
 MAX_COUNT = 100_000_000
 """Largest headcount or count."""
 MAX_OUTPUT = 1_000_000_000_000
-"""Largest output a distribution may draw for one firm, in value units per day."""
+"""Largest output of one firm, in value units per day (also a subsidy per worker)."""
 MAX_RATIO = 1_000_000
-"""Largest units of input per unit of output a distribution may draw."""
+"""Largest units of input per unit of output."""
+MAX_AMOUNT = 1_000_000_000_000_000
+"""Largest amount of goods or money: a supplier's capacity per day, a truck load, a
+relief budget (a thousand of the largest firms' output)."""
+MAX_BAYS = 100_000
+"""Most unloading bays of one transfer station (each is a slot the model keeps)."""
+MAX_CASE_RATE = 1000.0
+"""Largest outbreak rate per 1,000 staff per day: every worker a case every day."""
 
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Day = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False)]
+"""A day, or a duration in days."""
+Output = Annotated[float, Field(gt=0, le=MAX_OUTPUT, allow_inf_nan=False)]
+Ratio = Annotated[float, Field(ge=0, le=MAX_RATIO, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 Ident = Annotated[
     str,
     Field(
         min_length=1,
         max_length=100,
-        pattern=r"^[^\s,;=\[\]]+$",
+        # no blanks or separators, and no control or invisible characters (NUL,
+        # zero-width spaces, bidirectional marks): two ids that print the same
+        # must be the same id
+        pattern=r"^[^\s,;=\[\]\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+$",
     ),
 ]
+
+
+def _not_dots(v: str) -> str:
+    if v in (".", ".."):
+        raise ValueError("`.` and `..` are not names (results would go to a folder above)")
+    return v
+
+
+FolderName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        # an id that is also a folder name (results/<name>/): no path separators
+        pattern=r"^[^\s,;=\[\]/\\\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+$",
+    ),
+    AfterValidator(_not_dots),
+]
+Tags = Annotated[list[Ident], Field(max_length=100)]
+"""A firm's tags (a handful in practice; a hundred at most)."""
+Label = Annotated[str, Field(max_length=1000)]
+"""A display name or short label."""
+Text = Annotated[str, Field(max_length=100_000)]
+"""Free text (a description)."""
 # Every distribution field has an upper bound, so that no draw overflows (numpy's
 # triangular sampler returns -inf for a range near 1e300); the JSON Schema
 # carries the bounds of a bare number.
@@ -106,6 +148,12 @@ class Frozen(BaseModel):
         use_attribute_docstrings=True,
         validate_default=False,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _kind(cls, v: Any, info: ValidationInfo) -> Any:
+        """Booleans are not numbers, only true/false are booleans, dates are YYYY-MM-DD."""
+        return strict.check(cls, info.field_name, v)
 
 
 def _one_or_many(s: dict) -> None:
@@ -169,10 +217,11 @@ class Region(Frozen):
 
     id: Ident
     """Identifier used by firms' and suppliers' `region`."""
-    name: str | None = None
+    name: Label | None = None
     """Display name."""
     timeline: list[LevelChange] = Field(default_factory=list)
-    """Control level over time; before the first entry the zone is `normal`."""
+    """Control level over time; before the first entry the zone is `normal` (custom
+    `control_levels` without a `normal` need every timeline to start at day 0)."""
 
     @field_validator("timeline")
     @classmethod
@@ -196,14 +245,14 @@ class Input(Frozen):
     """Name of the good (e.g. `chips`); lost output for lack of it is `input:<good>`."""
     sources: list[Ident] = Field(alias="from", min_length=1, json_schema_extra=_one_or_many)
     """Firm or external supplier id(s) it is bought from; demand is split equally."""
-    per_output: NonNeg
+    per_output: Ratio
     """Units of input (value) per unit of the firm's output."""
     criticality: Criticality = "critical"
     """`critical`: output cannot exceed its availability; `important`: a shortage cuts
     output by `shortage_cut` of the gap; `non_critical`: no effect on output."""
     shortage_cut: Share = 0.5
     """For `important` inputs: share of the shortage gap that is lost output."""
-    stock_days: NonNeg | None = None
+    stock_days: Day | None = None
     """Initial stock in days of cover at baseline (default: `supply.stock_days`)."""
     alternative: Ident | None = None
     """Firm or supplier that takes over if a source fails (after `finance.switch_days`)."""
@@ -219,7 +268,7 @@ class Enterprise(Frozen):
 
     id: Ident
     """Unique firm id (used by inputs, white lists and outputs)."""
-    name: str | None = None
+    name: Label | None = None
     """Display name."""
     sector: Ident
     """Sector (capacity is also reported per sector)."""
@@ -227,7 +276,7 @@ class Enterprise(Frozen):
     """Zone the firm is in (its control level applies)."""
     above_scale: bool = False
     """An "above designated size" (规上) firm."""
-    baseline_output: Positive
+    baseline_output: Output
     """Pre-shock output per day (value units/day)."""
     staff: Count
     """Staff required for full output (headcount)."""
@@ -239,13 +288,13 @@ class Enterprise(Frozen):
     """Point-to-point bus seats: locals brought in under lockdown once the firm is clean."""
     closed_loop: bool = False
     """Can run closed-loop (required to operate under `closed_loop_only` levels)."""
-    ramp_days: NonNeg | None = None
+    ramp_days: Day | None = None
     """Days from reopening to full output (default: `reopening.ramp_days`)."""
-    tags: list[Ident] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see README)."""
     initially_open: bool = False
     """Operating normally at day 0 (not shut by the shock)."""
-    cash_days: NonNeg | None = None
+    cash_days: Day | None = None
     """Cash at day 0, in days of the firm's fixed costs and wages (default:
     `finance.cash_days`; cash is not modelled when both are absent)."""
     outbound_share: Share = 0.0
@@ -312,9 +361,9 @@ class FirmClass(Frozen):
     """Ramp-up days (default: `reopening.ramp_days`)."""
     cash_days: DelayDist | None = None
     """Cash runway in days of fixed costs and wages (default: `finance.cash_days`)."""
-    tags: list[Ident] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     """Tags every firm of the class carries."""
-    tag_shares: dict[Ident, Share] = Field(default_factory=dict)
+    tag_shares: Annotated[dict[Ident, Share], Field(max_length=100)] = Field(default_factory=dict)
     """Tags carried by a random share of the firms, e.g. `{backbone: 0.1}`."""
     inputs: list[InputRule] = Field(default_factory=list)
     """Input rules."""
@@ -342,8 +391,9 @@ class Scale(Frozen):
 class Registry(Frozen):
     """A CSV file of firms (one row per firm), relative to the scenario file."""
 
-    file: str = Field(min_length=1)
-    """Path of the CSV file, relative to the scenario file."""
+    file: str = Field(min_length=1, max_length=4096, pattern=r"^[^\x00-\x1f\x7f]+$")
+    """Path of the CSV file, relative to the scenario file (a regular file of at most
+    `limits.registry_bytes`; yes/no cells take true/yes/y/1 or false/no/n/0)."""
     firm_class: Ident | None = Field(default=None, alias="class")
     """Class giving defaults and input rules to rows without a `class` column."""
 
@@ -356,11 +406,11 @@ class Supplier(Frozen):
 
     id: Ident
     """Supplier id (used in inputs' `from`)."""
-    name: str | None = None
+    name: Label | None = None
     """Display name."""
     region: Ident
     """Region the supplier is in."""
-    capacity: NonNeg
+    capacity: Amount
     """Output it can ship per day once open (value units/day)."""
     reopen_day: DelayDist = fixed(0)
     """Day it reopens (drawn per replication)."""
@@ -387,18 +437,18 @@ class Coordination(Frozen):
 class Supply(Frozen):
     """Stock rules for inputs (days of cover at baseline use)."""
 
-    stock_days: NonNeg = 7.0
+    stock_days: Day = 7.0
     """Default initial stock of every input, in days of cover."""
-    reorder_days: NonNeg = 5.0
+    reorder_days: Day = 5.0
     """Reorder when stock plus goods on order fall below this many days of cover."""
-    order_up_to_days: NonNeg = 10.0
+    order_up_to_days: Day = 10.0
     """Order enough to bring stock plus goods on order up to this many days of cover."""
     park_lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
     """Days from shipment to arrival between two park firms."""
     backlog_rule: Literal["proportional", "priority"] = "proportional"
     """How a short source fills its orders: in proportion, or customers in review
     priority order (then firm order)."""
-    finished_stock_days: NonNeg = 7.0
+    finished_stock_days: Day = 7.0
     """Finished-goods store of firms that truck output out, in days of baseline
     outbound volume; when full, production stops (cause `output_full`)."""
     coordination: Coordination = Coordination()
@@ -428,13 +478,13 @@ class TransferStation(Frozen):
 
     id: Ident
     """Station id (used in `logistics.csv` and `bottlenecks.csv`)."""
-    name: str | None = None
+    name: Label | None = None
     """Display name."""
     opening_day: Day = 0.0
     """Day the station opens."""
     closing_day: Day | None = None
     """Day it closes (never, if absent)."""
-    bays: Count = 1
+    bays: Annotated[int, Field(ge=0, le=MAX_BAYS)] = 1
     """Unloading bays working in parallel (0: nothing is ever cleared)."""
     hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] = 24.0
     """Working hours per day."""
@@ -449,6 +499,17 @@ class TransferStation(Frozen):
     partner_for: list[Ident] = Field(default_factory=list)
     """A partner transfer point (seed 002): used only by routes to or from these firms."""
 
+    @field_validator("closing_day")
+    @classmethod
+    def _closes_after_opening(cls, v: float | None, info: ValidationInfo) -> float | None:
+        opening = info.data.get("opening_day", 0.0)
+        if v is not None and opening is not None and v <= opening:
+            raise ValueError(
+                f"a station closes after it opens: `closing_day` must be after "
+                f"`opening_day` ({opening:g})"
+            )
+        return v
+
 
 class PassGrant(Frozen):
     """Passes given on a day to every controlled route of the named firms."""
@@ -462,7 +523,7 @@ class PassGrant(Frozen):
 class Logistics(Frozen):
     """Freight passes and transfer stations for freight crossing controlled zones."""
 
-    truck_load: Positive = 10.0
+    truck_load: Annotated[float, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)] = 10.0
     """Goods per truck trip (value units)."""
     passes_per_day: Count | None = None
     """Passes issued per day to waiting routes (no limit if absent)."""
@@ -473,7 +534,7 @@ class Logistics(Frozen):
     routing: Literal["nearest", "shortest_queue"] = "shortest_queue"
     """How trips pick a station: the first open one serving their origin, or the
     open one with the fewest trips in it. Partner points always come first."""
-    retry_days: NonNeg = 1.0
+    retry_days: Day = 1.0
     """Days before a turned-back trip declares again."""
 
 
@@ -537,7 +598,7 @@ class Reopening(Frozen):
     priority: list[Ident] = Field(default_factory=list)
     """Tags in order of review priority (seed 001: epidemic_supplies, livelihood,
     backbone, low_labor); ties by application time, then firm order."""
-    ramp_days: NonNeg = 7.0
+    ramp_days: Day = 7.0
     """Default days from reopening to full output."""
     ramp_shape: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
     """Ramp curve: cap on day k after reopening is min(1, (k / ramp_days) ** ramp_shape)."""
@@ -568,7 +629,7 @@ class CharteredBus(Frozen):
 class Workforce(Frozen):
     """Commuting, dormitories, employee stations, migrant return and quarantine."""
 
-    quarantine_days: NonNeg = 14.0
+    quarantine_days: Day = 14.0
     """Days a returning migrant spends in quarantine before going on post."""
     migrant_return: list[ReturnPoint] = Field(
         default_factory=lambda: [ReturnPoint(day=0, share=1.0)]
@@ -578,7 +639,7 @@ class Workforce(Frozen):
     """Extra batch returns by chartered bus, on top of `migrant_return`."""
     employee_station_beds: Count = 0
     """Park-level beds in employee stations (员工驿站), shared among open firms by priority."""
-    clean_days_for_bus: NonNeg = 0.0
+    clean_days_for_bus: Day = 0.0
     """Days without a case before a firm may run point-to-point buses (seed 002: 14)."""
     min_crew_share: Share = 0.0
     """Below this share of staff on post a line cannot run at all."""
@@ -598,20 +659,22 @@ class Workforce(Frozen):
 class LevelRaise(Frozen):
     """Outbreaks raise a zone's level: `cases` within `window_days` → `level` for `days`."""
 
-    cases: Annotated[int, Field(ge=1)]
+    cases: Annotated[int, Field(ge=1, le=MAX_COUNT)]
     """Cases in the zone that trigger the raise."""
-    window_days: Annotated[float, Field(gt=0, le=365)] = 7.0
+    window_days: Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)] = 7.0
     """Window over which cases are counted."""
     level: Ident
     """Level imposed."""
-    days: Annotated[float, Field(gt=0, le=100_000)] = 14.0
+    days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] = 14.0
     """How long it lasts (extended by further triggers)."""
 
 
 class Outbreaks(Frozen):
     """Positive cases at operating firms, suspensions and isolation."""
 
-    rate_per_1000_staff_day: NonNeg = 0.0
+    rate_per_1000_staff_day: Annotated[
+        float, Field(ge=0, le=MAX_CASE_RATE, allow_inf_nan=False)
+    ] = 0.0
     """Expected cases per 1,000 staff on post per day at an open firm."""
     closed_loop_factor: Share = 0.3
     """Multiplier on the rate at closed-loop firms."""
@@ -623,7 +686,7 @@ class Outbreaks(Frozen):
     """Output a closed-loop firm keeps while suspended (partial suspension)."""
     isolated_per_case: CountDist = fixed(5)
     """Staff isolated per case (close contacts)."""
-    isolation_days: NonNeg = 14.0
+    isolation_days: Day = 14.0
     """Days isolated staff are off post."""
     raise_level: LevelRaise | None = None
     """Optional rule raising the zone's level after cases."""
@@ -659,9 +722,9 @@ class ReliefMeasure(Frozen):
     """How long it runs (rent waivers, tax cuts, subsidies)."""
     share: Share = 0.0
     """Share of costs waived (rent_waiver, tax_cut)."""
-    per_worker_per_day: NonNeg = 0.0
+    per_worker_per_day: Annotated[float, Field(ge=0, le=MAX_OUTPUT, allow_inf_nan=False)] = 0.0
     """Subsidy per worker per day (wage_subsidy), in value units."""
-    amount_days: NonNeg = 0.0
+    amount_days: Day = 0.0
     """Loan size in days of the firm's running costs (credit_line)."""
     only_when_short: bool = True
     """Credit lines: a firm applies only once its cash runs below 10 days of costs."""
@@ -672,7 +735,7 @@ class ReliefMeasure(Frozen):
 class Relief(Frozen):
     """The relief programme ("one firm, one policy") and its budget."""
 
-    budget: NonNeg | None = None
+    budget: Amount | None = None
     """Total money the programme may pay (no cap if absent), in value units."""
     measures: list[ReliefMeasure] = Field(default_factory=list)
     """Measures; within a day, firms are paid in review-priority order while budget lasts."""
@@ -689,9 +752,9 @@ class Finance(Frozen):
     """Fixed costs (rent, interest, upkeep) per day as a share of baseline output."""
     wage_share: Share = 0.15
     """Wages per day as a share of baseline output; they run while closed."""
-    grace_days: Annotated[float, Field(ge=0, le=10_000)] = 14.0
+    grace_days: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = 14.0
     """Days a firm can stay below zero cash before it fails for good."""
-    switch_days: NonNeg = 14.0
+    switch_days: Day = 14.0
     """Days for customers of a failed firm to switch to their named alternative."""
     relief: Relief = Relief()
     """Relief programme."""
@@ -710,9 +773,9 @@ class Observation(Frozen):
     """Reported value, as a share (0.976 for 97.6 %)."""
     tolerance: Share = 0.0
     """Stated tolerance of the comparison (± share), drawn as an error bar."""
-    label: str = ""
+    label: Label = ""
     """Short label, e.g. "above-scale resumption 97.6 %"."""
-    source: str = ""
+    source: Label = ""
     """Where it was reported (article, date)."""
 
 
@@ -725,15 +788,50 @@ class Reporting(Frozen):
     """Published figures drawn on `plots/recovery.png` next to the simulated curves."""
 
 
+# --- budgets -------------------------------------------------------------------
+
+
+class Limits(Frozen):
+    """Budgets on the size of a run, checked before anything is allocated.
+
+    A scenario is refused, at the key that makes it big, when its estimated size
+    passes one of these (see `docs/budgets.md`). The defaults are generous: every
+    shipped scenario, and the bench city at 100,000 firms, stays far within them.
+    Raise one for a run that is meant to be that large, e.g.
+    `--set limits.memory_mb=16000`. Limits change no result, so they are not part
+    of the scenario recorded with the results."""
+
+    firm_days: Annotated[int, Field(ge=1, le=10**18)] = 10_000_000_000
+    """Most firm-days a run may simulate: firms × days × replications (the bench city
+    of 15,000 firms simulates about 1.2 million firm-days a second)."""
+    memory_mb: Annotated[int, Field(ge=1, le=10**9)] = 4096
+    """Most memory, in MB, a run may need by estimate: firms and input lines, the
+    day rings of quarantine, isolation and lead times, zone timelines, stations, trucks
+    in flight, and the daily records of every replication."""
+    trips: Annotated[int, Field(ge=1, le=10**18)] = 100_000_000
+    """Most truck trips one replication may send through transfer stations (each takes
+    the model about ten microseconds): the goods each input line across a zone boundary
+    may order over the run (`order_up_to_days` plus `days` of its use) in loads of
+    `logistics.truck_load`, plus one part-load per route and order cycle."""
+    events: Annotated[int, Field(ge=1, le=10**18)] = 100_000_000
+    """Most discrete events one replication may schedule, by estimate: reviews (a firm
+    applies again after each failed review: 1 / (1 − `fail_prob`) on average, every
+    hour at most) and truck trips with their admission tests (a turned-back truck is
+    tested again every day while `admit_share` is below 1)."""
+    registry_bytes: Annotated[int, Field(ge=1, le=10**12)] = 50_000_000
+    """Largest registry CSV file, in bytes."""
+
+
 # --- the scenario ---------------------------------------------------------------
 
 
 class Scenario(Frozen):
     """A park after an epidemic shock, and the policy levers applied to it."""
 
-    name: Ident
-    """Scenario name; results go to `results/<name>/` by default."""
-    description: str = ""
+    name: FolderName
+    """Scenario name; results go to `results/<name>/` by default (so no `/` or `\\`,
+    and not `.` or `..`)."""
+    description: Text = ""
     """Free text."""
     start_date: dt.date | None = None
     """Calendar date of day 0 (plots then use dates)."""
@@ -743,10 +841,12 @@ class Scenario(Frozen):
     """Root random seed."""
     replications: Annotated[int, Field(ge=1, le=1_000_000)] = 10
     """Replications (independent runs with different random draws)."""
-    extra_tags: list[Ident] = Field(default_factory=list)
+    extra_tags: Annotated[list[Ident], Field(max_length=1000)] = Field(default_factory=list)
     """Tags used in this scenario beyond the built-in ones."""
     control_levels: dict[Ident, ControlLevel] = Field(default_factory=default_levels)
-    """Named control levels (defaults: lockdown, controlled, normal)."""
+    """Named control levels (defaults: lockdown, controlled, normal). They replace the
+    defaults; zones are at `normal` until their timeline's first entry, so a set
+    without `normal` needs every zone's timeline to start at day 0."""
     regions: list[Region] = Field(min_length=1)
     """The park's zones and outside regions."""
     firm_classes: dict[Ident, FirmClass] = Field(default_factory=dict)
@@ -775,6 +875,36 @@ class Scenario(Frozen):
     """Cash, relief and failures."""
     reporting: Reporting = Reporting()
     """Metric definitions."""
+    limits: Limits = Field(default=Limits(), exclude=True)
+    """Budgets on the size of the run (not recorded with the results)."""
+
+    @field_validator("days")
+    @classmethod
+    def _dates_exist(cls, v: int, info: ValidationInfo) -> int:
+        start = info.data.get("start_date")
+        if isinstance(start, dt.date):
+            try:
+                start + dt.timedelta(days=v)
+            except OverflowError:
+                raise ValueError(
+                    f"`start_date` {start} plus {v} days passes the year 9999, the last "
+                    "one with dates; give an earlier start_date or fewer days"
+                ) from None
+        return v
+
+    @field_validator("reporting")
+    @classmethod
+    def _observed_dates_exist(cls, v: Reporting, info: ValidationInfo) -> Reporting:
+        start = info.data.get("start_date")
+        for i, obs in enumerate(v.observations if isinstance(start, dt.date) else ()):
+            try:
+                start + dt.timedelta(days=math.ceil(obs.day))
+            except OverflowError:
+                raise ValueError(
+                    f"observations[{i}]: `start_date` {start} plus day {obs.day:g} passes the "
+                    "year 9999, the last one with dates"
+                ) from None
+        return v
 
     @model_validator(mode="after")
     def _has_firms(self) -> Scenario:

@@ -15,6 +15,12 @@ Reading is defensive because scenario files come from people, not programs:
 * Aliases are expanded with a node budget (no "billion laughs"), recursive
   aliases and absurd nesting are refused, and files are size-checked before
   they are read.
+* Values are counted while the document is composed, so a 20 MB list of a
+  million numbers is refused at its 200,000th value, in about a second, not
+  composed whole first. Events come from libyaml when PyYAML has it (several
+  times faster than its pure-Python scanner on big files); a file that libyaml
+  finds wrong is read again by the pure-Python parser, so the messages a
+  planner sees are always PyYAML's.
 
 Every failure is a `ScenarioError` that names the file and the line.
 """
@@ -29,8 +35,16 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, NoReturn
 
 import yaml
+from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.reader import ReaderError
+from yaml.parser import Parser
+from yaml.reader import Reader, ReaderError
+from yaml.scanner import Scanner
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    CParser = None
 
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
 
@@ -38,6 +52,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "MAX_DEPTH",
     "MAX_NODES",
+    "MAX_VALUES",
     "Mark",
     "Source",
     "load_yaml",
@@ -48,6 +63,10 @@ DEFAULT_MAX_BYTES = 20_000_000
 """Largest scenario file read by default; a bigger one is almost certainly a mistake."""
 MAX_NODES = 2_000_000
 """Most nodes a document may expand to once aliases are followed."""
+MAX_VALUES = 200_000
+"""Most values (scalars, lists and mappings) a file may hold as written. The largest
+shipped scenario holds 600; 200,000 is ten thousand firms listed one by one (a
+registry CSV holds more), and composing them takes about a second."""
 MAX_DEPTH = 200
 """Deepest key path allowed; real scenarios nest less than ten levels."""
 
@@ -104,55 +123,94 @@ class Source:
         return None
 
 
-class _TooDeep(Exception):
-    """Raised from inside the composer when nesting passes `MAX_DEPTH`."""
+class _TooBig(Exception):
+    """Raised from inside the composer when nesting passes `MAX_DEPTH`, or the
+    values written pass `MAX_VALUES`: the message and where."""
 
-    def __init__(self, mark: yaml.Mark) -> None:
-        super().__init__()
+    def __init__(self, message: str, mark: yaml.Mark) -> None:
+        super().__init__(message)
+        self.message = message
         self.mark = mark
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that resolves plain scalars like YAML 1.2's core schema.
+class _Resolver(yaml.resolver.BaseResolver):
+    """Resolves plain scalars like YAML 1.2's core schema, and counts what is composed.
 
     The resolver table is our own (it starts empty, so neither SafeLoader's
     global table nor its YAML 1.1 rules for yes/no, sexagesimals, timestamps,
-    merge keys `<<` or the `=` value key are involved). The loader is only used
-    to compose nodes; values are built by `_Builder`.
+    merge keys `<<` or the `=` value key are involved). The loaders are only
+    used to compose nodes; values are built by `_Builder`.
     """
 
     yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
+    _depth = 0
+    _values = 0
 
     # The composer calls these hooks around every node it builds (they exist for
-    # path resolvers, which we do not use). Counting depth here costs no extra
-    # Python stack frame, so the limit is hit long before a RecursionError.
+    # path resolvers, which we do not use). Counting here costs no extra Python
+    # stack frame, so the depth limit is hit long before a RecursionError, and a
+    # huge list stops at MAX_VALUES without being composed whole.
     def descend_resolver(self, current_node: Node | None, current_index: Any) -> None:
         self._depth += 1
+        self._values += 1
         if self._depth > MAX_DEPTH + 1:
-            raise _TooDeep(self.peek_event().start_mark)
+            raise _TooBig(f"nesting is deeper than {MAX_DEPTH} levels", self._where())
+        if self._values > MAX_VALUES:
+            raise _TooBig(
+                f"the file holds more than {MAX_VALUES:,} values (keys, list items, "
+                "numbers, texts) from about here on; a scenario lists a few thousand "
+                "firms one by one at most: put long lists of firms in a registry CSV",
+                self._where(),
+            )
 
     def ascend_resolver(self) -> None:
         self._depth -= 1
 
-
-_Loader.add_implicit_resolver(_BOOL, _BOOL_RE, list("tTfF"))
-_Loader.add_implicit_resolver(_NULL, _NULL_RE, ["~", "n", "N", ""])
-_Loader.add_implicit_resolver(_INT, _INT_RE, list("-+0123456789"))
-_Loader.add_implicit_resolver(_FLOAT, _FLOAT_RE, list("-+.0123456789"))
+    def _where(self) -> yaml.Mark:
+        return self.peek_event().start_mark  # type: ignore[attr-defined]
 
 
-def _mark(name: str, mark: yaml.Mark) -> Mark:
+_Resolver.add_implicit_resolver(_BOOL, _BOOL_RE, list("tTfF"))
+_Resolver.add_implicit_resolver(_NULL, _NULL_RE, ["~", "n", "N", ""])
+_Resolver.add_implicit_resolver(_INT, _INT_RE, list("-+0123456789"))
+_Resolver.add_implicit_resolver(_FLOAT, _FLOAT_RE, list("-+.0123456789"))
+
+
+class _Loader(Reader, Scanner, Parser, Composer, _Resolver):
+    """The pure-Python composer: PyYAML's own scanner and parser (its messages)."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        _Resolver.__init__(self)
+
+
+if CParser is not None:
+
+    class _CLoader(Composer, _Resolver, CParser):  # Composer's get_node, not libyaml's
+        """Events from libyaml, composed in Python (so that the hooks above run)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            _Resolver.__init__(self)
+
+    _LOADERS: tuple[type, ...] = (_CLoader, _Loader)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _LOADERS = (_Loader,)
+
+
+def _mark(name: str, mark: Any) -> Mark:
     """PyYAML marks are 0-based; ours are 1-based like editors."""
     return Mark(name, mark.line + 1, mark.column + 1)
 
 
-def _fail(name: str, message: str, mark: yaml.Mark | Mark | None, path: KeyPath = ()) -> NoReturn:
-    """Raise a one-problem `ScenarioError` located at `mark`."""
-    if isinstance(mark, yaml.Mark):
+def _fail(name: str, message: str, mark: Any, path: KeyPath = ()) -> NoReturn:
+    """Raise a one-problem `ScenarioError` located at `mark` (ours, or a 0-based mark of
+    PyYAML or libyaml)."""
+    if mark is not None and not isinstance(mark, Mark):
         mark = _mark(name, mark)
     line, column = (mark.line, mark.column) if mark else (None, None)
     raise ScenarioError([Problem(message, path, name, line, column)])
@@ -175,34 +233,71 @@ def _syntax_message(err: yaml.MarkedYAMLError) -> str:
     return message
 
 
+def _compose_with(loader_class: type, text: str, name: str) -> tuple[Node | None, Mark]:
+    """Compose `text` with one loader; YAML errors propagate (see `_compose`)."""
+    loader = loader_class(text)
+    try:
+        if not loader.check_node():
+            return None, Mark(name, 1, 1)
+        start = _mark(name, loader.peek_event().start_mark)
+        root = loader.get_node()
+        if not loader.check_event(yaml.StreamEndEvent):
+            _fail(
+                name,
+                "a second YAML document starts here ('---'); "
+                "a scenario file holds exactly one document",
+                loader.peek_event().start_mark,
+            )
+        return root, start
+    finally:
+        loader.dispose()
+
+
+REPARSE_CHARS = 1_000_000
+"""Text PyYAML reads again for its message after libyaml found an error in it (a
+megabyte takes it about half a second); an error further in keeps libyaml's words."""
+
+
+def _up_to_line(text: str, err: yaml.YAMLError) -> str:
+    """`text` cut after the line below a libyaml error, so that PyYAML, reading it
+    again for its message, does not scan megabytes beyond the error."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if mark is None or mark.line is None:
+        return text
+    end = -1
+    for _ in range(mark.line + 2):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[: end + 1]
+
+
 def _compose(text: str, name: str) -> tuple[Node | None, Mark]:
     """Compose the single document in `text` into a node graph.
 
     Returns the root node (None when there is no document) and the mark of the
     document start. Aliases are not expanded here: an alias is the same node
     object as its anchor, so the graph may share nodes or even contain cycles.
+    A document libyaml cannot read is read again by PyYAML, whose messages are
+    the ones reported (on the text up to the error first, then whole).
     """
     if text.startswith("\ufeff"):  # a BOM is not a column in anyone's editor
         text = text[1:]
     try:
-        loader = _Loader(text)
         try:
-            if not loader.check_node():
-                return None, Mark(name, 1, 1)
-            start = _mark(name, loader.peek_event().start_mark)
-            root = loader.get_node()
-            if not loader.check_event(yaml.StreamEndEvent):
-                _fail(
-                    name,
-                    "a second YAML document starts here ('---'); "
-                    "a scenario file holds exactly one document",
-                    loader.peek_event().start_mark,
-                )
-            return root, start
-        finally:
-            loader.dispose()
-    except _TooDeep as err:
-        _fail(name, f"nesting is deeper than {MAX_DEPTH} levels", err.mark)
+            return _compose_with(_LOADERS[0], text, name)
+        except yaml.YAMLError as err:
+            if len(_LOADERS) == 1:
+                raise
+            if isinstance(err, yaml.MarkedYAMLError):
+                prefix = _up_to_line(text, err)
+                if len(prefix) > REPARSE_CHARS:
+                    raise  # libyaml's message: PyYAML would take seconds to reach the line
+                if prefix != text:
+                    _compose_with(_Loader, prefix, name)  # raises where libyaml did
+            return _compose_with(_Loader, text, name)
+    except _TooBig as err:
+        _fail(name, err.message, err.mark)
     except yaml.MarkedYAMLError as err:
         _fail(name, _syntax_message(err), err.problem_mark or err.context_mark)
     except ReaderError as err:
@@ -384,7 +479,7 @@ class _Builder:
     def key(self, node: Node, path: KeyPath) -> str | None:
         """The text of a mapping key, or None (with a problem) when it is not text."""
         if isinstance(node, ScalarNode) and node.tag == _STR:
-            if node.value == "<<" and node.style is None:
+            if node.value == "<<" and not node.style:  # plain: None (PyYAML), "" (libyaml)
                 self.problem(
                     "YAML merge keys ('<<') are not supported; write the keys out",
                     node.start_mark,
@@ -447,6 +542,9 @@ def load_yaml(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
         _fail(name, f"cannot read file: {err.strerror or err}", None)
     if stat.S_ISDIR(info.st_mode):
         _fail(name, "this is a directory, not a YAML file", None)
+    if not stat.S_ISREG(info.st_mode):
+        # a FIFO would block the open until someone writes to it; /dev/zero never ends
+        _fail(name, "this is a device, pipe or socket, not a YAML file", None)
     too_big = (
         f"file is larger than the limit of {max_bytes:,} bytes; "
         "a scenario file this large is almost certainly not meant to be one"

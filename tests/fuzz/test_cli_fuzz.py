@@ -300,3 +300,85 @@ def test_a_class_drawing_huge_headcounts_is_refused_as_too_many(tmp_path):
         in err
     )
     assert "greater than or equal to 0" not in err
+
+
+# --- issue 13: bounded resources, no silent nonsense ----------------------------------
+
+
+def test_a_20_mb_flow_list_is_refused_in_seconds(tmp_path):
+    big = tmp_path / "flow.yaml"
+    big.write_text(PARK + FIRMS + "extra_tags: [" + "1," * 9_000_000 + "1]\n")
+    assert big.stat().st_size > 17_000_000
+    t0 = time.monotonic()
+    err = rejected(big, tmp_path, f"{big}:8:", fresh=True)
+    assert "more than 200,000 values" in err
+    assert time.monotonic() - t0 < 20
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_or_dev_zero_as_scenario_or_registry_never_hangs(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert "pipe or socket" in rejected(fifo, tmp_path)
+    scen = tmp_path / "zero.yaml"
+    scen.write_text(
+        PARK
+        + "firm_classes: {c: {sector: s, region: park, baseline_output: 1, staff: 1}}\n"
+        + "registry: [{file: /dev/zero, class: c}]\n"
+    )
+    assert "the firm registry is a device, pipe or socket" in rejected(scen, tmp_path, "/dev/zero")
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ("workforce: {quarantine_days: 1e15}\n", "workforce.quarantine_days"),
+        ("outbreaks: {isolation_days: 1e15}\n", "outbreaks.isolation_days"),
+        ("suppliers: [{id: s, region: out, capacity: 1e308}]\n", "suppliers[0].capacity"),
+        (
+            "finance: {relief: {measures: [{id: m, kind: wage_subsidy, "
+            "per_worker_per_day: 1e308}]}}\n",
+            "finance.relief.measures[0].per_worker_per_day",
+        ),
+        (
+            "reopening: {review_days: {choice: {values: [1, 2], weights: [1e308, 1e308]}}}\n",
+            "reopening.review_days.choice",
+        ),
+        (
+            "enterprises:\n  - {id: c, sector: s, region: park, baseline_output: 1, staff: true}\n",
+            "enterprises[0].staff",
+        ),
+        ("start_date: 0\n", "start_date"),
+        ("limits: {firm_days: 5}\n", "replications"),
+    ],
+)
+def test_numbers_that_used_to_run_are_refused_at_their_key(tmp_path, extra, key):
+    bad = tmp_path / "bad.yaml"
+    firms = "" if extra.startswith("enterprises") else FIRMS
+    bad.write_text(PARK + firms + extra)
+    assert f"{key}: " in rejected(bad, tmp_path, f"{bad}:")
+
+
+def test_a_list_scenario_with_days_names_the_file_not_a_set(tmp_path):
+    bad = tmp_path / "list.yaml"
+    bad.write_text("- name: x\n- days: 3\n")
+    out = tmp_path / "out"
+    code, err = in_process("run", str(bad), "--days", "5", "--replications", "2", "--out", str(out))
+    assert code == 2 and err.startswith(f"{bad}:1: a scenario must be a mapping")
+    assert "--set" not in err and not out.exists()
+
+
+def test_a_sweep_of_10_to_the_12_points_is_refused_before_it_is_built(tmp_path):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(
+        f"name: big\nscenario: {ROOT / 'scenarios' / 'demo_park.yaml'}\nparameters:\n"
+        "  - {path: reopening.service_teams, from: 1, to: 10000, integer: true}\n"
+        "  - {path: workforce.quarantine_days, from: 0, to: 10000}\n"
+        "  - {path: logistics.passes_per_day, from: 1, to: 10000, integer: true}\n"
+        "design: {method: grid, points_per_axis: 10000}\n"
+    )
+    out = tmp_path / "out"
+    code, err = in_process("sweep", str(sweep), "--executor", "serial", "--out", str(out))
+    assert code == 2, err
+    assert f"{sweep}:7:" in err and "1,000,000,000,000 points" in err
+    assert not out.exists()

@@ -17,10 +17,12 @@ from sim.model.shared import clean_days
 from sim.model.workforce import Workforce
 from sim.model.world import run
 from sim.scenario.load import load_scenario
+from sim.scenario.schema import MAX_CASE_RATE
 from tests.model._park import check_invariants, firm, lost, only_cause, trace, world
 
-HUGE = 1e9
-"""Cases per 1,000 staff-days: a case is certain wherever anyone is on post."""
+HUGE = MAX_CASE_RATE
+"""Cases per 1,000 staff-days, the largest allowed (a case per worker per day): with 10
+staff on post a firm has no case on e^-10 of its days, which these seeds never meet."""
 
 
 def outbreaks(**kw) -> dict:

@@ -7,6 +7,7 @@ so with one-day reviews starting at t = 0 the reopening days count 1, 2, 3, ...
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -332,3 +333,27 @@ def test_a_team_freed_at_the_instant_a_priority_firm_applies_takes_that_firm():
     w.get(Reopening).apply_days[:] = [0.5, 0.6, 1.0]
     w.run()
     assert reopened(w) == {"x": 2.0, "c": 3.5, "a": 5.0}
+
+
+def test_teams_beyond_two_per_firm_are_not_started_and_change_nothing():
+    # A firm has at most one reopening application and one credit line waiting or under
+    # review, so 2n + 1 teams never all work; a million (legal, with a warning) took
+    # minutes to start. The trace is the same as with 2n + 1 teams.
+    firms = [firm(f"f{i}", staff=10, cash_days=5) for i in range(4)]
+    relief = {"measures": [{"id": "c", "kind": "credit_line", "amount_days": 10}]}
+    traces = []
+    for teams in (9, 1_000_000):
+        started = time.perf_counter()
+        w = world(
+            firms,
+            level="controlled",
+            days=30,
+            reopening={"service_teams": teams, "fail_prob": 0.5, "review_days": 2},
+            finance={"relief": relief},
+        )
+        traces.append(w.run())
+        assert time.perf_counter() - started < 5
+        assert len(w.get(Reopening).idle) <= 9
+    for name, value in vars(traces[0]).items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(value, getattr(traces[1], name))

@@ -33,6 +33,35 @@ def test_migrants_all_back_on_day_0_clear_a_14_day_quarantine_on_day_14():
     np.testing.assert_array_equal(column(tr, "migrant_on_post"), [0] * 14 + [40] * 6)
 
 
+def test_a_quarantine_or_isolation_beyond_the_run_keeps_days_plus_one_ring_rows():
+    # Someone leaving after the last day never leaves within the run, so the rings
+    # stop at days + 1 rows whatever the scenario says (99,999 days used to allocate
+    # 100,000 rows per firm). In a 20-day run a quarantine of 20 days (left on day
+    # d + 20) and an isolation of 19 (back on day d + 20) already never end: the
+    # counts are the same as with 99,999 days, which keep 21 rows, not 100,000.
+    firms = [firm("a", staff=100, migrant_share=0.4), firm("b", staff=50, migrant_share=0.2)]
+    back = [{"day": 0, "share": 0.2}, {"day": 10, "share": 1}]
+    traces = []
+    for q, iso in ((99_999, 99_999), (20, 19)):
+        w = world(
+            firms,
+            days=20,
+            workforce={"migrant_return": back, "quarantine_days": q},
+            outbreaks={
+                "rate_per_1000_staff_day": 30.0,
+                "isolated_per_case": 3,
+                "isolation_days": iso,
+            },
+        )
+        assert w.get(Workforce).quarantine.shape[0] == min(q, 21) + 1
+        assert w.get(Workforce).isolation.shape[0] == min(iso, 21) + 1
+        traces.append(w.run())
+    for name in ("output", "workforce", "cases", "state_counts", "lost"):
+        np.testing.assert_array_equal(getattr(traces[0], name), getattr(traces[1], name))
+    assert column(traces[0], "quarantined").max() > 0
+    assert column(traces[0], "isolated").max() > 0
+
+
 def test_the_default_return_curve_brings_every_migrant_back_on_day_0():
     # `workforce.migrant_return` defaults to [{day: 0, share: 1}]: with no
     # quarantine the migrants are on post from day 0.

@@ -200,6 +200,10 @@ def test_normal_min_max_clip_samples() -> None:
         ({"uniform": {"from": 0, "to": math.inf}}, "finite number"),
         ({"normal": {"mean": math.nan, "sd": 1}}, "finite number"),
         ({"choice": {"values": [1, math.nan]}}, "finite number"),
+        # issue 13: the sum overflowed to inf; sampling divided by it (NaN) at run time
+        ({"choice": {"values": [1, 2], "weights": [1e308, 1e308]}}, "scale them down"),
+        ({"uniform": {"from": True, "to": 2}}, "not true or false"),
+        ({"choice": {"values": [1, True]}}, "item 1 should be a number"),
     ],
 )
 def test_bad_parameters_are_rejected(value: object, needle: str) -> None:
@@ -271,3 +275,11 @@ def test_distributions_are_frozen() -> None:
     d = parse({"uniform": {"from": 1, "to": 2}})
     with pytest.raises(ValidationError):
         d.uniform = None  # type: ignore[misc]
+
+
+def test_the_largest_finite_weights_sample_and_average() -> None:
+    d = parse({"choice": {"values": [1, 3], "weights": [8e307, 8e307]}})
+    assert d.mean == 2.0
+    x = d.sample(np.random.default_rng(0), 1000)
+    assert set(np.unique(x)) == {1.0, 3.0}
+    np.testing.assert_array_equal(quantile(d, np.array([0.25, 0.75])), [1.0, 3.0])

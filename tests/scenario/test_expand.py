@@ -620,3 +620,78 @@ def test_registry_and_schema_problems_are_reported_together(tmp_path: Path) -> N
     err = registry_error(tmp_path, "id,staff,oops\nf1,3,2\n", REG + "days: 0\n")
     files = {p.file for p in err.problems}
     assert files == {csv_name(tmp_path), str(tmp_path / "scenario.yaml")}
+
+
+# --- registries as hostile input (issue 13) ----------------------------------------
+
+
+def test_registry_yes_no_cells_outside_the_documented_words_are_refused(tmp_path: Path) -> None:
+    for cell in ("on", "off", "maybe", "2"):
+        data = f"id,baseline_output,staff,closed_loop\nf1,1,5,true\nf2,1,5,{cell}\n"
+        p = only(registry_error(tmp_path, data))
+        assert (p.file, p.line, p.path) == (csv_name(tmp_path), 3, ("closed_loop",))
+        assert p.message == (f"'{cell}' is not a yes/no value; write true/yes/y/1 or false/no/n/0")
+
+
+def test_registry_firm_id_equal_to_a_supplier_id_is_refused(tmp_path: Path) -> None:
+    p = only(registry_error(tmp_path, "id,baseline_output,staff\nf1,1,5\npackco,1,5\n"))
+    assert (p.file, p.line, p.path) == (csv_name(tmp_path), 3, ("id",))
+    assert p.message == "firm id 'packco' is also a supplier id"
+
+
+@pytest.mark.parametrize("bad", ["a\u200bb", "a\u202eb", "a\x7fb", "\ufeffa"])
+def test_registry_ids_with_control_or_invisible_characters_are_refused(
+    tmp_path: Path, bad: str
+) -> None:
+    p = only(registry_error(tmp_path, f"id,baseline_output,staff\nf1,1,5\n{bad},1,5\n"))
+    assert (p.file, p.line, p.path) == (csv_name(tmp_path), 3, ("id",))
+    assert p.message.startswith("should be an id: text without blanks")
+
+
+def test_a_nul_byte_in_a_registry_id_is_refused(tmp_path: Path) -> None:
+    p = only(registry_error(tmp_path, b"id,baseline_output,staff\nf1,1,5\na\x00b,1,5\n"))
+    assert (p.file, p.line, p.path) == (csv_name(tmp_path), 3, ("id",))
+    assert p.message.startswith("should be an id: ") and p.message.endswith("'a\\x00b'")
+
+
+def test_a_foreign_file_is_not_echoed_beyond_the_offending_cell(tmp_path: Path) -> None:
+    # a registry path may climb out of the scenario's folder; what it finds there is
+    # nobody's business beyond the first few characters of the first few cells
+    secret = "root:x:0:0:root:/root:/bin/bash" + "s3cr3t" * 50
+    header = ",".join(f"{secret}{i}" for i in range(20))
+    err = registry_error(tmp_path, header + "\n" + "x," * 19 + "x\n")
+    text = str(err)
+    assert "s3cr3t" * 5 not in text
+    # five columns by name, a count of the rest, and the missing `id` column
+    assert len(err.problems) == 7
+    assert "15 more unknown columns (is this a firm registry?)" in text
+    long_class = "c" * 5000
+    err = registry_error(tmp_path, f"id,class,baseline_output,staff\nf1,{long_class},1,5\n")
+    assert len(str(err)) < 400
+
+
+def test_a_registry_only_sector_can_be_named_by_classes_and_white_lists(tmp_path: Path) -> None:
+    text = (
+        REG.replace(
+            "      - {good: packaging, from: packco, per_output: 0.1}\n",
+            "      - {good: packaging, from: packco, per_output: 0.1}\n"
+            "      - {good: bakery, from_sector: bread, per_output: 0.1}\n",
+        )
+        + "reopening:\n  whitelists: [{day: 1, sectors: [bread]}]\n"
+    )
+    park = load_scenario(
+        registry(tmp_path, "id,sector,baseline_output,staff\nf1,bread,1,5\n", text)
+    )
+    assert [f.sector for f in park.firms] == ["bread"]
+    text = text.replace("sectors: [bread]", "sectors: [braed]")
+    path = registry(tmp_path, "id,sector,baseline_output,staff\nf1,bread,1,5\n", text)
+    p = only(error_of(tmp_path, path.read_text()))
+    assert p.path == ("reopening", "whitelists", 0, "sectors", 0)
+    assert p.message.startswith("unknown sector 'braed' (did you mean 'bread'?); sectors: ")
+
+
+def test_two_input_rules_of_a_class_for_the_same_good_are_refused(tmp_path: Path) -> None:
+    text = GEN.replace("      - good: raw\n", "      - good: parts\n")
+    p = only(error_of(tmp_path, text))
+    assert p.path == ("firm_classes", "maker", "inputs", 1, "good")
+    assert "good 'parts' is already input 0 of this recipe" in p.message

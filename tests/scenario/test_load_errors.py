@@ -600,3 +600,255 @@ def test_a_truck_load_in_the_wrong_unit_is_refused_where_trips_happen() -> None:
     load_scenario(demo, sets=["logistics.truck_load=0.01"])  # 752 trucks a day: allowed
     # no station: controlled freight needs only a pass, so no trips and no check
     load_scenario(demo, sets=["logistics.truck_load=1e-300", "logistics.transfer_stations=[]"])
+
+
+# --- kinds: booleans are not numbers, only true/false are booleans (issue 13) -------
+
+
+def test_a_boolean_is_not_a_number(tmp_path: Path) -> None:
+    # pydantic would read `staff: true` as one person
+    text = edit("    staff: 10\n  - id: b", "    staff: true\n  - id: b")
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.path) == (16, ("enterprises", 0, "staff"))
+    assert p.message == "should be a number, not true or false; found true"
+
+
+@pytest.mark.parametrize("word", ["yes", "off", "1", "'true'"])
+def test_only_true_and_false_are_booleans(tmp_path: Path, word: str) -> None:
+    # YAML 1.2 keeps yes/no/on/off as text; pydantic would have turned them into booleans
+    text = edit("    staff: 10\n  - id: b", f"    staff: 10\n    closed_loop: {word}\n  - id: b")
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.path) == (17, ("enterprises", 0, "closed_loop"))
+    assert p.message.startswith("should be true or false")
+
+
+def test_a_date_is_text_written_yyyy_mm_dd(tmp_path: Path) -> None:
+    # pydantic would read 0 as 1970-01-01
+    for value in ("0", "20220401", "2022-04-01T08:00:00", "'April 1'"):
+        p = only(error_of(write(tmp_path, BASE + f"start_date: {value}\n")))
+        assert (p.line, p.path) == (24, ("start_date",))
+        assert "should be a date written YYYY-MM-DD" in p.message
+    park = load_scenario(write(tmp_path, BASE + "start_date: 2022-04-01\n"))
+    assert str(park.scenario.start_date) == "2022-04-01"
+
+
+def test_distribution_parameters_and_lists_refuse_booleans(tmp_path: Path) -> None:
+    text = BASE + (
+        "reopening:\n"
+        "  review_days: {uniform: {from: true, to: 3}}\n"
+        "  rectify_days: {choice: {values: [1, 2], weights: [1, false]}}\n"
+    )
+    err = error_of(write(tmp_path, text))
+    got = {(p.line, p.path[-1]): p.message for p in err.problems}
+    assert got == {
+        (25, "from"): "should be a number, not true or false; found true",
+        (26, "weights"): "item 1 should be a number, not true or false; found [1, false]",
+    }
+
+
+# --- bounds on every plain number (issue 13) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "bound"),
+    [
+        ("workforce", "quarantine_days", "1e15", "100000"),
+        ("outbreaks", "isolation_days", "1e15", "100000"),
+        ("outbreaks", "rate_per_1000_staff_day", "1e6", "1000"),
+        ("supply", "order_up_to_days", "1e9", "100000"),
+        ("logistics", "truck_load", "1e308", "1000000000000000"),
+        ("logistics", "retry_days", "1e300", "100000"),
+        ("finance", "switch_days", "1e300", "100000"),
+    ],
+)
+def test_a_plain_number_beyond_its_bound_is_refused_at_its_line(
+    tmp_path: Path, section: str, key: str, value: str, bound: str
+) -> None:
+    p = only(error_of(write(tmp_path, BASE + f"{section}:\n  {key}: {value}\n")))
+    assert (p.line, p.path) == (25, (section, key))
+    assert f"less than or equal to {bound}" in p.message
+
+
+def test_outputs_and_subsidies_that_would_overflow_are_refused(tmp_path: Path) -> None:
+    # 1e308 of output or subsidy made inf and NaN in summary.json
+    text = edit("capacity: 5", "capacity: 1e308").replace(
+        "    baseline_output: 3\n    staff: 10\n  - id: b",
+        "    baseline_output: 1e308\n    staff: 10\n  - id: b",
+    )
+    text += (
+        "finance:\n  relief:\n    budget: 1e308\n    measures:\n"
+        "      - {id: w, kind: wage_subsidy, per_worker_per_day: 1e308}\n"
+    )
+    err = error_of(write(tmp_path, text))
+    assert [p.path[-1] for p in err.problems] == [
+        "capacity",
+        "baseline_output",
+        "budget",
+        "per_worker_per_day",
+    ]
+    assert all("less than or equal to" in p.message for p in err.problems)
+
+
+# --- every name checked by one helper; ids and goods given once (issue 13) --------------
+
+
+def test_names_in_white_lists_and_relief_eligibility_are_checked(tmp_path: Path) -> None:
+    text = BASE + (
+        "reopening:\n"
+        "  whitelists: [{day: 1, sectors: [z], tags: [bakbone]}]\n"
+        "finance:\n"
+        "  relief:\n"
+        "    measures:\n"
+        "      - {id: r, kind: rent_waiver, eligible: {sectors: [ss], tags: [livelyhood]}}\n"
+    )
+    err = error_of(write(tmp_path, text))
+    got = {(p.line, p.path): p.message for p in err.problems}
+    assert got[(25, ("reopening", "whitelists", 0, "sectors", 0))] == (
+        "unknown sector 'z'; sectors: s"
+    )
+    assert (
+        "unknown tag 'bakbone' (did you mean 'backbone'?)"
+        in got[(25, ("reopening", "whitelists", 0, "tags", 0))]
+    )
+    assert got[(29, ("finance", "relief", "measures", 0, "eligible", "sectors", 0))] == (
+        "unknown sector 'ss' (did you mean 's'?); sectors: s"
+    )
+    tag = got[(29, ("finance", "relief", "measures", 0, "eligible", "tags", 0))]
+    assert tag.startswith("unknown tag 'livelyhood' (did you mean 'livelihood'?); known tags:")
+    assert len(err.problems) == 4
+
+
+def test_relief_measure_and_white_list_batch_ids_are_given_once(tmp_path: Path) -> None:
+    text = BASE + (
+        "reopening:\n  whitelists: [{id: w, day: 1}, {id: w, day: 2}]\n"
+        "finance:\n  relief:\n    measures:\n"
+        "      - {id: m, kind: rent_waiver}\n      - {id: m, kind: tax_cut}\n"
+    )
+    err = error_of(write(tmp_path, text))
+    assert [(p.line, p.path, p.message) for p in err.problems] == [
+        (25, ("reopening", "whitelists", 1, "id"), "duplicate white-list batch id 'w'"),
+        (30, ("finance", "relief", "measures", 1, "id"), "duplicate relief measure id 'm'"),
+    ]
+
+
+def test_the_same_good_twice_in_one_recipe_is_refused(tmp_path: Path) -> None:
+    text = edit(
+        "      - {good: x, from: a, per_output: 1}\n",
+        "      - {good: x, from: a, per_output: 1}\n      - {good: x, from: sup, per_output: 2}\n",
+    )
+    p = only(error_of(write(tmp_path, text)))
+    assert (p.line, p.path) == (24, ("enterprises", 1, "inputs", 1, "good"))
+    assert p.message.startswith("good 'x' is already input 0 of this recipe")
+
+
+def test_a_station_closing_before_it_opens_is_refused(tmp_path: Path) -> None:
+    for opening, closing in ((5, 5), (5, 3), (0, 0)):
+        text = BASE + (
+            f"logistics:\n  transfer_stations:\n"
+            f"    - {{id: t, opening_day: {opening}, closing_day: {closing}}}\n"
+        )
+        p = only(error_of(write(tmp_path, text)))
+        assert p.path == ("logistics", "transfer_stations", 0, "closing_day")
+        assert f"`closing_day` must be after `opening_day` ({opening})" in p.message
+
+
+@pytest.mark.parametrize("bad", ["a\\0b", "a\\u200bb", "a\\u202eb", "\\ufeffa", "a\\x85b"])
+def test_ids_with_control_or_invisible_characters_are_refused(tmp_path: Path, bad: str) -> None:
+    p = only(error_of(write(tmp_path, edit("  - id: b\n", f'  - id: "{bad}"\n'))))
+    assert (p.line, p.path) == (17, ("enterprises", 1, "id"))
+    assert p.message.startswith("should be an id: text without blanks")
+
+
+def test_custom_levels_without_normal_need_timelines_from_day_0(tmp_path: Path) -> None:
+    # zones start at `normal` before their first entry; without one, the model used
+    # to start them silently at the level of lowest rank
+    levels = "control_levels:\n  shut: {operate: whitelist, rank: 2}\n  open: {operate: all}\n"
+    text = BASE.replace("level: lockdown", "level: shut").replace("level: normal", "level: open")
+    load_scenario(write(tmp_path, text + levels))  # the timeline starts at day 0: fine
+    late = text.replace("{day: 0, level: shut}", "{day: 2, level: shut}")
+    p = only(error_of(write(tmp_path, late + levels)))
+    assert (p.line, p.path) == (4, ("regions", 0, "timeline"))
+    assert p.message.startswith(
+        "zone 'park' starts at level `normal` (its first entry is on day 2), and "
+        "`control_levels` defines no `normal`"
+    )
+    other = text.replace("regions:\n  - id: park\n", "regions:\n  - id: other\n  - id: park\n")
+    p = only(error_of(write(tmp_path, other + levels)))
+    assert (p.line, p.path) == (3, ("regions", 0))
+    assert p.message.startswith("zone 'other' starts at level `normal`, and")
+
+
+@pytest.mark.parametrize("text", ["- name: t\n", "just text\n", "42\n"])
+def test_a_scenario_that_is_not_a_mapping_is_named_with_sets_too(tmp_path: Path, text: str) -> None:
+    # `--days`/`--replications` become `--set days=N`, which used to be the error
+    path = write(tmp_path, text)
+    for sets in ([], ["days=5"], ["days=5", "replications=2"]):
+        p = only(error_of(path, sets=sets))
+        assert (p.file, p.line) == (str(path), 1)
+        assert p.message.startswith("a scenario must be a mapping of sections")
+
+
+def test_a_list_scenario_run_with_days_names_the_file(tmp_path: Path) -> None:
+    from sim.cli import main
+
+    path = write(tmp_path, "- a\n- b\n")
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["run", str(path), "--days", "5", "--out", str(tmp_path / "o"), "--quiet"])
+    assert code == 2
+    assert err.getvalue().startswith(f"{path}:1: a scenario must be a mapping of sections")
+    assert "--set" not in err.getvalue()
+
+
+# --- more hostile input found by brainstorming (issue 13) ------------------------------
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a/b", "../x", "a\\\\b", "x\\\\..\\\\y"])
+def test_a_scenario_name_is_a_safe_folder_name(tmp_path: Path, name: str) -> None:
+    # results go to results/<name>/: `..` or `a/b` would write somewhere else
+    p = only(error_of(write(tmp_path, BASE.replace("name: t", f"name: '{name}'"))))
+    assert (p.line, p.path) == (1, ("name",))
+
+
+def test_dates_past_the_year_9999_are_refused_at_days(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "start_date: 9999-12-01\ndays: 120\n")
+    p = only(error_of(path))
+    assert (p.line, p.path) == (25, ("days",))
+    assert "passes the year 9999" in p.message
+    p = only(error_of(write(tmp_path, BASE + "start_date: 9999-01-01\n"), sets=["days=1000"]))
+    assert p.file == "--set days=1000"
+
+
+def test_negative_zero_is_zero(tmp_path: Path) -> None:
+    text = BASE + "control_levels:\n  normal: {output_cap: -0.0}\n  lockdown: {}\n"
+    park = load_scenario(write(tmp_path, text))
+    cap = park.scenario.control_levels["normal"].output_cap
+    assert cap == 0 and str(cap) == "0.0"
+
+
+def test_tag_lists_are_bounded(tmp_path: Path) -> None:
+    many = ", ".join(f"t{i}" for i in range(1001))
+    p = only(error_of(write(tmp_path, BASE + f"extra_tags: [{many}]\n")))
+    assert p.path == ("extra_tags",) and "at most 1000 items" in p.message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_scenario_or_overlay_that_is_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    import time
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    assert only(error_of(fifo)).message == "this is a device, pipe or socket, not a YAML file"
+    p = only(error_of(write(tmp_path, BASE), policies=[fifo]))
+    assert p.file == str(fifo)
+    assert time.perf_counter() - started < 3
+
+
+def test_a_huge_set_expression_is_cut_where_it_names_the_problem(tmp_path: Path) -> None:
+    err = error_of(write(tmp_path, BASE), sets=["description=" + "x" * 200_000])
+    assert len(str(err)) < 500
+    assert str(err).startswith("--set description=xxx")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import typing
 from collections import Counter
 from pathlib import Path
@@ -246,3 +247,64 @@ def test_durations_stay_within_100_000_days_save_a_negligible_tail(value, ok) ->
     assert "100000" in err["msg"]
     if "normal" in value:
         assert "add `max:` to the normal" in err["msg"]
+
+
+def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> None:
+    if model.__module__ == "sim.scenario.dists":
+        return  # a distribution's parameters are bounded by the field that holds it
+    seen.add(model)
+    for f in model.model_fields.values():
+        for sub in _nested(f.annotation):
+            if sub not in seen:
+                _models(sub, seen)
+
+
+def _nested(tp: object) -> list[type[BaseModel]]:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    return [m for a in typing.get_args(tp) for m in _nested(a)]
+
+
+def _upper_bound(f: typing.Any) -> float | None:
+    """The `le` (or a distribution's `maximum`) of a field, looking inside `X | None`."""
+    metas = [f, *f.metadata]
+    for arg in typing.get_args(f.annotation):
+        if typing.get_origin(arg) is typing.Annotated:
+            for m in typing.get_args(arg)[1:]:
+                metas.extend([m, *getattr(m, "metadata", [])])
+    for m in metas:
+        if getattr(m, "le", None) is not None:
+            return m.le
+        extra = getattr(m, "json_schema_extra", None)
+        if isinstance(extra, dict) and "maximum" in extra:
+            return extra["maximum"]
+    return None
+
+
+def _numeric(tp: object) -> bool:
+    if tp in (int, float):
+        return True
+    if typing.get_origin(tp) is typing.Annotated:
+        return _numeric(typing.get_args(tp)[0])
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    return (
+        typing.get_origin(tp) in (typing.Union, types.UnionType)
+        and len(args) == 1
+        and (_numeric(args[0]))
+    )
+
+
+def test_every_plain_number_in_the_schema_has_an_upper_bound() -> None:
+    # Issue 13: an unbounded number (quarantine_days: 1e15, a subsidy of 1e308) either
+    # sized memory or overflowed to inf in summary.json. Distribution fields carry their
+    # bound as the JSON Schema's `maximum`.
+    models: set[type[BaseModel]] = set()
+    _models(Scenario, models)
+    unbounded = sorted(
+        f"{m.__name__}.{name}"
+        for m in models
+        for name, f in m.model_fields.items()
+        if (_numeric(f.annotation) or "Dist" in str(f.annotation) or "Fixed" in str(f.annotation))
+        and _upper_bound(f) is None
+    )
+    assert unbounded == []

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario.errors import ScenarioError
-from sim.scenario.source import MAX_DEPTH, Mark, Source, load_yaml, load_yaml_text
+from sim.scenario import source
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.source import MAX_DEPTH, MAX_VALUES, Mark, Source, load_yaml, load_yaml_text
+
+SCENARIO_FILES = list((Path(__file__).resolve().parents[2] / "scenarios").rglob("*.yaml"))
 
 NESTED = """\
 park:
@@ -317,3 +320,114 @@ def test_global_safe_loader_is_not_changed() -> None:
 
     load_yaml_text("on: 1e-3\n", "s.yaml")
     assert yaml.safe_load("x: on\ny: 1e-3\n") == {"x": True, "y": "1e-3"}
+
+
+# --- big files: values counted while composing, libyaml when present (issue 13) -------
+
+
+def test_a_huge_flow_list_is_refused_at_the_value_budget_in_about_a_second() -> None:
+    # Composed whole before being counted, a 20 MB list of numbers parsed for minutes
+    # and ended in a traceback; now the composer stops at MAX_VALUES.
+    text = "name: x\nl: [" + "1," * 1_000_000 + "1]\n"
+    started = time.perf_counter()
+    err = _error(text)
+    assert time.perf_counter() - started < 5.0
+    (p,) = err.problems
+    assert p.line == 2 and p.column is not None and p.column > 2 * (MAX_VALUES - 10)
+    assert f"more than {MAX_VALUES:,} values" in p.message
+    assert "registry CSV" in p.message
+
+
+def test_a_block_list_past_the_budget_is_refused_at_its_first_value_too(monkeypatch) -> None:
+    monkeypatch.setattr(source, "MAX_VALUES", 1000)
+    (p,) = _error("name: x\nl:\n" + "- 1\n" * 2000).problems
+    # the mapping, two keys, `x` and the list are five values: item 995 is the 1,001st
+    assert (p.line, p.column) == (2 + 1000 - 4, 3)
+    assert "more than 1,000 values" in p.message
+
+
+def test_values_up_to_the_budget_are_read(monkeypatch) -> None:
+    monkeypatch.setattr(source, "MAX_VALUES", 1000)
+    src = load_yaml_text("l: [" + "1," * 996 + "1]\n", "s.yaml")
+    assert len(src.data["l"]) == 997  # + the mapping, the key and the list
+    _error("l: [" + "1," * 997 + "1]\n")
+
+
+def test_a_20_mb_value_or_comment_is_read_quickly() -> None:
+    for text in (
+        "d: " + "a" * 19_000_000 + "\n",
+        'd: "' + "a" * 19_000_000 + '"\n',
+        "d: 1\n" + ("# " + "x" * 998 + "\n") * 19_000,
+    ):
+        started = time.perf_counter()
+        src = load_yaml_text(text, "s.yaml")
+        assert time.perf_counter() - started < 5.0
+        assert src.data["d"] in (1, "a" * 19_000_000)
+
+
+def test_a_long_key_is_refused_or_cut_in_messages() -> None:
+    # a plain key is at most 1,024 characters (YAML); an explicit `? key` is not
+    p = _error("k" * 5000 + ": 1\n").problems[0]
+    assert p.line == 1 and "invalid YAML" in p.message
+    src = load_yaml_text("? " + "k" * 1_000_000 + "\n: 1\n", "s.yaml")
+    (key,) = src.data
+    assert len(key) == 1_000_000
+    shown = str(Problem("unknown key", path=(key,), file="s.yaml", line=1))
+    assert len(shown) < 200
+
+
+SNIPPETS = [
+    NESTED,
+    "a: &a {x: 1, y: [2, 3]}\nb: *a\nc: [*a, *a]\n",
+    "s: 'single ''quoted'''\nd: \"esc \\t \\u00e9 \\x41\"\nl: |\n  one\n   two\nf: >\n  a\n  b\n",
+    "? complex\n: value\n'quoted key': 1\n\"dq\": 2\n",
+    "工厂: {产值: 1.5, 人数: 0x1F}\nempty:\nnull_: ~\nt: [true, False, .inf, -.inf, 1e-3]\n",
+    "---\nx: 1\n...\n",
+    "list:\n- a\n-   - b\n    - c\n- {k: v}\n",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    SNIPPETS + [p.read_text(encoding="utf-8") for p in sorted(SCENARIO_FILES)],
+    ids=[f"snippet{i}" for i in range(len(SNIPPETS))] + [p.name for p in sorted(SCENARIO_FILES)],
+)
+def test_libyaml_and_pyyaml_read_the_same_data_and_marks(monkeypatch, text: str) -> None:
+    if len(source._LOADERS) == 1:
+        pytest.skip("PyYAML without libyaml")
+    fast = load_yaml_text(text, "s.yaml")
+    monkeypatch.setattr(source, "_LOADERS", (source._Loader,))
+    slow = load_yaml_text(text, "s.yaml")
+    assert repr(fast.data) == repr(slow.data)  # repr: nan != nan, and types count
+    assert fast.marks == slow.marks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\n\tb: 2\n",
+        "a: [1,\n",
+        "a: b: c\n",
+        "x: 1\nname: x\x07\n",
+        "a:\n  - b\n  c: d\n",
+        "x: 1\n---\ny: 2\n",
+        "'unclosed\n",
+        "a: &x 1\nb: *y\n",
+    ],
+)
+def test_an_error_libyaml_finds_is_reported_in_pyyaml_words(monkeypatch, text: str) -> None:
+    fast = _error(text)
+    monkeypatch.setattr(source, "_LOADERS", (source._Loader,))
+    slow = _error(text)
+    assert str(fast) == str(slow)
+
+
+def test_an_error_deep_in_a_big_file_keeps_libyaml_words_and_is_quick() -> None:
+    if len(source._LOADERS) == 1:
+        pytest.skip("PyYAML without libyaml")
+    text = "d: 1\n" + ("# " + "x" * 998 + "\n") * 5000 + "e: [1,\n"
+    started = time.perf_counter()
+    p = _error(text).problems[0]
+    assert time.perf_counter() - started < 3.0
+    assert p.line is not None and p.line > 5000
+    assert "invalid YAML" in p.message

@@ -1,0 +1,203 @@
+"""Warnings: what a scenario may say, but probably does not mean.
+
+An error stops a run; a warning lets it go on and says, at the key, why the
+result may surprise: 10^6 service teams for 38 firms, more dorm beds than staff,
+a white-list batch released after the last day, costs above the margin. The
+loader puts them in `Park.warnings`; `load.print_warnings` prints them as
+`warning: file:line:col: key.path: why`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from sim.scenario.errors import KeyPath, Problem, shown
+from sim.scenario.expand import Park
+
+Locate = Callable[[KeyPath, str], Problem]
+
+MANY_TEAMS = 100
+"""Service teams that may outnumber the firms without a warning (a small test park with
+the default five teams is fine; a million for 38 firms is a typo)."""
+MANY_BAYS = 1000
+"""Bays beyond which a transfer station is implausible (Qingtaishan had a few dozen
+lanes, seed 004); up to `schema.MAX_BAYS` is still accepted."""
+
+
+def check_warnings(park: Park, locate: Locate) -> list[Problem]:
+    """Every warning about a loaded park, located at its key (`locate(path, message)`)."""
+    sc = park.scenario
+    out: list[Problem] = []
+
+    def warn(path: KeyPath, message: str) -> None:
+        out.append(locate(path, message))
+
+    firms = park.firms
+    n = len(firms)
+    staff = sum(f.staff for f in firms)
+    migrants = sum(round(f.migrant_share * f.staff) for f in firms)
+
+    # sizes beyond what they serve
+    for i, f in enumerate(sc.enterprises):
+        for key, what in (("dorm_beds", "dorm beds"), ("bus_seats", "bus seats")):
+            have = getattr(f, key)
+            if have > f.staff:
+                warn(
+                    ("enterprises", i, key),
+                    f"{have:,} {what} for {f.staff:,} staff: those beyond the staff serve nobody",
+                )
+    extra = [f.id for f in firms[len(sc.enterprises) :] if max(f.dorm_beds, f.bus_seats) > f.staff]
+    if extra:
+        warn(
+            ("registry",),
+            f"{len(extra):,} registry firms have more dorm beds or bus seats than staff "
+            f"(first {shown(extra[0])}): those beyond the staff serve nobody",
+        )
+    beds = sc.workforce.employee_station_beds
+    if beds > staff:
+        warn(
+            ("workforce", "employee_station_beds"),
+            f"{beds:,} employee-station beds for {staff:,} staff in the whole park",
+        )
+    for i, bus in enumerate(sc.workforce.chartered_buses):
+        if bus.seats > migrants:
+            warn(
+                ("workforce", "chartered_buses", i, "seats"),
+                f"{bus.seats:,} seats for {migrants:,} migrant workers in the whole park",
+            )
+    teams = sc.reopening.service_teams
+    if teams > max(n, MANY_TEAMS):
+        warn(
+            ("reopening", "service_teams"),
+            f"{teams:,} service teams for {n:,} firms: a team reviews one firm at a time, "
+            f"so at most {n:,} ever work",
+        )
+    for i, st in enumerate(sc.logistics.transfer_stations):
+        if st.bays > MANY_BAYS:
+            warn(
+                ("logistics", "transfer_stations", i, "bays"),
+                f"{st.bays:,} unloading bays in one station (Qingtaishan had a few dozen lanes)",
+            )
+
+    for i, b in enumerate(sc.reopening.whitelists):
+        picks = b.firms or b.tags or b.sectors or b.above_scale or b.suppliers_of_listed
+        if not picks and (b.top_n is None or b.top_n.n == 0):
+            warn(("reopening", "whitelists", i), "this batch selects no firm")
+    if sc.scale.firms is not None and not sc.generate:
+        warn(("scale", "firms"), "there is no `generate` entry to rescale: it changes nothing")
+
+    # things dated after the run ends
+    days = sc.days
+
+    def after(path: KeyPath, day: float, what: str) -> None:
+        if math.ceil(day) >= days:
+            warn(
+                path,
+                f"day {day:g} is after the last day of the run (day {days - 1:,}): {what}",
+            )
+
+    for i, b in enumerate(sc.reopening.whitelists):
+        after(("reopening", "whitelists", i, "day"), b.day, "the batch is never released")
+    for i, g in enumerate(sc.logistics.grants):
+        after(("logistics", "grants", i, "day"), g.day, "the passes are never granted")
+    for i, st in enumerate(sc.logistics.transfer_stations):
+        path = ("logistics", "transfer_stations", i, "opening_day")
+        after(path, st.opening_day, "the station never opens")
+    for i, bus in enumerate(sc.workforce.chartered_buses):
+        after(("workforce", "chartered_buses", i, "day"), bus.day, "the bus never arrives")
+    for i, m in enumerate(sc.finance.relief.measures):
+        path = ("finance", "relief", "measures", i, "start_day")
+        after(path, m.start_day, "the measure never starts")
+    co = sc.supply.coordination
+    if co.suppliers or co.top_n:
+        after(("supply", "coordination", "start_day"), co.start_day, "coordination never starts")
+    q = sc.workforce.quarantine_days
+    if migrants and math.ceil(q) >= days:
+        warn(
+            ("workforce", "quarantine_days"),
+            f"a quarantine of {q:g} days outlasts the run ({days:,} days): no returning "
+            "migrant ever goes on post",
+        )
+    ob = sc.outbreaks
+    if ob.rate_per_1000_staff_day > 0 and math.ceil(ob.isolation_days) >= days:
+        warn(
+            ("outbreaks", "isolation_days"),
+            f"an isolation of {ob.isolation_days:g} days outlasts the run ({days:,} days): "
+            "isolated staff never come back",
+        )
+
+    # rules that make a mechanism do nothing, or everything
+    if sc.reopening.fail_prob >= 1 and any(lv.review for lv in sc.control_levels.values()):
+        warn(
+            ("reopening", "fail_prob"),
+            "every review fails: no firm that needs a review ever reopens",
+        )
+    fin = sc.finance
+    cash = fin.cash_days is not None or any(f.cash_days is not None for f in firms)
+    if cash and fin.fixed_cost_share + fin.wage_share > fin.margin:
+        warn(
+            ("finance", "margin"),
+            f"fixed costs and wages ({fin.fixed_cost_share:g} + {fin.wage_share:g} of baseline "
+            f"output a day) are above the margin ({fin.margin:g}): every firm with cash loses "
+            "money even at full output, and fails when its runway ends",
+        )
+    out.extend(_halted_on_day_0(park, locate))
+    return out
+
+
+def _halted_on_day_0(park: Park, locate: Locate) -> list[Problem]:
+    """Firms `initially_open` ("operating normally at day 0") whose zone on day 0 lets
+    only white-listed (or closed-loop) firms run, and that no day-0 batch lists: they
+    are halted from the first day, which is rarely what `initially_open` meant."""
+    sc = park.scenario
+    day0 = [b for b in sc.reopening.whitelists if math.ceil(b.day) == 0]
+    if any(b.top_n is not None or b.suppliers_of_listed for b in day0):
+        return []  # which firms those select is known only in the run
+    listed = {fid for b in day0 for fid in b.firms}
+    tags = {t for b in day0 for t in b.tags}
+    sectors = {s for b in day0 for s in b.sectors}
+    above = any(b.above_scale for b in day0)
+    level: dict[str, str] = {}
+    for r in sc.regions:
+        level[r.id] = "normal"
+        for change in r.timeline:
+            if math.ceil(change.day) == 0:
+                level[r.id] = change.level
+    halted: list[tuple[int, str, str]] = []
+    for i, f in enumerate(park.firms):
+        if not f.initially_open:
+            continue
+        lv = sc.control_levels.get(level.get(f.region, "normal"))
+        if lv is None:
+            continue
+        on_list = f.id in listed or bool(tags & set(f.tags)) or f.sector in sectors
+        on_list = on_list or (above and f.above_scale)
+        if lv.closed_loop_only and not f.closed_loop:
+            halted.append((i, f.id, "lets only closed-loop firms run, and it is not one"))
+        elif lv.operate == "whitelist" and not on_list:
+            halted.append(
+                (i, f.id, "lets only white-listed firms run, and no day-0 batch lists it")
+            )
+    out = []
+    listed_firms = len(sc.enterprises)
+    for i, fid, why in halted:
+        if i < listed_firms:
+            out.append(
+                locate(
+                    ("enterprises", i, "initially_open"),
+                    f"firm {shown(fid)} is open at day 0, but its zone's level on day 0 "
+                    f"{why}: it is halted from the first day",
+                )
+            )
+    others = [fid for i, fid, _ in halted if i >= listed_firms]
+    if others:
+        out.append(
+            locate(
+                ("reopening", "whitelists"),
+                f"{len(others):,} generated or registry firms are open at day 0 in a zone whose "
+                f"level on day 0 lets only white-listed or closed-loop firms run (first "
+                f"{shown(others[0])}): they are halted from the first day",
+            )
+        )
+    return out
