@@ -190,13 +190,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment.runner import run_replications
     from sim.output.folder import RUN, claim, default_folder
     from sim.output.results import write_run
-    from sim.scenario.load import load_scenario
+    from sim.scenario.load import load_scenario, print_warnings
 
     started = dt.datetime.now(dt.UTC)
     try:
         park = load_scenario(args.scenario, args.policy, _overrides(args))
     except ScenarioError as e:
         return _fail_input(e)
+    print_warnings(park, file=sys.stderr)
     if args.workers < 1:
         print("parksim run: --workers must be at least 1", file=sys.stderr)
         return EXIT_INPUT
@@ -289,6 +290,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(options) < 2:
         print("parksim compare: give at least one --policy or --variant", file=sys.stderr)
         return EXIT_INPUT
+    _print_option_warnings(options)
     sc = options[0].park.scenario
     n = sc.replications
     out = args.out or default_folder(sc.name, "_compare")
@@ -330,6 +332,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(render_table(main_table(cmp, sc.start_date)))
         print("* the 95 % CI of the paired difference from the baseline excludes 0")
     return EXIT_OK
+
+
+def _print_option_warnings(options: Sequence[Any]) -> None:
+    """Each option's warnings once: the baseline's as they are, an option's own tagged."""
+    from sim.scenario.load import render_warnings
+
+    seen = {str(w) for w in options[0].park.warnings}
+    if options[0].park.warnings:
+        print(render_warnings(options[0].park.warnings), file=sys.stderr)
+    for o in options[1:]:
+        own = [w for w in o.park.warnings if str(w) not in seen]
+        if own:
+            text = render_warnings(own).replace("\n", f" (option '{o.name}')\n")
+            print(f"{text} (option '{o.name}')", file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -458,6 +474,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         sweep = load_sweep(args.sweep)
     except ScenarioError as e:
         return _fail_input(e)
+    from sim.scenario.load import print_warnings
+
+    print_warnings(sweep.base, file=sys.stderr)
     out = args.out or default_folder(sweep.spec.name)
     try:
         executor = make_executor(

@@ -272,8 +272,11 @@ def validate_source(source: Source, scenario_file: Path | None) -> Park:
     problems = _trucks_per_day(park, source) or budget.check(park, data, rows, locate)
     if problems:
         raise ScenarioError(problems)
+    days_mark = source.mark_for(("days",))
+    shortened = days_mark is not None and days_mark.file.startswith("--set")
     warnings = sorted(
-        check_warnings(park, locate), key=lambda p: (p.file or "", p.line or 0, p.column or 0)
+        check_warnings(park, locate, shortened=shortened),
+        key=lambda p: (p.file or "", p.line or 0, p.column or 0),
     )
     return dataclasses.replace(park, warnings=tuple(warnings))
 

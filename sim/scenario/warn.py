@@ -25,8 +25,11 @@ MANY_BAYS = 1000
 lanes, seed 004); up to `schema.MAX_BAYS` is still accepted."""
 
 
-def check_warnings(park: Park, locate: Locate) -> list[Problem]:
-    """Every warning about a loaded park, located at its key (`locate(path, message)`)."""
+def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> list[Problem]:
+    """Every warning about a loaded park, located at its key (`locate(path, message)`).
+
+    `shortened`: the horizon was set on the command line (`--days`, `--set days=`), a
+    deliberate short run, so what falls after its end is not worth a warning."""
     sc = park.scenario
     out: list[Problem] = []
 
@@ -91,7 +94,7 @@ def check_warnings(park: Park, locate: Locate) -> list[Problem]:
     days = sc.days
 
     def after(path: KeyPath, day: float, what: str) -> None:
-        if math.ceil(day) >= days:
+        if not shortened and math.ceil(day) >= days:
             warn(
                 path,
                 f"day {day:g} is after the last day of the run (day {days - 1:,}): {what}",
@@ -113,14 +116,14 @@ def check_warnings(park: Park, locate: Locate) -> list[Problem]:
     if co.suppliers or co.top_n:
         after(("supply", "coordination", "start_day"), co.start_day, "coordination never starts")
     q = sc.workforce.quarantine_days
-    if migrants and math.ceil(q) >= days:
+    if migrants and not shortened and math.ceil(q) >= days:
         warn(
             ("workforce", "quarantine_days"),
             f"a quarantine of {q:g} days outlasts the run ({days:,} days): no returning "
             "migrant ever goes on post",
         )
     ob = sc.outbreaks
-    if ob.rate_per_1000_staff_day > 0 and math.ceil(ob.isolation_days) >= days:
+    if ob.rate_per_1000_staff_day > 0 and not shortened and math.ceil(ob.isolation_days) >= days:
         warn(
             ("outbreaks", "isolation_days"),
             f"an isolation of {ob.isolation_days:g} days outlasts the run ({days:,} days): "

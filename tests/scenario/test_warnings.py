@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -128,14 +129,22 @@ def test_warnings_from_set_name_the_expression(tmp_path: Path) -> None:
 
 def test_validate_prints_warnings_on_stderr_and_succeeds(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    args = ["validate", str(SCENARIOS / "demo_park.yaml"), "--set", "days=10"]
+    scen = tmp_path / "short.yaml"
+    text = (SCENARIOS / "demo_park.yaml").read_text(encoding="utf-8")
+    scen.write_text(text.replace("days: 120", "days: 10", 1), encoding="utf-8")
+    shutil.copy(SCENARIOS / "demo_park_food.csv", tmp_path)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(args)
+        code = main(["validate", str(scen)])
     assert code == 0
     lines = err.getvalue().splitlines()
     assert lines and all(line.startswith("warning: ") for line in lines)
     assert any("reopening.whitelists[2].day: day 14 is after the last day" in x for x in lines)
     assert "valid scenario 'demo_park'" in out.getvalue()
+    # a horizon shortened on the command line is deliberate: no warning for what is cut off
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert main(["validate", str(SCENARIOS / "demo_park.yaml"), "--set", "days=10"]) == 0
+    assert err.getvalue() == ""
     buf = io.StringIO()
     print_warnings(load_scenario(SCENARIOS / "demo_park.yaml"), file=buf)
     assert buf.getvalue() == ""
