@@ -13,17 +13,23 @@ above-scale firm).
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import json
 import math
+import tempfile
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from sim.model.world import World
+from sim.output.results import write_run
 from sim.scenario.errors import ScenarioError
 from sim.scenario.load import validate_source
 from sim.scenario.schema import Scenario
@@ -142,10 +148,54 @@ def test_numbers_at_their_bounds_run_finite_or_are_refused(case) -> None:
         return
     with time_limit(60):
         trace = World(park, 0, days=min(park.scenario.days, RUN_DAYS)).run()
-    for name, value in vars(trace).items():
-        if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
+    arrays = {s.name: s.values for s in trace.declared()}
+    arrays.update({k: v for k, v in vars(trace).items() if isinstance(v, np.ndarray)})
+    assert {"output", "lost", "resumption", "review_wait"} <= set(arrays)
+    for name, value in arrays.items():
+        if value.dtype.kind not in "fiu":
             continue
         assert not np.isinf(value).any(), name
         if name not in MAY_BE_NAN:
             assert not np.isnan(value).any(), name
     assert math.isfinite(trace.baseline_total)
+
+
+def _non_finite_cells(folder: Path) -> list[str]:
+    """Cells of the folder's CSV and JSON files that spell NaN or an infinity."""
+    bad: list[str] = []
+    seen = bad.append
+    for p in sorted(folder.rglob("*")):
+        if p.suffix == ".csv":
+            with p.open(newline="", encoding="utf-8") as f:
+                for row in csv.reader(f):
+                    bad += [f"{p.name}: {c}" for c in row if c.strip().lower() in NON_FINITE]
+        elif p.suffix == ".json":
+            json.loads(p.read_text(encoding="utf-8"), parse_constant=seen)
+    return bad
+
+
+NON_FINITE = {"nan", "inf", "-inf", "+inf", "infinity", "-infinity"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(hostile())
+def test_no_results_file_holds_nan_or_infinity(case) -> None:
+    data, _done = case
+    try:
+        park = validate_source(Source(data, {}), None)
+    except ScenarioError:
+        return
+    with time_limit(60):
+        traces = [World(park, r, days=min(park.scenario.days, RUN_DAYS)).run() for r in (0, 1)]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "res"
+        write_run(
+            out,
+            park,
+            traces,
+            scenario_file=None,
+            started=dt.datetime.now(dt.UTC),
+            executor="serial",
+            plots=False,
+        )
+        assert _non_finite_cells(out) == []
