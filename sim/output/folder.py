@@ -359,7 +359,14 @@ class FolderLock:
 
     def acquire(self) -> FolderLock:
         """Take the lock or raise FolderBusy naming the process that holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            blocker = next((p for p in self.folder.parents if p.exists() and not p.is_dir()), None)
+            why = f"{blocker} is a file" if blocker else e.strerror or str(e)
+            raise FolderError(
+                f"{self.folder}: cannot create the folder it goes in ({why}); nothing was changed"
+            ) from e
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
         while True:
             try:
@@ -446,7 +453,7 @@ def claim(out: Path, kind: str, *, force: bool = False) -> Iterator[Path | None]
     """Hold `out` for writing a `kind` folder: refuse a path that can never be one, take
     its lock, then check that what is there is ours (or, with `force`, move it aside).
     Yields where an older content was moved, if it was. Re-entrant within a process."""
-    key = Path(os.path.abspath(out))
+    key = out = Path(os.path.abspath(out))
     if key in _HELD:
         yield None
         return

@@ -34,6 +34,7 @@ from sim.output.durable import fsync_dir, fsync_tree
 from sim.output.folder import (
     MANIFEST,
     RUN,
+    FolderError,
     claim,
     clear_partial,
     partial_path,
@@ -259,9 +260,13 @@ def build(out: Path, kind: str, fill: Callable[[Path], None], *, force: bool = F
     The caller holds `out` (`folder.claim`); a partial folder left by a killed
     writer is removed first, and only if it holds nothing but parksim's files.
     """
+    out = Path(os.path.abspath(out))
     clear_partial(out, kind, force=force)
     partial = partial_path(out)
-    partial.mkdir(parents=True)
+    try:
+        partial.mkdir(parents=True)
+    except OSError as e:
+        raise FolderError(f"{out}: cannot create it ({e.strerror or e})") from e
     try:
         fill(partial)
         publish(partial, out, kind, force=force)

@@ -381,3 +381,14 @@ def test_the_lock_is_re_entrant_within_a_process_and_released(tmp_path: Path) ->
         pid = json.loads(lock_path(out).read_text())["pid"]
         assert pid == os.getpid()
     assert not lock_path(out).exists()
+
+
+def test_an_out_below_a_file_or_climbing_back_is_bad_input_and_creates_nothing(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("f").write_text("x")
+    for out in ("f/sub", "f/a/b", "results/../f"):
+        assert main(["run", str(DEMO), *FAST, "--out", out]) == 2
+        assert "Traceback" not in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
