@@ -326,8 +326,9 @@ class CalibrationSpec(_Frozen):
     """Overlay files merged onto the scenario, in order (relative to this file)."""
     sets: list[str] = Field(default_factory=list, alias="set")
     """`--set` expressions applied before the parameters, e.g. `days=42`."""
-    observations: str | list[ObservationItem] = Field(default_factory=list)
-    """Observations: a CSV file (relative to this file) or an inline list."""
+    observations: str | list[dict[str, Any]] = Field(default_factory=list)
+    """Observations: a CSV file (relative to this file) or an inline list of
+    `ObservationItem`s (each checked on its own, against the scenario)."""
     scenario_observations: bool = True
     """Also use the scenario's `reporting.observations` (their `tolerance` as uncertainty)."""
     hold_out: list[str] = Field(default_factory=list)
