@@ -428,7 +428,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     into (`sim.output.folder`), under its lock, so no file parksim did not write
     is touched and `parksim verify` still passes afterwards.
     """
-    from sim.output.folder import COMPARISON, MANIFEST, SWEEP, claim, read_manifest
+    from sim.output.folder import CALIBRATION, COMPARISON, MANIFEST, SWEEP, claim, read_manifest
     from sim.output.results import refresh_manifest
 
     folder = args.results
@@ -453,6 +453,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
                 from sim.output.compare_plots import draw_compare_plots
 
                 paths = draw_compare_plots(folder)
+            elif kind == CALIBRATION:
+                from sim.output.calibration_plots import draw_calibration_plots
+
+                paths = draw_calibration_plots(folder)
             else:
                 from sim.output.plots import draw_run_plots
 

@@ -218,3 +218,14 @@ def test_verify_finds_a_changed_posterior(reference, tmp_path) -> None:
     with (copy / "posterior.csv").open("a") as f:
         f.write("9,9,0,0,0,\n")
     assert any("posterior.csv" in p for p in verify(copy))
+
+
+def test_plot_redraws_a_calibration_folder_that_still_verifies(small, tmp_path) -> None:
+    import shutil
+
+    _, whole = small  # drawn without plots
+    copy = tmp_path / "copy"
+    shutil.copytree(whole, copy)
+    assert main(["plot", str(copy)]) == 0
+    assert sorted(p.name for p in (copy / "plots").iterdir()) == ["posterior.png", "predictive.png"]
+    assert verify(copy) == []
