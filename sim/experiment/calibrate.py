@@ -270,6 +270,10 @@ def infer(
     distance = ScaledDistance(cal.fitted, cal.settings.distance)
     observed = {"y": np.array([o.value for o in cal.fitted], dtype=float)}
     successes = [0]
+    complete = [0]
+    """Runs with a value at every fitted observation (else the distance is infinite)."""
+    empty = np.zeros(len(cal.fitted), dtype=int)
+    """Per fitted observation, successful runs that had no value there."""
 
     def run_batch(batch: Sequence[tuple[tuple[int, int, int], dict[str, float]]]) -> dict:
         tasks = {}
@@ -287,6 +291,9 @@ def infer(
             if error is None and value.get("error") is None:
                 successes[0] += 1
                 y = [math.nan if v is None else v for v in value["values"]]
+                missing = np.isnan(np.array(y, dtype=float))
+                empty[:] += missing
+                complete[0] += not missing.any()
             else:
                 info.failed_runs_now += 1
                 info.first_error = info.first_error or (error or value.get("error"))
@@ -296,6 +303,13 @@ def infer(
             raise CalibrationError(
                 f"the first {info.failed_runs_now} model runs all failed; the first said: "
                 f"{info.first_error}"
+            )
+        if complete[0] == 0 and successes[0] >= MAX_FAILURES_WITHOUT_SUCCESS:
+            never = [o.id for o, k in zip(cal.fitted, empty, strict=True) if k == successes[0]]
+            raise CalibrationError(
+                f"the model gave no value at the observation(s) {', '.join(never)} in any of "
+                f"{successes[0]} runs (a series that is empty on that day, such as "
+                "review_wait_days on a day without reviews); no particle can ever be accepted"
             )
         return out
 

@@ -229,3 +229,19 @@ def test_plot_redraws_a_calibration_folder_that_still_verifies(small, tmp_path) 
     assert main(["plot", str(copy)]) == 0
     assert sorted(p.name for p in (copy / "plots").iterdir()) == ["posterior.png", "predictive.png"]
     assert verify(copy) == []
+
+
+def test_an_observation_the_model_never_gives_a_value_for_stops_with_a_reason(tmp_path) -> None:
+    """review_wait_days is empty on days without reviews: day 0 of the small park has
+    none, so no particle could ever be accepted; the calibration says so and stops."""
+    from sim.experiment.calibrate import CalibrationError
+
+    f = tmp_path / "empty.yaml"
+    f.write_text(
+        f"name: empty\nscenario: {PARK}\n"
+        "observations:\n  - {day: 0, metric: review_wait_days, value: 1, id: wait0}\n"
+        "parameters:\n  - {path: reopening.apply_days.lognormal.median, from: 2, to: 20}\n"
+        "settings: {population_size: 10, generations: 2}\n"
+    )
+    with pytest.raises(CalibrationError, match=r"no value at the observation\(s\) wait0"):
+        run_calibration(load_calibration(f), tmp_path / "out", SerialExecutor(), plots=False)
