@@ -795,6 +795,17 @@ def _check_parameter(
 # --------------------------------------------------------------------------- loading
 
 
+def _pyabc_version() -> str | None:
+    """pyabc's version: part of a calibration's identity, since its proposals decide the
+    posterior (None when it is not installed; the command then says how to install it)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("pyabc")
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def _identity(cal: dict[str, Any]) -> str:
     text = json.dumps(cal, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -912,6 +923,7 @@ def load_calibration(
     seed = settings.seed if settings.seed is not None else base.scenario.seed
     identity = {
         "parksim": sim.__version__,
+        "pyabc": _pyabc_version(),
         "scenario": scenario_json(base),
         "parameters": [
             p.model_dump(mode="json", by_alias=True, exclude={"truth"}) for p in spec.parameters

@@ -164,8 +164,8 @@ class CalibrationStore:
             if old != spec["sha256"]:
                 raise CalibrationFolderError(
                     f"{folder}: holds a different calibration (the scenario, observations, "
-                    "hold-outs, parameters, priors, population size, seed or parksim version "
-                    "differ); run with --fresh to discard it, or --out to write elsewhere"
+                    "hold-outs, parameters, priors, population size, seed, parksim or pyabc "
+                    "version differ); run with --fresh to discard it, or --out to write elsewhere"
                 )
         folder.mkdir(parents=True, exist_ok=True)
         _manifest_tmp(folder).unlink(missing_ok=True)
