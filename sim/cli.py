@@ -168,6 +168,55 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--no-plots", action="store_true", help="skip drawing plots")
     swp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _force_arg(swp)
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="estimate scenario parameters from published figures (ABC-SMC), resumable",
+        description="Fit the parameters of a calibration file to its observations with "
+        "pyabc's ABC-SMC, score held-out observations out of sample, and write the posterior, "
+        "a calibrated.yaml overlay, tables and plots. Run the same command again after an "
+        "interruption to resume; the posterior is the same as without the interruption.",
+    )
+    cal.add_argument("calibration", type=Path, help="calibration YAML file")
+    cal.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small, fast calibration (the file's `quick:` settings) for CI and trials; "
+        "writes results/<name>-quick by default",
+    )
+    cal.add_argument(
+        "--hold-out",
+        action="append",
+        default=[],
+        dest="hold_out",
+        metavar="SELECTOR",
+        help="hold an observation back from the fit and score it out of sample: an id "
+        "(glob), from:DATE, from:DAY or metric:NAME (repeatable; adds to the file's hold_out)",
+    )
+    cal.add_argument(
+        "--executor",
+        choices=("serial", "local", "dask"),
+        default="local",
+        help="where particles run: serial, local processes (the default) or dask",
+    )
+    cal.add_argument(
+        "--workers", type=int, help="local processes or LocalCluster workers (default: cores)"
+    )
+    cal.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask: join the scheduler at tcp://HOST:PORT"
+    )
+    cal.add_argument(
+        "--scheduler-file", type=Path, metavar="FILE", help="dask: join the scheduler in FILE"
+    )
+    cal.add_argument(
+        "--out", type=Path, help="calibration folder (default results/<calibration name>)"
+    )
+    cal.add_argument(
+        "--fresh", action="store_true", help="discard what the folder holds and start over"
+    )
+    cal.add_argument("--no-plots", action="store_true", help="skip drawing plots")
+    cal.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _force_arg(cal)
     return ap
 
 
@@ -396,7 +445,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     into (`sim.output.folder`), under its lock, so no file parksim did not write
     is touched and `parksim verify` still passes afterwards.
     """
-    from sim.output.folder import COMPARISON, MANIFEST, SWEEP, claim, read_manifest
+    from sim.output.folder import CALIBRATION, COMPARISON, MANIFEST, SWEEP, claim, read_manifest
     from sim.output.results import refresh_manifest
 
     folder = args.results
@@ -421,6 +470,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
                 from sim.output.compare_plots import draw_compare_plots
 
                 paths = draw_compare_plots(folder)
+            elif kind == CALIBRATION:
+                from sim.output.calibration_plots import draw_calibration_plots
+
+                paths = draw_calibration_plots(folder)
             else:
                 from sim.output.plots import draw_run_plots
 
@@ -563,6 +616,122 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_FAILED_RUNS if result.failed else EXIT_OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Check a calibration file, run (or resume) ABC-SMC on an executor, write the folder."""
+    import time
+
+    from sim.experiment.executors import ExecutorError, make_executor
+    from sim.output.folder import FolderError, default_folder
+
+    if args.workers is not None and args.workers < 1:
+        print("parksim calibrate: --workers must be at least 1", file=sys.stderr)
+        return EXIT_INPUT
+    if (args.scheduler or args.scheduler_file) and args.executor != "dask":
+        print(
+            "parksim calibrate: --scheduler and --scheduler-file need --executor dask",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    import importlib.util
+
+    from sim.experiment.calibrate import CalibrationError, run_calibration
+    from sim.experiment.calibration_spec import load_calibration
+    from sim.output.calibration import report_lines
+
+    if importlib.util.find_spec("pyabc") is None:
+        print(
+            "parksim calibrate: needs pyabc, the optional extra; install it with: "
+            "pip install 'parksim[calibrate]'",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    try:
+        cal = load_calibration(args.calibration, quick=args.quick, hold_out_cli=args.hold_out)
+    except ScenarioError as e:
+        return _fail_input(e)
+    out = args.out or default_folder(cal.spec.name, "-quick" if args.quick else "")
+    try:
+        executor = make_executor(
+            args.executor,
+            args.workers,
+            args.scheduler,
+            str(args.scheduler_file) if args.scheduler_file else None,
+            key_prefix=f"parksim-cal-{cal.sha256[:12]}",
+            keep_pool=True,
+        )
+    except ImportError as e:
+        print(
+            f"parksim calibrate: --executor dask needs Dask's distributed package ({e})",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    except (OSError, TimeoutError) as e:
+        where = args.scheduler or args.scheduler_file
+        print(f"parksim calibrate: cannot reach the Dask scheduler {where}: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    name = cal.spec.name
+    try:
+        with executor, contextlib.ExitStack() as stack:
+            if not args.quiet and sys.stderr.isatty():
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+                bar = stack.enter_context(
+                    Progress(
+                        TextColumn("{task.description}"),
+                        BarColumn(),
+                        MofNCompleteColumn(),
+                        TextColumn("accepted, {task.fields[runs]} model runs"),
+                        transient=True,
+                    )
+                )
+                task = bar.add_task(name, total=1, runs=0)
+
+                def progress(stage: str, done: int, total: int, runs: int) -> None:
+                    bar.update(
+                        task, description=f"{name}: {stage}", completed=done, total=total, runs=runs
+                    )
+
+            else:
+                last: list[Any] = ["", 0.0]
+
+                def progress(stage: str, done: int, total: int, runs: int) -> None:
+                    now = time.monotonic()
+                    if args.quiet:
+                        return
+                    if stage != last[0] or now - last[1] >= 30 or done == total:
+                        last[0], last[1] = stage, now
+                        print(
+                            f"{name}: {stage}: {done}/{total}, {runs} model runs", file=sys.stderr
+                        )
+
+            result = run_calibration(
+                cal,
+                out,
+                executor,
+                fresh=args.fresh,
+                plots=not args.no_plots,
+                progress=progress,
+                force=args.force,
+            )
+    except FolderError as e:
+        print(f"parksim calibrate: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except (KeyboardInterrupt, ExecutorError, CalibrationError) as e:
+        why = "interrupted" if isinstance(e, KeyboardInterrupt) else str(e)
+        print(
+            f"parksim calibrate: {why}; every finished generation is kept in "
+            f"{out / 'history.db'}; run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130 if isinstance(e, KeyboardInterrupt) else EXIT_INTERNAL
+    if not args.quiet:
+        if result.already_complete:
+            print(f"{out}: already complete ({result.stop}); nothing to do")
+        for line in report_lines(out):
+            print(line)
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "compare": cmd_compare,
@@ -571,6 +740,7 @@ COMMANDS = {
     "plot": cmd_plot,
     "verify": cmd_verify,
     "sweep": cmd_sweep,
+    "calibrate": cmd_calibrate,
 }
 
 

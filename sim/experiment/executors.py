@@ -118,13 +118,20 @@ class LocalExecutor(_Closing):
     (killed, out of memory), the pool breaks: a new pool is started and only the
     tasks whose results were not yet handed over are submitted again; a task in
     flight during `MAX_POOL_BREAKS` breaks is given up as failed.
+
+    With `keep_pool`, the workers outlive one `map_unordered` call and serve the next
+    (a calibration maps many small batches; starting workers for each would dominate),
+    until `close`.
     """
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, context: str = "spawn") -> None:
+    def __init__(
+        self, workers: int | None = None, context: str = "spawn", *, keep_pool: bool = False
+    ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.context = context
+        self.keep_pool = keep_pool
         self._pool: ProcessPoolExecutor | None = None
 
     def describe(self) -> str:
@@ -173,7 +180,8 @@ class LocalExecutor(_Closing):
                     yield from self._recover(inflight, pending, breaks)
             finished = True
         finally:
-            self.close(wait=finished)
+            if not (finished and self.keep_pool):
+                self.close(wait=finished)
 
     def _recover(
         self, inflight: dict[Future[Any], Any], pending: deque[Any], breaks: dict[int, int]
@@ -315,12 +323,15 @@ def make_executor(
     scheduler: str | None = None,
     scheduler_file: str | None = None,
     key_prefix: str = "parksim",
+    *,
+    keep_pool: bool = False,
 ) -> SerialExecutor | LocalExecutor | DaskExecutor:
-    """The executor named on the command line."""
+    """The executor named on the command line (`keep_pool`: local workers serve every
+    `map_unordered` call until the executor is closed)."""
     if kind == "serial":
         return SerialExecutor()
     if kind == "local":
-        return LocalExecutor(workers)
+        return LocalExecutor(workers, keep_pool=keep_pool)
     if kind == "dask":
         return DaskExecutor(scheduler, scheduler_file, workers, key_prefix)
     raise ValueError(f"unknown executor {kind!r}; use serial, local or dask")

@@ -488,7 +488,7 @@ def _relative(sweep_file: Path, text: str) -> Path:
     return (p if p.is_absolute() else sweep_file.parent / p).resolve()
 
 
-def _check_parameter(
+def check_parameter(
     source: Source,
     scenario_file: Path,
     p: Parameter,
@@ -633,7 +633,7 @@ def load_sweep(path: Path | str) -> Sweep:
     except ScenarioError as e:
         raise ScenarioError(_at_set_lines(e.problems, spec.sets, source)) from None
     for i, p in enumerate(spec.parameters):
-        problems += _check_parameter(
+        problems += check_parameter(
             base_source, scenario_file, p, _at(source, ("parameters", i, "path"), "")
         )
     if problems:

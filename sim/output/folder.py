@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 MANIFEST = "manifest.json"
-RUN, COMPARISON, SWEEP = "run", "comparison", "sweep"
+RUN, COMPARISON, SWEEP, CALIBRATION = "run", "comparison", "sweep", "calibration"
 
 KIND_FILES: dict[str, tuple[str, ...]] = {
     RUN: (
@@ -81,6 +81,22 @@ KIND_FILES: dict[str, tuple[str, ...]] = {
         "*/.*.tmp",
         MANIFEST,
     ),
+    CALIBRATION: (
+        "calibration.json",
+        "history.db",
+        "history.db-journal",
+        "posterior.parquet",
+        "posterior.csv",
+        "predictive.csv",
+        "fit.csv",
+        "validation.csv",
+        "calibrated.yaml",
+        "calibration.md",
+        "plots/*.png",
+        ".*.tmp",
+        "*/.*.tmp",
+        MANIFEST,
+    ),
 }
 """Names (glob patterns, relative to the folder) of the files each kind of folder holds."""
 
@@ -88,10 +104,24 @@ KIND_REQUIRED: dict[str, tuple[str, ...]] = {
     RUN: KIND_FILES[RUN][:7],
     COMPARISON: KIND_FILES[COMPARISON][:5],
     SWEEP: ("sweep.json", "ledger.jsonl", "runs.parquet", "points.csv"),
+    CALIBRATION: (
+        "calibration.json",
+        "history.db",
+        "posterior.parquet",
+        "posterior.csv",
+        "predictive.csv",
+        "fit.csv",
+        "validation.csv",
+        "calibrated.yaml",
+        "calibration.md",
+    ),
 }
 """Files a complete folder of each kind must hold (besides its manifest)."""
 
-KIND_NAMES = {RUN: "run", COMPARISON: "comparison", SWEEP: "sweep"}
+IN_PLACE = (SWEEP, CALIBRATION)
+"""Kinds written in place and resumed (ownership by file names), not replaced whole."""
+
+KIND_NAMES = {RUN: "run", COMPARISON: "comparison", SWEEP: "sweep", CALIBRATION: "calibration"}
 
 
 class FolderError(Exception):
@@ -236,16 +266,17 @@ def inspect(out: Path, kind: str) -> Target:
     if not entries:
         return Target(out, True, True, "an empty folder")
     odd = [n for n, st in entries if not stat.S_ISREG(st.st_mode)]
-    if kind == SWEEP:
-        foreign = sorted(set(odd) | {n for n, _ in entries if not is_known(n, SWEEP)})
+    if kind in IN_PLACE:
+        foreign = sorted(set(odd) | {n for n, _ in entries if not is_known(n, kind)})
         if foreign:
             return Target(
                 out,
                 True,
                 False,
-                f"{len(foreign)} file(s) a parksim sweep does not write ({_shorten(foreign)})",
+                f"{len(foreign)} file(s) a parksim {KIND_NAMES[kind]} does not write "
+                f"({_shorten(foreign)})",
             )
-        return Target(out, True, True, "a parksim sweep folder")
+        return Target(out, True, True, f"a parksim {KIND_NAMES[kind]} folder")
     doc, found = read_manifest(out)
     if doc is None:
         return Target(

@@ -4,7 +4,7 @@ Hashes alone do not say that: a folder into which two writers put files would
 still hash right against the manifest written last. So besides the SHA-256 of
 every listed file, a folder must hold every file its kind requires, list no
 path outside itself, hold nothing unlisted, and its files must describe the
-same run: `summary.json` (or `comparison.json`, `sweep.json`) and the manifest
+same run: `summary.json` (or `comparison.json`, `sweep.json`, `calibration.json`) and the manifest
 name the same scenario, seed, replications and days, and the daily tables hold
 exactly those replications and days.
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.output.folder import (
+    CALIBRATION,
     COMPARISON,
     KIND_REQUIRED,
     MANIFEST,
@@ -79,6 +80,8 @@ def check_folder(folder: Path) -> list[str]:
             problems += _check_comparison(folder, doc)
         elif kind == SWEEP:
             problems += _check_sweep(folder, doc)
+        elif kind == CALIBRATION:
+            problems += _check_calibration(folder, doc)
     except (OSError, ValueError, KeyError, TypeError) as e:
         problems.append(f"{folder}: a results file cannot be read ({type(e).__name__}: {e})")
     return problems
@@ -182,5 +185,43 @@ def _check_sweep(folder: Path, doc: dict[str, Any]) -> list[str]:
     if "runs" in doc and rows != doc["runs"]:
         problems.append(
             f"{folder / 'runs.parquet'}: holds {rows} runs but the manifest says {doc['runs']}"
+        )
+    return problems
+
+
+def _check_calibration(folder: Path, doc: dict[str, Any]) -> list[str]:
+    """calibration.json is the manifest's calibration, and the tables hold what both say:
+    the particles, the predictive draws and one fit row per observation."""
+    import pyarrow.parquet as pq
+
+    meta = _json(folder / "calibration.json")
+    if not isinstance(meta, dict):
+        return [f"{folder / 'calibration.json'}: not a parksim calibration"]
+    problems = []
+    if meta.get("sha256") != doc.get("calibration_sha256"):
+        problems.append(
+            f"{folder / 'calibration.json'}: describes another calibration than the manifest "
+            "(SHA-256 differs)"
+        )
+    rows = pq.read_metadata(folder / "posterior.parquet").num_rows
+    if "particles" in doc and rows != doc["particles"]:
+        problems.append(
+            f"{folder / 'posterior.parquet'}: holds {rows} particles but the manifest says "
+            f"{doc['particles']}"
+        )
+    with (folder / "fit.csv").open(newline="", encoding="utf-8") as f:
+        fit = list(csv.DictReader(f))
+    observations = meta.get("observations") or []
+    if [r["id"] for r in fit] != [o["id"] for o in observations]:
+        problems.append(
+            f"{folder / 'fit.csv'}: its observations are not those of calibration.json "
+            "(files of different calibrations mixed)"
+        )
+    with (folder / "predictive.csv").open(newline="", encoding="utf-8") as f:
+        draws = {row["draw"] for row in csv.DictReader(f)}
+    if len(draws) > int(doc.get("predictive_draws", len(draws))):
+        problems.append(
+            f"{folder / 'predictive.csv'}: holds {len(draws)} draws but the manifest says "
+            f"{doc['predictive_draws']}"
         )
     return problems

@@ -1,0 +1,230 @@
+"""Plots of a calibration folder, drawn from its files (never from the model).
+
+* `plots/posterior.png`: each parameter's posterior (the last generation, weighted)
+  against its prior range, with the median and the 90 % credible interval marked;
+  earlier generations as outlines, to show how the fit narrowed.
+* `plots/pairs.png` (two or more parameters): the last generation's particles in
+  every pair of parameters, marker size by weight — ridges show parameters the
+  observations cannot tell apart.
+* `plots/predictive.png`: for every observed series, the posterior predictive runs
+  (median, 50 % and 90 % bands across draws) with the observations as points —
+  filled for fitted ones, open diamonds for held-out ones — and their uncertainty
+  as error bars; dates on the x axis when the scenario has a start date.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.output.calibration import SHARE_METRICS
+from sim.output.plots import DPI, OKABE_ITO, _style_time_axis, _to_x
+
+
+def _figure(w: float, h: float) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(w, h), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _float(v: str) -> float:
+    return float(v) if v not in ("", None) else math.nan
+
+
+def _posterior(folder: Path) -> list[dict[str, str]]:
+    return _read_csv(folder / "posterior.csv")
+
+
+def draw_posterior(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]]) -> Path:
+    """`plots/posterior.png`: marginal posteriors against the prior range."""
+    params = meta["parameters"]
+    post = {p["name"]: p for p in meta["posterior"]}
+    gens = sorted({int(r["generation"]) for r in rows})
+    last = gens[-1]
+    n = len(params)
+    cols = min(n, 3)
+    nrows = math.ceil(n / cols)
+    fig = _figure(max(6.0, 4.2 * cols), 3.6 * nrows + 0.4)
+    axes = fig.subplots(nrows, cols, squeeze=False)
+    for k, p in enumerate(params):
+        ax = axes[k // cols][k % cols]
+        name = p["name"]
+        lo, hi = p["prior_range"]
+        bins = np.linspace(lo, hi, 31)
+        for g in gens[:-1]:
+            x = np.array([_float(r[name]) for r in rows if int(r["generation"]) == g])
+            w = np.array([_float(r["weight"]) for r in rows if int(r["generation"]) == g])
+            ax.hist(x, bins=bins, weights=w, density=True, histtype="step", color="#bbbbbb", lw=0.8)
+        x = np.array([_float(r[name]) for r in rows if int(r["generation"]) == last])
+        w = np.array([_float(r["weight"]) for r in rows if int(r["generation"]) == last])
+        ax.hist(
+            x,
+            bins=bins,
+            weights=w,
+            density=True,
+            color=OKABE_ITO[0],
+            alpha=0.75,
+            label=f"posterior (generation {last})",
+        )
+        ax.axhline(
+            1.0 / (hi - lo), color="#888888", ls=":", lw=1, label="flat over the prior range"
+        )
+        s = post.get(name)
+        if s:
+            ax.axvline(s["median"], color=OKABE_ITO[3], lw=1.8, label=f"median {s['median']:.3g}")
+            ax.axvspan(*s["ci90"], color=OKABE_ITO[3], alpha=0.12, label="90 % credible interval")
+        if "truth" in p:
+            ax.axvline(p["truth"], color="black", ls="--", lw=1.2, label=f"truth {p['truth']:.3g}")
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel(f"{name}\n({', '.join(p['paths'])})", fontsize=8)
+        ax.set_ylabel("density")
+        ax.legend(fontsize=7, loc="upper right")
+        ax.grid(True, color="#eeeeee", lw=0.6)
+    for k in range(n, nrows * cols):
+        axes[k // cols][k % cols].set_visible(False)
+    fig.suptitle(
+        f"Calibration {meta['name']}: posterior of each parameter\n"
+        "(grey outlines: earlier generations)",
+        fontweight="bold",
+        fontsize=11,
+    )
+    out = folder / "plots" / "posterior.png"
+    fig.savefig(out)
+    return out
+
+
+def draw_pairs(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]]) -> Path | None:
+    """`plots/pairs.png`: the last generation in every pair of parameters."""
+    params = meta["parameters"]
+    if len(params) < 2:
+        return None
+    last = max(int(r["generation"]) for r in rows)
+    final = [r for r in rows if int(r["generation"]) == last]
+    w = np.array([_float(r["weight"]) for r in final])
+    size = 8 + 120 * w / w.max()
+    d = len(params)
+    fig = _figure(2.8 * d + 0.6, 2.6 * d + 0.6)
+    axes = fig.subplots(d, d, squeeze=False)
+    for i, pi in enumerate(params):
+        xi = np.array([_float(r[pi["name"]]) for r in final])
+        for j, pj in enumerate(params):
+            ax = axes[i][j]
+            xj = np.array([_float(r[pj["name"]]) for r in final])
+            if i == j:
+                ax.hist(xi, bins=20, range=tuple(pi["prior_range"]), weights=w, color=OKABE_ITO[0])
+                ax.set_yticks([])
+            else:
+                ax.scatter(xj, xi, s=size, color=OKABE_ITO[0], alpha=0.5, lw=0)
+                ax.set_ylim(*pi["prior_range"])
+            ax.set_xlim(*pj["prior_range"])
+            if i == d - 1:
+                ax.set_xlabel(pj["name"], fontsize=8)
+            if j == 0 and i != j:
+                ax.set_ylabel(pi["name"], fontsize=8)
+            ax.tick_params(labelsize=7)
+    fig.suptitle(
+        f"Calibration {meta['name']}: posterior particles by pair (size: weight)",
+        fontweight="bold",
+        fontsize=11,
+    )
+    out = folder / "plots" / "pairs.png"
+    fig.savefig(out)
+    return out
+
+
+def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
+    """`plots/predictive.png`: predictive bands per observed series, observations as points."""
+    start = dt.date.fromisoformat(meta["start_date"]) if meta.get("start_date") else None
+    days = int(meta["days"])
+    curves: dict[tuple[str, str], dict[int, dict[int, float]]] = {}
+    for r in _read_csv(folder / "predictive.csv"):
+        key = (r["metric"], r["group"])
+        draw = curves.setdefault(key, {}).setdefault(int(r["draw"]), {})
+        draw[int(r["day"])] = _float(r["value"])
+    fit = _read_csv(folder / "fit.csv")
+    series = list(dict.fromkeys((r["metric"], r["group"]) for r in fit))
+    n = len(series)
+    cols = 1 if n == 1 else 2
+    nrows = math.ceil(n / cols)
+    fig = _figure(9.0 if cols == 1 else 12.0, 4.2 * nrows)
+    axes = fig.subplots(nrows, cols, squeeze=False)
+    x = _to_x(np.arange(days, dtype=float) + 0.5, start)
+    for k, (metric, group) in enumerate(series):
+        ax = axes[k // cols][k % cols]
+        scale = 100.0 if metric in SHARE_METRICS else 1.0
+        draws = curves.get((metric, group), {})
+        if draws:
+            arr = np.array([[d.get(day, math.nan) for day in range(days)] for d in draws.values()])
+            with np.errstate(all="ignore"):
+                q = np.nanpercentile(arr, [5, 25, 50, 75, 95], axis=0) * scale
+            ax.fill_between(x, q[0], q[4], color=OKABE_ITO[0], alpha=0.18, lw=0, label="90 % band")
+            ax.fill_between(x, q[1], q[3], color=OKABE_ITO[0], alpha=0.3, lw=0, label="50 % band")
+            label = f"median of {len(draws)} posterior draws"
+            ax.plot(x, q[2], color=OKABE_ITO[0], lw=1.8, label=label)
+        for role, colour, marker, face, text in (
+            ("fit", "black", "o", "black", "fitted observation"),
+            ("held_out", OKABE_ITO[3], "D", "white", "held-out observation (out of sample)"),
+        ):
+            pts = [r for r in fit if (r["metric"], r["group"], r["role"]) == (metric, group, role)]
+            if not pts:
+                continue
+            px = _to_x(np.array([int(r["day"]) + 0.5 for r in pts], dtype=float), start)
+            py = np.array([_float(r["observed"]) for r in pts]) * scale
+            pe = np.array([_float(r["uncertainty"]) for r in pts]) * scale
+            ax.errorbar(
+                px,
+                py,
+                yerr=pe,
+                fmt=marker,
+                color=colour,
+                mfc=face,
+                mec=colour,
+                ms=7,
+                capsize=3,
+                zorder=5,
+                label=f"{text} ± uncertainty",
+            )
+        _style_time_axis(ax, days, start)
+        unit = "% (of firms, output or staff)" if scale == 100 else "value"
+        ax.set_ylabel(f"{metric} [{unit}]" if scale == 100 else metric)
+        if scale == 100:
+            ax.set_ylim(0, 105)
+        ax.set_title(f"{metric} — {group}", fontsize=10)
+        ax.legend(fontsize=7, loc="upper left")
+    for k in range(n, nrows * cols):
+        axes[k // cols][k % cols].set_visible(False)
+    fig.suptitle(
+        f"Calibration {meta['name']}: posterior predictive runs and the observations",
+        fontweight="bold",
+        fontsize=11,
+    )
+    out = folder / "plots" / "predictive.png"
+    fig.savefig(out)
+    return out
+
+
+def draw_calibration_plots(folder: Path) -> list[Path]:
+    """Draw every plot of a calibration folder from its files; returns the paths."""
+    meta = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
+    (folder / "plots").mkdir(exist_ok=True)
+    rows = _posterior(folder)
+    out = [draw_posterior(folder, meta, rows)]
+    pairs = draw_pairs(folder, meta, rows)
+    if pairs:
+        out.append(pairs)
+    out.append(draw_predictive(folder, meta))
+    return out
