@@ -44,10 +44,6 @@ only lengthens rectification when review + rectification are shorter than this
 hour: reviews that always fail in zero time would otherwise fail and re-apply
 forever within one instant, and tiny ones (1e-300 days) nearly as long."""
 
-LATE = 2
-"""SimPy event priority after URGENT (0) and NORMAL (1): an event scheduled LATE
-runs once every other event of its instant has been processed."""
-
 _FAILED, _QUEUED, _REVIEWING, _RECTIFYING, _OPEN = (
     int(FirmState.FAILED),
     int(FirmState.QUEUED),
@@ -93,7 +89,7 @@ class Reopening(Mechanism):
     """White lists and gates, the review queue and the service teams that work it,
     and the ramp-up of reopened firms.
 
-    Teams take applications at the end of each instant (a LATE event), not the
+    Teams take applications at the end of each instant (`Clock.at_end_of_instant`), not the
     moment one is filed or a team comes free: applications filed at the same
     instant as a team finishes a review are all in the queue when it chooses, so
     the choice follows priority and never the order in which SimPy happens to
@@ -278,13 +274,9 @@ class Reopening(Mechanism):
         if self._dispatch_pending or not self.idle or not self.queue:
             return
         self._dispatch_pending = True
-        event = simpy.Event(self.world.env)
-        event.callbacks.append(self._dispatch)
-        event._ok = True
-        event._value = None
-        self.world.env.schedule(event, LATE)
+        self.world.env.at_end_of_instant(self._dispatch)
 
-    def _dispatch(self, _event: simpy.Event) -> None:
+    def _dispatch(self) -> None:
         self._dispatch_pending = False
         while self.idle and self.queue:
             self.idle.pop(0).succeed(heapq.heappop(self.queue))

@@ -9,7 +9,7 @@ the order of `MECHANISMS`.
 
 Order of events (fixed, never dependent on process registration order). Day d
 covers simulated time [d, d+1). At the instant d+1, before any other event of
-that instant (an URGENT-priority tick), the driver closes day d and opens day
+that instant (the day ticks are scheduled first), the driver closes day d and opens day
 d+1; hooks of one phase run in `MECHANISMS` order:
 
 1. settle day d: goods that trucks delivered during the day join the stocks
@@ -41,9 +41,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 import simpy
-from simpy.core import URGENT
-from simpy.events import Event
 
+from sim.model.clock import Clock
 from sim.model.controls import Controls
 from sim.model.finance import Finance
 from sim.model.firms import Firms
@@ -94,17 +93,6 @@ limit that is not listed comes after these, in tuple order."""
 M = TypeVar("M", bound=Mechanism)
 
 
-class _Tick(Event):
-    """A timeout that fires before every other event of its instant."""
-
-    def __init__(self, env: simpy.Environment, delay: float) -> None:
-        self.env = env
-        self.callbacks = []
-        self._value = None
-        self._ok = True
-        env.schedule(self, URGENT, delay)
-
-
 class Causes:
     """Causes of lost output in reporting order: `state.BASE_CAUSES`, the network's
     `input:<good>`, then any other cause a mechanism declares, in tuple order."""
@@ -147,7 +135,7 @@ class World:
         self.cfg = sc
         self.days = days if days is not None else sc.days
         self.replication = replication
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.day = 0
         self.firms = Firms(park)
         self.network = Network(park, self.firms)
@@ -200,10 +188,10 @@ class World:
 
     # -- the day driver ---------------------------------------------------------
 
-    def _driver(self) -> Generator[simpy.Event, Any, None]:
+    def _driver(self, ticks: list[simpy.Event]) -> Generator[simpy.Event, Any, None]:
         self._open_day(0)
         for d in range(self.days):
-            yield _Tick(self.env, 1.0)
+            yield ticks[d]
             self._close_day(d)
             if d + 1 < self.days:
                 self._open_day(d + 1)
@@ -223,7 +211,11 @@ class World:
 
     def run(self) -> Trace:
         """Simulate every day of the horizon and return what was recorded."""
-        self.env.process(self._driver())
+        # The day ticks are scheduled before anything else, so each is the first event
+        # of its instant: no other event can come earlier at d + 1 (nothing else is
+        # scheduled ahead of time at a higher priority than an ordinary timeout).
+        ticks = [self.env.timeout(d + 1.0) for d in range(self.days)]
+        self.env.process(self._driver(ticks))
         self.env.run(until=self.days + 0.5)
         return self.recorder.trace()
 
