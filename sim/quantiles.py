@@ -21,7 +21,8 @@ sums carry rounding errors of about 1e-15, far inside this margin."""
 
 def normal(u: np.ndarray, mean: float = 0.0, sd: float = 1.0) -> np.ndarray:
     """Normal quantiles (`sd` > 0)."""
-    return special.ndtri(u) * sd + mean
+    q: np.ndarray = special.ndtri(u) * sd + mean
+    return q
 
 
 def triangular(u: np.ndarray, lo: float, mode: float, hi: float) -> np.ndarray:
@@ -61,7 +62,9 @@ def binomial(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     return out
 
 
-def _binomial_cdf_at_least(u: np.ndarray, n: np.ndarray, p: np.ndarray, k: np.ndarray):
+def _binomial_cdf_at_least(
+    u: np.ndarray, n: np.ndarray, p: np.ndarray, k: np.ndarray
+) -> np.ndarray:
     """Whether P(X ≤ k) ≥ u (always where k ≥ n), by the regularised incomplete beta.
 
     Near u = 1 the CDF is within rounding of 1, so there the test is made on the

@@ -184,12 +184,14 @@ class Trace:
     @property
     def capacity(self) -> np.ndarray:
         """Park output as a share of baseline, per day."""
-        return self.output / self.baseline_total
+        share: np.ndarray = self.output / self.baseline_total
+        return share
 
     @property
     def capacity_sector(self) -> np.ndarray:
         """(days, sectors) output share of each sector's baseline."""
-        return self.output_sector / self.baseline_sector
+        share: np.ndarray = self.output_sector / self.baseline_sector
+        return share
 
     @property
     def lost_days(self) -> np.ndarray:
@@ -214,7 +216,7 @@ class Recorder:
         for _, s in declared:
             if s.daily:
                 shape = (world.days, *(len(a) for a in s.axes))
-                arr = np.full(shape, s.fill, dtype=s.dtype)
+                arr: np.ndarray = np.full(shape, s.fill, dtype=s.dtype)
                 self.arrays[s.name] = arr
                 self._daily.append((s.read, arr))
 

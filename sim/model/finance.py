@@ -128,6 +128,7 @@ class Finance(Mechanism):
             if not (m.start_day <= d < m.start_day + m.days) or m.kind == "credit_line":
                 continue
             who = self.eligible[k] & alive
+            want: np.ndarray
             if m.kind == "rent_waiver":
                 want = m.share * self.fixed
             elif m.kind == "tax_cut":

@@ -27,7 +27,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import simpy
@@ -115,7 +115,7 @@ class Station:
             ev.callbacks.append(self._clear)
 
     def _clear(self, ev: simpy.Event) -> None:
-        trip: Trip = ev.value
+        trip = cast(Trip, ev.value)
         now = self.world.env.now
         self.cleared += 1
         self.wait_sum += now - trip.declared_at
@@ -187,7 +187,7 @@ class Logistics(Mechanism):
         self._link_dst = self.dst_firm.tolist()
         self._link_src = self.src_firm.tolist()
         self._link_region = self.src_region.tolist()
-        self.pass_held = np.zeros(net.n_lines)
+        self.pass_held: np.ndarray = np.zeros(net.n_lines)
         """Goods per input line on routes waiting for a pass (at the last close)."""
         self.out_pass = world.shared.out_pass
         self.out_requested = np.full(world.firms.n, np.inf)
@@ -275,12 +275,14 @@ class Logistics(Mechanism):
         """Links whose shipment today crosses a zone boundary where freight needs a pass."""
         lv = self.world.shared.levels
         needs = lv.freight_pass[lv.current]
-        return self.cross & (needs[self.src_region] | needs[self.dst_region])
+        ctrl: np.ndarray = self.cross & (needs[self.src_region] | needs[self.dst_region])
+        return ctrl
 
     def outbound_controlled(self) -> np.ndarray:
         """Firms whose outbound trucks need a pass today (their zone controls freight)."""
         lv = self.world.shared.levels
-        return lv.freight_pass[lv.firm]
+        needs: np.ndarray = lv.freight_pass[lv.firm]
+        return needs
 
     def issue_passes(self, d: int) -> None:
         """Grants of the day, then `passes_per_day` passes to waiting routes by priority."""
@@ -354,7 +356,7 @@ class Logistics(Mechanism):
 
     def _declare_group(self, ev: simpy.Event) -> None:
         open_ = self._open_stations()
-        for trip in self._arriving.pop(ev.value):
+        for trip in self._arriving.pop(cast(float, ev.value)):
             if trip.retry:
                 trip.retry = False
                 trip.u_admit = float(self.rng.random())

@@ -96,4 +96,5 @@ class Shared:
 
 def clean_days(last_case: np.ndarray, day: int) -> np.ndarray:
     """Days since each firm's last case (`Shared.last_case`; large if none)."""
-    return np.minimum(day - last_case, 1e9)
+    days: np.ndarray = np.minimum(day - last_case, 1e9)
+    return days

@@ -162,7 +162,8 @@ class Supply(Mechanism):
         lv = self.world.shared.levels
         level = lv.current[self.net.sup_region]
         allowed = (lv.operate[level] != 0) | self.net.sup_whitelisted
-        return (self.sup_reopen <= d) & allowed
+        shipping: np.ndarray = (self.sup_reopen <= d) & allowed
+        return shipping
 
     # -- sources that fail --------------------------------------------------------
 

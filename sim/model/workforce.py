@@ -84,7 +84,7 @@ class Workforce(Mechanism):
         self.away[initially] = 0
         self.prev_share = np.zeros(n)
         """Share of each firm's migrants back by the previous day (none before day 0)."""
-        self.buses = {}
+        self.buses: dict[int, int] = {}
         for bus in cfg.chartered_buses:
             d = int(np.ceil(bus.day))
             self.buses[d] = self.buses.get(d, 0) + bus.seats

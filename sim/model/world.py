@@ -188,7 +188,7 @@ class World:
 
     # -- the day driver ---------------------------------------------------------
 
-    def _driver(self, ticks: list[simpy.Event]) -> Generator[simpy.Event, Any, None]:
+    def _driver(self, ticks: Sequence[simpy.Event]) -> Generator[simpy.Event, Any, None]:
         self._open_day(0)
         for d in range(self.days):
             yield ticks[d]
