@@ -133,7 +133,7 @@ KNOWN_TAGS = (
     "low_labor",
     "foreign_invested",
 )
-"""Policy tags from MODEL.md; a scenario may declare more in `extra_tags`."""
+"""Policy tags from docs/model.md; a scenario may declare more in `extra_tags`."""
 
 Criticality = Literal["critical", "important", "non_critical"]
 
@@ -170,7 +170,7 @@ def _as_list(v: object) -> object:
 
 
 class ControlLevel(Frozen):
-    """What an epidemic control level allows in a zone (seed 000: zoned, graded control)."""
+    """What an epidemic control level allows in a zone (Kunshan, undated: zoned, graded control)."""
 
     operate: Literal["whitelist", "apply", "all"] = "apply"
     """Who may start reopening: only white-listed firms, any firm that applies, or all."""
@@ -189,7 +189,7 @@ class ControlLevel(Frozen):
 
 
 def default_levels() -> dict[str, ControlLevel]:
-    """`lockdown`, `controlled` and `normal` as MODEL.md describes them."""
+    """`lockdown`, `controlled` and `normal` as docs/model.md describes them."""
     return {
         "lockdown": ControlLevel(
             operate="whitelist",
@@ -291,7 +291,7 @@ class Enterprise(Frozen):
     ramp_days: Day | None = None
     """Days from reopening to full output (default: `reopening.ramp_days`)."""
     tags: Tags = Field(default_factory=list)
-    """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see README)."""
+    """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see docs/model.md)."""
     initially_open: bool = False
     """Operating normally at day 0 (not shut by the shock)."""
     cash_days: Day | None = None
@@ -299,7 +299,7 @@ class Enterprise(Frozen):
     `finance.cash_days`; cash is not modelled when both are absent)."""
     outbound_share: Share = 0.0
     """Share of output trucked out of the park's zone (needs freight passes when
-    controlled; it piles up in the finished-goods store otherwise, seed 002)."""
+    controlled; it piles up in the finished-goods store otherwise; Jinshan, 12 May 2022)."""
     inputs: list[Input] = Field(default_factory=list)
     """Input recipe."""
 
@@ -422,7 +422,7 @@ class Supplier(Frozen):
 
 
 class Coordination(Frozen):
-    """Supply coordination (seed 004: teams pushed 30+ upstream firms to reopen)."""
+    """Supply coordination (Sichuan, 9 May 2022: teams pushed 30+ upstream firms to reopen)."""
 
     start_day: Day = 0.0
     """Day the coordination teams start."""
@@ -474,7 +474,7 @@ class Supply(Frozen):
 
 
 class TransferStation(Frozen):
-    """A logistics transfer station (物流中转站, seed 004), or a partner firm's yard."""
+    """A logistics transfer station (物流中转站; Sichuan, 9 May 2022), or a partner firm's yard."""
 
     id: Ident
     """Station id (used in `logistics.csv` and `bottlenecks.csv`)."""
@@ -497,7 +497,8 @@ class TransferStation(Frozen):
     serves: list[Ident] = Field(default_factory=list)
     """Regions of origin it serves (empty: all)."""
     partner_for: list[Ident] = Field(default_factory=list)
-    """A partner transfer point (seed 002): used only by routes to or from these firms."""
+    """A partner transfer point (Jinshan, 12 May 2022): used only by routes to or from
+    these firms."""
 
     @field_validator("closing_day")
     @classmethod
@@ -568,11 +569,11 @@ class WhitelistBatch(Frozen):
     top_n: TopN | None = None
     """The largest firms."""
     suppliers_of_listed: bool = False
-    """Park firms that supply firms already listed (upstream support, seed 002)."""
+    """Park firms that supply firms already listed (upstream support; Jinshan, 12 May 2022)."""
 
 
 class Liaison(Frozen):
-    """Cadres assigned to key firms (seed 002: groups of 3, each with 3–5 firms)."""
+    """Cadres assigned to key firms (Jinshan, 12 May 2022: groups of 3, each with 3–5 firms)."""
 
     firms_per_team: Count = 0
     """Firms each service team liaises with; 0 switches liaison off."""
@@ -596,8 +597,8 @@ class Reopening(Frozen):
     apply_days: DelayDist = fixed(0)
     """Days from being allowed (listed or zone opened) to applying: preparation."""
     priority: list[Ident] = Field(default_factory=list)
-    """Tags in order of review priority (seed 001: epidemic_supplies, livelihood,
-    backbone, low_labor); ties by application time, then firm order."""
+    """Tags in order of review priority (Linyi, 28 Feb 2020: epidemic_supplies,
+    livelihood, backbone, low_labor); ties by application time, then firm order."""
     ramp_days: Day = 7.0
     """Default days from reopening to full output."""
     ramp_shape: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
@@ -618,7 +619,7 @@ class ReturnPoint(Frozen):
 
 
 class CharteredBus(Frozen):
-    """Chartered buses bringing migrants back in one batch (seed 003)."""
+    """Chartered buses bringing migrants back in one batch (Changzhou, 29 Feb 2020)."""
 
     day: Day
     """Day of arrival."""
@@ -640,7 +641,7 @@ class Workforce(Frozen):
     employee_station_beds: Count = 0
     """Park-level beds in employee stations (员工驿站), shared among open firms by priority."""
     clean_days_for_bus: Day = 0.0
-    """Days without a case before a firm may run point-to-point buses (seed 002: 14)."""
+    """Days without a case before a firm may run point-to-point buses (Jinshan, 12 May 2022: 14)."""
     min_crew_share: Share = 0.0
     """Below this share of staff on post a line cannot run at all."""
 
@@ -706,7 +707,7 @@ class Eligibility(Frozen):
 
 
 class ReliefMeasure(Frozen):
-    """One relief measure (seed 000: rent waivers, tax and fee cuts, job-retention
+    """One relief measure (Kunshan, undated: rent waivers, tax and fee cuts, job-retention
     subsidies, credit), paid from the programme budget."""
 
     id: Ident
