@@ -8,6 +8,7 @@ same messages located at file, line and column through the loader.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, Field
 from sim.scenario import refs, schema
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.ids import Declares, Kind, Provides, Ref
+from sim.scenario.jsonschema import reference_markdown, scenario_schema
 from sim.scenario.load import load_scenario
 from sim.scenario.refs import check_references, declared, field_note
 from sim.scenario.schema import (
@@ -631,3 +633,16 @@ def test_notes_say_what_a_key_declares_or_refers_to() -> None:
     )
     assert field_note(schema.Input, "good") == "Declares an id of a good, unique in this list."
     assert field_note(schema.Enterprise, "baseline_output") == ""
+
+
+def test_the_json_schema_and_the_key_reference_carry_the_notes() -> None:
+    out = scenario_schema()
+    described = out["$defs"]["Input"]["properties"]["from"]["description"]
+    assert described.startswith("Firm or external supplier id(s) it is bought from")
+    assert described.endswith(field_note(schema.Input, "sources"))
+    assert out["properties"]["generate"]["description"] == (
+        "Firms generated from classes. Gives firm ids that are not written in the scenario."
+    )
+    json.dumps(out)
+    assert "| `from` | list of text |" in reference_markdown()
+    assert "Refers to an id of a firm or supplier:" in reference_markdown()
