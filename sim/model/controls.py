@@ -1,6 +1,6 @@
 """Epidemic control levels by zone: the scenario's timelines, raised by outbreaks.
 
-Seed 000: "zoned, graded, differentiated control". Each zone follows its timeline
+Kunshan, undated: "zoned, graded, differentiated control". Each zone follows its timeline
 (a change on a fractional day takes effect from the next whole day); enough cases
 in a zone raise its level for a while (outbreaks asks, by a `LevelRaise`). The
 level decides who may operate, commuting, reviews, freight passes and an output

@@ -2,7 +2,7 @@
 
 Each firm starts with a cash runway (days of fixed costs and wages). Every day
 it earns `margin × output` and pays its fixed costs and wages, open or closed.
-Relief (seed 000: rent waivers, tax and fee cuts, job-retention subsidies,
+Relief (Kunshan, undated: rent waivers, tax and fee cuts, job-retention subsidies,
 credit) lowers the burn or adds cash, firm by firm in review-priority order
 while the programme budget lasts; credit lines need a service team's review
 (a `CreditApplication` to reopening, answered by a `CreditApproval`).

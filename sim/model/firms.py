@@ -49,8 +49,8 @@ class Firms:
             self.baseline,
             self.priority,
         )
-        """Firms a service team liaises with (seed 002: cadres each liaising with 3–5
-        key firms): their reviews, passes and returning staff come faster."""
+        """Firms a service team liaises with (Jinshan, 12 May 2022: cadres each liaising
+        with 3–5 key firms): their reviews, passes and returning staff come faster."""
 
     def with_tags(self, tags: list[str]) -> np.ndarray:
         """Firms carrying any of `tags`."""

@@ -1,8 +1,8 @@
 """Controlled freight: passes, logistics transfer stations and the truck funnel.
 
-Seed 004 (Chengdu, Qingtaishan 物流中转站): trucks are *declared*, some are
+Sichuan, 9 May 2022 (Chengdu, Qingtaishan 物流中转站): trucks are *declared*, some are
 *admitted* (testing, limited lanes), the admitted are *cleared* (unloaded,
-disinfected, reloaded onto closed-loop local trucks). Seed 002: two
+disinfected, reloaded onto closed-loop local trucks). Jinshan, 12 May 2022: two
 cross-province passes and a nearby partner firm acting as a transfer point
 unblocked a firm.
 

@@ -115,7 +115,8 @@ class Network:
         return tuple(f"input:{g}" for g in self.goods)
 
     def park_suppliers_of(self, customers: np.ndarray) -> np.ndarray:
-        """Park firms that supply any input of the given firms (seed 002: upstream support)."""
+        """Park firms that supply any input of the given firms (upstream support; Jinshan,
+        12 May 2022)."""
         mask = np.zeros(self.n_firms, dtype=bool)
         if not self.has_lines:
             return mask

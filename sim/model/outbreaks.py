@@ -4,8 +4,8 @@ Cases arrive as a Poisson process whose daily rate grows with staff on post and
 falls under closed-loop operation. A case suspends the firm (shorter, or only
 partly, when it runs closed-loop: that part is this mechanism's limit,
 `suspended`), has workforce isolate close contacts (an `Isolation`) and resets
-its "days without a case" clock (seed 002: 14 clean days before point-to-point
-commuting). Enough cases in a zone raise its control level for a while (a
+its "days without a case" clock (Jinshan, 12 May 2022: 14 clean days before
+point-to-point commuting). Enough cases in a zone raise its control level for a while (a
 `LevelRaise` to controls).
 
 Draws use a fixed number of uniforms per firm per day (inverse transform), so a

@@ -1,13 +1,13 @@
 """Staggered reopening: white lists, applications, on-site reviews, rectification, ramp-up.
 
-Seed 003: "every firm's reopening reviewed on site"; seed 001: backbone,
-livelihood and epidemic-supply firms first; seed 002: cadres liaising with key
-firms. A firm allowed to start (its zone level admits it, or a white-list batch
-names it) prepares and applies; service teams (a limited resource) review
-applications in priority order; a failed review means rectification and a new
-application. A failed review's next application comes no sooner than
-MIN_RETRY_DAYS after that review began, so reviews that always fail in no time
-cannot loop forever within one instant. The same teams review relief credit
+Changzhou, 29 Feb 2020: "every firm's reopening reviewed on site"; Linyi, 28 Feb
+2020: backbone, livelihood and epidemic-supply firms first; Jinshan, 12 May 2022:
+cadres liaising with key firms. A firm allowed to start (its zone level admits it,
+or a white-list batch names it) prepares and applies; service teams (a limited
+resource) review applications in priority order; a failed review means
+rectification and a new application. A failed review's next application comes no
+sooner than MIN_RETRY_DAYS after that review began, so reviews that always fail in
+no time cannot loop forever within one instant. The same teams review relief credit
 lines (a `CreditApplication` from finance; the approval goes back as a
 `CreditApproval`). A reopened firm ramps up over its ramp days: this
 mechanism's limit (`ramp_up`).
@@ -242,7 +242,7 @@ class Reopening(Mechanism):
         w.reopened_at[i] = w.env.now
 
     def _prepare(self, i: int) -> Generator[simpy.Event, Any, None]:
-        """Preparation before applying (seed 001: ready firms at once, others later)."""
+        """Preparation before applying (Linyi, 28 Feb 2020: ready firms at once, others later)."""
         delay = self.apply_days[i] / self.speed[i]
         if delay > 0:
             yield self.world.env.timeout(delay)

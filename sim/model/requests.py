@@ -18,7 +18,7 @@ from sim.model.mechanism import Request
 @dataclass(frozen=True, slots=True)
 class CreditApplication(Request):
     """Firms short of cash apply for a relief credit line, which a service team reviews
-    like a reopening (seed 000: credit for firms in difficulty).
+    like a reopening (Kunshan, undated: credit for firms in difficulty).
 
     Posted by finance at its close; taken by reopening at its close, into the review
     queue (so the day's recorded queue includes them)."""

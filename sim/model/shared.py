@@ -18,7 +18,7 @@ from sim.model.network import Network
 
 @dataclass
 class Levels:
-    """Control levels by zone (seed 000: zoned, graded, differentiated control).
+    """Control levels by zone (Kunshan, undated: zoned, graded, differentiated control).
 
     Tables are indexed by level (in `names` order); `current` gives each zone's
     level today and `firm` each firm's (its zone's), both set by controls when a

@@ -3,8 +3,8 @@
 Counts per firm, not one process per worker. Locals come when their zone allows
 commuting, or earlier only as far as the firm can house or bus them: dormitory
 beds, point-to-point bus seats (once the firm has been clean of cases long
-enough, seed 002) and park employee-station beds (员工驿站) shared by priority.
-Migrants return along a curve and by chartered buses (seed 003), then
+enough; Jinshan, 12 May 2022) and park employee-station beds (员工驿站) shared by priority.
+Migrants return along a curve and by chartered buses (Changzhou, 29 Feb 2020), then
 quarantine before going on post. Close contacts of a case are isolated (an
 `Isolation` from outbreaks). Too few staff on post is this mechanism's limit
 (`labour`).

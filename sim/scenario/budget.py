@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from sim.scenario.dists import dist_min
 from sim.scenario.errors import KeyPath, Problem, shown
 from sim.scenario.expand import Park
-from sim.scenario.refs import raw_counts
+from sim.scenario.ids import raw_counts
 from sim.scenario.schema import Limits
 
 Locate = Callable[[KeyPath, str], Problem]

@@ -22,9 +22,10 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.scenario.errors import KeyPath, Problem, ScenarioError, pydantic_message, shown
-from sim.scenario.refs import Names, generated_ids, scaled_counts, suggestion
+from sim.scenario.ids import generated_ids, scaled_counts
+from sim.scenario.refs import Checker, declared, ref_of
 from sim.scenario.sampling import WeightedPool
-from sim.scenario.schema import KNOWN_TAGS, Enterprise, FirmClass, Scenario
+from sim.scenario.schema import REGION, TAG, Enterprise, FirmClass, Registry, Scenario
 
 GENERATE_STREAM = 0xA11CE
 REGISTRY_STREAM = 0xB0B
@@ -411,6 +412,8 @@ def expand(
     (the CSVs are read otherwise); their dicts are consumed.
     """
     problems: list[Problem] = []
+    current: list[_Draft] = []
+    names = Checker(lambda path, message: current[0].problem(message, path[0] if path else None))
     drafts: list[_Draft] = [
         _Draft(e.model_dump(by_alias=True, exclude_none=True), None, None, ("enterprises", i))
         for i, e in enumerate(scenario.enterprises)
@@ -448,16 +451,17 @@ def expand(
             cname = fields.pop("class", None) or reg.firm_class
             if cname is not None:
                 draft.cls = scenario.firm_classes.get(cname)
-                if draft.cls is None:
-                    known = scenario.firm_classes
-                    hint = suggestion(cname, known) if len(problems) < 100 else ""
-                    problems.append(
-                        draft.problem(f"unknown firm class {shown(cname)}{hint}", "class")
+                if draft.cls is None:  # the `class` column means what the entry's `class` does
+                    current[:] = [draft]
+                    names.check(
+                        ("class",), cname, ref_of(Registry, "firm_class"), scenario.firm_classes
                     )
                     continue
                 defaults = _from_class(draft.cls, 1, rng, _row_staff(fields))[0]
                 draft.fields = {k: v for k, v in defaults.items() if v is not None} | fields
             drafts.append(draft)
+    problems.extend(names.problems)
+    names.problems.clear()
     if problems:
         raise ScenarioError(problems)
     suppliers = {s.id: s.capacity for s in scenario.suppliers}
@@ -465,10 +469,9 @@ def expand(
 
     made: list[tuple[_Draft, Enterprise]] = []
     seen: set[str] = set()
-    regions = {r.id for r in scenario.regions}
-    tags = set(KNOWN_TAGS) | set(scenario.extra_tags)
-    current: list[_Draft] = []
-    names = Names(lambda path, message: current[0].problem(message, path[0] if path else None))
+    # A registry row's own references: its region and tags (a generated firm's come
+    # from its class, and drawn inputs from rules, all checked with the scenario).
+    known = declared(scenario, (REGION, TAG))
     for d in drafts:
         try:
             firm = Enterprise.model_validate(d.fields)
@@ -492,16 +495,9 @@ def expand(
             continue  # listed firms were checked with the scenario
         if firm.id in suppliers:
             problems.append(d.problem(f"firm id {shown(firm.id)} is also a supplier id", "id"))
-        current[:] = [d]
-        names.check(("region",), firm.region, regions, "region")
-        names.check(
-            ("tags",),
-            firm.tags,
-            tags,
-            "tag",
-            listed="known tags",
-            note=" (declare new ones in `extra_tags`)",
-        )
+        if d.file is not None:
+            current[:] = [d]
+            names.refs(Enterprise, firm, known)
     problems.extend(names.problems)
     supplier_ids = set(suppliers)
     for d, f in made[listed:]:

@@ -2,7 +2,8 @@
 
 `parksim schema` prints the schema (editors use it to autocomplete and check
 scenario files); `scenarios/README.md` embeds `reference_markdown()` so the
-documentation of every key cannot drift from the code (a test checks it).
+documentation of every key cannot drift from the code (a test checks it). Both say
+what a key declares or refers to (`refs.field_note`, from the schema's marks).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.scenario import schema
+from sim.scenario import refs, schema
 
 SCHEMA_ID = "https://parksim.invalid/scenario.schema.json"
 
@@ -22,6 +23,11 @@ SCHEMA_ID = "https://parksim.invalid/scenario.schema.json"
 def scenario_schema() -> dict[str, Any]:
     """JSON Schema (2020-12) of a scenario file."""
     out = schema.Scenario.model_json_schema(by_alias=True)
+    for model, name in dict.fromkeys((m, f) for m, f, _ in refs.marks(schema.Scenario)):
+        where = out if model is schema.Scenario else out["$defs"][model.__name__]
+        field = model.model_fields[name]
+        prop = where["properties"][field.alias or name]
+        prop["description"] = _describe(model, name)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **out}
 
 
@@ -155,6 +161,12 @@ SECTIONS = (
 )
 
 
+def _describe(model: type[BaseModel], name: str) -> str:
+    """A field's description: its docstring, then what it declares or refers to."""
+    doc = model.model_fields[name].description or ""
+    return " ".join(part for part in (doc, refs.field_note(model, name)) if part)
+
+
 def reference_markdown() -> str:
     """Every key of every section: type, default, meaning and unit (generated)."""
     parts = []
@@ -164,7 +176,7 @@ def reference_markdown() -> str:
         parts.append("| key | type | default | meaning |\n|---|---|---|---|")
         for name, f in model.model_fields.items():
             key = f.alias or name
-            desc = " ".join((f.description or "").split()).replace("|", "\\|")
+            desc = " ".join(_describe(model, name).split()).replace("|", "\\|")
             kind = _type_name(f.annotation) + _bounds(f)
             parts.append(f"| `{key}` | {kind} | {_default(f)} | {desc} |")
         parts.append("")

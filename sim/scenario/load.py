@@ -256,10 +256,8 @@ def validate_source(source: Source, scenario_file: Path | None) -> Park:
     planned = budget.check_planned(data, rows, data.get("days"), data.get("replications"))
     if planned:
         raise ScenarioError([*problems, *(_relocate(source, p) for p in planned)])
-    registry_ids = {i: [str(f["id"]) for _, f in r if "id" in f] for i, r in registries.items()}
-    sectors = {str(f["sector"]) for r in registries.values() for _, f in r if "sector" in f}
     locate = partial(_located, source)
-    problems.extend(check_references(data, locate, registry_ids, sectors))
+    problems.extend(check_references(data, locate, registries))
     if scenario is not None:
         problems.extend(_endless_reviews(scenario, source))
         problems.extend(_start_levels(scenario, source))

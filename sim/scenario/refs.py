@@ -1,24 +1,39 @@
-"""Cross-references between sections: every name a scenario uses must exist.
+"""Cross-references: every id a scenario names is declared, and declared once.
 
-Runs on the raw (parsed but not yet validated) data and tolerates anything
-malformed, so that a dangling `from:` is reported in the same message as a
-typo'd key or a share of 1.5 that the schema rejects.
+The schema marks which keys declare ids and which refer to them (`Declares`, `Ref`,
+`Provides`: `sim/scenario/ids.py`); one walker, guided by those marks, collects the
+declared ids of each kind from a scenario and checks every reference against them.
+Nothing here knows a section of the format, so a new section's references are
+checked as soon as its fields carry the marks.
 
-Every field that names something (a region, control level, tag, sector, firm,
-supplier or firm class) is checked by one helper, `Names.check`, which says
-what is known and suggests the closest name; every list of items with ids
-(regions, suppliers, firms, stations, relief measures, white-list batches) is
-checked for repeats by `Names.define`.
+The walker runs on the raw (parsed but not yet validated) data and tolerates
+anything malformed, so that a dangling `from:` is reported in the same message as a
+typo'd key or a share of 1.5 that the schema rejects. A key that is missing, or not
+of the shape the schema wants, declares what its default declares (the default
+`control_levels` when none are written).
+
+Messages name what is known and suggest the closest name ("did you mean");
+`check_references` is the loader's entry, `Checker` words one reference for a
+caller that already knows the ids (registry rows in `expand.py`).
 """
 
 from __future__ import annotations
 
 import difflib
+import types
+import typing
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from sim.scenario.errors import KeyPath, Problem, shown
-from sim.scenario.schema import KNOWN_TAGS, default_levels
+from sim.scenario.ids import Context, Declares, Kind, Provided, Provides, Ref
+from sim.scenario.schema import Scenario
 
 Locate = Callable[[KeyPath, str], Problem]
 
@@ -31,72 +46,339 @@ MAX_LISTED = 30
 HINT_POOL = 2000
 """Most known names a suggestion is chosen from: beyond it, those sharing the
 name's first three characters (a typo rarely starts a name)."""
-
-
-def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
-    seq = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(seq, list):
-        return []
-    return [(i, x) for i, x in enumerate(seq) if isinstance(x, dict)]
-
-
-def _strs(v: Any) -> list[tuple[int | None, str]]:
-    if isinstance(v, str):
-        return [(None, v)]
-    if isinstance(v, list):
-        return [(i, x) for i, x in enumerate(v) if isinstance(x, str)]
-    return []
-
-
-def _is_str(item: dict[str, Any], key: str) -> bool:
-    return isinstance(item.get(key), str)
+MAX_CLASHES_SHOWN = 3
+"""Ids named when a section makes ids already taken."""
 
 
 def suggestion(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the closest of `known`, or nothing."""
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {shown(close[0])}?)" if close else ""
 
 
-def generated_ids(prefix: str, count: int) -> list[str]:
-    """Ids of generated firms: `<prefix>0001` ... (zero-padded to at least 4 digits)."""
-    width = max(4, len(str(count)))
-    return [f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]
+# --- the marks of the schema, as a plan to walk -----------------------------------
 
 
-def scaled_counts(counts: list[int], firms: int | None) -> list[int]:
-    """Generate counts rescaled so that they add up to `firms` (largest remainders).
+@dataclass(frozen=True)
+class _Leaf:
+    """An id or a name: what it declares and what it refers to."""
 
-    The `scale.firms` knob: one number sizes a synthetic city while keeping the
-    mix of classes (benchmarks run the same city at 1,000 and 15,000 firms).
-    """
-    total = sum(counts)
-    if firms is None or total == 0:
-        return list(counts)
-    exact = [c * firms / total for c in counts]
-    out = [int(x) for x in exact]
-    order = sorted(range(len(counts)), key=lambda k: (-(exact[k] - out[k]), k))
-    for k in order[: firms - sum(out)]:
-        out[k] += 1
-    return out
+    marks: tuple[Declares | Ref, ...]
 
 
-def raw_counts(data: Any) -> dict[int, int] | None:
-    """Firms each `generate` entry makes (after `scale.firms`), from raw data; None
-    when a count is not a whole number yet (the schema reports it)."""
-    gens = _items(data, "generate")
-    counts = [g.get("count") for _, g in gens]
-    scale = data.get("scale") if isinstance(data, dict) else None
-    target = scale.get("firms") if isinstance(scale, dict) else None
-    whole = all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts)
-    if not whole or not (
-        target is None or (isinstance(target, int) and not isinstance(target, bool) and target >= 0)
-    ):
-        return None
-    return dict(zip([i for i, _ in gens], scaled_counts(counts, target), strict=True))  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class _List:
+    item: _Node
 
 
-class Names:
-    """Checks names against what a scenario defines, collecting located problems."""
+@dataclass(frozen=True)
+class _Map:
+    key: _Leaf | None
+    value: _Node | None
+
+
+@dataclass(frozen=True)
+class _Sub:
+    model: type[BaseModel]
+
+
+@dataclass(frozen=True)
+class _Either:
+    options: tuple[_Node, ...]
+
+
+_Node = _Leaf | _List | _Map | _Sub | _Either
+Mark = Declares | Ref | Provides
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A field of a model that holds marks, at some depth."""
+
+    name: str
+    """The attribute (read from a validated model)."""
+    key: str
+    """The key as written (the alias: `from`, `class`)."""
+    node: _Node | None
+    provides: tuple[Provides, ...]
+    info: FieldInfo
+    declares: bool
+    """Whether the field declares ids somewhere below (then its default is walked when
+    it is missing)."""
+
+
+def _marks_of(meta: Iterable[Any]) -> tuple[Declares | Ref, ...]:
+    return tuple(m for m in meta if isinstance(m, Declares | Ref))
+
+
+def _node(tp: Any, extra: Sequence[Any] = ()) -> _Node | None:
+    """What of a type holds marks (None: nothing)."""
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return _node(args[0], (*args[1:], *extra))
+    marks = _marks_of(extra)
+    if marks:
+        if tp is not str:  # e.g. `Annotated[list[Ident], Ref(X)]`, `Annotated[Ident | None, ...]`
+            raise TypeError(
+                f"{marks[0]!r} marks one id (text), not {tp}: write "
+                "`list[Annotated[Ident, Ref(...)]]` or `Annotated[Ident, Ref(...)] | None`"
+            )
+        return _Leaf(marks)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return _Sub(tp) if _plan(tp) else None
+    if origin in (list, tuple, Sequence) and args:
+        item = _node(args[0])
+        return None if item is None else _List(item)
+    if origin is dict and len(args) == 2:
+        key, value = _node(args[0]), _node(args[1])
+        if key is None and value is None:
+            return None
+        if key is not None and not isinstance(key, _Leaf):
+            raise TypeError(f"a mapping's keys are ids, not {tp}")
+        return _Map(key, value)
+    if origin in (typing.Union, types.UnionType):
+        options = tuple(n for n in (_node(a) for a in args) if n is not None)
+        return None if not options else options[0] if len(options) == 1 else _Either(options)
+    return None
+
+
+def _iter_marks(node: _Node | None) -> Iterable[Declares | Ref]:
+    """The marks of a field down to (not into) the models it holds."""
+    if isinstance(node, _Leaf):
+        yield from node.marks
+    elif isinstance(node, _List):
+        yield from _iter_marks(node.item)
+    elif isinstance(node, _Map):
+        yield from _iter_marks(node.key)
+        yield from _iter_marks(node.value)
+    elif isinstance(node, _Either):
+        for option in node.options:
+            yield from _iter_marks(option)
+
+
+def _declares(node: _Node | None) -> bool:
+    if isinstance(node, _Sub):
+        return any(k.declares for k in _plan(node.model))
+    if isinstance(node, _List):
+        return _declares(node.item)
+    if isinstance(node, _Map):
+        return _declares(node.key) or _declares(node.value)
+    if isinstance(node, _Either):
+        return any(_declares(o) for o in node.options)
+    return any(isinstance(m, Declares) for m in _iter_marks(node))
+
+
+_PLANS: dict[type[BaseModel], tuple[_Key, ...]] = {}
+_BUILDING: set[type[BaseModel]] = set()
+
+
+def _plan(model: type[BaseModel]) -> tuple[_Key, ...]:
+    """The fields of `model` that hold marks, in the schema's order."""
+    plan = _PLANS.get(model)
+    if plan is not None:
+        return plan
+    if model in _BUILDING:
+        return ()  # a model holding itself (none does): the walk does not go round
+    _BUILDING.add(model)
+    try:
+        keys = []
+        for name, info in model.model_fields.items():
+            node = _node(info.annotation, info.metadata)
+            provides = tuple(m for m in info.metadata if isinstance(m, Provides))
+            if node is not None or provides:
+                keys.append(_Key(name, info.alias or name, node, provides, info, _declares(node)))
+        plan = _PLANS[model] = tuple(keys)
+    finally:
+        _BUILDING.discard(model)
+    return plan
+
+
+# --- walking a scenario ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Want:
+    """What a walk looks for: all marks, or only some kinds' declarations or references."""
+
+    declared: frozenset[Kind] | None = None
+    """Kinds whose declarations are collected (None: all)."""
+    refs: frozenset[Kind] | None = None
+    """References are checked when all their kinds are among these (None: all)."""
+    collect: bool = True
+    check: bool = True
+
+    def declaration(self, d: Declares) -> bool:
+        return self.collect and (self.declared is None or d.kind in self.declared)
+
+    def reference(self, r: Ref) -> bool:
+        return self.check and (self.refs is None or set(r.kinds) <= self.refs)
+
+    def provider(self, p: Provides) -> bool:
+        return self.collect and (self.declared is None or bool(set(p.kinds) & self.declared))
+
+
+class _Walk:
+    """One pass over a scenario (raw mappings or validated models): the ids declared,
+    the names referred to, and the ids sections make."""
+
+    def __init__(self, want: _Want, context: Context | None) -> None:
+        self.want = want
+        self.context = context
+        self.declared: list[tuple[Declares, str, KeyPath | None]] = []
+        """Each declaration: its mark, the id and where it is written (None: a default)."""
+        self.refs: list[tuple[Ref, str, KeyPath]] = []
+        self.provided: list[tuple[Provided, KeyPath]] = []
+        self._plans: dict[type[BaseModel], tuple[_Key, ...]] = {}
+        self._marks: dict[int, tuple[tuple[Declares, ...], tuple[Ref, ...]]] = {}
+        """The marks of each leaf (by id) this walk looks for."""
+        self._visit: dict[type, Callable[[Any, Any, KeyPath | None], bool]] = {
+            _Leaf: self._leaf,
+            _List: self._list,
+            _Map: self._map,
+            _Sub: self._sub,
+            _Either: self._either,
+        }
+
+    def model(self, model: type[BaseModel], value: Any, path: KeyPath | None) -> bool:
+        """Walk one model's value; False when it is not a mapping (nor a model)."""
+        validated = isinstance(value, BaseModel)
+        if not (validated or isinstance(value, dict)):
+            return False
+        for k in self.plan(model):
+            key = k.key
+            if validated:
+                v = getattr(value, k.name)
+            elif key in value:
+                v = value[key]
+            elif k.name in value:  # models accept a field's name beside its alias
+                key = k.name
+                v = value[key]
+            else:
+                self.default(k)
+                continue
+            here = None if path is None else (*path, key)
+            if k.provides and here is not None and not validated:
+                self.provide(k, v, here)
+            if not self.node(k.node, v, here):
+                self.default(k)
+        return True
+
+    def plan(self, model: type[BaseModel]) -> tuple[_Key, ...]:
+        """The fields of `model` holding marks this walk looks for."""
+        plan = self._plans.get(model)
+        if plan is None:
+            self._plans[model] = ()  # a model holding itself adds nothing more
+            plan = self._plans[model] = tuple(k for k in _plan(model) if self.wants(k))
+        return plan
+
+    def wants(self, k: _Key) -> bool:
+        return any(self.want.provider(p) for p in k.provides) or self._wants(k.node)
+
+    def _wants(self, node: _Node | None) -> bool:
+        want = self.want
+        if isinstance(node, _Leaf):
+            return any(
+                want.declaration(m) if isinstance(m, Declares) else want.reference(m)
+                for m in node.marks
+            )
+        if isinstance(node, _List):
+            return self._wants(node.item)
+        if isinstance(node, _Map):
+            return self._wants(node.key) or self._wants(node.value)
+        if isinstance(node, _Sub):
+            return bool(self.plan(node.model))
+        if isinstance(node, _Either):
+            return any(self._wants(o) for o in node.options)
+        return False
+
+    def default(self, k: _Key) -> None:
+        """A key missing, or not of its shape, declares what its default declares."""
+        if k.declares and self.want.collect:
+            default = k.info.get_default(call_default_factory=True, validated_data={})
+            if default is not PydanticUndefined:
+                self.node(k.node, default, None)
+
+    def provide(self, key: _Key, value: Any, path: KeyPath) -> None:
+        for p in key.provides:
+            if self.want.provider(p) and self.context is not None:
+                for made in p.hook(value, self.context):
+                    self.provided.append((made, (*path, *made.path)))
+
+    def node(self, node: _Node | None, value: Any, path: KeyPath | None) -> bool:
+        """Walk a value of `node`'s type; False when it has not that shape (roughly:
+        the schema says what is wrong inside it)."""
+        if node is None:
+            return True  # nothing marked below (a key with only `Provides`)
+        return self._visit[type(node)](node, value, path)
+
+    def _leaf(self, node: _Leaf, value: Any, path: KeyPath | None) -> bool:
+        if isinstance(value, str):
+            self.leaf(node, value, path)
+            return True
+        if isinstance(value, list) and path and isinstance(path[-1], str):
+            # several names where one key's name belongs: the schema says so, and each
+            # name is still checked (a list declares nothing)
+            for i, name in enumerate(value):
+                if isinstance(name, str):
+                    self.leaf(node, name, (*path, i), refs_only=True)
+        return False
+
+    def _list(self, node: _List, value: Any, path: KeyPath | None) -> bool:
+        item = node.item
+        if isinstance(value, list | tuple):
+            visit = self._visit[type(item)]
+            if path is None:
+                for x in value:
+                    visit(item, x, None)
+            else:
+                for i, x in enumerate(value):
+                    visit(item, x, (*path, i))
+            return True
+        if isinstance(value, str) and isinstance(item, _Leaf):  # `from: a`
+            return self._leaf(item, value, path)
+        return False
+
+    def _map(self, node: _Map, value: Any, path: KeyPath | None) -> bool:
+        if not isinstance(value, dict):
+            return False
+        for k, v in value.items():
+            here = None if path is None else (*path, k)
+            if node.key is not None and isinstance(k, str):
+                self.leaf(node.key, k, here)
+            self.node(node.value, v, here)
+        return True
+
+    def _sub(self, node: _Sub, value: Any, path: KeyPath | None) -> bool:
+        return self.model(node.model, value, path)
+
+    def _either(self, node: _Either, value: Any, path: KeyPath | None) -> bool:
+        return any(self.node(option, value, path) for option in node.options)
+
+    def leaf(
+        self, node: _Leaf, name: str, path: KeyPath | None, *, refs_only: bool = False
+    ) -> None:
+        marks = self._marks.get(id(node))
+        if marks is None:
+            want = self.want
+            marks = self._marks[id(node)] = (
+                tuple(m for m in node.marks if isinstance(m, Declares) and want.declaration(m)),
+                tuple(m for m in node.marks if isinstance(m, Ref) and want.reference(m)),
+            )
+        declares, refs = marks
+        if declares and not refs_only:
+            for d in declares:
+                self.declared.append((d, name, path))
+        if refs and path is not None:
+            for r in refs:
+                self.refs.append((r, name, path))
+
+
+# --- the checks -----------------------------------------------------------------------
+
+
+class Checker:
+    """Words problems with references ("unknown ... (did you mean ...?)"), located by
+    `locate`, collecting them in `problems`."""
 
     def __init__(self, locate: Locate) -> None:
         self.locate = locate
@@ -104,6 +386,8 @@ class Names:
         self.hints = 0
         self._pools: dict[int, dict[str, list[str]]] = {}
         self._sorted: dict[int, list[str]] = {}
+        self._walks: dict[frozenset[Kind], _Walk] = {}
+        self._unions: dict[tuple[int, tuple[Kind, ...]], tuple[object, Collection[str]]] = {}
 
     def bad(self, path: KeyPath, message: str) -> None:
         self.problems.append(self.locate(path, message))
@@ -132,224 +416,326 @@ class Names:
         more = f" and {len(names) - MAX_LISTED:,} more" if len(names) > MAX_LISTED else ""
         return (", ".join(names[:MAX_LISTED]) or "none") + more
 
-    def check(
+    def check(self, path: KeyPath, name: str, ref: Ref, known: Collection[str]) -> None:
+        """`name` (at `path`) must be one of `known`, the ids of `ref`'s kinds."""
+        if name in known:
+            return
+        kinds = ref.kinds
+        if ref.unknown is not None:
+            message = ref.unknown.format(kind=kinds[0].name, name=shown(name))
+        elif len(kinds) == 1:
+            message = f"unknown {kinds[0].name} {shown(name)}"
+        else:
+            message = f"{shown(name)} is neither " + " nor ".join(k.a for k in kinds)
+        message += self.hint(name, known)
+        if len(kinds) == 1 and kinds[0].listed:
+            message += f"; {kinds[0].listed}: {self.listing(known)}"
+        self.bad(path, message + "".join(k.note for k in kinds))
+
+    def refs(
         self,
-        path: KeyPath,
+        model: type[BaseModel],
         value: Any,
-        known: Collection[str],
-        kind: str,
-        *,
-        unknown: str = "unknown {kind} {name}",
-        listed: str = "",
-        note: str = "",
-        self_id: str | None = None,
+        known: Mapping[Kind, Collection[str]],
+        path: KeyPath = (),
     ) -> None:
-        """Every name in `value` (one text or a list of texts, at `path`) must be in `known`.
+        """Every reference in `value` (a `model`, raw or validated) to the kinds of `known`
+        (references to other kinds are not checked here)."""
+        kinds = frozenset(known)
+        walk = self._walks.get(kinds)
+        if walk is None:  # one walk (and its plans) for every firm of a registry
+            walk = self._walks[kinds] = _Walk(_Want(refs=kinds, collect=False), None)
+        walk.refs.clear()
+        walk.model(model, value, path)
+        for ref, name, where in walk.refs:
+            held, pool = self._unions.get((id(known), ref.kinds), (None, ()))
+            if held is not known:  # (holding `known` keeps its id from being reused)
+                pool = _union(known, ref.kinds)
+                self._unions[(id(known), ref.kinds)] = (known, pool)
+            self.check(where, name, ref, pool)
 
-        The message is `unknown` (with {kind} and {name}), a suggestion, then
-        `listed` followed by the known names when `listed` is given, then `note`.
-        `self_id` is a firm's own id, which its inputs may not name.
-        """
-        for k, name in _strs(value):
-            p = path if k is None else (*path, k)
-            if self_id is not None and name == self_id:
-                self.bad(p, f"firm {shown(name)} cannot supply itself")
-                continue
-            if name in known:
-                continue
-            message = unknown.format(kind=kind, name=shown(name)) + self.hint(name, known)
-            if listed:
-                message += f"; {listed}: {self.listing(known)}"
-            self.bad(p, message + note)
 
-    def define(
-        self, items: Sequence[tuple[int, dict[str, Any]]], base: KeyPath, kind: str
-    ) -> list[str]:
-        """The ids of `items` (at `base`), reporting each id given twice."""
-        ids: list[str] = []
-        seen: set[str] = set()
-        for i, item in items:
-            ident = item.get("id")
-            if isinstance(ident, str):
-                if ident in seen:
-                    self.bad((*base, i, "id"), f"duplicate {kind} id {shown(ident)}")
-                seen.add(ident)
-                ids.append(ident)
-        return ids
+def _union(known: Mapping[Kind, Collection[str]], kinds: Sequence[Kind]) -> Collection[str]:
+    if len(kinds) == 1:
+        return known.get(kinds[0], ())
+    out: set[str] = set()
+    for k in kinds:
+        out.update(known.get(k, ()))
+    return out
+
+
+def _duplicates(walk: _Walk, written: Mapping[Kind, set[str]], checker: Checker) -> None:
+    """Ids declared twice where they must be unique, and ids of one kind that another
+    kind must not repeat (reported at the later one, or at the kind that must differ)."""
+    firsts: dict[tuple[Kind, KeyPath], dict[str, int]] = {}
+    for mark, name, path in walk.declared:
+        if path is None or mark.unique_in is None:
+            continue
+        kind = mark.kind
+        if mark.unique_in == "scenario":
+            scope: KeyPath = ()
+            position = 0
+        else:  # the list holding the item
+            at = len(path) - 1
+            while at >= 0 and not isinstance(path[at], int):
+                at -= 1
+            if at < 0:
+                continue
+            scope, position = path[:at], int(path[at])
+        seen = firsts.setdefault((kind, scope), {})
+        if name in seen:
+            template = mark.duplicate or "duplicate {kind} id {name}"
+            checker.bad(path, template.format(kind=kind.name, name=shown(name), first=seen[name]))
+            continue
+        seen[name] = position
+        for other in kind.distinct_from:
+            if name in written.get(other, ()):
+                checker.bad(path, f"{kind.name} id {shown(name)} is also {other.a} id")
+
+
+def _clashes(walk: _Walk, written: Mapping[Kind, set[str]], checker: Checker) -> None:
+    """Ids a section makes that are already declared (or made by an earlier section),
+    reported at the entry that makes them, in the words of its `Provides` hook."""
+    made: dict[Kind, set[str]] = {}
+    for p, path in walk.provided:
+        earlier = made.setdefault(p.kind, set())
+        if p.clash is not None:
+            pools = [written.get(p.kind, set()), earlier]
+            pools += [written.get(k, set()) for k in p.kind.distinct_from]
+            hits = set().union(*(pool.intersection(p.ids) for pool in pools))
+            if hits:
+                taken = [x for x in p.ids if x in hits]
+                more = len(taken) - MAX_CLASHES_SHOWN
+                names = ", ".join(taken[:MAX_CLASHES_SHOWN]) + (
+                    f" and {more} more" if more > 0 else ""
+                )
+                checker.bad(path, p.clash.format(names=names))
+        earlier.update(p.ids)
+
+
+def _known(walk: _Walk, kinds: Iterable[Kind]) -> tuple[dict[Kind, set[str]], dict[Kind, set[str]]]:
+    """Ids of each kind (built in, declared and made), and those declared in the file."""
+    written: dict[Kind, set[str]] = {}
+    for mark, name, _ in walk.declared:
+        written.setdefault(mark.kind, set()).add(name)
+    known = {k: set(k.builtin) | written.get(k, set()) for k in kinds}
+    for p, _ in walk.provided:
+        known.setdefault(p.kind, set(p.kind.builtin)).update(p.ids)
+    return known, written
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _self_supply(data: Mapping[str, Any], checker: Checker) -> None:
+    """A listed firm among its own sources (`from`, `alternative`). Not a reference
+    check: the id exists, the link cannot; written out for the one section where a firm
+    and its input lines are written together."""
+    for i, firm in enumerate(_list(data.get("enterprises"))):
+        me = firm.get("id") if isinstance(firm, dict) else None
+        if not isinstance(me, str):
+            continue
+        for j, line in enumerate(_list(firm.get("inputs"))):
+            for key in ("from", "alternative"):
+                base: KeyPath = ("enterprises", i, "inputs", j, key)
+                v = line.get(key) if isinstance(line, dict) else None
+                named = [(base, v)] if isinstance(v, str) else list(_indexed(base, v))
+                for path, name in named:
+                    if name == me:
+                        checker.bad(path, f"firm {shown(name)} cannot supply itself")
+
+
+def _indexed(base: KeyPath, value: Any) -> Iterable[tuple[KeyPath, Any]]:
+    return (((*base, k), x) for k, x in enumerate(_list(value)))
 
 
 def check_references(
     data: Any,
     locate: Locate,
-    registry_ids: Mapping[int, Sequence[str]] | None = None,
-    registry_sectors: Iterable[str] = (),
+    registry_rows: Mapping[int, Sequence[tuple[int, Mapping[str, Any]]]] | None = None,
+    model: type[BaseModel] = Scenario,
 ) -> list[Problem]:
-    """All dangling or duplicate names in a raw scenario mapping.
+    """All dangling or duplicate ids in a raw scenario mapping.
 
     `locate(path, message)` turns a key path into a located Problem;
-    `registry_ids` maps each `registry` entry's index to the firm ids its CSV
-    holds, and `registry_sectors` are the sectors its rows name.
+    `registry_rows` are the rows of each `registry` entry's CSV (line, fields), by
+    entry, which the registry's `Provides` hook reads; `model` is the schema (a
+    subclass of `Scenario` in tests).
     """
     if not isinstance(data, dict):
         return []
-    names = Names(locate)
-    bad = names.bad
+    walk = _Walk(_Want(), Context(data, registry_rows or {}))
+    walk.model(model, data, ())
+    known, written = _known(walk, kinds_of(model))
+    checker = Checker(locate)
+    _duplicates(walk, written, checker)
+    _clashes(walk, written, checker)
+    pools: dict[tuple[Kind, ...], Collection[str]] = {}
+    for ref, name, path in walk.refs:
+        pool = pools.get(ref.kinds)
+        if pool is None:
+            pool = pools[ref.kinds] = _union(known, ref.kinds)
+        checker.check(path, name, ref, pool)
+    _self_supply(data, checker)
+    return checker.problems
 
-    levels = data.get("control_levels")
-    level_names = set(levels) if isinstance(levels, dict) else set(default_levels())
-    extra = {t for _, t in _strs(data.get("extra_tags"))}
-    tags = set(KNOWN_TAGS) | extra
 
-    def check_level(path: KeyPath, name: Any) -> None:
-        names.check(path, name, level_names, "control level", listed="defined")
+def declared(
+    value: BaseModel | Mapping[str, Any],
+    kinds: Iterable[Kind],
+    model: type[BaseModel] = Scenario,
+) -> dict[Kind, set[str]]:
+    """The ids of `kinds` a scenario (validated, or a raw mapping) declares, with the
+    built-in ones. Only for kinds no section makes without writing them (the firms of
+    `generate` and registries need the raw scenario and its CSVs: `check_references`)."""
+    wanted = frozenset(kinds)
+    made = {k for p in providers(model) for k in p.kinds} & wanted
+    if made:
+        raise ValueError(f"ids of {sorted(k.name for k in made)} are made by sections too")
+    walk = _Walk(_Want(declared=wanted, check=False), None)
+    walk.model(model, value, ())
+    known, _ = _known(walk, wanted)
+    return known
 
-    def check_tags(path: KeyPath, v: Any) -> None:
-        names.check(
-            path, v, tags, "tag", listed="known tags", note=" (declare new ones in `extra_tags`)"
-        )
 
-    # ids, and duplicates among them
-    regions = set(names.define(_items(data, "regions"), ("regions",), "region"))
-    for i, r in _items(data, "regions"):
-        for j, ch in _items(r, "timeline"):
-            check_level(("regions", i, "timeline", j, "level"), ch.get("level"))
+def ref_of(model: type[BaseModel], field: str) -> Ref:
+    """The reference mark of `model.field` (the CSV column that means the same thing is
+    checked with it)."""
+    (ref,) = [m for m in _iter_marks(_node_of(model, field)) if isinstance(m, Ref)]
+    return ref
 
-    suppliers = set(names.define(_items(data, "suppliers"), ("suppliers",), "supplier"))
-    firm_ids: set[str] = set()
-    for i, e in _items(data, "enterprises"):
-        fid = e.get("id")
-        if isinstance(fid, str):
-            if fid in firm_ids:
-                bad(("enterprises", i, "id"), f"duplicate firm id {shown(fid)}")
-            elif fid in suppliers:
-                bad(("enterprises", i, "id"), f"firm id {shown(fid)} is also a supplier id")
-            firm_ids.add(fid)
 
-    classes = data.get("firm_classes")
-    class_names = set(classes) if isinstance(classes, dict) else set()
-    # only text can be a sector name (a malformed one is the schema's to report)
-    sectors = {e.get("sector") for _, e in _items(data, "enterprises") if _is_str(e, "sector")}
-    if isinstance(classes, dict):
-        sectors |= {
-            c.get("sector")
-            for c in classes.values()
-            if isinstance(c, dict) and _is_str(c, "sector")
-        }
-    sectors |= set(registry_sectors)
-    gens = _items(data, "generate")
-    counts = raw_counts(data) or {i: g.get("count") for i, g in gens}
-    for i, g in gens:
-        names.check(("generate", i, "class"), g.get("class"), class_names, "firm class")
-        prefix = g.get("id_prefix", g.get("class"))
-        count = counts.get(i)
-        if isinstance(prefix, str) and isinstance(count, int) and 0 <= count <= 1_000_000:
-            ids = generated_ids(prefix, count)
-            taken = [x for x in ids if x in firm_ids or x in suppliers]
-            if taken:
-                more = f" and {len(taken) - 3} more" if len(taken) > 3 else ""
-                bad(
-                    ("generate", i),
-                    f"makes firm ids already used by another firm or supplier: "
-                    f"{', '.join(taken[:3])}{more}; give it a different `id_prefix`",
-                )
-            firm_ids.update(ids)
-    for i, reg in _items(data, "registry"):
-        names.check(("registry", i, "class"), reg.get("class"), class_names, "firm class")
-        firm_ids.update((registry_ids or {}).get(i, []))
-    sources = firm_ids | suppliers
-    neither = "{name} is neither a firm nor a supplier"
+def _node_of(model: type[BaseModel], field: str) -> _Node | None:
+    return next((k.node for k in _plan(model) if k.name == field), None)
 
-    def check_inputs(base: KeyPath, inputs: list[tuple[int, dict[str, Any]]], me: Any) -> None:
-        goods: dict[str, int] = {}
-        for j, inp in inputs:
-            good = inp.get("good")
-            if isinstance(good, str):
-                if good in goods:
-                    bad(
-                        (*base, j, "good"),
-                        f"good {shown(good)} is already input {goods[good]} of this "
-                        "recipe; give each good once (one line can have several `from`)",
-                    )
-                goods.setdefault(good, j)
-            me_id = me if isinstance(me, str) else None
-            for key in ("from", "alternative"):
-                path = (*base, j, key)
-                names.check(path, inp.get(key), sources, "", unknown=neither, self_id=me_id)
 
-    for i, e in _items(data, "enterprises"):
-        names.check(("enterprises", i, "region"), e.get("region"), regions, "region")
-        check_tags(("enterprises", i, "tags"), e.get("tags"))
-        check_inputs(("enterprises", i, "inputs"), _items(e, "inputs"), e.get("id"))
-    for i, s in _items(data, "suppliers"):
-        names.check(("suppliers", i, "region"), s.get("region"), regions, "region")
-    if isinstance(classes, dict):
-        for cname, c in classes.items():
-            if not isinstance(c, dict):
-                continue
-            base: KeyPath = ("firm_classes", cname)
-            names.check((*base, "region"), c.get("region"), regions, "region")
-            check_tags((*base, "tags"), c.get("tags"))
-            tag_shares = c.get("tag_shares")
-            if isinstance(tag_shares, dict):
-                check_tags((*base, "tag_shares"), list(tag_shares))
-            rules = _items(c, "inputs")
-            check_inputs((*base, "inputs"), rules, None)
-            for j, rule in rules:
-                names.check(
-                    (*base, "inputs", j, "from_sector"),
-                    rule.get("from_sector"),
-                    sectors,
-                    "sector",
-                    unknown="no firm, class or registry row has sector {name}",
-                )
+# --- what the schema declares, for tests and the key reference ---------------------
 
-    def check_sectors(path: KeyPath, v: Any) -> None:
-        names.check(path, v, sectors, "sector", listed="sectors")
 
-    def check_firms(path: KeyPath, v: Any) -> None:
-        names.check(path, v, firm_ids, "firm")
+def _models(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """`model` and every model below it that holds marks, in order of first appearance."""
+    out: list[type[BaseModel]] = []
 
-    reop = data.get("reopening")
-    if isinstance(reop, dict):
-        check_tags(("reopening", "priority"), reop.get("priority"))
-        liaison = reop.get("liaison")
-        if isinstance(liaison, dict):
-            check_tags(("reopening", "liaison", "tags"), liaison.get("tags"))
-        batches = _items(reop, "whitelists")
-        names.define(batches, ("reopening", "whitelists"), "white-list batch")
-        for i, b in batches:
-            base = ("reopening", "whitelists", i)
-            check_firms((*base, "firms"), b.get("firms"))
-            check_tags((*base, "tags"), b.get("tags"))
-            check_sectors((*base, "sectors"), b.get("sectors"))
-    outb = data.get("outbreaks")
-    if isinstance(outb, dict) and isinstance(outb.get("raise_level"), dict):
-        check_level(("outbreaks", "raise_level", "level"), outb["raise_level"].get("level"))
+    def visit(m: type[BaseModel]) -> None:
+        if m in out:
+            return
+        out.append(m)
+        for k in _plan(m):
+            for sub in _subs(k.node):
+                visit(sub)
 
-    logi = data.get("logistics")
-    if isinstance(logi, dict):
-        stations = _items(logi, "transfer_stations")
-        names.define(stations, ("logistics", "transfer_stations"), "station")
-        for i, st in stations:
-            base = ("logistics", "transfer_stations", i)
-            names.check((*base, "serves"), st.get("serves"), regions, "region")
-            check_firms((*base, "partner_for"), st.get("partner_for"))
-        for i, grant in _items(logi, "grants"):
-            check_firms(("logistics", "grants", i, "firms"), grant.get("firms"))
-    supply = data.get("supply")
-    coord = supply.get("coordination") if isinstance(supply, dict) else None
-    if isinstance(coord, dict):
-        path = ("supply", "coordination", "suppliers")
-        names.check(path, coord.get("suppliers"), suppliers, "supplier")
-    fin = data.get("finance")
-    relief = fin.get("relief") if isinstance(fin, dict) else None
-    if isinstance(relief, dict):
-        measures = _items(relief, "measures")
-        names.define(measures, ("finance", "relief", "measures"), "relief measure")
-        for i, m in measures:
-            elig = m.get("eligible")
-            if isinstance(elig, dict):
-                base = ("finance", "relief", "measures", i, "eligible")
-                check_tags((*base, "tags"), elig.get("tags"))
-                check_sectors((*base, "sectors"), elig.get("sectors"))
-    return names.problems
+    visit(model)
+    return out
+
+
+def _subs(node: _Node | None) -> list[type[BaseModel]]:
+    if isinstance(node, _Sub):
+        return [node.model]
+    if isinstance(node, _List):
+        return _subs(node.item)
+    if isinstance(node, _Map):
+        return _subs(node.value)
+    if isinstance(node, _Either):
+        return [m for o in node.options for m in _subs(o)]
+    return []
+
+
+@cache
+def marks(model: type[BaseModel] = Scenario) -> tuple[tuple[type[BaseModel], str, Mark], ...]:
+    """Every mark of the schema: (model, field, mark)."""
+    out: list[tuple[type[BaseModel], str, Mark]] = []
+    for m in _models(model):
+        for k in _plan(m):
+            out += [(m, k.name, mark) for mark in _iter_marks(k.node)]
+            out += [(m, k.name, p) for p in k.provides]
+    return tuple(out)
+
+
+def providers(model: type[BaseModel] = Scenario) -> list[Provides]:
+    """The `Provides` marks of the schema."""
+    return [m for _, _, m in marks(model) if isinstance(m, Provides)]
+
+
+def kinds_of(model: type[BaseModel] = Scenario) -> list[Kind]:
+    """Every kind the schema's marks name, in order of first mention."""
+    out: list[Kind] = []
+    for _, _, mark in marks(model):
+        for k in (mark.kind,) if isinstance(mark, Declares) else mark.kinds:
+            if k not in out:
+                out.append(k)
+    return out
+
+
+@cache
+def _sites(model: type[BaseModel]) -> dict[Kind, list[str]]:
+    """Where each kind's ids come from, in words: `regions[].id`, the built-in tags."""
+    out: dict[Kind, list[str]] = {}
+
+    def add(kind: Kind, where: str) -> None:
+        places = out.setdefault(kind, [kind.builtin_doc] if kind.builtin_doc else [])
+        if where not in places:
+            places.append(where)
+
+    def visit(m: type[BaseModel], prefix: str, seen: frozenset[type[BaseModel]]) -> None:
+        for k in _plan(m):
+            here = f"{prefix}.{k.key}" if prefix else k.key
+            for p in k.provides:
+                for kind in p.kinds:
+                    add(kind, p.doc)
+            node(k.node, here, seen)
+
+    def node(n: _Node | None, here: str, seen: frozenset[type[BaseModel]]) -> None:
+        if isinstance(n, _Leaf):
+            for mark in n.marks:
+                if isinstance(mark, Declares):
+                    add(mark.kind, f"`{here}`")
+        elif isinstance(n, _List):
+            node(n.item, f"{here}[]", seen)
+        elif isinstance(n, _Map):
+            if n.key is not None:
+                for mark in n.key.marks:
+                    if isinstance(mark, Declares):
+                        add(mark.kind, f"the keys of `{here}`")
+            node(n.value, f"{here}.<name>", seen)
+        elif isinstance(n, _Sub):
+            if n.model not in seen:
+                visit(n.model, here, seen | {n.model})
+        elif isinstance(n, _Either):
+            for o in n.options:
+                node(o, here, seen)
+
+    visit(model, "", frozenset({model}))
+    return out
+
+
+def _either(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _an_id_of(kinds: Sequence[Kind]) -> str:
+    return f"an id of {kinds[0].a}" + "".join(f" or {k.name}" for k in kinds[1:])
+
+
+def field_note(model: type[BaseModel], field: str, root: type[BaseModel] = Scenario) -> str:
+    """What a field declares or refers to, in words, generated from its marks for the key
+    reference and the JSON Schema (empty: nothing)."""
+    sentences = []
+    for p in next((k.provides for k in _plan(model) if k.name == field), ()):
+        made = " and ".join(k.name for k in p.kinds)
+        sentences.append(f"Gives {made} ids that are not written in the scenario.")
+    for mark in dict.fromkeys(_iter_marks(_node_of(model, field))):
+        if isinstance(mark, Declares):
+            kind = mark.kind
+            unique = ""
+            if mark.unique_in == "scenario":
+                others = "".join(f" and {k.name}s" for k in kind.distinct_from)
+                unique = f", unique among {kind.name}s{others}" if others else ", unique"
+            elif mark.unique_in == "list":
+                unique = ", unique in this list"
+            sentences.append(f"Declares {_an_id_of([kind])}{unique}.")
+        else:
+            sites = _sites(root)
+            places = [p for k in mark.kinds for p in sites.get(k, [])]
+            sentences.append(f"Refers to {_an_id_of(mark.kinds)}: {_either(places)}.")
+    return " ".join(sentences)

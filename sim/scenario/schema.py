@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +25,16 @@ from pydantic import (
 
 from sim.scenario import strict
 from sim.scenario.dists import Dist, bounded, fixed
+from sim.scenario.ids import (
+    Context,
+    Declares,
+    Kind,
+    Provided,
+    Provides,
+    Ref,
+    generated_ids,
+    raw_counts,
+)
 
 # Every number in a scenario has an upper bound. Together they keep every sum the
 # model forms finite (a million firms of the largest output over the longest run stay
@@ -45,6 +56,8 @@ MAX_BAYS = 100_000
 """Most unloading bays of one transfer station (each is a slot the model keeps)."""
 MAX_CASE_RATE = 1000.0
 """Largest outbreak rate per 1,000 staff per day: every worker a case every day."""
+MAX_GENERATED = 1_000_000
+"""Most firms one `generate` entry makes."""
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
@@ -82,7 +95,55 @@ FolderName = Annotated[
     ),
     AfterValidator(_not_dots),
 ]
-Tags = Annotated[list[Ident], Field(max_length=100)]
+
+KNOWN_TAGS = (
+    "backbone",
+    "supply_security",
+    "specialized",
+    "epidemic_supplies",
+    "livelihood",
+    "supporting",
+    "low_labor",
+    "foreign_invested",
+)
+"""Policy tags from docs/model.md; a scenario may declare more in `extra_tags`."""
+
+# --- the kinds of ids --------------------------------------------------------------
+# A key that gives something its id is marked `Declares(KIND)`, a key that names it
+# `Ref(KIND)`; sim/scenario/refs.py checks every scenario against these marks, and the
+# key reference says what each marked key declares or refers to.
+
+REGION = Kind("region")
+"""The park's zones and outside regions (`regions[].id`)."""
+CONTROL_LEVEL = Kind("control level", listed="defined")
+"""Named control levels (the keys of `control_levels`, or the default ones)."""
+TAG = Kind(
+    "tag",
+    listed="known tags",
+    note=" (declare new ones in `extra_tags`)",
+    builtin=KNOWN_TAGS,
+    builtin_doc="the built-in tags",
+)
+"""Policy tags: the built-in ones and `extra_tags`."""
+SECTOR = Kind("sector", listed="sectors")
+"""Sectors: those of listed firms, firm classes and registry rows."""
+FIRM_CLASS = Kind("firm class")
+"""Firm classes (the keys of `firm_classes`)."""
+SUPPLIER = Kind("supplier")
+"""External suppliers (`suppliers[].id`)."""
+FIRM = Kind("firm", distinct_from=(SUPPLIER,))
+"""Park firms: listed, generated and from registries. A firm may not have a supplier's
+id (an input's `from` names either)."""
+STATION = Kind("station")
+"""Transfer stations (`logistics.transfer_stations[].id`)."""
+RELIEF_MEASURE = Kind("relief measure")
+"""Relief measures (`finance.relief.measures[].id`)."""
+WHITELIST_BATCH = Kind("white-list batch")
+"""White-list batches (`reopening.whitelists[].id`)."""
+GOOD = Kind("good")
+"""Goods, declared by the input lines that use them."""
+
+Tags = Annotated[list[Annotated[Ident, Ref(TAG)]], Field(max_length=100)]
 """A firm's tags (a handful in practice; a hundred at most)."""
 Label = Annotated[str, Field(max_length=1000)]
 """A display name or short label."""
@@ -123,19 +184,15 @@ LinksDist = Annotated[
     Dist, AfterValidator(bounded(1, 1000)), Field(json_schema_extra={"minimum": 1, "maximum": 1000})
 ]
 
-KNOWN_TAGS = (
-    "backbone",
-    "supply_security",
-    "specialized",
-    "epidemic_supplies",
-    "livelihood",
-    "supporting",
-    "low_labor",
-    "foreign_invested",
-)
-"""Policy tags from MODEL.md; a scenario may declare more in `extra_tags`."""
-
 Criticality = Literal["critical", "important", "non_critical"]
+
+ONCE_PER_RECIPE = Declares(
+    GOOD,
+    unique_in="list",
+    duplicate="good {name} is already input {first} of this recipe; give each good once "
+    "(one line can have several `from`)",
+)
+"""A good is named by one line of a recipe (a firm's inputs, a class's input rules)."""
 
 
 class Frozen(BaseModel):
@@ -170,7 +227,7 @@ def _as_list(v: object) -> object:
 
 
 class ControlLevel(Frozen):
-    """What an epidemic control level allows in a zone (seed 000: zoned, graded control)."""
+    """What an epidemic control level allows in a zone (Kunshan, undated: zoned, graded control)."""
 
     operate: Literal["whitelist", "apply", "all"] = "apply"
     """Who may start reopening: only white-listed firms, any firm that applies, or all."""
@@ -189,7 +246,7 @@ class ControlLevel(Frozen):
 
 
 def default_levels() -> dict[str, ControlLevel]:
-    """`lockdown`, `controlled` and `normal` as MODEL.md describes them."""
+    """`lockdown`, `controlled` and `normal` as docs/model.md describes them."""
     return {
         "lockdown": ControlLevel(
             operate="whitelist",
@@ -208,14 +265,14 @@ class LevelChange(Frozen):
 
     day: Day
     """Day the level takes effect (0 = first day)."""
-    level: Ident
+    level: Annotated[Ident, Ref(CONTROL_LEVEL)]
     """Name of a control level (see `control_levels`)."""
 
 
 class Region(Frozen):
     """The park, or an outside region that suppliers and migrant workers come from."""
 
-    id: Ident
+    id: Annotated[Ident, Declares(REGION)]
     """Identifier used by firms' and suppliers' `region`."""
     name: Label | None = None
     """Display name."""
@@ -241,9 +298,11 @@ class Region(Frozen):
 class Input(Frozen):
     """One line of a firm's input recipe: a good, where it comes from, and how much."""
 
-    good: Ident
+    good: Annotated[Ident, ONCE_PER_RECIPE]
     """Name of the good (e.g. `chips`); lost output for lack of it is `input:<good>`."""
-    sources: list[Ident] = Field(alias="from", min_length=1, json_schema_extra=_one_or_many)
+    sources: list[Annotated[Ident, Ref(FIRM, SUPPLIER)]] = Field(
+        alias="from", min_length=1, json_schema_extra=_one_or_many
+    )
     """Firm or external supplier id(s) it is bought from; demand is split equally."""
     per_output: Ratio
     """Units of input (value) per unit of the firm's output."""
@@ -254,7 +313,7 @@ class Input(Frozen):
     """For `important` inputs: share of the shortage gap that is lost output."""
     stock_days: Day | None = None
     """Initial stock in days of cover at baseline (default: `supply.stock_days`)."""
-    alternative: Ident | None = None
+    alternative: Annotated[Ident, Ref(FIRM, SUPPLIER)] | None = None
     """Firm or supplier that takes over if a source fails (after `finance.switch_days`)."""
 
     @field_validator("sources", mode="before")
@@ -266,13 +325,13 @@ class Input(Frozen):
 class Enterprise(Frozen):
     """One firm in the park."""
 
-    id: Ident
+    id: Annotated[Ident, Declares(FIRM)]
     """Unique firm id (used by inputs, white lists and outputs)."""
     name: Label | None = None
     """Display name."""
-    sector: Ident
+    sector: Annotated[Ident, Declares(SECTOR, unique_in=None)]
     """Sector (capacity is also reported per sector)."""
-    region: Ident
+    region: Annotated[Ident, Ref(REGION)]
     """Zone the firm is in (its control level applies)."""
     above_scale: bool = False
     """An "above designated size" (规上) firm."""
@@ -291,7 +350,7 @@ class Enterprise(Frozen):
     ramp_days: Day | None = None
     """Days from reopening to full output (default: `reopening.ramp_days`)."""
     tags: Tags = Field(default_factory=list)
-    """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see README)."""
+    """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see docs/model.md)."""
     initially_open: bool = False
     """Operating normally at day 0 (not shut by the shock)."""
     cash_days: Day | None = None
@@ -299,7 +358,7 @@ class Enterprise(Frozen):
     `finance.cash_days`; cash is not modelled when both are absent)."""
     outbound_share: Share = 0.0
     """Share of output trucked out of the park's zone (needs freight passes when
-    controlled; it piles up in the finished-goods store otherwise, seed 002)."""
+    controlled; it piles up in the finished-goods store otherwise; Jinshan, 12 May 2022)."""
     inputs: list[Input] = Field(default_factory=list)
     """Input recipe."""
 
@@ -307,11 +366,16 @@ class Enterprise(Frozen):
 class InputRule(Frozen):
     """How a generated firm draws one input: from named sources or a sector's firms."""
 
-    good: Ident
+    good: Annotated[Ident, ONCE_PER_RECIPE]
     """Name of the good."""
-    sources: list[Ident] = Field(default_factory=list, alias="from", json_schema_extra=_one_or_many)
+    sources: list[Annotated[Ident, Ref(FIRM, SUPPLIER)]] = Field(
+        default_factory=list, alias="from", json_schema_extra=_one_or_many
+    )
     """Candidate firm or supplier ids to draw sources from."""
-    from_sector: Ident | None = None
+    from_sector: (
+        Annotated[Ident, Ref(SECTOR, unknown="no firm, class or registry row has sector {name}")]
+        | None
+    ) = None
     """Draw sources among park firms of this sector (instead of, or beside, `from`)."""
     links: LinksDist = fixed(1)
     """Number of distinct sources (rounded); capped by the number of candidates."""
@@ -339,9 +403,9 @@ class InputRule(Frozen):
 class FirmClass(Frozen):
     """A kind of firm from which `generate:` and CSV registries make concrete firms."""
 
-    sector: Ident | None = None
+    sector: Annotated[Ident, Declares(SECTOR, unique_in=None)] | None = None
     """Sector of the firms."""
-    region: Ident | None = None
+    region: Annotated[Ident, Ref(REGION)] | None = None
     """Zone of the firms."""
     above_scale_share: Share = 0.0
     """Probability that a generated firm is above designated size."""
@@ -363,7 +427,9 @@ class FirmClass(Frozen):
     """Cash runway in days of fixed costs and wages (default: `finance.cash_days`)."""
     tags: Tags = Field(default_factory=list)
     """Tags every firm of the class carries."""
-    tag_shares: Annotated[dict[Ident, Share], Field(max_length=100)] = Field(default_factory=dict)
+    tag_shares: Annotated[dict[Annotated[Ident, Ref(TAG)], Share], Field(max_length=100)] = Field(
+        default_factory=dict
+    )
     """Tags carried by a random share of the firms, e.g. `{backbone: 0.1}`."""
     inputs: list[InputRule] = Field(default_factory=list)
     """Input rules."""
@@ -372,12 +438,43 @@ class FirmClass(Frozen):
 class Generate(Frozen):
     """Make `count` firms of a class, with ids `<id_prefix>0001`, `<id_prefix>0002`, ..."""
 
-    firm_class: Ident = Field(alias="class")
+    firm_class: Annotated[Ident, Ref(FIRM_CLASS)] = Field(alias="class")
     """Name of an entry in `firm_classes`."""
-    count: Annotated[int, Field(ge=0, le=1_000_000)]
+    count: Annotated[int, Field(ge=0, le=MAX_GENERATED)]
     """Number of firms."""
     id_prefix: Ident | None = None
     """Prefix of the generated ids (default: the class name)."""
+
+
+def generated_firms(generate: Any, context: Context) -> Iterator[Provided]:
+    """Ids of the firms each `generate` entry makes (`<id_prefix>0001`, ..., after
+    `scale.firms`), none for an entry whose prefix or count is not valid yet."""
+    if not isinstance(generate, list):
+        return
+    counts = raw_counts(context.scenario) or {
+        i: g.get("count") for i, g in enumerate(generate) if isinstance(g, dict)
+    }
+    for i, g in enumerate(generate):
+        if not isinstance(g, dict):
+            continue
+        prefix = g.get("id_prefix", g.get("class"))
+        count = counts.get(i)
+        if isinstance(prefix, str) and isinstance(count, int) and 0 <= count <= MAX_GENERATED:
+            yield Provided(
+                FIRM,
+                generated_ids(prefix, count),
+                (i,),
+                clash="makes firm ids already used by another firm or supplier: {names}; "
+                "give it a different `id_prefix`",
+            )
+
+
+def registry_firms(registry: Any, context: Context) -> Iterator[Provided]:
+    """Ids and sectors of the firms in each registry CSV (its rows were read by the
+    loader; a duplicate id among them is reported at its CSV line by `expand`)."""
+    for i, rows in context.registry_rows.items():
+        yield Provided(FIRM, [str(f["id"]) for _, f in rows if "id" in f], (i,))
+        yield Provided(SECTOR, [str(f["sector"]) for _, f in rows if "sector" in f], (i,))
 
 
 class Scale(Frozen):
@@ -394,7 +491,7 @@ class Registry(Frozen):
     file: str = Field(min_length=1, max_length=4096, pattern=r"^[^\x00-\x1f\x7f]+$")
     """Path of the CSV file, relative to the scenario file (a regular file of at most
     `limits.registry_bytes`; yes/no cells take true/yes/y/1 or false/no/n/0)."""
-    firm_class: Ident | None = Field(default=None, alias="class")
+    firm_class: Annotated[Ident, Ref(FIRM_CLASS)] | None = Field(default=None, alias="class")
     """Class giving defaults and input rules to rows without a `class` column."""
 
 
@@ -404,11 +501,11 @@ class Registry(Frozen):
 class Supplier(Frozen):
     """An external producer in another region that park firms buy from."""
 
-    id: Ident
+    id: Annotated[Ident, Declares(SUPPLIER)]
     """Supplier id (used in inputs' `from`)."""
     name: Label | None = None
     """Display name."""
-    region: Ident
+    region: Annotated[Ident, Ref(REGION)]
     """Region the supplier is in."""
     capacity: Amount
     """Output it can ship per day once open (value units/day)."""
@@ -422,13 +519,13 @@ class Supplier(Frozen):
 
 
 class Coordination(Frozen):
-    """Supply coordination (seed 004: teams pushed 30+ upstream firms to reopen)."""
+    """Supply coordination (Sichuan, 9 May 2022: teams pushed 30+ upstream firms to reopen)."""
 
     start_day: Day = 0.0
     """Day the coordination teams start."""
     speedup: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 2.0
     """Remaining reopening delay of targeted suppliers is divided by this."""
-    suppliers: list[Ident] = Field(default_factory=list)
+    suppliers: list[Annotated[Ident, Ref(SUPPLIER)]] = Field(default_factory=list)
     """Suppliers targeted by name."""
     top_n: Count = 0
     """Also target the N suppliers on which the most park output depends."""
@@ -474,9 +571,9 @@ class Supply(Frozen):
 
 
 class TransferStation(Frozen):
-    """A logistics transfer station (物流中转站, seed 004), or a partner firm's yard."""
+    """A logistics transfer station (物流中转站; Sichuan, 9 May 2022), or a partner firm's yard."""
 
-    id: Ident
+    id: Annotated[Ident, Declares(STATION)]
     """Station id (used in `logistics.csv` and `bottlenecks.csv`)."""
     name: Label | None = None
     """Display name."""
@@ -494,10 +591,11 @@ class TransferStation(Frozen):
     """Share of declared trips that pass testing and are admitted."""
     admit_per_day: Count | None = None
     """Testing capacity: trips tested per day (no limit if absent)."""
-    serves: list[Ident] = Field(default_factory=list)
+    serves: list[Annotated[Ident, Ref(REGION)]] = Field(default_factory=list)
     """Regions of origin it serves (empty: all)."""
-    partner_for: list[Ident] = Field(default_factory=list)
-    """A partner transfer point (seed 002): used only by routes to or from these firms."""
+    partner_for: list[Annotated[Ident, Ref(FIRM)]] = Field(default_factory=list)
+    """A partner transfer point (Jinshan, 12 May 2022): used only by routes to or from
+    these firms."""
 
     @field_validator("closing_day")
     @classmethod
@@ -516,7 +614,7 @@ class PassGrant(Frozen):
 
     day: Day
     """Day of the grant."""
-    firms: list[Ident] = Field(min_length=1)
+    firms: list[Annotated[Ident, Ref(FIRM)]] = Field(min_length=1)
     """Firm ids."""
 
 
@@ -553,32 +651,32 @@ class TopN(Frozen):
 class WhitelistBatch(Frozen):
     """A white-list batch (白名单) released on a day; selects firms explicitly or by rule."""
 
-    id: Ident | None = None
+    id: Annotated[Ident, Declares(WHITELIST_BATCH)] | None = None
     """Name of the batch."""
     day: Day
     """Day the batch is released."""
-    firms: list[Ident] = Field(default_factory=list)
+    firms: list[Annotated[Ident, Ref(FIRM)]] = Field(default_factory=list)
     """Firm ids named explicitly."""
-    tags: list[Ident] = Field(default_factory=list)
+    tags: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
     """Every firm carrying any of these tags."""
-    sectors: list[Ident] = Field(default_factory=list)
+    sectors: list[Annotated[Ident, Ref(SECTOR)]] = Field(default_factory=list)
     """Every firm of these sectors."""
     above_scale: bool = False
     """Every above-scale firm."""
     top_n: TopN | None = None
     """The largest firms."""
     suppliers_of_listed: bool = False
-    """Park firms that supply firms already listed (upstream support, seed 002)."""
+    """Park firms that supply firms already listed (upstream support; Jinshan, 12 May 2022)."""
 
 
 class Liaison(Frozen):
-    """Cadres assigned to key firms (seed 002: groups of 3, each with 3–5 firms)."""
+    """Cadres assigned to key firms (Jinshan, 12 May 2022: groups of 3, each with 3–5 firms)."""
 
     firms_per_team: Count = 0
     """Firms each service team liaises with; 0 switches liaison off."""
     speedup: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 2.0
     """Delays of liaised firms (application, rectification, migrant return) are divided by this."""
-    tags: list[Ident] = Field(default_factory=list)
+    tags: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
     """Only firms with one of these tags get a liaison (empty: any firm, by priority)."""
 
 
@@ -595,9 +693,9 @@ class Reopening(Frozen):
     """Days to rectify after a failed review, before re-applying."""
     apply_days: DelayDist = fixed(0)
     """Days from being allowed (listed or zone opened) to applying: preparation."""
-    priority: list[Ident] = Field(default_factory=list)
-    """Tags in order of review priority (seed 001: epidemic_supplies, livelihood,
-    backbone, low_labor); ties by application time, then firm order."""
+    priority: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
+    """Tags in order of review priority (Linyi, 28 Feb 2020: epidemic_supplies,
+    livelihood, backbone, low_labor); ties by application time, then firm order."""
     ramp_days: Day = 7.0
     """Default days from reopening to full output."""
     ramp_shape: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
@@ -618,7 +716,7 @@ class ReturnPoint(Frozen):
 
 
 class CharteredBus(Frozen):
-    """Chartered buses bringing migrants back in one batch (seed 003)."""
+    """Chartered buses bringing migrants back in one batch (Changzhou, 29 Feb 2020)."""
 
     day: Day
     """Day of arrival."""
@@ -640,7 +738,7 @@ class Workforce(Frozen):
     employee_station_beds: Count = 0
     """Park-level beds in employee stations (员工驿站), shared among open firms by priority."""
     clean_days_for_bus: Day = 0.0
-    """Days without a case before a firm may run point-to-point buses (seed 002: 14)."""
+    """Days without a case before a firm may run point-to-point buses (Jinshan, 12 May 2022: 14)."""
     min_crew_share: Share = 0.0
     """Below this share of staff on post a line cannot run at all."""
 
@@ -663,7 +761,7 @@ class LevelRaise(Frozen):
     """Cases in the zone that trigger the raise."""
     window_days: Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)] = 7.0
     """Window over which cases are counted."""
-    level: Ident
+    level: Annotated[Ident, Ref(CONTROL_LEVEL)]
     """Level imposed."""
     days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] = 14.0
     """How long it lasts (extended by further triggers)."""
@@ -695,9 +793,9 @@ class Outbreaks(Frozen):
 class Eligibility(Frozen):
     """Which firms a relief measure reaches (all conditions must hold)."""
 
-    tags: list[Ident] = Field(default_factory=list)
+    tags: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
     """Firms with any of these tags (empty: any)."""
-    sectors: list[Ident] = Field(default_factory=list)
+    sectors: list[Annotated[Ident, Ref(SECTOR)]] = Field(default_factory=list)
     """Firms of these sectors (empty: any)."""
     above_scale: bool | None = None
     """Only above-scale firms (true), only smaller firms (false), or both (absent)."""
@@ -706,10 +804,10 @@ class Eligibility(Frozen):
 
 
 class ReliefMeasure(Frozen):
-    """One relief measure (seed 000: rent waivers, tax and fee cuts, job-retention
+    """One relief measure (Kunshan, undated: rent waivers, tax and fee cuts, job-retention
     subsidies, credit), paid from the programme budget."""
 
-    id: Ident
+    id: Annotated[Ident, Declares(RELIEF_MEASURE)]
     """Name of the measure."""
     kind: Literal["rent_waiver", "tax_cut", "wage_subsidy", "credit_line"]
     """`rent_waiver`: `share` of fixed costs waived; `tax_cut`: `share` of all
@@ -841,21 +939,33 @@ class Scenario(Frozen):
     """Root random seed."""
     replications: Annotated[int, Field(ge=1, le=1_000_000)] = 10
     """Replications (independent runs with different random draws)."""
-    extra_tags: Annotated[list[Ident], Field(max_length=1000)] = Field(default_factory=list)
+    extra_tags: Annotated[
+        list[Annotated[Ident, Declares(TAG, unique_in=None)]], Field(max_length=1000)
+    ] = Field(default_factory=list)
     """Tags used in this scenario beyond the built-in ones."""
-    control_levels: dict[Ident, ControlLevel] = Field(default_factory=default_levels)
+    control_levels: dict[Annotated[Ident, Declares(CONTROL_LEVEL)], ControlLevel] = Field(
+        default_factory=default_levels
+    )
     """Named control levels (defaults: lockdown, controlled, normal). They replace the
     defaults; zones are at `normal` until their timeline's first entry, so a set
     without `normal` needs every zone's timeline to start at day 0."""
     regions: list[Region] = Field(min_length=1)
     """The park's zones and outside regions."""
-    firm_classes: dict[Ident, FirmClass] = Field(default_factory=dict)
+    firm_classes: dict[Annotated[Ident, Declares(FIRM_CLASS)], FirmClass] = Field(
+        default_factory=dict
+    )
     """Firm classes for `generate` and `registry`."""
     enterprises: list[Enterprise] = Field(default_factory=list)
     """Firms listed one by one (generated and registry firms are appended)."""
-    generate: list[Generate] = Field(default_factory=list)
+    generate: Annotated[
+        list[Generate],
+        Provides(FIRM, hook=generated_firms, doc="the firms `generate` makes"),
+    ] = Field(default_factory=list)
     """Firms generated from classes."""
-    registry: list[Registry] = Field(default_factory=list)
+    registry: Annotated[
+        list[Registry],
+        Provides(FIRM, SECTOR, hook=registry_firms, doc="the rows of `registry` CSV files"),
+    ] = Field(default_factory=list)
     """CSV files of firms."""
     scale: Scale = Scale()
     """Size knob for generated firms."""

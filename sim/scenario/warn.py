@@ -22,7 +22,7 @@ MANY_TEAMS = 100
 the default five teams is fine; a million for 38 firms is a typo)."""
 MANY_BAYS = 1000
 """Bays beyond which a transfer station is implausible (Qingtaishan had a few dozen
-lanes, seed 004); up to `schema.MAX_BAYS` is still accepted."""
+lanes; Sichuan, 9 May 2022); up to `schema.MAX_BAYS` is still accepted."""
 
 
 def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> list[Problem]:

@@ -8,8 +8,8 @@ import pytest
 
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.expand import Park
+from sim.scenario.ids import generated_ids
 from sim.scenario.load import load_scenario
-from sim.scenario.refs import generated_ids
 from sim.scenario.schema import Enterprise
 
 GEN = """\
