@@ -39,6 +39,13 @@ class Firms:
         """Headcount (people)."""
         self.outbound_share = np.array([f.outbound_share for f in firms])
         """Share of output that leaves the park by truck."""
+        self.classes = tuple(sorted({f.firm_class for f in firms if f.firm_class is not None}))
+        """Firm classes of the park's firms, sorted."""
+        cls_idx = {c: k for k, c in enumerate(self.classes)}
+        self.firm_class = np.array(
+            [-1 if f.firm_class is None else cls_idx[f.firm_class] for f in firms], dtype=np.int64
+        )
+        """Index of each firm's class in `classes` (-1: a listed firm of no class)."""
         self.tags = tuple(frozenset(f.tags) for f in firms)
         self.priority = priority_keys(list(sc.reopening.priority), self.tags)
         """Park-wide priority of each firm (lower first): reviews, passes, relief, buses."""

@@ -437,6 +437,7 @@ def expand(
         ids = generated_ids(g.id_prefix or g.firm_class, counts[gi])
         for fid, fields in zip(ids, _from_class(cls, counts[gi], rng), strict=True):
             fields["id"] = fid
+            fields["class"] = g.firm_class
             drafts.append(_Draft(fields, cls, rng, ("generate", gi)))
     for ri, reg in enumerate(scenario.registry):
         label = registry_label(scenario_file, reg.file)
@@ -459,6 +460,7 @@ def expand(
                     continue
                 defaults = _from_class(draft.cls, 1, rng, _row_staff(fields))[0]
                 draft.fields = {k: v for k, v in defaults.items() if v is not None} | fields
+                draft.fields["class"] = cname
             drafts.append(draft)
     problems.extend(names.problems)
     names.problems.clear()

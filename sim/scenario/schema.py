@@ -333,6 +333,11 @@ class Enterprise(Frozen):
     """Sector (capacity is also reported per sector)."""
     region: Annotated[Ident, Ref(REGION)]
     """Zone the firm is in (its control level applies)."""
+    firm_class: Annotated[Ident, Ref(FIRM_CLASS)] | None = Field(default=None, alias="class")
+    """Class the firm belongs to, for the rules and series given per class. A generated
+    firm is of its `generate` entry's class and a registry firm of its row's (or its
+    registry's) class; a listed firm's own fields stay as written (the class gives it
+    no defaults)."""
     above_scale: bool = False
     """An "above designated size" (规上) firm."""
     baseline_output: Output

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.model.firms import Firms
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.expand import Park
 from sim.scenario.ids import generated_ids
@@ -442,6 +443,15 @@ def test_registry_class_column_chooses_the_class(tmp_path: Path) -> None:
     f1, f2 = load_scenario(registry(tmp_path, data, text)).firms
     assert (f1.sector, f1.region, f1.migrant_share, f1.inputs) == ("retail", "east", 0.7, [])
     assert (f2.sector, f2.region) == ("food", "park")
+    assert (f1.firm_class, f2.firm_class) == ("shop", "food")
+
+
+def test_every_made_firm_knows_its_class(tmp_path: Path) -> None:
+    park = load(tmp_path, GEN)
+    assert {f.firm_class for f in park.firms} == {"maker"}
+    firms = Firms(park)
+    assert firms.classes == ("maker",)
+    assert (firms.firm_class == 0).all()
 
 
 def test_registry_firms_can_be_referenced(tmp_path: Path) -> None:

@@ -89,6 +89,7 @@ DANGLING = park(
     enterprises=[
         {
             "id": "a",
+            "class": "widgett",
             "sector": "s",
             "region": "prak",
             "baseline_output": 1,
@@ -163,6 +164,12 @@ EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
         "from_sector",
         ("firm_classes", "widget", "inputs", 0, "from_sector"),
         "no firm, class or registry row has sector 'ww' (did you mean 'w'?); sectors: s, w",
+    ),
+    (
+        schema.Enterprise,
+        "firm_class",
+        ("enterprises", 0, "class"),
+        "unknown firm class 'widgett' (did you mean 'widget'?)",
     ),
     (
         schema.Enterprise,
