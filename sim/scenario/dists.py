@@ -273,21 +273,26 @@ def quantile(dist: object, u: np.ndarray) -> np.ndarray:
             return np.full(len(u), p.lo)
         return quantiles.triangular(u, p.lo, p.mode, p.hi)
     if isinstance(dist, Normal):
-        x = (
+        x: np.ndarray = (
             quantiles.normal(u, dist.normal.mean, dist.normal.sd)
             if dist.normal.sd > 0
             else (np.full(len(u), dist.normal.mean))
         )
-        return np.clip(x, dist.normal.min, dist.normal.max)
+        clipped: np.ndarray = np.clip(x, dist.normal.min, dist.normal.max)
+        return clipped
     if isinstance(dist, Lognormal):
-        return dist.lognormal.median * np.exp(dist.lognormal.sigma * quantiles.normal(u))
+        scaled: np.ndarray = dist.lognormal.median * np.exp(
+            dist.lognormal.sigma * quantiles.normal(u)
+        )
+        return scaled
     if isinstance(dist, Exponential):
-        return -dist.exponential.mean * np.log1p(-u)
+        waits: np.ndarray = -dist.exponential.mean * np.log1p(-u)
+        return waits
     if isinstance(dist, Choice):
-        p = dist.choice
-        w = np.asarray(p.weights or [1.0] * len(p.values), dtype=float)
+        c = dist.choice
+        w = np.asarray(c.weights or [1.0] * len(c.values), dtype=float)
         cdf = np.cumsum(w / w.sum())
-        return np.asarray(p.values)[np.minimum(np.searchsorted(cdf, u, side="right"), len(w) - 1)]
+        return np.asarray(c.values)[np.minimum(np.searchsorted(cdf, u, side="right"), len(w) - 1)]
     raise TypeError(dist)
 
 

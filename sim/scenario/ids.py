@@ -183,4 +183,5 @@ def raw_counts(data: Any) -> dict[int, int] | None:
     target = scale.get("firms") if isinstance(scale, dict) else None
     if not all(_whole(c) for c in counts) or not (target is None or _whole(target)):
         return None
-    return dict(zip([i for i, _ in gens], scaled_counts(counts, target), strict=True))
+    whole = [int(c) for c in counts if c is not None]
+    return dict(zip([i for i, _ in gens], scaled_counts(whole, target), strict=True))

@@ -45,7 +45,7 @@ def _type_name(tp: Any) -> str:
             return "number or distribution"
         return _type_name(args[0])
     if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        args = tuple(a for a in typing.get_args(tp) if a is not type(None))
         if any("Tag" in str(typing.get_args(a)) for a in args if typing.get_origin(a)):
             return "number or distribution"
         names = [_type_name(a) for a in args]
@@ -118,6 +118,7 @@ def _bounds(field: Any) -> str:
     if lo is None and hi is None:
         return ""
     if hi is None:
+        assert lo is not None
         return f" ({'>' if lo_open else '≥'} {_number(lo)})"
     if lo is None:
         return f" (≤ {_number(hi)})"

@@ -213,7 +213,7 @@ class Frozen(BaseModel):
         return strict.check(cls, info.field_name, v)
 
 
-def _one_or_many(s: dict) -> None:
+def _one_or_many(s: dict[str, Any]) -> None:
     """JSON Schema of `from:`: one id or a list of ids (the loader accepts both)."""
     array = {k: s.pop(k) for k in ("type", "items", "minItems") if k in s}
     s["anyOf"] = [array["items"], array]
@@ -456,7 +456,7 @@ def generated_firms(generate: Any, context: Context) -> Iterator[Provided]:
     `scale.firms`), none for an entry whose prefix or count is not valid yet."""
     if not isinstance(generate, list):
         return
-    counts = raw_counts(context.scenario) or {
+    counts: dict[int, Any] = raw_counts(context.scenario) or {
         i: g.get("count") for i, g in enumerate(generate) if isinstance(g, dict)
     }
     for i, g in enumerate(generate):
@@ -1011,7 +1011,9 @@ class Scenario(Frozen):
     @classmethod
     def _observed_dates_exist(cls, v: Reporting, info: ValidationInfo) -> Reporting:
         start = info.data.get("start_date")
-        for i, obs in enumerate(v.observations if isinstance(start, dt.date) else ()):
+        if not isinstance(start, dt.date):
+            return v
+        for i, obs in enumerate(v.observations):
             try:
                 start + dt.timedelta(days=math.ceil(obs.day))
             except OverflowError:

@@ -32,7 +32,7 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import yaml
 from yaml.composer import Composer
@@ -44,7 +44,7 @@ from yaml.scanner import Scanner
 try:
     from yaml._yaml import CParser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    CParser = None
+    CParser = None  # type: ignore[assignment, misc]
 
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
 
@@ -142,7 +142,7 @@ class _Resolver(yaml.resolver.BaseResolver):
     used to compose nodes; values are built by `_Builder`.
     """
 
-    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
     _depth = 0
     _values = 0
 
@@ -167,7 +167,8 @@ class _Resolver(yaml.resolver.BaseResolver):
         self._depth -= 1
 
     def _where(self) -> yaml.Mark:
-        return self.peek_event().start_mark  # type: ignore[attr-defined]
+        mark: yaml.Mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+        return mark
 
 
 _Resolver.add_implicit_resolver(_BOOL, _BOOL_RE, list("tTfF"))
@@ -486,7 +487,7 @@ class _Builder:
                     path,
                 )
                 return None
-            return node.value
+            return str(node.value)
         self.problem(
             f"keys must be text, found {_describe_key(node)}; quote it if it is a name",
             node.start_mark,

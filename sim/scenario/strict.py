@@ -99,12 +99,12 @@ def checker(annotation: Any) -> Check | None:
         inner = checker(args[0])
         return None if inner is None else _optional(inner)
     if origin in (list, tuple):
-        args = get_args(annotation)
-        inner = checker(args[0]) if args else None
+        items = get_args(annotation)
+        inner = checker(items[0]) if items else None
         return None if inner is None else _items(inner)
     if origin is dict:
-        args = get_args(annotation)
-        inner = checker(args[1]) if len(args) == 2 else None
+        pair = get_args(annotation)
+        inner = checker(pair[1]) if len(pair) == 2 else None
         return None if inner is None else _values(inner)
     if origin is Literal or not isinstance(annotation, type):
         return None

@@ -110,8 +110,11 @@ def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> li
     for i, bus in enumerate(sc.workforce.chartered_buses):
         after(("workforce", "chartered_buses", i, "day"), bus.day, "the bus never arrives")
     for i, m in enumerate(sc.finance.relief.measures):
-        path = ("finance", "relief", "measures", i, "start_day")
-        after(path, m.start_day, "the measure never starts")
+        after(
+            ("finance", "relief", "measures", i, "start_day"),
+            m.start_day,
+            "the measure never starts",
+        )
     co = sc.supply.coordination
     if co.suppliers or co.top_n:
         after(("supply", "coordination", "start_day"), co.start_day, "coordination never starts")
