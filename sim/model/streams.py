@@ -17,9 +17,9 @@ changes with PYTHONHASHSEED) is never used.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
+
+from sim.scenario.sampling import name_key
 
 LEGACY_KEYS: dict[str, int] = {
     "reopening": 0,
@@ -47,8 +47,7 @@ def stream_key(name: str) -> int:
     legacy = LEGACY_KEYS.get(name)
     if legacy is not None:
         return legacy
-    digest = hashlib.sha256(name.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") | (1 << 63)
+    return name_key(name)
 
 
 def stream(seed: int, replication: int, name: str, *within: int) -> np.random.Generator:

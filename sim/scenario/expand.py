@@ -3,8 +3,12 @@
 A city of 15,000 firms fits in a page because `generate:` draws firms from class
 distributions. Generation uses its own random streams derived from the
 scenario seed (not the replication), so every replication and every policy
-option sees the same park; each generate/registry entry has its own stream, so
-adding a class does not redraw the firms of another.
+option sees the same park. Each generate entry (named by its id prefix) and each
+registry (by its file's name) has one stream per attribute, per tag share and per
+aspect of each input rule (`EntryStreams`): an overlay that changes how one
+attribute of one class is drawn, or adds a class, redraws nothing else. Only
+input links, drawn among a sector's firms weighted by size, see the sizes of
+the firms they may pick.
 """
 
 from __future__ import annotations
@@ -24,12 +28,20 @@ from pydantic import ValidationError
 from sim.scenario.errors import KeyPath, Problem, ScenarioError, pydantic_message, shown
 from sim.scenario.ids import generated_ids, scaled_counts
 from sim.scenario.refs import Checker, declared, ref_of
-from sim.scenario.sampling import WeightedPool
-from sim.scenario.schema import REGION, TAG, Enterprise, FirmClass, Registry, Scenario
+from sim.scenario.sampling import WeightedPool, name_key
+from sim.scenario.schema import (
+    REGION,
+    TAG,
+    Enterprise,
+    FirmClass,
+    InputRule,
+    Registry,
+    Scenario,
+)
 
-GENERATE_STREAM = 0xA11CE
-REGISTRY_STREAM = 0xB0B
-LINKS_STREAM = 0x11E5
+GENERATION_KEY = 1 << 40
+"""First spawn key of every generation stream. A model stream's first key is its
+replication number (at most 1,000,000), so no model stream can equal one."""
 
 REGISTRY_COLUMNS = (
     "id",
@@ -72,7 +84,7 @@ class Park:
 class _Draft:
     fields: dict[str, Any]
     cls: FirmClass | None
-    rng: np.random.Generator | None
+    streams: EntryStreams | None
     path: KeyPath = ()
     """Where the firm is written in the scenario (listed or generated firms)."""
     file: str | None = None
@@ -92,35 +104,92 @@ class _Draft:
         return Problem(f"{where}: {message}", path=self.path)
 
 
-def _rng(seed: int, *key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+class EntryStreams:
+    """The generation streams of one generate entry or registry: one per name.
+
+    A stream is `SeedSequence(seed, spawn_key=(GENERATION_KEY, name_key(entry),
+    name_key(name)))`, made when first asked for and then drawn from in firm order,
+    so the k-th firm of an entry gets the k-th draw of each of its attributes
+    whatever the other attributes' distributions are.
+    """
+
+    def __init__(self, seed: int, entry: str) -> None:
+        self.seed = seed
+        self.entry = name_key(entry)
+        self._made: dict[str, np.random.Generator] = {}
+
+    def __call__(self, name: str) -> np.random.Generator:
+        rng = self._made.get(name)
+        if rng is None:
+            key = (GENERATION_KEY, self.entry, name_key(name))
+            rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+            self._made[name] = rng
+        return rng
+
+
+def generate_entry(prefix: str) -> str:
+    """Stream name of a generate entry: its id prefix (unique, as its firms' ids are)."""
+    return f"generate:{prefix}"
+
+
+def registry_entries(files: list[str]) -> list[str]:
+    """Stream name of each registry: its file's name without the folder (the resolved
+    scenario writes the path absolute, and a project may move), then how many
+    registries of the same name come before it."""
+    seen: dict[str, int] = {}
+    out = []
+    for file in files:
+        name = file.replace("\\", "/").rsplit("/", 1)[-1]
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(f"registry:{name}:{n}")
+    return out
+
+
+def rule_names(rules: list[InputRule]) -> list[str]:
+    """Stream name of each input rule of a class: its good and how many rules of
+    that good come before it, so adding a rule for another good moves no other."""
+    seen: dict[str, int] = {}
+    out = []
+    for rule in rules:
+        n = seen.get(rule.good, 0)
+        seen[rule.good] = n + 1
+        out.append(f"input:{rule.good}:{n}")
+    return out
 
 
 def _from_class(
-    cls: FirmClass, n: int, rng: np.random.Generator, staff: np.ndarray | None = None
+    cls: FirmClass, n: int, streams: EntryStreams, staff: np.ndarray | None = None
 ) -> list[dict[str, Any]]:
-    """Draw the attributes of `n` firms of a class (vectorised, fixed order of draws).
+    """Draw the attributes of `n` firms of a class (vectorised), each attribute from
+    its own stream of the entry (`EntryStreams`).
 
     `staff` (a registry row's headcount) replaces the drawn one, so that beds and
-    bus seats are the class's shares of the firm's real staff. A class without
+    bus seats are the class's shares of the firm's real staff (the class's draw is
+    still made, so the next row gets the next draw). A class without
     `baseline_output` or `staff` leaves them out (None).
     """
-    above = rng.random(n) < cls.above_scale_share
-    output = cls.baseline_output.sample(rng, n) if cls.baseline_output is not None else None
+    above = streams("above_scale").random(n) < cls.above_scale_share
+    output = (
+        cls.baseline_output.sample(streams("baseline_output"), n)
+        if cls.baseline_output is not None
+        else None
+    )
     if cls.staff is not None:
         # clipped before the cast: a draw beyond int64 would wrap round to a negative
         # headcount, and the firm's check must say "too many", not "below 0"
-        drawn = np.clip(np.rint(cls.staff.sample(rng, n)), 0, STAFF_DRAW_MAX).astype(int)
+        drawn = np.rint(cls.staff.sample(streams("staff"), n))
+        drawn = np.clip(drawn, 0, STAFF_DRAW_MAX).astype(int)
         staff = drawn if staff is None else staff
-    migrant = np.clip(cls.migrant_share.sample(rng, n), 0, 1)
-    beds_share = cls.dorm_beds_share.sample(rng, n)
-    seats_share = cls.bus_seats_share.sample(rng, n)
+    migrant = np.clip(cls.migrant_share.sample(streams("migrant_share"), n), 0, 1)
+    beds_share = cls.dorm_beds_share.sample(streams("dorm_beds_share"), n)
+    seats_share = cls.bus_seats_share.sample(streams("bus_seats_share"), n)
     beds = None if staff is None else np.rint(beds_share * staff).astype(int)
     seats = None if staff is None else np.rint(seats_share * staff).astype(int)
-    closed = rng.random(n) < cls.closed_loop_share
-    ramp = cls.ramp_days.sample(rng, n) if cls.ramp_days is not None else None
-    tag_draws = {t: rng.random(n) < p for t, p in sorted(cls.tag_shares.items())}
-    cash = cls.cash_days.sample(rng, n) if cls.cash_days is not None else None
+    closed = streams("closed_loop").random(n) < cls.closed_loop_share
+    ramp = cls.ramp_days.sample(streams("ramp_days"), n) if cls.ramp_days is not None else None
+    tag_draws = {t: streams(f"tag:{t}").random(n) < p for t, p in sorted(cls.tag_shares.items())}
+    cash = cls.cash_days.sample(streams("cash_days"), n) if cls.cash_days is not None else None
     out = []
     for i in range(n):
         tags = list(cls.tags) + [t for t, hit in tag_draws.items() if hit[i] and t not in cls.tags]
@@ -355,13 +424,17 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
     for i, d in enumerate(park_firms):
         if d.cls is None or not d.cls.inputs:
             continue
-        rng = d.rng
-        assert rng is not None
+        streams = d.streams
+        assert streams is not None
         inputs = list(d.fields.get("inputs") or [])
-        for rule in d.cls.inputs:
-            k_draw = rule.links.sample(rng, 1)[0]
-            per_output = rule.per_output.sample(rng, 1)[0]
-            stock = rule.stock_days.sample(rng, 1)[0] if rule.stock_days is not None else None
+        for rule, rule_name in zip(d.cls.inputs, rule_names(d.cls.inputs), strict=True):
+            k_draw = rule.links.sample(streams(f"{rule_name}:links"), 1)[0]
+            per_output = rule.per_output.sample(streams(f"{rule_name}:per_output"), 1)[0]
+            stock = (
+                rule.stock_days.sample(streams(f"{rule_name}:stock_days"), 1)[0]
+                if rule.stock_days is not None
+                else None
+            )
             named = list(dict.fromkeys(s for s in rule.sources if s != ids[i]))
             named_w = [suppliers.get(s, size[index[s]] if s in index else 1.0) for s in named]
             if rule.from_sector:
@@ -383,7 +456,7 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
             if available == 0:
                 continue
             k = int(min(max(round(k_draw), 1), available))
-            chosen = sorted(pool.choose(rng, named_w, excluded, k))
+            chosen = sorted(pool.choose(streams(f"{rule_name}:sources"), named_w, excluded, k))
             inputs.append(
                 {
                     "good": rule.good,
@@ -433,12 +506,14 @@ def expand(
                 )
             )
             continue
-        rng = _rng(scenario.seed, GENERATE_STREAM, gi)
-        ids = generated_ids(g.id_prefix or g.firm_class, counts[gi])
-        for fid, fields in zip(ids, _from_class(cls, counts[gi], rng), strict=True):
+        prefix = g.id_prefix or g.firm_class
+        streams = EntryStreams(scenario.seed, generate_entry(prefix))
+        ids = generated_ids(prefix, counts[gi])
+        for fid, fields in zip(ids, _from_class(cls, counts[gi], streams), strict=True):
             fields["id"] = fid
             fields["class"] = g.firm_class
-            drafts.append(_Draft(fields, cls, rng, ("generate", gi)))
+            drafts.append(_Draft(fields, cls, streams, ("generate", gi)))
+    entries = registry_entries([reg.file for reg in scenario.registry])
     for ri, reg in enumerate(scenario.registry):
         label = registry_label(scenario_file, reg.file)
         if registry_rows is not None and ri in registry_rows:
@@ -446,9 +521,9 @@ def expand(
         else:
             rows, probs = read_registry(registry_path(scenario_file, reg.file), label)
             problems.extend(probs)
-        rng = _rng(scenario.seed, REGISTRY_STREAM, ri)
+        streams = EntryStreams(scenario.seed, entries[ri])
         for line, fields in rows:
-            draft = _Draft(fields, None, rng, file=label, line=line)
+            draft = _Draft(fields, None, streams, file=label, line=line)
             cname = fields.pop("class", None) or reg.firm_class
             if cname is not None:
                 draft.cls = scenario.firm_classes.get(cname)
@@ -458,7 +533,7 @@ def expand(
                         ("class",), cname, ref_of(Registry, "firm_class"), scenario.firm_classes
                     )
                     continue
-                defaults = _from_class(draft.cls, 1, rng, _row_staff(fields))[0]
+                defaults = _from_class(draft.cls, 1, streams, _row_staff(fields))[0]
                 draft.fields = {k: v for k, v in defaults.items() if v is not None} | fields
                 draft.fields["class"] = cname
             drafts.append(draft)

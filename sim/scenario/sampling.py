@@ -13,10 +13,19 @@ floating-point ties at a boundary, with probability ~1e-16 per draw).
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_right
 from collections.abc import Sequence
 
 import numpy as np
+
+
+def name_key(name: str) -> int:
+    """A spawn key for a random stream known by name: the first 8 bytes of SHA-256 of
+    its UTF-8 text, big-endian, top bit set. Depends on the text alone (never on
+    `hash()`, which changes with PYTHONHASHSEED, nor on a position in a list)."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") | (1 << 63)
 
 
 class WeightedPool:

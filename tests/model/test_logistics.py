@@ -189,9 +189,14 @@ def _logistics_loss(park, reps):
     return np.array([cause_totals(run(park, r))["logistics"] for r in range(reps)])
 
 
-def test_second_station_and_more_passes_cut_logistics_losses_on_the_demo() -> None:
+def test_a_second_station_cuts_logistics_losses_on_the_demo_and_more_passes_do_not() -> None:
+    # The demo's station binds, not its passes: no goods ever wait for a pass, so
+    # twice the passes only send trucks into the same queue.
     demo = SCENARIOS / "demo_park.yaml"
-    base = _logistics_loss(load_scenario(demo), 8)
+    park = load_scenario(demo)
+    waiting = [run(park, r).series["cost_by_logistics"].values[-1] for r in range(8)]
+    assert waiting == [0.0] * 8
+    base = _logistics_loss(park, 8)
     second = _logistics_loss(
         load_scenario(demo, policies=[SCENARIOS / "policies/second_transfer_station.yaml"]), 8
     )
@@ -201,4 +206,4 @@ def test_second_station_and_more_passes_cut_logistics_losses_on_the_demo() -> No
     assert base.mean() > 0.5
     assert second.mean() < 0.7 * base.mean()
     assert (second < base).sum() >= 7  # paired, common random numbers
-    assert passes.mean() < base.mean()
+    assert passes.mean() >= base.mean()

@@ -171,6 +171,72 @@ def test_a_second_generate_entry_leaves_the_first_alone(tmp_path: Path) -> None:
     assert {f.staff for f in both[30:]} == {5}
 
 
+def _without(firm: Enterprise, *fields: str) -> dict:
+    return firm.model_dump(exclude=set(fields))
+
+
+def test_redrawing_one_attribute_of_a_class_leaves_every_other_attribute_alone(
+    tmp_path: Path,
+) -> None:
+    # Common random numbers (issue 15): one stream per attribute, tag share and input
+    # rule of an entry. Sizes feed the links' weights, so a size change is compared
+    # without the links; the other changes leave even the links alone.
+    first = load(tmp_path, GEN).firms
+    changes = {
+        "migrant_share: {uniform: {from: 0.2, to: 0.4}}": (
+            "migrant_share: {triangular: {from: 0, mode: 0.1, to: 0.9}}",
+            ("migrant_share",),
+        ),
+        "tag_shares: {backbone: 0.5}": ("tag_shares: {backbone: 0.5, livelihood: 0.2}", ("tags",)),
+        "closed_loop_share: 0.3": ("closed_loop_share: 0.9", ("closed_loop",)),
+        "ramp_days: {triangular: {from: 1, mode: 2, to: 5}}": ("ramp_days: 3", ("ramp_days",)),
+        "per_output: {uniform: {from: 0.1, to: 0.2}}": (
+            "per_output: {normal: {mean: 0.3, sd: 0.05, min: 0}}",
+            ("inputs",),
+        ),
+        "baseline_output: {uniform: {from: 2, to: 4}}": (
+            "baseline_output: {lognormal: {median: 3, sigma: 1}}",
+            ("baseline_output", "inputs"),
+        ),
+    }
+    for old, (new, moved) in changes.items():
+        assert old in GEN
+        changed = load(tmp_path, GEN.replace(old, new)).firms
+        assert [_without(a, *moved) for a in changed] == [_without(a, *moved) for a in first], old
+        assert [_without(a) for a in changed] != [_without(a) for a in first], old
+    # the per_output change keeps every link and the other rule whole
+    changed = load(tmp_path, GEN.replace(*[(o, n) for o, (n, _) in changes.items()][4])).firms
+    for a, b in zip(first, changed, strict=True):
+        assert [i.sources for i in a.inputs] == [i.sources for i in b.inputs]
+        assert a.inputs[1] == b.inputs[1]
+
+
+def test_a_compare_option_redrawing_one_class_keeps_the_other_firms(tmp_path: Path) -> None:
+    # what `parksim compare` does with an option: the base scenario plus an overlay
+    base = write(tmp_path, with_class(GEN, OTHER) + "  - {class: other, count: 7}\n")
+    overlay = tmp_path / "staff.yaml"
+    overlay.write_text("firm_classes:\n  other:\n    staff: {uniform: {from: 50, to: 90}}\n")
+    first = load_scenario(base).firms
+    option = load_scenario(base, policies=[overlay]).firms
+    assert option[:30] == first[:30]
+    assert [_without(f, "staff", "dorm_beds", "bus_seats") for f in option[30:]] == [
+        _without(f, "staff", "dorm_beds", "bus_seats") for f in first[30:]
+    ]
+    assert all(50 <= f.staff <= 90 for f in option[30:])
+
+
+def test_an_entry_streams_follow_its_id_prefix_not_its_place(tmp_path: Path) -> None:
+    first = load(tmp_path, with_class(GEN, OTHER) + "  - {class: other, count: 7}\n").firms
+    text = with_class(GEN, OTHER).replace(
+        "generate:\n", "generate:\n  - {class: other, count: 7}\n", 1
+    )
+    swapped = load(tmp_path, text).firms
+    assert swapped[:7] == first[30:]
+    assert [_without(f, "inputs") for f in swapped[7:]] == [
+        _without(f, "inputs") for f in first[:30]
+    ]
+
+
 def test_input_links_come_from_the_sector_and_never_the_firm_itself(tmp_path: Path) -> None:
     firms = load(tmp_path, GEN).firms
     ids = {f.id for f in firms}

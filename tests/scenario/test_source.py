@@ -325,15 +325,15 @@ def test_global_safe_loader_is_not_changed() -> None:
 # --- big files: values counted while composing, libyaml when present (issue 13) -------
 
 
-def test_a_huge_flow_list_is_refused_at_the_value_budget_in_about_a_second() -> None:
+def test_a_huge_flow_list_is_refused_at_the_value_budget() -> None:
     # Composed whole before being counted, a 20 MB list of numbers parsed for minutes
-    # and ended in a traceback; now the composer stops at MAX_VALUES.
+    # and ended in a traceback; now the composer stops at MAX_VALUES (where the
+    # problem is located shows it stopped there: the list goes on far beyond).
     text = "name: x\nl: [" + "1," * 1_000_000 + "1]\n"
-    started = time.perf_counter()
     err = _error(text)
-    assert time.perf_counter() - started < 5.0
     (p,) = err.problems
-    assert p.line == 2 and p.column is not None and p.column > 2 * (MAX_VALUES - 10)
+    assert p.line == 2 and p.column is not None
+    assert 2 * (MAX_VALUES - 10) < p.column < 2 * (MAX_VALUES + 10) < 2 * 1_000_000
     assert f"more than {MAX_VALUES:,} values" in p.message
     assert "registry CSV" in p.message
 
