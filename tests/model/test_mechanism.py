@@ -297,6 +297,8 @@ def test_adding_or_reordering_mechanisms_changes_no_stream(demo):
     assert set(base) == {
         "reopening",
         "review",
+        "apply_days_by",
+        "approvals",
         "finance",
         "outbreaks",
         "supply",

@@ -105,9 +105,21 @@ DANGLING = park(
         "transfer_stations": [{"id": "t", "serves": ["pak"], "partner_for": ["aa"]}],
     },
     reopening={
-        "priority": ["livelihood", "backbon"],
+        "priority": ["livelihood", "backbon", {"class": "widgt"}],
         "liaison": {"tags": ["low_labour"]},
         "whitelists": [{"day": 1, "firms": ["widget0001"], "tags": ["spec"], "sectors": ["ss"]}],
+        "apply_days_by": [
+            {"class": "wdget", "apply_days": 1},
+            {"tags": ["livelihod"], "apply_days": 1},
+            {"batch": "frist", "apply_days": 1},
+        ],
+        "approvals": [
+            {
+                "id": "first",
+                "per_day": 1,
+                "eligible": {"classes": ["widge"], "tags": ["backbne"], "sectors": ["sw"]},
+            }
+        ],
     },
     outbreaks={"raise_level": {"cases": 1, "level": "lockdow"}},
     finance={
@@ -272,6 +284,52 @@ EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
         "unknown sector 'ss' (did you mean 's'?); sectors: s, w",
     ),
     (
+        schema.PriorityGroup,
+        "firm_class",
+        ("reopening", "priority", 2, "class"),
+        "unknown firm class 'widgt' (did you mean 'widget'?)",
+    ),
+    (
+        schema.ApplyDaysRule,
+        "firm_class",
+        ("reopening", "apply_days_by", 0, "class"),
+        "unknown firm class 'wdget' (did you mean 'widget'?)",
+    ),
+    (
+        schema.ApplyDaysRule,
+        "tags",
+        ("reopening", "apply_days_by", 1, "tags", 0),
+        "unknown tag 'livelihod' (did you mean 'livelihood'?); known tags: backbone, "
+        "epidemic_supplies, foreign_invested, livelihood, low_labor, specialized, "
+        "supply_security, supporting (declare new ones in `extra_tags`)",
+    ),
+    (
+        schema.ApplyDaysRule,
+        "batch",
+        ("reopening", "apply_days_by", 2, "batch"),
+        "unknown white-list batch 'frist' (did you mean 'first'?)",
+    ),
+    (
+        schema.ApprovalEligibility,
+        "classes",
+        ("reopening", "approvals", 0, "eligible", "classes", 0),
+        "unknown firm class 'widge' (did you mean 'widget'?)",
+    ),
+    (
+        schema.ApprovalEligibility,
+        "tags",
+        ("reopening", "approvals", 0, "eligible", "tags", 0),
+        "unknown tag 'backbne' (did you mean 'backbone'?); known tags: backbone, "
+        "epidemic_supplies, foreign_invested, livelihood, low_labor, specialized, "
+        "supply_security, supporting (declare new ones in `extra_tags`)",
+    ),
+    (
+        schema.ApprovalEligibility,
+        "sectors",
+        ("reopening", "approvals", 0, "eligible", "sectors", 0),
+        "unknown sector 'sw' (did you mean 'w'?); sectors: s, w",
+    ),
+    (
         schema.LevelRaise,
         "level",
         ("outbreaks", "raise_level", "level"),
@@ -326,7 +384,10 @@ def test_every_id_declared_unique_is_reported_when_given_twice() -> None:
             {"id": "sup", "region": "out", "capacity": 1},
         ],
         logistics={"transfer_stations": [{"id": "t"}, {"id": "t"}]},
-        reopening={"whitelists": [{"id": "w", "day": 1}, {"id": "w", "day": 2}, {"day": 3}]},
+        reopening={
+            "whitelists": [{"id": "w", "day": 1}, {"id": "w", "day": 2}, {"day": 3}],
+            "approvals": [{"id": "w", "per_day": 1}, {"id": "d", "per_day": 1}],
+        },
         finance={"relief": {"measures": [{"id": "m", "kind": "tax_cut"}] * 2}},
     )
     data["enterprises"].append(dict(data["enterprises"][0]))
@@ -337,6 +398,7 @@ def test_every_id_declared_unique_is_reported_when_given_twice() -> None:
         ("suppliers", 1, "id"): "duplicate supplier id 'sup'",
         ("logistics", "transfer_stations", 1, "id"): "duplicate station id 't'",
         ("reopening", "whitelists", 1, "id"): "duplicate white-list batch id 'w'",
+        ("reopening", "approvals", 0, "id"): "duplicate white-list batch id 'w'",
         ("finance", "relief", "measures", 1, "id"): "duplicate relief measure id 'm'",
         ("enterprises", 2, "id"): "duplicate firm id 'a'",
         ("enterprises", 3, "id"): "firm id 'sup' is also a supplier id",
