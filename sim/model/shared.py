@@ -77,6 +77,9 @@ class Shared:
         """reopening: index in `release_ids` of the batch or approval rule that released
         each firm, i.e. the first to list it while it had not yet started reopening (-1:
         none; it started, if at all, because its zone's level let it)."""
+        self.continuing = np.zeros(n, dtype=bool)
+        """continuity: firms that may keep running at part of their output today although
+        their zone's level halts them (a continuous-process plant, a sealed loop)."""
         self.partial = np.zeros(n, dtype=bool)
         """outbreaks: suspended firms that keep part of their output (closed loop)."""
         self.last_case = np.full(n, -np.inf)

@@ -161,6 +161,7 @@ SECTIONS = (
     schema.Approval,
     schema.ApprovalEligibility,
     schema.Liaison,
+    schema.ContinuityRule,
     schema.Workforce,
     schema.ReturnPoint,
     schema.CharteredBus,

@@ -143,6 +143,8 @@ RELIEF_MEASURE = Kind("relief measure")
 WHITELIST_BATCH = Kind("white-list batch")
 """White-list batches: named ones (`reopening.whitelists[].id`) and rule-based approvals
 (`reopening.approvals[].id`), which release firms the same way."""
+CONTINUITY_RULE = Kind("continuity rule")
+"""Continuity rules (`continuity[].id`)."""
 GOOD = Kind("good")
 """Goods, declared by the input lines that use them."""
 
@@ -884,6 +886,35 @@ class Reopening(Frozen):
         return v
 
 
+# --- continuity -------------------------------------------------------------------
+
+
+class ContinuityRule(Frozen):
+    """Firms that never fully stopped: a share of their output under levels that halt them.
+
+    Under the listed levels they keep running although the level halts them, before and
+    outside any white list (continuous-process plants such as chemicals, steel, glass and
+    wafers; sealed closed loops). Firms are picked by any of `classes`, `tags`,
+    `sectors`, `firms` (none given: every firm), then narrowed by `closed_loop_only`."""
+
+    id: Annotated[Ident, Declares(CONTINUITY_RULE)] | None = None
+    """Name of the rule (overlays merge rules by it)."""
+    classes: list[Annotated[Ident, Ref(FIRM_CLASS)]] = Field(default_factory=list)
+    """Firms of these classes."""
+    tags: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
+    """Firms carrying any of these tags."""
+    sectors: list[Annotated[Ident, Ref(SECTOR)]] = Field(default_factory=list)
+    """Firms of these sectors."""
+    firms: list[Annotated[Ident, Ref(FIRM)]] = Field(default_factory=list)
+    """Firms named by id."""
+    closed_loop_only: bool = False
+    """Only those of the picked firms that can run closed-loop (a sealed loop)."""
+    levels: list[Annotated[Ident, Ref(CONTROL_LEVEL)]] = Field(default_factory=list)
+    """Control levels under which they keep running (empty: every level that halts them)."""
+    share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    """Share of baseline output they keep; the rest is lost to `not_allowed`."""
+
+
 class ReturnPoint(Frozen):
     """By `day`, a `share` of the migrant workers have returned."""
 
@@ -1155,6 +1186,9 @@ class Scenario(Frozen):
     """Passes and transfer stations."""
     reopening: Reopening = Reopening()
     """Reopening pipeline."""
+    continuity: list[ContinuityRule] = Field(default_factory=list)
+    """Firms that keep running at a share of their output under levels that halt them (the
+    first rule naming a firm and today's level applies)."""
     workforce: Workforce = Workforce()
     """Workforce rules."""
     outbreaks: Outbreaks = Outbreaks()

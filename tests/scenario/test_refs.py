@@ -121,6 +121,16 @@ DANGLING = park(
             }
         ],
     },
+    continuity=[
+        {
+            "classes": ["widgets"],
+            "tags": ["specialised"],
+            "sectors": ["sx"],
+            "firms": ["aa"],
+            "levels": ["lockd"],
+            "share": 0.5,
+        }
+    ],
     outbreaks={"raise_level": {"cases": 1, "level": "lockdow"}},
     finance={
         "relief": {
@@ -330,6 +340,39 @@ EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
         "unknown sector 'sw' (did you mean 'w'?); sectors: s, w",
     ),
     (
+        schema.ContinuityRule,
+        "classes",
+        ("continuity", 0, "classes", 0),
+        "unknown firm class 'widgets' (did you mean 'widget'?)",
+    ),
+    (
+        schema.ContinuityRule,
+        "tags",
+        ("continuity", 0, "tags", 0),
+        "unknown tag 'specialised' (did you mean 'specialized'?); known tags: backbone, "
+        "epidemic_supplies, foreign_invested, livelihood, low_labor, specialized, "
+        "supply_security, supporting (declare new ones in `extra_tags`)",
+    ),
+    (
+        schema.ContinuityRule,
+        "sectors",
+        ("continuity", 0, "sectors", 0),
+        "unknown sector 'sx' (did you mean 's'?); sectors: s, w",
+    ),
+    (
+        schema.ContinuityRule,
+        "firms",
+        ("continuity", 0, "firms", 0),
+        "unknown firm 'aa' (did you mean 'a'?)",
+    ),
+    (
+        schema.ContinuityRule,
+        "levels",
+        ("continuity", 0, "levels", 0),
+        "unknown control level 'lockd' (did you mean 'lockdown'?); "
+        "defined: controlled, lockdown, normal",
+    ),
+    (
         schema.LevelRaise,
         "level",
         ("outbreaks", "raise_level", "level"),
@@ -389,6 +432,7 @@ def test_every_id_declared_unique_is_reported_when_given_twice() -> None:
             "approvals": [{"id": "w", "per_day": 1}, {"id": "d", "per_day": 1}],
         },
         finance={"relief": {"measures": [{"id": "m", "kind": "tax_cut"}] * 2}},
+        continuity=[{"id": "c", "share": 1}, {"id": "c", "share": 0.5}],
     )
     data["enterprises"].append(dict(data["enterprises"][0]))
     data["enterprises"].append(dict(data["enterprises"][0], id="sup"))
@@ -399,6 +443,7 @@ def test_every_id_declared_unique_is_reported_when_given_twice() -> None:
         ("logistics", "transfer_stations", 1, "id"): "duplicate station id 't'",
         ("reopening", "whitelists", 1, "id"): "duplicate white-list batch id 'w'",
         ("reopening", "approvals", 0, "id"): "duplicate white-list batch id 'w'",
+        ("continuity", 1, "id"): "duplicate continuity rule id 'c'",
         ("finance", "relief", "measures", 1, "id"): "duplicate relief measure id 'm'",
         ("enterprises", 2, "id"): "duplicate firm id 'a'",
         ("enterprises", 3, "id"): "firm id 'sup' is also a supplier id",
