@@ -9,15 +9,19 @@ its output is lost to `not_allowed`.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.model.continuity import Continuity
 from sim.model.state import FirmState
+from sim.model.world import World
 from sim.scenario.errors import ScenarioError
 from sim.scenario.load import load_scenario
-from tests.model._park import check_invariants, firm, lost, trace, world
+from tests.model._park import check_invariants, firm, lost, park, trace, world
 
 CHEM = {"chem": {}}
 PLANT = firm("plant", **{"class": "chem"})
@@ -195,3 +199,116 @@ def test_bad_continuity_rules_are_located(tmp_path, text, path, message):
     (p,) = info.value.problems
     assert (p.file, p.line, p.path) == (str(f), 9, path)
     assert message in p.message
+
+
+# --- invariants on random small parks ------------------------------------------------------
+
+LEVELS = ["lockdown", "controlled", "normal"]
+
+
+class Watched(World):
+    """A World that keeps, for each day, what continuity and production decided."""
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.log: list[tuple[np.ndarray, ...]] = []
+
+    def _close_day(self, d: int) -> None:
+        super()._close_day(d)
+        kept = self.get(Continuity).share.copy()
+        self.log.append((self.output.copy(), self.shared.allowed.copy(), kept, self.state.copy()))
+
+
+@st.composite
+def parks(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(1, 5))
+    firms = [
+        firm(
+            f"f{i}",
+            baseline_output=draw(st.sampled_from([1.0, 2.0, 5.0])),
+            staff=draw(st.sampled_from([0, 10])),
+            dorm_beds=draw(st.sampled_from([0, 5, 10])),
+            closed_loop=draw(st.booleans()),
+            above_scale=draw(st.booleans()),
+            tags=draw(st.sampled_from([[], ["backbone"]])),
+            ramp_days=draw(st.sampled_from([0, 3])),
+            **({"class": "chem"} if draw(st.booleans()) else {}),
+        )
+        for i in range(n)
+    ]
+    timeline = sorted(
+        {draw(st.integers(0, 12)): draw(st.sampled_from(LEVELS)) for _ in range(3)}.items()
+    )
+    rules = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "share": st.sampled_from([0.2, 0.5, 1.0]),
+                    "closed_loop_only": st.booleans(),
+                    "levels": st.sampled_from([[], ["lockdown"], ["controlled"]]),
+                    "tags": st.sampled_from([[], ["backbone"]]),
+                    "classes": st.sampled_from([[], ["chem"]]),
+                }
+            ),
+            max_size=2,
+        )
+    )
+    approvals = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "per_day": st.integers(0, 2),
+                    "start_day": st.integers(0, 8),
+                    "order": st.sampled_from(["priority", "size", "random"]),
+                    "eligible": st.sampled_from(
+                        [{}, {"above_scale": False}, {"classes": ["chem"]}]
+                    ),
+                }
+            ),
+            max_size=2,
+        )
+    )
+    for k, a in enumerate(approvals):
+        a["id"] = f"r{k}"
+    reopening = {
+        "apply_days": draw(st.sampled_from([0, 1.5, {"exponential": {"mean": 2}}])),
+        "apply_days_by": draw(
+            st.sampled_from(
+                [
+                    [],
+                    [{"class": "chem", "apply_days": 4}],
+                    [{"tags": ["backbone"], "apply_days": 0}],
+                ]
+            )
+        ),
+        "closed_loop_apply_factor": draw(st.sampled_from([0.0, 0.5, 1.0])),
+        "priority": draw(st.sampled_from([[], [{"above_scale": True}, "backbone"]])),
+        "approvals": approvals,
+        "whitelists": [{"id": "w", "day": 3, "tags": ["backbone"]}],
+        "fail_prob": draw(st.sampled_from([0.0, 0.3])),
+    }
+    return {
+        "firms": firms,
+        "level": [{"day": d, "level": lv} for d, lv in timeline],
+        "continuity": rules,
+        "reopening": reopening,
+        "outbreaks": {"rate_per_1000_staff_day": draw(st.sampled_from([0.0, 20.0]))},
+        "firm_classes": CHEM,
+        "days": 18,
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(parks(), st.integers(0, 3))
+def test_a_firm_the_level_halts_produces_only_what_continuity_keeps(kw, rep):
+    w = Watched(park(**kw), rep)
+    tr = w.run()
+    check_invariants(tr)
+    base = w.firms.baseline
+    for d, (out, allowed, kept, state) in enumerate(w.log):
+        halted = ~allowed & (out > 0)
+        assert np.all(kept[halted] > 0), d
+        assert np.all(out[halted] <= kept[halted] * base[halted] * (1 + 1e-12)), d
+        assert np.all(out[state == FirmState.FAILED] == 0), d
+    # a firm no batch or rule listed was released by its zone's level, if at all
+    assert np.all((w.shared.released_by >= 0) <= w.shared.whitelisted)
