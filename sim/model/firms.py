@@ -7,9 +7,12 @@ writes it. Firm ids are strings in files and integers inside.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from sim.scenario.expand import Park
+from sim.scenario.schema import PriorityGroup
 
 
 class Firms:
@@ -47,7 +50,13 @@ class Firms:
         )
         """Index of each firm's class in `classes` (-1: a listed firm of no class)."""
         self.tags = tuple(frozenset(f.tags) for f in firms)
-        self.priority = priority_keys(list(sc.reopening.priority), self.tags)
+        self.priority = priority_keys(
+            list(sc.reopening.priority),
+            self.tags,
+            classes=self.classes,
+            firm_class=self.firm_class,
+            above_scale=self.above_scale,
+        )
         """Park-wide priority of each firm (lower first): reviews, passes, relief, buses."""
         self.liaison = liaison_mask(
             sc.reopening.service_teams * sc.reopening.liaison.firms_per_team,
@@ -64,19 +73,41 @@ class Firms:
         wanted = set(tags)
         return np.array([bool(wanted & t) for t in self.tags], dtype=bool)
 
+    def in_classes(self, classes: list[str]) -> np.ndarray:
+        """Firms of any of `classes` (names no firm of the park has select nobody)."""
+        codes = [self.classes.index(c) for c in classes if c in self.classes]
+        return np.isin(self.firm_class, codes)
+
     def in_sectors(self, sectors: list[str]) -> np.ndarray:
         """Firms in any of `sectors` (names the park does not have select nobody)."""
         return np.isin(self.sector, [self.sectors.index(s) for s in sectors if s in self.sectors])
 
 
-def priority_keys(order: list[str], tags: tuple[frozenset[str], ...]) -> np.ndarray:
-    """Review priority of each firm: index of its first priority tag (lower = earlier)."""
-    keys = np.full(len(tags), len(order), dtype=np.int64)
-    for i, firm_tags in enumerate(tags):
-        for k, t in enumerate(order):
-            if t in firm_tags:
-                keys[i] = k
-                break
+def priority_keys(
+    order: Sequence[str | PriorityGroup],
+    tags: tuple[frozenset[str], ...],
+    *,
+    classes: tuple[str, ...] = (),
+    firm_class: np.ndarray | None = None,
+    above_scale: np.ndarray | None = None,
+) -> np.ndarray:
+    """Review priority of each firm: index of the first entry of `order` it matches (a
+    tag it carries, or a group by class and size; lower = earlier), len(order) if none."""
+    n = len(tags)
+    keys = np.full(n, len(order), dtype=np.int64)
+    for k in range(len(order) - 1, -1, -1):  # the first matching entry is written last
+        entry = order[k]
+        if isinstance(entry, str):
+            hit = np.array([entry in t for t in tags], dtype=bool)
+        else:
+            hit = np.ones(n, dtype=bool)
+            if entry.firm_class is not None:
+                code = classes.index(entry.firm_class) if entry.firm_class in classes else -2
+                hit &= (np.full(n, -1) if firm_class is None else firm_class) == code
+            if entry.above_scale is not None:
+                big = np.zeros(n, dtype=bool) if above_scale is None else above_scale
+                hit &= big == entry.above_scale
+        keys[hit] = k
     return keys
 
 

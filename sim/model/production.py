@@ -5,10 +5,11 @@ share, each input's factor, ramp factor, control cap, room in the finished-goods
 store, a suspended closed-loop firm's share (and whatever limits a new mechanism
 adds). The smallest factor binds and its cause takes the whole day's loss of that
 firm; on a tie the limit first in `world.LIMIT_ORDER` keeps it (labour, inputs in
-recipe order, ramp-up, control cap, finished-goods store, suspension). A firm
-that is not operating loses everything, to the cause of its state
+recipe order, ramp-up, control cap, finished-goods store, suspension, continuity's
+share). A firm that is not operating loses everything, to the cause of its state
 (`state.STATE_CAUSE`), or to `not_allowed` when it is open but its zone's level
-halts it.
+halts it. An open firm its zone's level halts still operates when continuity keeps
+it running (`shared.continuing`); continuity's limit then caps it at its share.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def produce(world: World, limiters: Sequence[Mechanism]) -> None:
     suspended_partial = (state == _SUSPENDED) & w.shared.partial
     running = open_ | suspended_partial
     allowed = w.shared.allowed
-    operating = running & allowed
+    operating = running & (allowed | w.shared.continuing)
     w.operating = operating
 
     cause = STATE_CAUSE[state].astype(np.int64)

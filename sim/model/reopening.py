@@ -11,6 +11,14 @@ no time cannot loop forever within one instant. The same teams review relief cre
 lines (a `CreditApplication` from finance; the approval goes back as a
 `CreditApproval`). A reopened firm ramps up over its ramp days: this
 mechanism's limit (`ramp_up`).
+
+Preparation time is the park's `apply_days` unless `apply_days_by` gives a group's
+own: the batch that released the firm, else its tags, else its class (each rule
+draws for every firm from its own stream, so adding a group moves no other
+group's numbers), times `closed_loop_apply_factor` for firms that can run
+closed-loop. Besides named white-list batches, approval rules release a number or
+share of eligible firms each day. Which batch or rule released each firm is
+published (`shared.released_by`).
 """
 
 from __future__ import annotations
@@ -26,10 +34,11 @@ import simpy
 from sim.model.mechanism import Cause, Limit, Mechanism, Series
 from sim.model.requests import CreditApplication, CreditApproval
 from sim.model.state import C_RAMP, FirmState
-from sim.model.streams import stream
+from sim.model.streams import stream, stream_key
 
 if TYPE_CHECKING:
     from sim.model.world import World
+    from sim.scenario.schema import ApplyDaysRule, Approval
 
 MAX_ATTEMPTS = 8
 """Review attempts pre-drawn per firm. Later attempts reuse the last durations and
@@ -44,7 +53,8 @@ only lengthens rectification when review + rectification are shorter than this
 hour: reviews that always fail in zero time would otherwise fail and re-apply
 forever within one instant, and tiny ones (1e-300 days) nearly as long."""
 
-_FAILED, _QUEUED, _REVIEWING, _RECTIFYING, _OPEN = (
+_CLOSED, _FAILED, _QUEUED, _REVIEWING, _RECTIFYING, _OPEN = (
+    int(FirmState.CLOSED),
     int(FirmState.FAILED),
     int(FirmState.QUEUED),
     int(FirmState.REVIEWING),
@@ -69,6 +79,22 @@ def late_stream(world: World, i: int) -> np.random.Generator:
     firm, so other firms' draws never shift it (common random numbers).
     """
     return stream(world.cfg.seed, world.replication, "review", i)
+
+
+def group_stream(world: World, rule: ApplyDaysRule) -> np.random.Generator:
+    """The stream an `apply_days_by` rule draws its preparation times from.
+
+    Stream "apply_days_by" narrowed to the rule's group (`class:NAME`, `tags:A+B`,
+    `batch:ID`), so adding, removing or reordering rules moves no other rule's draws."""
+    kind, name = rule.group()
+    key = stream_key(f"{kind}:{name}")
+    return stream(world.cfg.seed, world.replication, "apply_days_by", key)
+
+
+def approval_stream(world: World, rule: Approval) -> np.random.Generator:
+    """The stream an approval rule with `order: random` draws its order from: stream
+    "approvals" narrowed to the rule's id."""
+    return stream(world.cfg.seed, world.replication, "approvals", stream_key(rule.id))
 
 
 def ramp_factor(
@@ -97,10 +123,10 @@ class Reopening(Mechanism):
     """
 
     name = "reopening"
-    streams = ("reopening", "review")
+    streams = ("reopening", "review", "apply_days_by", "approvals")
     takes = (CreditApplication,)
     posts = (CreditApproval,)
-    publishes = ("whitelisted", "allowed")
+    publishes = ("whitelisted", "allowed", "release_ids", "released_by")
     writes = ("state", "reopened_at")
     causes = (Cause("ramp_up", "reopened but not yet at full speed"),)
 
@@ -116,6 +142,16 @@ class Reopening(Mechanism):
             dtype=float,
         )
         self.apply_days = cfg.apply_days.sample(rng_open, n)
+        """Preparation days of each firm unless the batch releasing it has its own."""
+        self.release_ids = tuple(
+            b.id if b.id is not None else f"whitelists[{k}]" for k, b in enumerate(cfg.whitelists)
+        ) + tuple(a.id for a in cfg.approvals)
+        world.shared.release_ids = self.release_ids
+        self.released_by = world.shared.released_by
+        self.batch_days: dict[int, np.ndarray] = {}
+        """Preparation days of each firm if released by the batch or rule of this index in
+        `release_ids` (only those with an `apply_days_by` rule)."""
+        self._group_apply_days()
         self.review_days = cfg.review_days.sample(rng, n * MAX_ATTEMPTS).reshape(n, MAX_ATTEMPTS)
         self.fail_u = rng.random((n, MAX_ATTEMPTS))
         self.rectify_days = cfg.rectify_days.sample(rng, n * MAX_ATTEMPTS).reshape(n, MAX_ATTEMPTS)
@@ -136,6 +172,15 @@ class Reopening(Mechanism):
         self.mean_wait = math.nan
         """Mean wait (days) of the reviews started on the day last closed (NaN: none)."""
         self.whitelisted = world.shared.whitelisted
+        self.approval_order = [self._approval_order(a) for a in cfg.approvals]
+        """Firms each approval rule may approve, in the order it approves them."""
+        self.approval_base = [
+            len(order) * (a.share_per_day or 0.0)
+            for order, a in zip(self.approval_order, cfg.approvals, strict=True)
+        ]
+        """Firms per day of each `share_per_day` rule (its share of the eligible firms)."""
+        self.approved = np.zeros(len(cfg.approvals), dtype=np.int64)
+        """Firms each approval rule has approved so far."""
         # A firm has at most one reopening application and one credit line in the queue
         # or under review at a time, so teams beyond 2n + 1 would only ever wait: they
         # are not started (teams are alike, so which one takes a job changes nothing),
@@ -146,8 +191,10 @@ class Reopening(Mechanism):
     # -- the hooks ----------------------------------------------------------------
 
     def open_day(self, day: int) -> None:
-        """White-list batches of the day, then the firms they and the levels let start."""
+        """White-list batches of the day, then approvals, then the firms they and the levels
+        let start."""
         self.release_whitelists(day)
+        self.release_approvals(day)
         self._open_gates()
 
     def limit(self) -> Limit:
@@ -190,7 +237,7 @@ class Reopening(Mechanism):
         """White-list batches released today add their firms to the list."""
         w = self.world
         firms = w.firms
-        for batch in w.cfg.reopening.whitelists:
+        for k, batch in enumerate(w.cfg.reopening.whitelists):
             if int(np.ceil(batch.day)) != day:
                 continue
             sel = np.zeros(firms.n, dtype=bool)
@@ -208,7 +255,93 @@ class Reopening(Mechanism):
                 sel[order[: batch.top_n.n]] = True
             if batch.suppliers_of_listed:
                 sel |= w.network.park_suppliers_of(self.whitelisted | sel)
-            self.whitelisted |= sel
+            self._release(sel & ~self.whitelisted, k)
+
+    def release_approvals(self, day: int) -> None:
+        """Approval rules running today approve their next firms: those eligible, not yet
+        listed and not yet reopening, in the rule's order, up to its running total."""
+        w = self.world
+        rules = w.cfg.reopening.approvals
+        first = len(w.cfg.reopening.whitelists)
+        for k, rule in enumerate(rules):
+            start = math.ceil(rule.start_day)
+            if day < start or (rule.end_day is not None and day >= math.ceil(rule.end_day)):
+                continue
+            days = day - start + 1
+            if rule.per_day is not None:
+                target = rule.per_day * days
+            else:
+                target = math.floor(self.approval_base[k] * days + 1e-9)
+            want = target - int(self.approved[k])
+            if want <= 0:
+                continue
+            order = self.approval_order[k]
+            free = order[(w.state[order] == _CLOSED) & ~self.whitelisted[order]][:want]
+            if len(free):
+                sel = np.zeros(w.firms.n, dtype=bool)
+                sel[free] = True
+                self._release(sel, first + k)
+                self.approved[k] += len(free)
+
+    def _release(self, new: np.ndarray, k: int) -> None:
+        """Firms `new` are listed by batch or rule `k` of `release_ids`; it released those
+        that had not started reopening."""
+        self.released_by[new & (self.world.state == _CLOSED)] = k
+        self.whitelisted |= new
+
+    def _approval_order(self, rule: Approval) -> np.ndarray:
+        """Firms eligible for an approval rule, in the order it approves them."""
+        firms = self.world.firms
+        el = rule.eligible
+        ok = np.ones(firms.n, dtype=bool)
+        if el.classes:
+            ok &= firms.in_classes(el.classes)
+        if el.tags:
+            ok &= firms.with_tags(el.tags)
+        if el.sectors:
+            ok &= firms.in_sectors(el.sectors)
+        if el.above_scale is not None:
+            ok &= firms.above_scale == el.above_scale
+        if el.closed_loop is not None:
+            ok &= firms.closed_loop == el.closed_loop
+        if el.max_staff is not None:
+            ok &= firms.staff <= el.max_staff
+        idx = np.flatnonzero(ok)
+        if rule.order == "priority":
+            key = firms.priority[idx]
+        elif rule.order == "size":
+            key = -firms.baseline[idx]
+        else:  # a uniform for every firm, then masked: common random numbers
+            key = approval_stream(self.world, rule).random(firms.n)[idx]
+        return idx[np.lexsort((idx, key))]
+
+    def _group_apply_days(self) -> None:
+        """Preparation days per group (`apply_days_by`) and for closed-loop firms."""
+        w = self.world
+        cfg = w.cfg.reopening
+        firms = w.firms
+        n = firms.n
+        days = self.apply_days
+        rules = cfg.apply_days_by
+        # class rules, then tag rules over them; within a kind the first listed wins
+        for kind in ("class", "tags"):
+            for rule in reversed([r for r in rules if r.group()[0] == kind]):
+                drawn = rule.apply_days.sample(group_stream(w, rule), n)
+                if kind == "class":
+                    picked = firms.in_classes([str(rule.firm_class)])
+                else:
+                    picked = firms.with_tags(rule.tags)
+                days = np.where(picked, drawn, days)
+        for rule in rules:
+            if rule.batch is not None:
+                drawn = rule.apply_days.sample(group_stream(w, rule), n)
+                self.batch_days[self.release_ids.index(rule.batch)] = drawn
+        if cfg.closed_loop_apply_factor != 1.0:
+            factor = np.where(firms.closed_loop, cfg.closed_loop_apply_factor, 1.0)
+            days = days * factor
+            for k, drawn in self.batch_days.items():
+                self.batch_days[k] = drawn * factor
+        self.apply_days = days
 
     def _open_gates(self) -> None:
         """Closed firms whose zone level (or white list) now admits them start preparing.
@@ -243,7 +376,8 @@ class Reopening(Mechanism):
 
     def _prepare(self, i: int) -> Generator[simpy.Event, Any, None]:
         """Preparation before applying (Linyi, 28 Feb 2020: ready firms at once, others later)."""
-        delay = self.apply_days[i] / self.speed[i]
+        own = self.batch_days.get(int(self.released_by[i]))
+        delay = (self.apply_days[i] if own is None else own[i]) / self.speed[i]
         if delay > 0:
             yield self.world.env.timeout(delay)
         self._file(i)

@@ -69,6 +69,17 @@ class Shared:
         self.allowed = np.ones(n, dtype=bool)
         """reopening: firms whose zone level (or white list) lets them operate today
         once reopened."""
+        self.release_ids: tuple[str, ...] = ()
+        """reopening: the white-list batches (their `id`, or `whitelists[k]` for one
+        without) and then the approval rules (their `id`), in scenario order: the names
+        `released_by` indexes."""
+        self.released_by = np.full(n, -1, dtype=np.int64)
+        """reopening: index in `release_ids` of the batch or approval rule that released
+        each firm, i.e. the first to list it while it had not yet started reopening (-1:
+        none; it started, if at all, because its zone's level let it)."""
+        self.continuing = np.zeros(n, dtype=bool)
+        """continuity: firms that may keep running at part of their output today although
+        their zone's level halts them (a continuous-process plant, a sealed loop)."""
         self.partial = np.zeros(n, dtype=bool)
         """outbreaks: suspended firms that keep part of their output (closed loop)."""
         self.last_case = np.full(n, -np.inf)

@@ -35,7 +35,8 @@ class FirmState(IntEnum):
 STATE_NAMES = tuple(s.name.lower() for s in FirmState)
 
 CAUSE_DOCS = {
-    "not_allowed": "closed or halted: the zone's level does not allow the firm to operate",
+    "not_allowed": "closed or halted: the zone's level does not allow the firm to operate "
+    "(beyond the share a continuity rule keeps running)",
     "preparing": "allowed, but still preparing its application",
     "awaiting_review": "queued for a service team, under review or rectifying",
     "suspended": "shut (or partly shut, closed-loop) after a positive case",

@@ -22,7 +22,9 @@ d+1; hooks of one phase run in `MECHANISMS` order:
    finished goods stored (outbound) → contacts isolated (workforce);
 4. record day d: every declared series (`sim.record`);
 5. open day d+1: control levels, with raises asked for at the close (controls) →
-   white-list releases and gates: firms allowed to start reopening (reopening)
+   firms kept running under levels that halt them, and closed ones among them
+   opened (continuity) → white-list releases, rule-based approvals and gates:
+   firms allowed to start reopening (reopening)
    → suspensions ended (outbreaks) → customers of failed firms switch to
    alternatives, shipments due arrive (supply) → freight passes, station
    admissions (logistics) → finished goods trucked out (outbound) → migrant
@@ -43,6 +45,7 @@ import numpy as np
 import simpy
 
 from sim.model.clock import Clock
+from sim.model.continuity import Continuity
 from sim.model.controls import Controls
 from sim.model.finance import Finance
 from sim.model.firms import Firms
@@ -64,6 +67,7 @@ from sim.scenario.expand import Park
 
 MECHANISMS: tuple[type[Mechanism], ...] = (
     Controls,
+    Continuity,
     Finance,
     Reopening,
     Outbreaks,
@@ -74,8 +78,9 @@ MECHANISMS: tuple[type[Mechanism], ...] = (
 )
 """The mechanisms of the park, in the order their hooks are called each day (see the
 module docstring). Controls first, so every other mechanism opens a day under its
-levels; finance closes before reopening, whose recorded queue includes the credit
-applications of that close; supply closes before logistics, which sends off the
+levels; continuity next, so firms it keeps running are open before reopening's gates
+look for closed firms to start; finance closes before reopening, whose recorded queue
+includes the credit applications of that close; supply closes before logistics, which sends off the
 shipments supply posted; workforce closes last, after outbreaks asked it to isolate."""
 
 LIMIT_ORDER: tuple[str, ...] = (
@@ -85,10 +90,12 @@ LIMIT_ORDER: tuple[str, ...] = (
     "controls",
     "outbound",
     "outbreaks",
+    "continuity",
 )
 """Who keeps the blame when two limits are equally tight: the first listed (labour,
-inputs, ramp-up, control cap, finished-goods store, suspension). A mechanism with a
-limit that is not listed comes after these, in tuple order."""
+inputs, ramp-up, control cap, finished-goods store, suspension, the share continuity
+keeps running). A mechanism with a limit that is not listed comes after these, in
+tuple order."""
 
 M = TypeVar("M", bound=Mechanism)
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sim.scenario import refs, schema
+from sim.scenario.dists import Dist
 
 SCHEMA_ID = "https://parksim.invalid/scenario.schema.json"
 
@@ -36,17 +37,26 @@ def schema_text() -> str:
     return json.dumps(scenario_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
+_DIST_UNION = typing.get_args(Dist)[0]
+"""The union of distribution models under `dists.Dist`'s annotations."""
+
+
+def _is_dist(tp: Any) -> bool:
+    """Whether `tp` is the distribution syntax (possibly annotated with bounds)."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    return bool(tp == _DIST_UNION)
+
+
 def _type_name(tp: Any) -> str:
+    if _is_dist(tp):
+        return "number or distribution"
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
-        args = typing.get_args(tp)
-        meta = " ".join(str(m) for m in args[1:])
-        if "discriminator" in meta.lower() or "Dist" in str(args[0]) or "Tag(" in meta:
-            return "number or distribution"
-        return _type_name(args[0])
+        return _type_name(typing.get_args(tp)[0])
     if origin in (typing.Union, types.UnionType):
         args = tuple(a for a in typing.get_args(tp) if a is not type(None))
-        if any("Tag" in str(typing.get_args(a)) for a in args if typing.get_origin(a)):
+        if any(_is_dist(a) for a in args):
             return "number or distribution"
         names = [_type_name(a) for a in args]
         return " or ".join(dict.fromkeys(names))
@@ -144,9 +154,14 @@ SECTIONS = (
     schema.TransferStation,
     schema.PassGrant,
     schema.Reopening,
+    schema.PriorityGroup,
+    schema.ApplyDaysRule,
     schema.WhitelistBatch,
     schema.TopN,
+    schema.Approval,
+    schema.ApprovalEligibility,
     schema.Liaison,
+    schema.ContinuityRule,
     schema.Workforce,
     schema.ReturnPoint,
     schema.CharteredBus,

@@ -17,7 +17,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -139,7 +141,10 @@ STATION = Kind("station")
 RELIEF_MEASURE = Kind("relief measure")
 """Relief measures (`finance.relief.measures[].id`)."""
 WHITELIST_BATCH = Kind("white-list batch")
-"""White-list batches (`reopening.whitelists[].id`)."""
+"""White-list batches: named ones (`reopening.whitelists[].id`) and rule-based approvals
+(`reopening.approvals[].id`), which release firms the same way."""
+CONTINUITY_RULE = Kind("continuity rule")
+"""Continuity rules (`continuity[].id`)."""
 GOOD = Kind("good")
 """Goods, declared by the input lines that use them."""
 
@@ -685,6 +690,151 @@ class Liaison(Frozen):
     """Only firms with one of these tags get a liaison (empty: any firm, by priority)."""
 
 
+class PriorityGroup(Frozen):
+    """A place in the review priority order for firms of a class and/or size, not a tag.
+
+    Firms of the class, above scale (or not), or both: all conditions given must hold.
+
+    Lower review priority is one reason small and medium firms lagged the above-scale
+    (规上) ones in 2020 (docs/model.md, "A 2020 lag of small firms")."""
+
+    firm_class: Annotated[Ident, Ref(FIRM_CLASS)] | None = Field(default=None, alias="class")
+    """Firms of this class."""
+    above_scale: bool | None = None
+    """Above-scale firms (true) or the smaller ones (false)."""
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> PriorityGroup:
+        if self.firm_class is None and self.above_scale is None:
+            raise ValueError(
+                "give `class` or `above_scale` (or both); a tag is written as its name alone"
+            )
+        return self
+
+
+def _priority_kind(v: Any) -> str | None:
+    """`tag` for a name, `group` for a mapping with a group's key (else: not an entry)."""
+    if isinstance(v, str):
+        return "tag"
+    if isinstance(v, PriorityGroup):
+        return "group"
+    if isinstance(v, dict) and any(v.get(k) is not None for k in ("class", "above_scale")):
+        return "group"
+    return None
+
+
+PriorityEntry = Annotated[
+    Annotated[Ident, Ref(TAG), Tag("tag")] | Annotated[PriorityGroup, Tag("group")],
+    Discriminator(
+        _priority_kind,
+        custom_error_type="priority_entry",
+        custom_error_message="expected a tag, or a group such as {above_scale: true} or "
+        "{class: NAME}",
+    ),
+]
+"""A tag, or a group of firms by class and size."""
+
+APPLY_GROUP_KEYS = ("class", "tags", "batch")
+"""Keys that pick the firms of an `apply_days_by` rule, in increasing precedence."""
+
+
+class ApplyDaysRule(Frozen):
+    """Preparation time of one group of firms: exactly one of `class`, `tags`, `batch`.
+
+    Instead of the park's `apply_days` (Linyi, 28 Feb 2020: ready firms at once, partly
+    ready ones in phases; white-listed firms were listed because they were ready)."""
+
+    firm_class: Annotated[Ident, Ref(FIRM_CLASS)] | None = Field(default=None, alias="class")
+    """Firms of this class."""
+    tags: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
+    """Firms carrying any of these tags."""
+    batch: Annotated[Ident, Ref(WHITELIST_BATCH)] | None = None
+    """Firms released by this white-list batch or approval rule (see `released_by` in
+    docs/model.md): it listed them before they started reopening."""
+    apply_days: DelayDist
+    """Days from being allowed to applying, for these firms (drawn for every firm from
+    this rule's own random stream)."""
+
+    @model_validator(mode="after")
+    def _one_group(self) -> ApplyDaysRule:
+        given = [
+            k
+            for k, v in zip(APPLY_GROUP_KEYS, (self.firm_class, self.tags, self.batch), strict=True)
+            if v
+        ]
+        if len(given) != 1:
+            what = "none" if not given else " and ".join(f"`{k}`" for k in given)
+            raise ValueError(
+                f"give exactly one of `class`, `tags`, `batch` to say which firms (got {what})"
+            )
+        return self
+
+    def group(self) -> tuple[str, str]:
+        """(`class`, `tags` or `batch`; the group's name): `tags` names are sorted and
+        joined by `+`, so that the group does not depend on the order they are written."""
+        if self.batch is not None:
+            return "batch", self.batch
+        if self.tags:
+            return "tags", "+".join(sorted(set(self.tags)))
+        return "class", str(self.firm_class)
+
+
+class ApprovalEligibility(Frozen):
+    """Which firms an approval rule may approve (all conditions given must hold)."""
+
+    classes: list[Annotated[Ident, Ref(FIRM_CLASS)]] = Field(default_factory=list)
+    """Firms of these classes (empty: any)."""
+    tags: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
+    """Firms with any of these tags (empty: any)."""
+    sectors: list[Annotated[Ident, Ref(SECTOR)]] = Field(default_factory=list)
+    """Firms of these sectors (empty: any)."""
+    above_scale: bool | None = None
+    """Only above-scale firms (true), only smaller firms (false), or both (absent)."""
+    closed_loop: bool | None = None
+    """Only firms that can run closed-loop (true), only those that cannot (false), or both."""
+    max_staff: Count | None = None
+    """Only firms with at most this many staff."""
+
+
+class Approval(Frozen):
+    """Rule-based approvals: a number or a share of eligible firms approved each day.
+
+    A district reviews eligible firms alongside the city's named batches (Linyi, 28 Feb
+    2020: the development zone reviewed firms' declarations, 申报审核; Jinshan, 12 May
+    2022: the district published its own new batch of white-listed firms). An approved
+    firm is released as if a white-list batch named it. Give `per_day` or
+    `share_per_day`."""
+
+    id: Annotated[Ident, Declares(WHITELIST_BATCH)]
+    """Name of the rule (also names the firms it released: `released_by`)."""
+    start_day: Day = 0.0
+    """First day of approvals (a fractional day: from the next whole day)."""
+    end_day: Day | None = None
+    """No approvals from this day on (never ends, if absent)."""
+    per_day: Count | None = None
+    """Firms approved per day."""
+    share_per_day: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    """Share of the firms eligible for the rule (counted at the start of the run)
+    approved per day; the running total is rounded down, so 0.1 of 15 firms approves
+    1, 2, 1, 2, ... firms."""
+    eligible: ApprovalEligibility = ApprovalEligibility()
+    """Who may be approved. Only firms not yet listed and not yet reopening are."""
+    order: Literal["priority", "size", "random"] = "priority"
+    """Which eligible firms go first: review priority (`reopening.priority`), largest
+    baseline output, or a random order drawn from the rule's own stream; ties by firm
+    order."""
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Approval:
+        if (self.per_day is None) == (self.share_per_day is None):
+            raise ValueError("give exactly one of `per_day` and `share_per_day`")
+        if self.end_day is not None and self.end_day <= self.start_day:
+            raise ValueError(
+                f"`end_day` ({self.end_day:g}) must be after `start_day` ({self.start_day:g})"
+            )
+        return self
+
+
 class Reopening(Frozen):
     """White lists, the on-site review queue, service teams and ramp-up."""
 
@@ -698,17 +848,71 @@ class Reopening(Frozen):
     """Days to rectify after a failed review, before re-applying."""
     apply_days: DelayDist = fixed(0)
     """Days from being allowed (listed or zone opened) to applying: preparation."""
-    priority: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
-    """Tags in order of review priority (Linyi, 28 Feb 2020: epidemic_supplies,
-    livelihood, backbone, low_labor); ties by application time, then firm order."""
+    apply_days_by: list[ApplyDaysRule] = Field(default_factory=list)
+    """Preparation time per class, tag or batch, instead of `apply_days`. A firm takes
+    the rule of the batch that released it, else the first rule naming one of its tags,
+    else the first naming its class, else `apply_days` (batch > tags > class > park)."""
+    closed_loop_apply_factor: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
+    """Preparation time of firms that can run closed-loop is multiplied by this (ready
+    firms: housing, staff on site; 0.5 halves it)."""
+    priority: list[PriorityEntry] = Field(default_factory=list)
+    """Review priority order: tags and groups such as `{above_scale: true}` or
+    `{class: NAME}` (Linyi, 28 Feb 2020: epidemic_supplies, livelihood, backbone,
+    low_labor). A firm takes the place of the first entry it matches; ties by
+    application time, then firm order."""
     ramp_days: Day = 7.0
     """Default days from reopening to full output."""
     ramp_shape: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
     """Ramp curve: cap on day k after reopening is min(1, (k / ramp_days) ** ramp_shape)."""
     whitelists: list[WhitelistBatch] = Field(default_factory=list)
     """White-list batches."""
+    approvals: list[Approval] = Field(default_factory=list)
+    """Rule-based approvals, released each day after that day's white-list batches."""
     liaison: Liaison = Liaison()
     """Liaison cadres."""
+
+    @field_validator("apply_days_by")
+    @classmethod
+    def _groups_once(cls, v: list[ApplyDaysRule]) -> list[ApplyDaysRule]:
+        first: dict[tuple[str, str], int] = {}
+        for i, rule in enumerate(v):
+            k = first.setdefault(rule.group(), i)
+            if k != i:
+                kind, name = rule.group()
+                raise ValueError(
+                    f"item {i} gives the preparation time of {kind} {name} again (first in "
+                    f"item {k}); give each group once"
+                )
+        return v
+
+
+# --- continuity -------------------------------------------------------------------
+
+
+class ContinuityRule(Frozen):
+    """Firms that never fully stopped: a share of their output under levels that halt them.
+
+    Under the listed levels they keep running although the level halts them, before and
+    outside any white list (continuous-process plants such as chemicals, steel, glass and
+    wafers; sealed closed loops). Firms are picked by any of `classes`, `tags`,
+    `sectors`, `firms` (none given: every firm), then narrowed by `closed_loop_only`."""
+
+    id: Annotated[Ident, Declares(CONTINUITY_RULE)] | None = None
+    """Name of the rule (overlays merge rules by it)."""
+    classes: list[Annotated[Ident, Ref(FIRM_CLASS)]] = Field(default_factory=list)
+    """Firms of these classes."""
+    tags: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
+    """Firms carrying any of these tags."""
+    sectors: list[Annotated[Ident, Ref(SECTOR)]] = Field(default_factory=list)
+    """Firms of these sectors."""
+    firms: list[Annotated[Ident, Ref(FIRM)]] = Field(default_factory=list)
+    """Firms named by id."""
+    closed_loop_only: bool = False
+    """Only those of the picked firms that can run closed-loop (a sealed loop)."""
+    levels: list[Annotated[Ident, Ref(CONTROL_LEVEL)]] = Field(default_factory=list)
+    """Control levels under which they keep running (empty: every level that halts them)."""
+    share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    """Share of baseline output they keep; the rest is lost to `not_allowed`."""
 
 
 class ReturnPoint(Frozen):
@@ -982,6 +1186,9 @@ class Scenario(Frozen):
     """Passes and transfer stations."""
     reopening: Reopening = Reopening()
     """Reopening pipeline."""
+    continuity: list[ContinuityRule] = Field(default_factory=list)
+    """Firms that keep running at a share of their output under levels that halt them (the
+    first rule naming a firm and today's level applies)."""
     workforce: Workforce = Workforce()
     """Workforce rules."""
     outbreaks: Outbreaks = Outbreaks()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sim.scenario.errors import KeyPath, Problem, shown
 from sim.scenario.expand import Park
+from sim.scenario.schema import ApprovalEligibility, ContinuityRule, Enterprise
 
 Locate = Callable[[KeyPath, str], Problem]
 
@@ -87,6 +88,14 @@ def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> li
         picks = b.firms or b.tags or b.sectors or b.above_scale or b.suppliers_of_listed
         if not picks and (b.top_n is None or b.top_n.n == 0):
             warn(("reopening", "whitelists", i), "this batch selects no firm")
+    for i, a in enumerate(sc.reopening.approvals):
+        if a.per_day == 0:
+            warn(("reopening", "approvals", i, "per_day"), "this rule approves no firm")
+        elif not any(_eligible(a.eligible, f) for f in firms):
+            warn(("reopening", "approvals", i, "eligible"), "no firm is eligible for this rule")
+    for i, c in enumerate(sc.continuity):
+        if not any(_kept(c, f) for f in firms):
+            warn(("continuity", i), "this rule keeps no firm running")
     if sc.scale.firms is not None and not sc.generate:
         warn(("scale", "firms"), "there is no `generate` entry to rescale: it changes nothing")
 
@@ -102,6 +111,9 @@ def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> li
 
     for i, b in enumerate(sc.reopening.whitelists):
         after(("reopening", "whitelists", i, "day"), b.day, "the batch is never released")
+    for i, a in enumerate(sc.reopening.approvals):
+        path = ("reopening", "approvals", i, "start_day")
+        after(path, a.start_day, "the rule never approves a firm")
     for i, g in enumerate(sc.logistics.grants):
         after(("logistics", "grants", i, "day"), g.day, "the passes are never granted")
     for i, st in enumerate(sc.logistics.transfer_stations):
@@ -174,9 +186,12 @@ def _halted_on_day_0(park: Park, locate: Locate) -> list[Problem]:
     for i, f in enumerate(park.firms):
         if not f.initially_open:
             continue
-        lv = sc.control_levels.get(level.get(f.region, "normal"))
+        name = level.get(f.region, "normal")
+        lv = sc.control_levels.get(name)
         if lv is None:
             continue
+        if any(_kept(c, f) and (not c.levels or name in c.levels) for c in sc.continuity):
+            continue  # it keeps running, in part
         on_list = f.id in listed or bool(tags & set(f.tags)) or f.sector in sectors
         on_list = on_list or (above and f.above_scale)
         if lv.closed_loop_only and not f.closed_loop:
@@ -207,3 +222,23 @@ def _halted_on_day_0(park: Park, locate: Locate) -> list[Problem]:
             )
         )
     return out
+
+
+def _eligible(el: ApprovalEligibility, f: Enterprise) -> bool:
+    """Whether firm `f` is eligible for an approval rule."""
+    return (
+        (not el.classes or f.firm_class in el.classes)
+        and (not el.tags or bool(set(el.tags) & set(f.tags)))
+        and (not el.sectors or f.sector in el.sectors)
+        and (el.above_scale is None or f.above_scale == el.above_scale)
+        and (el.closed_loop is None or f.closed_loop == el.closed_loop)
+        and (el.max_staff is None or f.staff <= el.max_staff)
+    )
+
+
+def _kept(rule: ContinuityRule, f: Enterprise) -> bool:
+    """Whether a continuity rule picks firm `f` (under some level)."""
+    picked = not (rule.classes or rule.tags or rule.sectors or rule.firms)
+    picked = picked or f.firm_class in rule.classes or bool(set(rule.tags) & set(f.tags))
+    picked = picked or f.sector in rule.sectors or f.id in rule.firms
+    return picked and (f.closed_loop or not rule.closed_loop_only)

@@ -27,6 +27,7 @@ from tests.model._park import firm, park
 
 SHIPPED = (
     "controls",
+    "continuity",
     "finance",
     "reopening",
     "outbreaks",
@@ -84,6 +85,7 @@ def test_the_shipped_tuple_is_the_documented_day_order():
     closed = [h.__self__.name for h in w._close]
     assert opened == [
         "controls",
+        "continuity",
         "reopening",
         "outbreaks",
         "supply",
@@ -241,8 +243,8 @@ def test_every_shared_array_has_exactly_one_shipped_writer():
         for name in m.writes:
             writers.setdefault(name, set()).add(m.name)
     assert writers == {
-        "state": {"reopening", "outbreaks", "finance"},
-        "reopened_at": {"reopening"},
+        "state": {"reopening", "outbreaks", "finance", "continuity"},
+        "reopened_at": {"reopening", "continuity"},
         "stock": {"logistics"},
         "in_transit": {"logistics"},
     }
@@ -297,6 +299,8 @@ def test_adding_or_reordering_mechanisms_changes_no_stream(demo):
     assert set(base) == {
         "reopening",
         "review",
+        "apply_days_by",
+        "approvals",
         "finance",
         "outbreaks",
         "supply",
@@ -340,6 +344,7 @@ def test_the_trace_lists_every_declared_series_with_its_group_and_unit(demo):
         "cash_negative": "finance",
         "review_queue": "reopening",
         "review_wait": "reopening",
+        "continuity_firms": "continuity",
         "cases": "outbreaks",
         "cost_by_producer": "supply",
         "funnel": "logistics",

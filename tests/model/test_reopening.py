@@ -15,6 +15,8 @@ import pytest
 from sim.model import reopening
 from sim.model.reopening import Reopening
 from sim.model.state import FirmState
+from sim.scenario.errors import ScenarioError
+from sim.scenario.load import load_scenario
 from tests.model._park import check_invariants, firm, lost, only_cause, trace, world
 
 PRIORITY = ["epidemic_supplies", "livelihood", "backbone"]
@@ -357,3 +359,377 @@ def test_teams_beyond_two_per_firm_are_not_started_and_change_nothing():
     for name, value in vars(traces[0]).items():
         if isinstance(value, np.ndarray):
             np.testing.assert_array_equal(value, getattr(traces[1], name))
+
+
+# --- readiness: preparation time per class, tag and batch ------------------------------
+
+CLASSES = {"fast": {}, "slow": {}}
+"""Two firm classes with nothing but their names (listed firms keep their own fields)."""
+MANY_TEAMS = {"service_teams": 10, "review_days": 1}
+"""Enough one-day reviews that nobody waits: a firm applying at t opens on day ⌈t⌉ + 1."""
+
+
+def test_preparation_time_is_given_per_class_and_tag_with_tags_before_classes():
+    # controlled from day 0: everyone may apply at once. Park default 5 days; class fast
+    # 1, class slow 3, tag backbone 2 (which beats slow's 3 for s_bb). Each is reviewed
+    # the day after it applies: a at 1 → day 2, s_bb at 2 → day 3, s at 3 → day 4,
+    # plain at 5 → day 6.
+    firms = [
+        firm("a", **{"class": "fast"}),
+        firm("s", **{"class": "slow"}),
+        firm("s_bb", tags=["backbone"], **{"class": "slow"}),
+        firm("plain"),
+    ]
+    cfg = {
+        **MANY_TEAMS,
+        "apply_days": 5,
+        "apply_days_by": [
+            {"class": "fast", "apply_days": 1},
+            {"class": "slow", "apply_days": 3},
+            {"tags": ["backbone", "livelihood"], "apply_days": 2},
+        ],
+    }
+    w = world(firms, level="controlled", days=8, reopening=cfg, firm_classes=CLASSES)
+    tr = w.run()
+    assert list(w.get(Reopening).apply_days) == [1, 3, 2, 5]
+    assert reopened(w) == {"a": 2.0, "s": 4.0, "s_bb": 3.0, "plain": 6.0}
+    np.testing.assert_allclose(tr.capacity, [0, 0, 1 / 4, 2 / 4, 3 / 4, 3 / 4, 1, 1])
+    check_invariants(tr)
+
+
+def test_the_first_rule_of_a_kind_naming_a_firm_wins():
+    firms = [firm("x", tags=["backbone", "livelihood"])]
+    cfg = {
+        "apply_days_by": [
+            {"tags": ["livelihood"], "apply_days": 4},
+            {"tags": ["backbone"], "apply_days": 6},
+        ]
+    }
+    assert list(world(firms, level="controlled", reopening=cfg).get(Reopening).apply_days) == [4]
+
+
+def test_closed_loop_readiness_shortens_preparation():
+    # apply_days 4 for both; the closed-loop firm's is multiplied by 0.25: it applies at
+    # t = 1 and opens on day 2; the other applies at 4 and opens on day 5.
+    firms = [firm("loop", closed_loop=True), firm("open")]
+    cfg = {**MANY_TEAMS, "apply_days": 4, "closed_loop_apply_factor": 0.25}
+    w = world(firms, level="controlled", days=7, reopening=cfg)
+    tr = w.run()
+    assert reopened(w) == {"loop": 2.0, "open": 5.0}
+    np.testing.assert_allclose(tr.capacity, [0, 0, 0.5, 0.5, 0.5, 1, 1])
+    # without the factor both open on day 5: readiness moved the curve earlier
+    w = world(firms, level="controlled", days=7, reopening={**cfg, "closed_loop_apply_factor": 1})
+    w.run()
+    assert reopened(w) == {"loop": 5.0, "open": 5.0}
+
+
+def test_a_batch_gives_its_firms_its_own_preparation_time_before_their_tags():
+    # Lockdown throughout. Batch `ready` (day 2) lists x, batch `later` (day 2) lists y;
+    # both carry tag backbone (3 days), the park's default is 6. x takes its batch's 0
+    # days: applies at 2, open on day 3; y takes its tag's 3: applies at 5, open day 6.
+    firms = [
+        firm("x", closed_loop=True, tags=["backbone"]),
+        firm("y", closed_loop=True, tags=["backbone"]),
+        firm("z", closed_loop=True),
+    ]
+    cfg = {
+        **MANY_TEAMS,
+        "apply_days": 6,
+        "whitelists": [
+            {"id": "ready", "day": 2, "firms": ["x"]},
+            {"id": "later", "day": 2, "firms": ["x", "y"]},
+        ],
+        "apply_days_by": [
+            {"batch": "ready", "apply_days": 0},
+            {"tags": ["backbone"], "apply_days": 3},
+        ],
+    }
+    w = world(firms, level="lockdown", days=8, reopening=cfg)
+    w.run()
+    assert reopened(w) == {"x": 3.0, "y": 6.0, "z": np.inf}
+    assert w.shared.release_ids == ("ready", "later")
+    assert list(w.shared.released_by) == [0, 1, -1]
+
+
+def test_a_batch_releases_only_firms_that_had_not_started_reopening():
+    # Zone park is controlled: p starts preparing at once (3 days). Batch b lists it on
+    # day 1 with 0 days of preparation: too late, p was released by its zone's level and
+    # keeps its 3 days (open day 4). q, in a zone under lockdown, is listed on day 1 by
+    # the unnamed second batch, which released it (3 days: open day 5).
+    firms = [firm("p"), firm("q", region="shut", closed_loop=True)]
+    cfg = {
+        **MANY_TEAMS,
+        "apply_days": 3,
+        "whitelists": [{"id": "b", "day": 1, "firms": ["p"]}, {"day": 1, "firms": ["q"]}],
+        "apply_days_by": [{"batch": "b", "apply_days": 0}],
+    }
+    regions = [
+        {"id": "park", "timeline": [{"day": 0, "level": "controlled"}]},
+        {"id": "shut", "timeline": [{"day": 0, "level": "lockdown"}]},
+    ]
+    w = world(firms, days=6, reopening=cfg, regions=regions)
+    w.run()
+    assert w.shared.release_ids == ("b", "whitelists[1]")
+    assert list(w.shared.released_by) == [-1, 1]
+    assert reopened(w) == {"p": 4.0, "q": 5.0}
+
+
+def test_a_new_group_moves_no_other_firms_preparation_draws():
+    # Common random numbers: each rule draws from its own stream, keyed by its group, so
+    # adding the rule of class slow leaves the draws of every other firm as they were,
+    # and the park default's draws (stream "reopening") are those of a park without rules.
+    firms = [firm(f"f{i}", **({"class": "fast"} if i % 3 == 0 else {})) for i in range(9)]
+    firms += [firm(f"s{i}", **{"class": "slow"}) for i in range(4)]
+    exp = {"exponential": {"mean": 3}}
+    fast = {"class": "fast", "apply_days": {"uniform": {"from": 0, "to": 2}}}
+    slow = {"class": "slow", "apply_days": {"uniform": {"from": 5, "to": 9}}}
+
+    def days(*rules):
+        cfg = {"apply_days": exp, "apply_days_by": list(rules)}
+        w = world(firms, replication=3, level="controlled", reopening=cfg, firm_classes=CLASSES)
+        return w.get(Reopening).apply_days
+
+    plain, one, two, swapped = days(), days(fast), days(fast, slow), days(slow, fast)
+    is_slow = np.array([f["id"].startswith("s") for f in firms])
+    is_fast = np.array([f.get("class") == "fast" for f in firms])
+    np.testing.assert_array_equal(two[~is_slow], one[~is_slow])
+    np.testing.assert_array_equal(two, swapped)
+    np.testing.assert_array_equal(one[~is_fast], plain[~is_fast])
+    assert np.all((two[is_slow] >= 5) & (two[is_slow] <= 9))
+    assert np.all(two[is_fast] <= 2)
+
+
+# --- review priority by size and class --------------------------------------------------
+
+
+def test_priority_groups_rank_above_scale_firms_and_classes():
+    firms = [
+        firm("sme", **{"class": "slow"}),
+        firm("big", above_scale=True),
+        firm("bb", tags=["backbone"]),
+        firm("big_bb", above_scale=True, tags=["backbone"]),
+        firm("other"),
+    ]
+    order = [{"above_scale": True}, "backbone", {"class": "slow", "above_scale": False}]
+    w = world(firms, reopening={"priority": order}, firm_classes=CLASSES)
+    np.testing.assert_array_equal(w.firms.priority, [2, 0, 1, 0, 3])
+
+
+def test_lower_review_priority_makes_small_firms_wait_behind_above_scale_ones():
+    # One team, one-day reviews, everyone applying at t = 0: the above-scale firms (listed
+    # last in the file) are reviewed first, the small ones after them.
+    firms = [firm("s1"), firm("s2"), firm("b1", above_scale=True), firm("b2", above_scale=True)]
+    cfg = {"service_teams": 1, "review_days": 1, "priority": [{"above_scale": True}]}
+    w = world(firms, level="controlled", days=6, reopening=cfg)
+    w.run()
+    assert reopened(w) == {"b1": 1.0, "b2": 2.0, "s1": 3.0, "s2": 4.0}
+
+
+# --- rule-based approvals ----------------------------------------------------------------
+
+SIZED = [firm(f"f{k}", baseline_output=k, closed_loop=True) for k in (3, 1, 5, 2, 4)]
+"""Five closed-loop firms of baselines 3, 1, 5, 2, 4 (file order f3, f1, f5, f2, f4)."""
+
+
+def listed_on(w, days: int) -> list[list[str]]:
+    """Firms each day's approvals listed, opening the days one by one."""
+    out, before = [], np.zeros(w.firms.n, dtype=bool)
+    for d in range(days):
+        w.get(Reopening).release_whitelists(d)
+        w.get(Reopening).release_approvals(d)
+        now = w.shared.whitelisted.copy()
+        out.append(sorted(w.firms.ids[i] for i in np.flatnonzero(now & ~before)))
+        before = now
+    return out
+
+
+def test_an_approval_rule_releases_k_firms_a_day_largest_first():
+    # From day 1, two a day by size: f5 f4, then f3 f2, then f1. Each is reviewed the
+    # day after approval (lockdown: closed-loop firms may run once listed).
+    rule = {"id": "district", "start_day": 1, "per_day": 2, "order": "size"}
+    cfg = {**MANY_TEAMS, "approvals": [rule]}
+    assert listed_on(world(SIZED, level="lockdown", reopening=cfg), 5) == [
+        [],
+        ["f4", "f5"],
+        ["f2", "f3"],
+        ["f1"],
+        [],
+    ]
+    w = world(SIZED, level="lockdown", days=6, reopening=cfg)
+    tr = w.run()
+    assert reopened(w) == {"f5": 2.0, "f4": 2.0, "f3": 3.0, "f2": 3.0, "f1": 4.0}
+    np.testing.assert_allclose(tr.capacity, np.array([0, 0, 9, 14, 15, 15]) / 15)
+    assert w.shared.release_ids == ("district",)
+    assert list(w.shared.released_by) == [0] * 5
+
+
+def test_an_approval_rule_goes_by_priority_then_firm_order():
+    firms = [
+        firm("a", closed_loop=True),
+        firm("b", closed_loop=True, tags=["backbone"]),
+        firm("c", closed_loop=True),
+        firm("d", closed_loop=True, tags=["livelihood"]),
+    ]
+    cfg = {"priority": ["livelihood", "backbone"], "approvals": [{"id": "r", "per_day": 1}]}
+    got = listed_on(world(firms, level="lockdown", reopening=cfg), 5)
+    assert got == [["d"], ["b"], ["a"], ["c"], []]
+
+
+def test_a_share_of_eligible_firms_a_day_rounds_the_running_total_down():
+    # share 0.3 of 5 eligible firms = 1.5 a day: running totals 1, 3, 4 (floor 4.5), 5
+    # (of 6): 1, 2, 1, 1 firms, largest first.
+    rule = {"id": "r", "share_per_day": 0.3, "order": "size"}
+    got = listed_on(world(SIZED, level="lockdown", reopening={"approvals": [rule]}), 5)
+    assert got == [["f5"], ["f3", "f4"], ["f2"], ["f1"], []]
+
+
+def test_approvals_skip_listed_firms_respect_eligibility_and_stop_at_end_day():
+    # The batch of day 0 lists f5. The rule approves only firms below scale with at most
+    # 10 staff, one a day from day 0 to day 2 (end_day 2.5: none from day 3).
+    firms = [{**f} for f in SIZED]
+    firms[0]["above_scale"] = True  # f3 is above scale
+    firms[1]["staff"] = 11  # f1 has too many staff
+    rule = {
+        "id": "r",
+        "per_day": 1,
+        "end_day": 2.5,
+        "order": "size",
+        "eligible": {"above_scale": False, "max_staff": 10},
+    }
+    cfg = {"whitelists": [{"day": 0, "firms": ["f5"]}], "approvals": [rule]}
+    got = listed_on(world(firms, level="lockdown", reopening=cfg), 5)
+    assert got == [["f4", "f5"], ["f2"], [], [], []]
+
+
+def test_random_approvals_follow_the_rules_own_stream():
+    # order: random sorts the eligible firms by one uniform each from stream "approvals"
+    # narrowed to the rule's id; another rule beside it changes nothing.
+    rule = {"id": "lottery", "per_day": 5, "order": "random"}
+    w = world(SIZED, replication=2, level="lockdown", reopening={"approvals": [rule]})
+    u = reopening.approval_stream(w, w.cfg.reopening.approvals[0]).random(5)
+    assert list(w.get(Reopening).approval_order[0]) == list(np.argsort(u))
+    other = {"id": "other", "per_day": 1, "order": "random", "start_day": 50}
+    w2 = world(SIZED, replication=2, level="lockdown", reopening={"approvals": [other, rule]})
+    np.testing.assert_array_equal(w2.get(Reopening).approval_order[1], np.argsort(u))
+
+
+def test_an_approval_rule_may_have_its_own_preparation_time():
+    rule = {"id": "r", "per_day": 5, "order": "size"}
+    cfg = {
+        **MANY_TEAMS,
+        "apply_days": 3,
+        "approvals": [rule],
+        "apply_days_by": [{"batch": "r", "apply_days": 1}],
+    }
+    w = world(SIZED, level="lockdown", days=4, reopening=cfg)
+    w.run()
+    assert set(reopened(w).values()) == {2.0}
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+BAD_BASE = """\
+name: t
+regions:
+  - id: park
+firm_classes:
+  chem: {}
+enterprises:
+  - {id: a, class: chem, sector: s, region: park, baseline_output: 3, staff: 10}
+reopening:
+"""
+
+
+@pytest.mark.parametrize(
+    "text, line, path, message",
+    [
+        (
+            "  approvals:\n    - {id: d, share_per_day: 1.5}\n",
+            10,
+            ("reopening", "approvals", 0, "share_per_day"),
+            "should be less than or equal to 1; found 1.5",
+        ),
+        (
+            "  approvals:\n    - {id: d, per_day: 2, share_per_day: 0.5}\n",
+            10,
+            ("reopening", "approvals", 0),
+            "give exactly one of `per_day` and `share_per_day`",
+        ),
+        (
+            "  approvals:\n    - {id: d, per_day: -2}\n",
+            10,
+            ("reopening", "approvals", 0, "per_day"),
+            "should be greater than or equal to 0; found -2",
+        ),
+        (
+            "  approvals:\n    - {id: d, per_day: 2, start_day: 5, end_day: 3}\n",
+            10,
+            ("reopening", "approvals", 0),
+            "`end_day` (3) must be after `start_day` (5)",
+        ),
+        (
+            "  approvals:\n    - {id: d, per_day: 2, eligible: {classes: [chme]}}\n",
+            10,
+            ("reopening", "approvals", 0, "eligible", "classes", 0),
+            "unknown firm class 'chme' (did you mean 'chem'?)",
+        ),
+        (
+            "  apply_days_by:\n    - {batch: frist, apply_days: 1}\n",
+            10,
+            ("reopening", "apply_days_by", 0, "batch"),
+            "unknown white-list batch 'frist'",
+        ),
+        (
+            "  apply_days_by:\n    - {class: chem, tags: [backbone], apply_days: 1}\n",
+            10,
+            ("reopening", "apply_days_by", 0),
+            "give exactly one of `class`, `tags`, `batch` to say which firms "
+            "(got `class` and `tags`)",
+        ),
+        (
+            "  apply_days_by:\n    - {class: chem, apply_days: {uniform: {from: -2, to: 1}}}\n",
+            10,
+            ("reopening", "apply_days_by", 0, "apply_days"),
+            "below the allowed minimum 0",
+        ),
+        (
+            "  apply_days_by:\n    - {class: chem, apply_days: 1}\n"
+            "    - {class: chem, apply_days: 2}\n",
+            9,
+            ("reopening", "apply_days_by"),
+            "item 1 gives the preparation time of class chem again (first in item 0)",
+        ),
+        (
+            "  apply_days_by:\n    - {class: chemm, apply_days: 1}\n",
+            10,
+            ("reopening", "apply_days_by", 0, "class"),
+            "unknown firm class 'chemm' (did you mean 'chem'?)",
+        ),
+        (
+            "  closed_loop_apply_factor: -0.5\n",
+            9,
+            ("reopening", "closed_loop_apply_factor"),
+            "should be greater than or equal to 0; found -0.5",
+        ),
+        (
+            "  priority: [backbone, 3]\n",
+            9,
+            ("reopening", "priority", 1),
+            "expected a tag, or a group such as {above_scale: true} or {class: NAME}",
+        ),
+        (
+            "  priority: [{class: chm}]\n",
+            9,
+            ("reopening", "priority", 0, "class"),
+            "unknown firm class 'chm' (did you mean 'chem'?)",
+        ),
+    ],
+)
+def test_bad_readiness_and_approval_keys_are_located(tmp_path, text, line, path, message):
+    f = tmp_path / "s.yaml"
+    f.write_text(BAD_BASE + text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(f)
+    (p,) = info.value.problems
+    assert (p.file, p.line, p.path) == (str(f), line, path)
+    assert message in p.message

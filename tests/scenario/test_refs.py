@@ -105,10 +105,32 @@ DANGLING = park(
         "transfer_stations": [{"id": "t", "serves": ["pak"], "partner_for": ["aa"]}],
     },
     reopening={
-        "priority": ["livelihood", "backbon"],
+        "priority": ["livelihood", "backbon", {"class": "widgt"}],
         "liaison": {"tags": ["low_labour"]},
         "whitelists": [{"day": 1, "firms": ["widget0001"], "tags": ["spec"], "sectors": ["ss"]}],
+        "apply_days_by": [
+            {"class": "wdget", "apply_days": 1},
+            {"tags": ["livelihod"], "apply_days": 1},
+            {"batch": "frist", "apply_days": 1},
+        ],
+        "approvals": [
+            {
+                "id": "first",
+                "per_day": 1,
+                "eligible": {"classes": ["widge"], "tags": ["backbne"], "sectors": ["sw"]},
+            }
+        ],
     },
+    continuity=[
+        {
+            "classes": ["widgets"],
+            "tags": ["specialised"],
+            "sectors": ["sx"],
+            "firms": ["aa"],
+            "levels": ["lockd"],
+            "share": 0.5,
+        }
+    ],
     outbreaks={"raise_level": {"cases": 1, "level": "lockdow"}},
     finance={
         "relief": {
@@ -272,6 +294,85 @@ EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
         "unknown sector 'ss' (did you mean 's'?); sectors: s, w",
     ),
     (
+        schema.PriorityGroup,
+        "firm_class",
+        ("reopening", "priority", 2, "class"),
+        "unknown firm class 'widgt' (did you mean 'widget'?)",
+    ),
+    (
+        schema.ApplyDaysRule,
+        "firm_class",
+        ("reopening", "apply_days_by", 0, "class"),
+        "unknown firm class 'wdget' (did you mean 'widget'?)",
+    ),
+    (
+        schema.ApplyDaysRule,
+        "tags",
+        ("reopening", "apply_days_by", 1, "tags", 0),
+        "unknown tag 'livelihod' (did you mean 'livelihood'?); known tags: backbone, "
+        "epidemic_supplies, foreign_invested, livelihood, low_labor, specialized, "
+        "supply_security, supporting (declare new ones in `extra_tags`)",
+    ),
+    (
+        schema.ApplyDaysRule,
+        "batch",
+        ("reopening", "apply_days_by", 2, "batch"),
+        "unknown white-list batch 'frist' (did you mean 'first'?)",
+    ),
+    (
+        schema.ApprovalEligibility,
+        "classes",
+        ("reopening", "approvals", 0, "eligible", "classes", 0),
+        "unknown firm class 'widge' (did you mean 'widget'?)",
+    ),
+    (
+        schema.ApprovalEligibility,
+        "tags",
+        ("reopening", "approvals", 0, "eligible", "tags", 0),
+        "unknown tag 'backbne' (did you mean 'backbone'?); known tags: backbone, "
+        "epidemic_supplies, foreign_invested, livelihood, low_labor, specialized, "
+        "supply_security, supporting (declare new ones in `extra_tags`)",
+    ),
+    (
+        schema.ApprovalEligibility,
+        "sectors",
+        ("reopening", "approvals", 0, "eligible", "sectors", 0),
+        "unknown sector 'sw' (did you mean 'w'?); sectors: s, w",
+    ),
+    (
+        schema.ContinuityRule,
+        "classes",
+        ("continuity", 0, "classes", 0),
+        "unknown firm class 'widgets' (did you mean 'widget'?)",
+    ),
+    (
+        schema.ContinuityRule,
+        "tags",
+        ("continuity", 0, "tags", 0),
+        "unknown tag 'specialised' (did you mean 'specialized'?); known tags: backbone, "
+        "epidemic_supplies, foreign_invested, livelihood, low_labor, specialized, "
+        "supply_security, supporting (declare new ones in `extra_tags`)",
+    ),
+    (
+        schema.ContinuityRule,
+        "sectors",
+        ("continuity", 0, "sectors", 0),
+        "unknown sector 'sx' (did you mean 's'?); sectors: s, w",
+    ),
+    (
+        schema.ContinuityRule,
+        "firms",
+        ("continuity", 0, "firms", 0),
+        "unknown firm 'aa' (did you mean 'a'?)",
+    ),
+    (
+        schema.ContinuityRule,
+        "levels",
+        ("continuity", 0, "levels", 0),
+        "unknown control level 'lockd' (did you mean 'lockdown'?); "
+        "defined: controlled, lockdown, normal",
+    ),
+    (
         schema.LevelRaise,
         "level",
         ("outbreaks", "raise_level", "level"),
@@ -326,8 +427,12 @@ def test_every_id_declared_unique_is_reported_when_given_twice() -> None:
             {"id": "sup", "region": "out", "capacity": 1},
         ],
         logistics={"transfer_stations": [{"id": "t"}, {"id": "t"}]},
-        reopening={"whitelists": [{"id": "w", "day": 1}, {"id": "w", "day": 2}, {"day": 3}]},
+        reopening={
+            "whitelists": [{"id": "w", "day": 1}, {"id": "w", "day": 2}, {"day": 3}],
+            "approvals": [{"id": "w", "per_day": 1}, {"id": "d", "per_day": 1}],
+        },
         finance={"relief": {"measures": [{"id": "m", "kind": "tax_cut"}] * 2}},
+        continuity=[{"id": "c", "share": 1}, {"id": "c", "share": 0.5}],
     )
     data["enterprises"].append(dict(data["enterprises"][0]))
     data["enterprises"].append(dict(data["enterprises"][0], id="sup"))
@@ -337,6 +442,8 @@ def test_every_id_declared_unique_is_reported_when_given_twice() -> None:
         ("suppliers", 1, "id"): "duplicate supplier id 'sup'",
         ("logistics", "transfer_stations", 1, "id"): "duplicate station id 't'",
         ("reopening", "whitelists", 1, "id"): "duplicate white-list batch id 'w'",
+        ("reopening", "approvals", 0, "id"): "duplicate white-list batch id 'w'",
+        ("continuity", 1, "id"): "duplicate continuity rule id 'c'",
         ("finance", "relief", "measures", 1, "id"): "duplicate relief measure id 'm'",
         ("enterprises", 2, "id"): "duplicate firm id 'a'",
         ("enterprises", 3, "id"): "firm id 'sup' is also a supplier id",

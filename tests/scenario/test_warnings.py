@@ -79,6 +79,18 @@ def test_the_base_park_has_no_warning(tmp_path: Path) -> None:
         ("reopening: {whitelists: [{day: 1}]}\n", 13, "this batch selects no firm"),
         ("scale: {firms: 100}\n", 13, "no `generate` entry to rescale"),
         (
+            "reopening: {approvals: [{id: r, per_day: 1, start_day: 40}]}\n",
+            13,
+            "day 40 is after the last day of the run (day 29): the rule never approves a firm",
+        ),
+        ("reopening: {approvals: [{id: r, per_day: 0}]}\n", 13, "this rule approves no firm"),
+        (
+            "reopening: {approvals: [{id: r, per_day: 2, eligible: {above_scale: true}}]}\n",
+            13,
+            "no firm is eligible for this rule",
+        ),
+        ("continuity: [{tags: [backbone], share: 0.5}]\n", 13, "this rule keeps no firm running"),
+        (
             "finance: {cash_days: 30, margin: 0.2}\n",
             13,
             "fixed costs and wages (0.15 + 0.15 of baseline output a day) are above the margin",
@@ -117,6 +129,8 @@ def test_an_initially_open_firm_halted_by_its_zone_on_day_0_warns(tmp_path: Path
     assert got[1].endswith("no day-0 batch lists it: it is halted from the first day")
     listed = text + "reopening: {whitelists: [{day: 0, firms: [a]}]}\n"
     assert warnings_of(tmp_path, listed) == []
+    kept = text + "continuity: [{firms: [a], levels: [lockdown], share: 0.5}]\n"
+    assert warnings_of(tmp_path, kept) == []
 
 
 def test_warnings_from_set_name_the_expression(tmp_path: Path) -> None:
