@@ -18,9 +18,14 @@ upstream and downstream supporting firms, 上下游配套企业, among its five 
 a firm reopened without its customers has nobody to sell to.)
 A firm may make more than it is ordered as far as its store of unsold goods
 has room (`demand.stock_days` days of its baseline output, empty at day 0); its
-limit is `(orders + room) / baseline`, blamed on `demand`. Goods made beyond
-the orders join the store; orders beyond the output are served from it, so a
-store filled while customers were shut empties as they come back and run short.
+limit is `(orders + room) / baseline`, blamed on `demand`. On a day it
+operates, goods made beyond the orders join the store and orders beyond the
+output are served from it, so a store filled while customers were shut
+empties when orders exceed what the firm makes. The store is its own, not the
+outbound finished-goods store (`outbound.py`): that one holds goods already
+sold and waiting for trucks, only the trucked-out share and only where freight
+is blocked, and it has one writer; a firm that trucks nothing out would have
+no room at all in it.
 
 When is demand known? Production happens once a day for all firms, so the
 orders must be fixed before it: they are read from `world.operating`, the firms
@@ -32,9 +37,11 @@ still orders its baseline purchases, so that two firms supplying each other can
 never hold each other down for good (with yesterday's output instead, any dip
 of one would cap the other for the rest of the run). A customer's own low
 demand therefore reaches its suppliers only through supply's orders, one level
-per link, not through this limit. Shares of each line's sources are the ones
-the network starts with: a customer that switches to its alternative after a
-source fails is not counted in the alternative's orders.
+per link, not through this limit. Two simplifications: shares of each line's
+sources are the ones the network starts with (a customer that switches to its
+alternative after a source fails is not counted in the alternative's orders),
+and a customer orders its baseline purchases, not supply's restocking orders
+above them.
 
 This mechanism draws no random numbers and reads only the network, the firms
 and the World's production arrays; nobody reads its state. Its limit comes
