@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
     from sim.model.world import World
+    from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,13 @@ class Mechanism:
     `reopened_at`) or a field of `world.shared` shared on purpose (`stock`)."""
     causes: ClassVar[tuple[Cause, ...]] = ()
     """Causes its limit may blame; new names are appended to the trace's causes."""
+
+    @classmethod
+    def causes_in(cls, cfg: Scenario) -> tuple[Cause, ...]:
+        """The causes it may blame in scenario `cfg`: `causes`, or none where its
+        section is absent and its limit is off, so that such a scenario reports the
+        causes (and files) it reported before the mechanism existed."""
+        return cls.causes
 
     def __init__(self, world: World) -> None:
         self.world = world

@@ -19,7 +19,8 @@ d+1; hooks of one phase run in `MECHANISMS` order:
    relief and failures (finance) → credit applications join the review queue
    (reopening) → cases, suspensions (outbreaks) → inputs used, orders,
    shipments (supply) → passes asked for, trucks sent off (logistics) →
-   finished goods stored (outbound) → contacts isolated (workforce);
+   finished goods stored (outbound) → contacts isolated (workforce) → unsold
+   goods stored (demand);
 4. record day d: every declared series (`sim.record`);
 5. open day d+1: control levels, with raises asked for at the close (controls) →
    firms kept running under levels that halt them, and closed ones among them
@@ -47,6 +48,7 @@ import simpy
 from sim.model.clock import Clock
 from sim.model.continuity import Continuity
 from sim.model.controls import Controls
+from sim.model.demand import Demand
 from sim.model.finance import Finance
 from sim.model.firms import Firms
 from sim.model.logistics import Logistics
@@ -64,6 +66,7 @@ from sim.model.workforce import Workforce
 from sim.record import Recorder, Trace
 from sim.runtime import collector_paused
 from sim.scenario.expand import Park
+from sim.scenario.schema import Scenario
 
 MECHANISMS: tuple[type[Mechanism], ...] = (
     Controls,
@@ -75,13 +78,15 @@ MECHANISMS: tuple[type[Mechanism], ...] = (
     Logistics,
     Outbound,
     Workforce,
+    Demand,
 )
 """The mechanisms of the park, in the order their hooks are called each day (see the
 module docstring). Controls first, so every other mechanism opens a day under its
 levels; continuity next, so firms it keeps running are open before reopening's gates
 look for closed firms to start; finance closes before reopening, whose recorded queue
-includes the credit applications of that close; supply closes before logistics, which sends off the
-shipments supply posted; workforce closes last, after outbreaks asked it to isolate."""
+includes the credit applications of that close; supply closes before logistics, which
+sends off the shipments supply posted; workforce closes after outbreaks asked it to
+isolate; demand, which only stores the day's unsold goods, closes last."""
 
 LIMIT_ORDER: tuple[str, ...] = (
     "workforce",
@@ -91,10 +96,12 @@ LIMIT_ORDER: tuple[str, ...] = (
     "outbound",
     "outbreaks",
     "continuity",
+    "demand",
 )
 """Who keeps the blame when two limits are equally tight: the first listed (labour,
 inputs, ramp-up, control cap, finished-goods store, suspension, the share continuity
-keeps running). A mechanism with a limit that is not listed comes after these, in
+keeps running, demand). Demand is last, so that a tie keeps the blame these had
+before it existed. A mechanism with a limit that is not listed comes after these, in
 tuple order."""
 
 M = TypeVar("M", bound=Mechanism)
@@ -102,9 +109,12 @@ M = TypeVar("M", bound=Mechanism)
 
 class Causes:
     """Causes of lost output in reporting order: `state.BASE_CAUSES`, the network's
-    `input:<good>`, then any other cause a mechanism declares, in tuple order."""
+    `input:<good>`, then any other cause a mechanism declares for the scenario
+    (`Mechanism.causes_in`), in tuple order."""
 
-    def __init__(self, network: Network, mechanisms: Sequence[type[Mechanism]]) -> None:
+    def __init__(
+        self, network: Network, mechanisms: Sequence[type[Mechanism]], cfg: Scenario
+    ) -> None:
         names = list(BASE_CAUSES) + list(network.input_causes)
         owner = dict.fromkeys(names, "state")
         doc = dict(CAUSE_DOCS)
@@ -112,7 +122,7 @@ class Causes:
             owner[name] = "supply"
             doc[name] = f"too little {good} in stock: its suppliers have not shipped"
         for m in mechanisms:
-            for cause in m.causes:
+            for cause in m.causes_in(cfg):
                 if cause.name not in owner:
                     names.append(cause.name)
                 if owner.get(cause.name, "state") == "state":
@@ -160,7 +170,7 @@ class World:
         """Each firm's output today (value units)."""
         self.cause = np.zeros(n, dtype=np.int64)
         """Cause code of each firm's lost output today (meaningful where it lost some)."""
-        self.causes = Causes(self.network, mechanisms)
+        self.causes = Causes(self.network, mechanisms, sc)
         self.shared = Shared(self.firms, self.network)
         self.board = Board(_owners(mechanisms))
         self._streams: dict[str, np.random.Generator] = {}

@@ -1095,6 +1095,84 @@ class Reporting(Frozen):
     """Published figures drawn on `plots/recovery.png` next to the simulated curves."""
 
 
+# --- demand ----------------------------------------------------------------------
+
+MAX_DEMAND_INDEX = 100.0
+"""Largest final-demand index (a hundred times the pre-shock orders)."""
+
+
+class DemandPoint(Frozen):
+    """Final demand on `day`, relative to before the shock."""
+
+    day: Day
+    """Day of the point (day 0 = first day)."""
+    value: Annotated[float, Field(ge=0, le=MAX_DEMAND_INDEX, allow_inf_nan=False)]
+    """Demand index: 1 = pre-shock orders, 0.6 = 40 % fewer, 1.3 = a surge (at most 100)."""
+
+
+class FinalDemand(Frozen):
+    """Final demand of some sectors over time, as an index of pre-shock orders.
+
+    Final buyers are those outside the park: the domestic market and exports."""
+
+    sectors: list[Annotated[Ident, Ref(SECTOR)]] = Field(default_factory=list)
+    """Sectors it applies to (empty: every sector no other entry names)."""
+    index: list[DemandPoint] = Field(min_length=1)
+    """Index by day, linear between points; the first value holds before the first
+    point and the last after the last. Two points on the same day make a step: the
+    later one holds from that day."""
+
+    @field_validator("index")
+    @classmethod
+    def _sorted(cls, v: list[DemandPoint]) -> list[DemandPoint]:
+        for i in range(1, len(v)):
+            if v[i].day < v[i - 1].day:
+                raise ValueError(
+                    f"index points must be in order of `day`: point {i} (day {v[i].day:g}) "
+                    f"comes after point {i - 1} (day {v[i - 1].day:g})"
+                )
+        return v
+
+
+class Demand(Frozen):
+    """Orders from park customers and final buyers, and stores of unsold goods.
+
+    A firm sells what its park customers that are operating and its final buyers
+    order, and stores the rest while its store has room; then it makes only what
+    is ordered (cause `demand`). Absent: no demand limit at all."""
+
+    stock_days: Day = 7.0
+    """Store of unsold finished goods, in days of the firm's baseline output (its own
+    store, beside the outbound `supply.finished_stock_days`); when full, a firm
+    produces only what is ordered."""
+    final: list[FinalDemand] = Field(default_factory=list)
+    """Final demand index per sector over time (no entry for a sector: 1, its
+    pre-shock orders). A firm's final demand is its baseline output less what park
+    customers buy from it at baseline (`per_output` × their baseline)."""
+
+    @field_validator("final")
+    @classmethod
+    def _one_entry_per_sector(cls, v: list[FinalDemand]) -> list[FinalDemand]:
+        first: dict[str, int] = {}
+        every: int | None = None
+        for i, entry in enumerate(v):
+            if not entry.sectors:
+                if every is not None:
+                    raise ValueError(
+                        f"entries {every} and {i} both give every sector's index (no "
+                        "`sectors`); give one, or name the sectors of the other"
+                    )
+                every = i
+            for s in entry.sectors:
+                if s in first:
+                    where = "twice" if first[s] == i else f"as entry {first[s]} does"
+                    raise ValueError(
+                        f"entry {i} names sector {s!r} {where}; give each sector one index"
+                    )
+                first[s] = i
+        return v
+
+
 # --- budgets -------------------------------------------------------------------
 
 
@@ -1195,6 +1273,9 @@ class Scenario(Frozen):
     """Outbreaks."""
     finance: Finance = Finance()
     """Cash, relief and failures."""
+    demand: Demand | None = None
+    """Demand from park customers and final buyers (absent: output is never limited by
+    orders)."""
     reporting: Reporting = Reporting()
     """Metric definitions."""
     limits: Limits = Field(default=Limits(), exclude=True)

@@ -35,6 +35,7 @@ SHIPPED = (
     "logistics",
     "outbound",
     "workforce",
+    "demand",
 )
 
 
@@ -102,6 +103,7 @@ def test_the_shipped_tuple_is_the_documented_day_order():
         "logistics",
         "outbound",
         "workforce",
+        "demand",
     ]
     assert [m.name for m in w.limiters] == list(LIMIT_ORDER)
     # the module docstring names the mechanisms of the close and of the open in this order
@@ -371,8 +373,8 @@ def test_causes_are_the_base_causes_then_inputs_then_new_ones_with_their_owner(d
     assert owner["logistics"] == owner[inputs[0]] == "supply"
     assert owner["not_allowed"] == owner["failed"] == "state"
     assert all(tr.cause_docs) and len(tr.cause_docs) == len(tr.causes)
-    for m in MECHANISMS:
-        assert {c.name for c in m.causes} <= set(BASE_CAUSES), m.name
+    for m in MECHANISMS:  # a scenario without a demand section reports no `demand`
+        assert {c.name for c in m.causes_in(demo.scenario)} <= set(BASE_CAUSES), m.name
     log: list[tuple[str, str, int]] = []
     extended = run(demo, 0, days=2, mechanisms=(probe("late", log, 1.0), *MECHANISMS))
     assert extended.causes == (*tr.causes, "late")

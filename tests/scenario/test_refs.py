@@ -143,6 +143,7 @@ DANGLING = park(
             ]
         }
     },
+    demand={"final": [{"sectors": ["s", "w4"], "index": [{"day": 0, "value": 0.5}]}]},
 )
 
 EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
@@ -392,6 +393,12 @@ EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
         "sectors",
         ("finance", "relief", "measures", 0, "eligible", "sectors", 0),
         "unknown sector 'w2' (did you mean 'w'?); sectors: s, w",
+    ),
+    (
+        schema.FinalDemand,
+        "sectors",
+        ("demand", "final", 0, "sectors", 1),
+        "unknown sector 'w4' (did you mean 'w'?); sectors: s, w",
     ),
 ]
 """Each reference of the schema, the key path of its dangling name in DANGLING, and
