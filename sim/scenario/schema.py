@@ -521,6 +521,13 @@ class Supplier(Frozen):
     whitelisted: bool = False
     """On its region's white list: ships even while the region's level only lets
     white-listed firms operate."""
+    ramp_days: Day | None = None
+    """Days from reopening to full capacity, linear: on the k-th day after it reopens
+    (k = 1 on the first day it may ship) it ships at most k / ramp_days of its capacity
+    (default `supply.supplier_ramp_days`; 0: full capacity at once)."""
+    park_share: Share = 1.0
+    """Share of its capacity that serves the park (the rest goes to its other
+    customers): it ships at most `park_share × capacity` a day to park firms."""
 
 
 class Coordination(Frozen):
@@ -555,6 +562,9 @@ class Supply(Frozen):
     outbound volume; when full, production stops (cause `output_full`)."""
     coordination: Coordination = Coordination()
     """Supply coordination lever."""
+    supplier_ramp_days: Day = 0.0
+    """Days an external supplier takes from reopening to full capacity, linearly, unless
+    it gives its own `ramp_days` (0: full capacity the day it reopens)."""
 
     @field_validator("order_up_to_days")
     @classmethod
