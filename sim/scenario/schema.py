@@ -649,6 +649,12 @@ class Logistics(Frozen):
     open one with the fewest trips in it. Partner points always come first."""
     retry_days: Day = 1.0
     """Days before a turned-back trip declares again."""
+    pass_valid_days: Annotated[float, Field(ge=1, le=MAX_DAYS, allow_inf_nan=False)] | None = None
+    """Days a freight pass (a route's or a firm's outbound, issued or granted) is valid,
+    counted from the day it is issued, a fraction rounded up (never expires if absent).
+    An expired pass is asked for again at once: the route or firm joins the back of
+    the queue for `passes_per_day` and ships nothing across the boundary until it
+    holds a pass again."""
 
 
 # --- reopening, workforce, outbreaks -------------------------------------------
