@@ -788,6 +788,43 @@ class LevelRaise(Frozen):
     """How long it lasts (extended by further triggers)."""
 
 
+MAX_RATE_FACTOR = 1000.0
+"""Largest factor of `outbreaks.rate_schedule` (the scheduled rate itself stays within
+`MAX_CASE_RATE`)."""
+
+
+class RatePoint(Frozen):
+    """On `day`, the outbreak rate is `factor` times `rate_per_1000_staff_day`."""
+
+    day: Day
+    """Day."""
+    factor: Annotated[float, Field(ge=0, le=MAX_RATE_FACTOR, allow_inf_nan=False)]
+    """Multiplier on the base rate (community pressure: 2 doubles the expected cases)."""
+
+
+class ScreeningPhase(Frozen):
+    """From `day`, routine testing (核酸检测) reaches a `coverage` share of staff and
+    prevents an `effect` share of the cases among them: the rate is multiplied by
+    1 − coverage × effect until the next phase."""
+
+    day: Day
+    """Day the phase starts."""
+    coverage: Share
+    """Share of staff on post tested routinely."""
+    effect: Share
+    """Share of the cases among tested staff that testing prevents (found before
+    they spread and shut the firm)."""
+
+
+def _in_order_of_day(v: list[Any], what: str) -> None:
+    for i in range(1, len(v)):
+        if v[i].day < v[i - 1].day:
+            raise ValueError(
+                f"{what} entries must be in order of `day`: entry {i} (day {v[i].day:g}) "
+                f"comes after entry {i - 1} (day {v[i - 1].day:g})"
+            )
+
+
 class Outbreaks(Frozen):
     """Positive cases at operating firms, suspensions and isolation."""
 
@@ -809,6 +846,44 @@ class Outbreaks(Frozen):
     """Days isolated staff are off post."""
     raise_level: LevelRaise | None = None
     """Optional rule raising the zone's level after cases."""
+    rate_schedule: Annotated[list[RatePoint], Field(max_length=10_000)] = Field(
+        default_factory=list
+    )
+    """Outbreak pressure over time: the base rate times a factor, linear between
+    points, the last point's factor after it, and the base rate (factor 1) before the
+    first point; in order of day. Empty: the base rate every day."""
+    testing: Annotated[list[ScreeningPhase], Field(max_length=10_000)] = Field(default_factory=list)
+    """Routine testing (核酸检测) lowering the rate: each phase holds from its day until
+    the next phase (a step; no testing before the first); in order of day."""
+    ramp_after_suspension: bool = False
+    """Whether a firm shut by a case ramps up again when its suspension ends (over its
+    `ramp_days`, like a reopening) instead of coming back at full speed. True is the
+    realistic choice; false keeps the numbers of earlier versions. A closed-loop firm
+    that kept part of its output while suspended does not ramp again."""
+
+    @field_validator("rate_schedule")
+    @classmethod
+    def _schedule_in_order(cls, v: list[RatePoint]) -> list[RatePoint]:
+        _in_order_of_day(v, "rate_schedule")
+        return v
+
+    @field_validator("testing")
+    @classmethod
+    def _testing_in_order(cls, v: list[ScreeningPhase]) -> list[ScreeningPhase]:
+        _in_order_of_day(v, "testing")
+        return v
+
+    @model_validator(mode="after")
+    def _scheduled_rate_bounded(self) -> Outbreaks:
+        top = max((p.factor for p in self.rate_schedule), default=1.0)
+        if self.rate_per_1000_staff_day * top > MAX_CASE_RATE:
+            raise ValueError(
+                f"the scheduled rate reaches {self.rate_per_1000_staff_day * top:g} cases per "
+                f"1,000 staff-days (`rate_per_1000_staff_day` "
+                f"{self.rate_per_1000_staff_day:g} × factor {top:g}); at most "
+                f"{MAX_CASE_RATE:g} (a case per worker per day)"
+            )
+        return self
 
 
 class Eligibility(Frozen):
