@@ -17,7 +17,8 @@ policy that changes which firms operate, or the day's rate, does not shift later
 draws: a scheduled or tested rate compares the same uniforms against a scaled
 probability (common random numbers between options with and without testing).
 
-With `ramp_after_suspension`, a firm that was
+A firm that failed at the same close (finance closes first) is not suspended: its
+case counts, but it stays failed. With `ramp_after_suspension`, a firm that was
 shut resumes by ramping up again: outbreaks writes its `reopened_at` (the day it
 resumes), from which reopening's ramp-up counts.
 """
@@ -143,7 +144,11 @@ class Outbreaks(Mechanism):
         )
 
     def _suspend(self, d: int, idx: np.ndarray, dur_u: np.ndarray) -> None:
+        """Firms with a case today are suspended from tomorrow, but for those that failed
+        at today's close (finance closes first): failure is for good."""
         w = self.world
+        alive = w.state[idx] != FirmState.FAILED
+        idx, dur_u = idx[alive], dur_u[alive]
         closed = w.firms.closed_loop[idx]
         open_days = quantile(self.cfg.suspension_days, dur_u)
         loop_days = quantile(self.cfg.closed_loop_suspension_days, dur_u)

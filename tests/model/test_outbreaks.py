@@ -329,3 +329,29 @@ def test_a_partly_suspended_closed_loop_firm_does_not_ramp_again():
     f = firm("a", staff=10, initially_open=True, ramp_days=4, closed_loop=True)
     tr = trace([f], days=7, outbreaks=cfg)
     np.testing.assert_allclose(tr.capacity, [1, 0.4, 0.4, 0.4, 1, 1, 1], rtol=0, atol=1e-15)
+
+
+# --- a firm that fails is not suspended ---------------------------------------------
+
+
+def test_a_firm_that_fails_at_the_close_of_its_case_stays_failed():
+    # Cash 2 days of costs (0.5), no revenue, costs 0.25 a day: below zero at the close
+    # of day 2, failed there (grace 1 day). A case on day 2 only (factor 1 on day 2, 0
+    # on the other days). Finance closes first: the firm fails, and the case counts but
+    # no longer suspends it: it is lost to `failed` from day 3 for good (it was once
+    # marked suspended, and lost to `suspended` on day 3).
+    rate = outbreaks(
+        rate_schedule=[
+            {"day": 0, "factor": 0},
+            {"day": 1, "factor": 0},
+            {"day": 2, "factor": 1},
+            {"day": 3, "factor": 0},
+        ]
+    )
+    fin = {"margin": 0.0, "fixed_cost_share": 0.125, "wage_share": 0.125, "grace_days": 1}
+    tr = trace([firm("a", staff=10, cash_days=2)], days=12, outbreaks=rate, finance=fin)
+    np.testing.assert_array_equal(tr.cases > 0, [d == 2 for d in range(12)])
+    np.testing.assert_array_equal(tr.capacity, [1, 1, 1] + [0] * 9)
+    np.testing.assert_array_equal(lost(tr, "failed"), [0, 0, 0] + [1] * 9)
+    np.testing.assert_array_equal(tr.state_counts[:, tr.states.index("suspended")], 0)
+    np.testing.assert_array_equal(tr.state_counts[2:, tr.states.index("failed")], 1)
