@@ -652,9 +652,9 @@ class Logistics(Frozen):
     pass_valid_days: Annotated[float, Field(ge=1, le=MAX_DAYS, allow_inf_nan=False)] | None = None
     """Days a freight pass (a route's or a firm's outbound, issued or granted) is valid,
     counted from the day it is issued, a fraction rounded up (never expires if absent).
-    An expired pass is asked for again at once: the route or firm joins the back of
-    the queue for `passes_per_day` and ships nothing across the boundary until it
-    holds a pass again."""
+    An expired pass is asked for again at once: the route or firm joins the queue for
+    `passes_per_day` as a request of that day (after earlier requests of equal
+    priority) and ships nothing across the boundary until it holds a pass again."""
 
 
 # --- reopening, workforce, outbreaks -------------------------------------------
@@ -803,12 +803,13 @@ class RatePoint(Frozen):
 
 
 class ScreeningPhase(Frozen):
-    """From `day`, routine testing (核酸检测) reaches a `coverage` share of staff and
-    prevents an `effect` share of the cases among them: the rate is multiplied by
-    1 − coverage × effect until the next phase."""
+    """A testing phase (核酸检测): from `day`, the rate is multiplied by 1 − coverage × effect.
+
+    Routine testing reaches a `coverage` share of staff on post and prevents an
+    `effect` share of the cases among them, until the next phase."""
 
     day: Day
-    """Day the phase starts."""
+    """Day the phase starts (a fractional day: from the next whole day)."""
     coverage: Share
     """Share of staff on post tested routinely."""
     effect: Share
@@ -846,13 +847,11 @@ class Outbreaks(Frozen):
     """Days isolated staff are off post."""
     raise_level: LevelRaise | None = None
     """Optional rule raising the zone's level after cases."""
-    rate_schedule: Annotated[list[RatePoint], Field(max_length=10_000)] = Field(
-        default_factory=list
-    )
+    rate_schedule: list[RatePoint] = Field(default_factory=list)
     """Outbreak pressure over time: the base rate times a factor, linear between
     points, the last point's factor after it, and the base rate (factor 1) before the
     first point; in order of day. Empty: the base rate every day."""
-    testing: Annotated[list[ScreeningPhase], Field(max_length=10_000)] = Field(default_factory=list)
+    testing: list[ScreeningPhase] = Field(default_factory=list)
     """Routine testing (核酸检测) lowering the rate: each phase holds from its day until
     the next phase (a step; no testing before the first); in order of day."""
     ramp_after_suspension: bool = False
