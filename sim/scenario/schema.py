@@ -522,8 +522,9 @@ class Supplier(Frozen):
     """On its region's white list: ships even while the region's level only lets
     white-listed firms operate."""
     ramp_days: Day | None = None
-    """Days from reopening to full capacity, linear: on the k-th day after it reopens
-    (k = 1 on the first day it may ship) it ships at most k / ramp_days of its capacity
+    """Days from reopening to full capacity, linear: on the k-th day from its reopening
+    day (k = 1 on that day, or on the next whole day after a fractional one) it ships at
+    most k / ramp_days of its capacity, whether or not its zone lets it ship that day
     (default `supply.supplier_ramp_days`; 0: full capacity at once)."""
     park_share: Share = 1.0
     """Share of its capacity that serves the park (the rest goes to its other
