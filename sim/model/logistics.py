@@ -9,7 +9,8 @@ unblocked a firm.
 A shipment is *controlled* when it crosses between two zones and either zone's
 level requires freight passes. A controlled route (one supplier → one input
 line) ships only once it holds a pass; passes are issued at a limited rate per
-day, liaised firms first, then by priority. With a pass, goods travel as truck
+day, liaised firms first, then by priority, and may be valid for a stated number
+of days only (an expired pass is asked for again). With a pass, goods travel as truck
 trips through a transfer station (when the scenario has any; otherwise they
 travel directly): SimPy events at the moments trips reach the station and are
 cleared, deliveries booked to the day they arrive. Turned-back trips
@@ -178,6 +179,8 @@ class Logistics(Mechanism):
         n_links = net.n_links
         self.has_pass = np.zeros(n_links, dtype=bool)
         self.requested_at = np.full(n_links, np.inf)
+        self.pass_day = np.full(n_links, -np.inf)
+        """Day each route's pass was issued or granted (for `pass_valid_days`)."""
         firm_region = world.firms.region
         self.src_region = net.producer_region[net.link_src]
         self.dst_region = firm_region[net.link_firm]
@@ -191,6 +194,8 @@ class Logistics(Mechanism):
         """Goods per input line on routes waiting for a pass (at the last close)."""
         self.out_pass = world.shared.out_pass
         self.out_requested = np.full(world.firms.n, np.inf)
+        self.out_pass_day = np.full(world.firms.n, -np.inf)
+        """Day each firm's outbound pass was issued or granted."""
         self.gate_wait: list[Trip] = []
         self.in_transit_trips = 0
         self._arriving: dict[float, list[Trip]] = {}
@@ -284,12 +289,31 @@ class Logistics(Mechanism):
         needs: np.ndarray = lv.freight_pass[lv.firm]
         return needs
 
+    def expire_passes(self, d: int) -> None:
+        """Passes issued `pass_valid_days` ago (rounded up) or earlier expire today; their
+        routes and firms ask again at once, as requests of today."""
+        valid = self.cfg.pass_valid_days
+        if valid is None:
+            return
+        last = d - math.ceil(valid)
+        gone = self.has_pass & (self.pass_day <= last)
+        self.has_pass[gone] = False
+        self.requested_at[gone] = d
+        out_gone = self.out_pass & (self.out_pass_day <= last)
+        self.out_pass[out_gone] = False
+        self.out_requested[out_gone] = d
+
     def issue_passes(self, d: int) -> None:
-        """Grants of the day, then `passes_per_day` passes to waiting routes by priority."""
+        """Expiries, grants of the day, then `passes_per_day` passes to waiting routes by
+        priority."""
         firms_ = self.world.firms
+        self.expire_passes(d)
         for f in self.grants.get(d, []):
-            self.has_pass |= (self.dst_firm == f) | (self.src_firm == f)
+            granted = (self.dst_firm == f) | (self.src_firm == f)
+            self.has_pass |= granted
+            self.pass_day[granted] = d
             self.out_pass[f] = True
+            self.out_pass_day[f] = d
         ctrl = self.controlled()
         links = np.flatnonzero(ctrl & ~self.has_pass & np.isfinite(self.requested_at))
         firms = np.flatnonzero(
@@ -300,15 +324,21 @@ class Logistics(Mechanism):
         rate = self.cfg.passes_per_day
         if rate is None:
             self.has_pass[links] = True
+            self.pass_day[links] = d
             self.out_pass[firms] = True
+            self.out_pass_day[firms] = d
             return
         who = np.concatenate([self.dst_firm[links], firms])
         when = np.concatenate([self.requested_at[links], self.out_requested[firms]])
         kind = np.r_[np.zeros(len(links), dtype=np.int64), np.ones(len(firms), dtype=np.int64)]
         idx = np.concatenate([links, firms])
         order = np.lexsort((idx, kind, when, firms_.priority[who], ~firms_.liaison[who]))[:rate]
-        self.has_pass[idx[order][kind[order] == 0]] = True
-        self.out_pass[idx[order][kind[order] == 1]] = True
+        issued = idx[order][kind[order] == 0]
+        out_issued = idx[order][kind[order] == 1]
+        self.has_pass[issued] = True
+        self.pass_day[issued] = d
+        self.out_pass[out_issued] = True
+        self.out_pass_day[out_issued] = d
 
     def note_blocked(self, d: int, blocked_backlog: np.ndarray) -> None:
         """Controlled routes with orders but no pass ask for one; record goods held."""

@@ -8,8 +8,19 @@ its "days without a case" clock (Jinshan, 12 May 2022: 14 clean days before
 point-to-point commuting). Enough cases in a zone raise its control level for a while (a
 `LevelRaise` to controls).
 
+The rate may follow a schedule over time (`rate_schedule`, linear between points)
+and routine testing (核酸检测; Jinshan, 12 May 2022: commuting on fixed buses, stops,
+people, routes and *testing*, 定检) lowers it (`testing`, a step per phase).
+
 Draws use a fixed number of uniforms per firm per day (inverse transform), so a
-policy that changes which firms operate does not shift later draws.
+policy that changes which firms operate, or the day's rate, does not shift later
+draws: a scheduled or tested rate compares the same uniforms against a scaled
+probability (common random numbers between options with and without testing).
+
+A firm that failed at the same close (finance closes first) is not suspended: its
+case counts, but it stays failed. With `ramp_after_suspension`, a firm that was
+shut resumes by ramping up again: outbreaks writes its `reopened_at` (the day it
+resumes), from which reopening's ramp-up counts.
 """
 
 from __future__ import annotations
@@ -37,7 +48,7 @@ class Outbreaks(Mechanism):
     streams = ("outbreaks",)
     posts = (Isolation, LevelRaise)
     publishes = ("partial", "last_case")
-    writes = ("state",)
+    writes = ("state", "reopened_at")
     causes = (Cause("suspended", "shut, or partly shut, after a case"),)
 
     def __init__(self, world: World) -> None:
@@ -51,12 +62,33 @@ class Outbreaks(Mechanism):
         self.cases_today = np.zeros(n, dtype=np.int64)
         self.total_cases = 0
         self.region_cases: list[np.ndarray] = []
+        self.schedule_days = np.array([p.day for p in self.cfg.rate_schedule], dtype=float)
+        self.schedule_factor = np.array([p.factor for p in self.cfg.rate_schedule], dtype=float)
+        self.testing_days = np.array([p.day for p in self.cfg.testing], dtype=float)
+        self.testing_factor = np.array(
+            [1.0 - p.coverage * p.effect for p in self.cfg.testing], dtype=float
+        )
+        """Rate multiplier of each testing phase: 1 − coverage × effect."""
+
+    def rate_factor(self, day: int) -> float:
+        """Multiplier on the base rate on `day`: the schedule's factor (linear between
+        points, 1 before the first, the last one's after it) times the testing phase's."""
+        f = 1.0
+        if len(self.schedule_days):
+            f = float(np.interp(day, self.schedule_days, self.schedule_factor, left=1.0))
+        k = int(np.searchsorted(self.testing_days, day, side="right")) - 1
+        if k >= 0:
+            f *= float(self.testing_factor[k])
+        return f
 
     def open_day(self, day: int) -> None:
-        """Suspended firms whose time is up resume (no new review)."""
+        """Suspended firms whose time is up resume (no new review); with
+        `ramp_after_suspension`, those that were shut ramp up again from today."""
         w = self.world
         back = (w.state == FirmState.SUSPENDED) & (self.suspended_until <= day)
         w.state[back] = FirmState.OPEN
+        if self.cfg.ramp_after_suspension:
+            w.reopened_at[back & ~self.partial] = day
         self.partial[back] = False
 
     def limit(self) -> Limit | None:
@@ -74,7 +106,7 @@ class Outbreaks(Mechanism):
         u = self.rng.random(n)
         dur_u = self.rng.random(n)
         iso_u = self.rng.random(n)
-        rate = self.cfg.rate_per_1000_staff_day
+        rate = self.cfg.rate_per_1000_staff_day * self.rate_factor(day)
         if rate <= 0:
             self.cases_today[:] = 0
             self._escalate(day, np.zeros(len(w.firms.region_ids), dtype=np.int64))
@@ -112,7 +144,11 @@ class Outbreaks(Mechanism):
         )
 
     def _suspend(self, d: int, idx: np.ndarray, dur_u: np.ndarray) -> None:
+        """Firms with a case today are suspended from tomorrow, but for those that failed
+        at today's close (finance closes first): failure is for good."""
         w = self.world
+        alive = w.state[idx] != FirmState.FAILED
+        idx, dur_u = idx[alive], dur_u[alive]
         closed = w.firms.closed_loop[idx]
         open_days = quantile(self.cfg.suspension_days, dur_u)
         loop_days = quantile(self.cfg.closed_loop_suspension_days, dur_u)

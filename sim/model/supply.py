@@ -3,7 +3,8 @@
 Each firm's recipe lines (`network.Network`) hold a stock of one good. A line
 reorders on a stock rule (reorder point and order-up-to level, in days of cover
 at baseline use); its demand is split among its sources. A source ships from the
-day's output (a park firm) or capacity (an external supplier once reopened);
+day's output (a park firm) or capacity (an external supplier once reopened,
+ramping up over its `ramp_days`, and only its `park_share` of it for the park);
 when short, it rations its backlog. Shipments arrive after the route's lead
 time; on a controlled route they go to logistics instead (`Shipments`), and
 orders that may not ship for want of a pass are reported to it
@@ -26,6 +27,18 @@ from sim.model.state import C_LOGISTICS
 
 if TYPE_CHECKING:
     from sim.model.world import World
+
+
+def supplier_ramp(day: int, reopen: np.ndarray, ramp_days: np.ndarray) -> np.ndarray:
+    """Share of their capacity external suppliers reopening at `reopen` may ship on `day`:
+    min(1, k / ramp_days), k = 1 on the first day they ship (the whole day after a
+    fractional reopening day); a zero ramp means full capacity at once."""
+    k = day - np.ceil(reopen) + 1
+    # a ramp of 1e-320 days overflows k / ramp_days to inf, which the clip makes 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        f = np.where(ramp_days > 0, np.clip(k / ramp_days, 0.0, 1.0), 1.0)
+    share: np.ndarray = np.where(np.isfinite(f), f, 1.0)
+    return share
 
 
 class Supply(Mechanism):
@@ -62,6 +75,15 @@ class Supply(Mechanism):
             [s.reopen_day.sample(rng, 1) for s in sc.suppliers] or [np.zeros(0)]
         )
         """Day each external supplier reopens."""
+        sups = sc.suppliers
+        self.sup_capacity = net.sup_capacity * np.array([s.park_share for s in sups], dtype=float)
+        """Goods each external supplier may ship to the park a day at full speed
+        (its capacity times its park share)."""
+        self.sup_ramp = np.array(
+            [sc.supply.supplier_ramp_days if s.ramp_days is None else s.ramp_days for s in sups],
+            dtype=float,
+        )
+        """Days each external supplier takes from reopening to full capacity (0: none)."""
         self.coordinated = np.zeros(len(net.supplier_ids), dtype=bool)
         self._coordinate()
         self.input0 = world.cause_code(net.input_causes[0]) if net.goods else 0
@@ -165,6 +187,14 @@ class Supply(Mechanism):
         shipping: np.ndarray = (self.sup_reopen <= d) & allowed
         return shipping
 
+    def supplier_capacity(self, d: int) -> np.ndarray:
+        """Goods each external supplier may ship to the park today: its park share of its
+        capacity while it ships, ramping up linearly after it reopens."""
+        cap: np.ndarray = self.sup_capacity * self.supplier_open(d)
+        if self.sup_ramp.any():
+            cap = cap * supplier_ramp(d, self.sup_reopen, self.sup_ramp)
+        return cap
+
     # -- sources that fail --------------------------------------------------------
 
     def _sources_failed(self, firms: np.ndarray, d: int) -> None:
@@ -217,7 +247,7 @@ class Supply(Mechanism):
         self.backlog += order[net.link_line] * self.link_share
         due = np.where(w.shared.may_ship, self.backlog, 0.0)
         w.board.post(BlockedOrders(self.backlog - due, d))
-        cap = np.concatenate([w.output, net.sup_capacity * self.supplier_open(d)])
+        cap = np.concatenate([w.output, self.supplier_capacity(d)])
         if sc.backlog_rule == "priority":
             ship = self._fill_by_priority(due, cap)
         else:

@@ -158,8 +158,8 @@ class World:
         self.network = Network(park, self.firms)
         n = self.firms.n
         # the firms' shared arrays: the lifecycle, written by reopening (closed →
-        # open), outbreaks (open ↔ suspended) and finance (→ failed), and the day's
-        # production, written by the World
+        # open), outbreaks (open ↔ suspended; the ramp of a firm back from one) and
+        # finance (→ failed), and the day's production, written by the World
         self.state = np.full(n, FirmState.CLOSED, dtype=np.int8)
         self.reopened_at = np.full(n, math.inf)
         self.state[self.firms.initially_open] = FirmState.OPEN

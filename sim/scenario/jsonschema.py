@@ -167,6 +167,8 @@ SECTIONS = (
     schema.CharteredBus,
     schema.Outbreaks,
     schema.LevelRaise,
+    schema.RatePoint,
+    schema.ScreeningPhase,
     schema.Finance,
     schema.Relief,
     schema.ReliefMeasure,

@@ -526,6 +526,14 @@ class Supplier(Frozen):
     whitelisted: bool = False
     """On its region's white list: ships even while the region's level only lets
     white-listed firms operate."""
+    ramp_days: Day | None = None
+    """Days from reopening to full capacity, linear: on the k-th day from its reopening
+    day (k = 1 on that day, or on the next whole day after a fractional one) it ships at
+    most k / ramp_days of its capacity, whether or not its zone lets it ship that day
+    (default `supply.supplier_ramp_days`; 0: full capacity at once)."""
+    park_share: Share = 1.0
+    """Share of its capacity that serves the park (the rest goes to its other
+    customers): it ships at most `park_share × capacity` a day to park firms."""
 
 
 class Coordination(Frozen):
@@ -560,6 +568,9 @@ class Supply(Frozen):
     outbound volume; when full, production stops (cause `output_full`)."""
     coordination: Coordination = Coordination()
     """Supply coordination lever."""
+    supplier_ramp_days: Day = 0.0
+    """Days an external supplier takes from reopening to full capacity, linearly, unless
+    it gives its own `ramp_days` (0: full capacity the day it reopens)."""
 
     @field_validator("order_up_to_days")
     @classmethod
@@ -644,6 +655,12 @@ class Logistics(Frozen):
     open one with the fewest trips in it. Partner points always come first."""
     retry_days: Day = 1.0
     """Days before a turned-back trip declares again."""
+    pass_valid_days: Annotated[float, Field(ge=1, le=MAX_DAYS, allow_inf_nan=False)] | None = None
+    """Days a freight pass (a route's or a firm's outbound, issued or granted) is valid,
+    counted from the day it is issued, a fraction rounded up (never expires if absent).
+    An expired pass is asked for again at once: the route or firm joins the queue for
+    `passes_per_day` as a request of that day (after earlier requests of equal
+    priority) and ships nothing across the boundary until it holds a pass again."""
 
 
 # --- reopening, workforce, outbreaks -------------------------------------------
@@ -976,6 +993,44 @@ class LevelRaise(Frozen):
     """How long it lasts (extended by further triggers)."""
 
 
+MAX_RATE_FACTOR = 1000.0
+"""Largest factor of `outbreaks.rate_schedule` (the scheduled rate itself stays within
+`MAX_CASE_RATE`)."""
+
+
+class RatePoint(Frozen):
+    """On `day`, the outbreak rate is `factor` times `rate_per_1000_staff_day`."""
+
+    day: Day
+    """Day."""
+    factor: Annotated[float, Field(ge=0, le=MAX_RATE_FACTOR, allow_inf_nan=False)]
+    """Multiplier on the base rate (community pressure: 2 doubles the expected cases)."""
+
+
+class ScreeningPhase(Frozen):
+    """A testing phase (核酸检测): from `day`, the rate is multiplied by 1 − coverage × effect.
+
+    Routine testing reaches a `coverage` share of staff on post and prevents an
+    `effect` share of the cases among them, until the next phase."""
+
+    day: Day
+    """Day the phase starts (a fractional day: from the next whole day)."""
+    coverage: Share
+    """Share of staff on post tested routinely."""
+    effect: Share
+    """Share of the cases among tested staff that testing prevents (found before
+    they spread and shut the firm)."""
+
+
+def _in_order_of_day(v: list[Any], what: str) -> None:
+    for i in range(1, len(v)):
+        if v[i].day < v[i - 1].day:
+            raise ValueError(
+                f"{what} entries must be in order of `day`: entry {i} (day {v[i].day:g}) "
+                f"comes after entry {i - 1} (day {v[i - 1].day:g})"
+            )
+
+
 class Outbreaks(Frozen):
     """Positive cases at operating firms, suspensions and isolation."""
 
@@ -997,6 +1052,42 @@ class Outbreaks(Frozen):
     """Days isolated staff are off post."""
     raise_level: LevelRaise | None = None
     """Optional rule raising the zone's level after cases."""
+    rate_schedule: list[RatePoint] = Field(default_factory=list)
+    """Outbreak pressure over time: the base rate times a factor, linear between
+    points, the last point's factor after it, and the base rate (factor 1) before the
+    first point; in order of day. Empty: the base rate every day."""
+    testing: list[ScreeningPhase] = Field(default_factory=list)
+    """Routine testing (核酸检测) lowering the rate: each phase holds from its day until
+    the next phase (a step; no testing before the first); in order of day."""
+    ramp_after_suspension: bool = False
+    """Whether a firm shut by a case ramps up again when its suspension ends (over its
+    `ramp_days`, like a reopening) instead of coming back at full speed. True is the
+    realistic choice; false keeps the numbers of earlier versions. A closed-loop firm
+    that kept part of its output while suspended does not ramp again."""
+
+    @field_validator("rate_schedule")
+    @classmethod
+    def _schedule_in_order(cls, v: list[RatePoint]) -> list[RatePoint]:
+        _in_order_of_day(v, "rate_schedule")
+        return v
+
+    @field_validator("testing")
+    @classmethod
+    def _testing_in_order(cls, v: list[ScreeningPhase]) -> list[ScreeningPhase]:
+        _in_order_of_day(v, "testing")
+        return v
+
+    @model_validator(mode="after")
+    def _scheduled_rate_bounded(self) -> Outbreaks:
+        top = max((p.factor for p in self.rate_schedule), default=1.0)
+        if self.rate_per_1000_staff_day * top > MAX_CASE_RATE:
+            raise ValueError(
+                f"the scheduled rate reaches {self.rate_per_1000_staff_day * top:g} cases per "
+                f"1,000 staff-days (`rate_per_1000_staff_day` "
+                f"{self.rate_per_1000_staff_day:g} × factor {top:g}); at most "
+                f"{MAX_CASE_RATE:g} (a case per worker per day)"
+            )
+        return self
 
 
 class Eligibility(Frozen):

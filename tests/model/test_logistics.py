@@ -207,3 +207,75 @@ def test_a_second_station_cuts_logistics_losses_on_the_demo_and_more_passes_do_n
     assert second.mean() < 0.7 * base.mean()
     assert (second < base).sum() >= 7  # paired, common random numbers
     assert passes.mean() >= base.mean()
+
+
+# --- passes valid for a stated number of days ---------------------------------------
+
+SEALED = [
+    {"id": "park", "timeline": [{"day": 0, "level": "sealed"}]},
+    {"id": "far", "timeline": [{"day": 0, "level": "open"}]},
+]
+
+
+def _lean_park(days: int, **logistics):
+    """Firm `a` (baseline 10) with one day of stock of `g` from supplier `x` across the
+    sealed park's boundary (lead 1 day), reordering one day's need every day: it makes
+    its full output on day d only if `x` shipped on day d − 1 (or d = 0)."""
+    return _park(
+        days=days,
+        regions=SEALED,
+        suppliers=[{"id": "x", "region": "far", "capacity": 1000, "lead_days": 1}],
+        enterprises=[_firm(inputs=[{"good": "g", "from": "x", "per_output": 1, "stock_days": 1}])],
+        supply={"reorder_days": 1, "order_up_to_days": 1},
+        logistics=logistics,
+    )
+
+
+def test_an_expired_pass_holds_shipments_until_a_new_one_is_issued() -> None:
+    # Passes granted on day 0 and day 8, valid 5 days, none issued otherwise. The
+    # first is valid on days 0–4 and expires at the start of day 5: day 5 still runs
+    # on what was shipped on day 4, days 6–8 run dry (goods held for want of a pass);
+    # the day-8 grant ships at the close of day 8, so day 9 is full again, until the
+    # second pass expires on day 13 and days 14 and 15 run dry.
+    grants = [{"day": 0, "firms": ["a"]}, {"day": 8, "firms": ["a"]}]
+    forever = run(_lean_park(16, passes_per_day=0, grants=grants), 0)
+    np.testing.assert_array_equal(forever.capacity, 1.0)
+    tr = run(_lean_park(16, passes_per_day=0, grants=grants, pass_valid_days=5), 0)
+    expected = np.array([1] * 6 + [0] * 3 + [1] * 5 + [0] * 2, dtype=float)
+    np.testing.assert_array_equal(tr.capacity, expected)
+    logi = tr.lost_days[:, tr.causes.index("logistics")]
+    np.testing.assert_array_equal(logi, 1 - expected)
+    # a fraction of a day counts as a whole day: 4.2 days is as 5
+    frac = run(_lean_park(16, passes_per_day=0, grants=grants, pass_valid_days=4.2), 0)
+    np.testing.assert_array_equal(frac.capacity, expected)
+
+
+def test_an_expired_pass_is_asked_for_again_at_once() -> None:
+    # One route, one pass a day: it asks at the close of day 0 (day 0 runs on its stock),
+    # holds a pass from day 1 (day 1 runs dry), and each time its 3-day pass expires it
+    # is first in the queue again that morning: no other day is lost.
+    forever = run(_lean_park(12, passes_per_day=1), 0)
+    expiring = run(_lean_park(12, passes_per_day=1, pass_valid_days=3), 0)
+    expected = np.array([1, 0] + [1] * 10, dtype=float)
+    np.testing.assert_array_equal(forever.capacity, expected)
+    np.testing.assert_array_equal(expiring.capacity, expected)
+
+
+def test_an_expired_outbound_pass_lets_the_store_fill_up_again() -> None:
+    # Store of 3 days' output; the outbound pass granted on day 6 is valid 4 days
+    # (days 6–9). The store is emptied each morning of days 6–9; from day 10 it
+    # fills again (10 on the morning of day 10, from day 9), full after days 10 and 11.
+    def cap(**logistics):
+        park = _park(
+            days=16,
+            regions=SEALED,
+            enterprises=[_firm(outbound_share=1.0)],
+            supply={"finished_stock_days": 3},
+            logistics={"passes_per_day": 0, "grants": [{"day": 6, "firms": ["a"]}], **logistics},
+        )
+        return run(park, 0)
+
+    np.testing.assert_array_equal(cap().capacity, [1, 1, 1, 0, 0, 0] + [1] * 10)
+    tr = cap(pass_valid_days=4)
+    np.testing.assert_array_equal(tr.capacity, [1, 1, 1, 0, 0, 0] + [1] * 6 + [0] * 4)
+    assert tr.lost_days[12:, tr.causes.index("output_full")].sum() == pytest.approx(4.0)

@@ -210,3 +210,148 @@ def test_only_staff_on_post_can_be_isolated():
     tr = w.run()
     np.testing.assert_array_equal(tr.capacity, [0.6, 0, 0, 0.4])
     assert w.get(Workforce).isolated[0] == 100  # the migrants' own case on day 3 isolates them too
+
+
+# --- the rate over time: a schedule and routine testing ------------------------------
+
+
+def test_rate_factor_by_hand():
+    # schedule: 0 on day 0, rising linearly to 1 on day 10 (0.4 on day 4) and 3 on day 20
+    # (1.8 on day 14), then flat; testing from day 5 covers half the staff and prevents
+    # 80 % of their cases (× 0.6), and from day 14.5, that is from day 15, everyone's
+    # (× 0)
+    cfg = {
+        "rate_schedule": [
+            {"day": 0, "factor": 0},
+            {"day": 10, "factor": 1},
+            {"day": 20, "factor": 3},
+        ],
+        "testing": [
+            {"day": 5, "coverage": 0.5, "effect": 0.8},
+            {"day": 14.5, "coverage": 1, "effect": 1},
+        ],
+    }
+    ob = world([firm("a")], outbreaks=cfg).get(Outbreaks)
+    got = [ob.rate_factor(d) for d in (0, 4, 5, 10, 14, 15, 25)]
+    assert got == pytest.approx([0, 0.4, 0.5 * 0.6, 0.6, 1.8 * 0.6, 0, 0])
+    # before the first point the base rate holds; after the last, the last factor
+    late = world([firm("a")], outbreaks={"rate_schedule": [{"day": 5, "factor": 2}]})
+    assert [late.get(Outbreaks).rate_factor(d) for d in (0, 4, 5, 9)] == [1, 1, 2, 2]
+    assert world([firm("a")]).get(Outbreaks).rate_factor(7) == 1.0
+
+
+def test_full_testing_makes_cases_impossible_from_its_first_day():
+    # A case every day a firm with staff runs (huge rate), no suspension: cases on
+    # every day until testing of everyone, fully effective, starts on day 3. The
+    # untested days are the same draws in both runs (common random numbers).
+    cfg = outbreaks(suspension_days=0)
+    firms = [firm(f"f{i}", staff=10) for i in range(3)]
+    base = trace(firms, days=8, outbreaks=cfg)
+    tested = trace(
+        firms, days=8, outbreaks={**cfg, "testing": [{"day": 3, "coverage": 1, "effect": 1}]}
+    )
+    assert np.all(base.cases > 0)
+    np.testing.assert_array_equal(tested.cases[:3], base.cases[:3])
+    np.testing.assert_array_equal(tested.cases[3:], 0)
+
+
+def test_testing_halves_the_expected_cases_with_the_same_draws():
+    # 2,000 firms of 10 staff at 10 cases per 1,000 staff-days: 0.1 expected cases per
+    # firm on day 0, 200 in all (Poisson, sd 14); testing half the staff with full
+    # effect halves the rate: 100 (sd 10). The same uniforms decide both runs, so every
+    # firm with a case under testing has one without it too, and the outbreaks
+    # stream is left in the same state.
+    firms = [firm(f"f{i}", staff=10) for i in range(2000)]
+    cfg = {"rate_per_1000_staff_day": 10.0, "isolated_per_case": 0}
+    testing = {**cfg, "testing": [{"day": 0, "coverage": 0.5, "effect": 1.0}]}
+    runs = []
+    for c in (cfg, testing):
+        w = world(firms, days=1, outbreaks=c)
+        w.run()
+        ob = w.get(Outbreaks)
+        runs.append((ob.cases_today.copy(), ob.rng.bit_generator.state))
+    (base, state_base), (tested, state_tested) = runs
+    assert abs(base.sum() - 200) < 4 * 14.2
+    assert abs(tested.sum() - 100) < 4 * 10
+    assert tested.sum() < base.sum()
+    assert np.all(base[tested > 0] > 0)
+    assert state_base == state_tested
+
+
+def test_a_rate_schedule_and_testing_that_change_nothing_keep_every_number():
+    # factor 1 everywhere and testing with no effect: bit-identical to no schedule
+    firms = [firm(f"f{i}", staff=40, closed_loop=i == 0) for i in range(4)]
+    cfg = {"rate_per_1000_staff_day": 8.0, "suspension_days": 3}
+    same = {
+        **cfg,
+        "rate_schedule": [{"day": 0, "factor": 1}, {"day": 9, "factor": 1}],
+        "testing": [{"day": 2, "coverage": 1, "effect": 0}],
+    }
+    a = trace(firms, days=30, outbreaks=cfg)
+    b = trace(firms, days=30, outbreaks=same)
+    assert a.cases.sum() > 0
+    for name in ("cases", "output", "lost", "state_counts"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+# --- ramping up again after a suspension -------------------------------------------
+
+ONE_CASE_ON_DAY_0 = outbreaks(
+    suspension_days=7, rate_schedule=[{"day": 0, "factor": 1}, {"day": 1, "factor": 0}]
+)
+"""A case at every firm with staff on day 0 (huge rate), none after (factor 0 from day 1)."""
+
+
+@pytest.mark.parametrize("again", [False, True])
+def test_a_firm_back_from_a_suspension_ramps_up_again(again):
+    # Open from the start, ramp 4 days. Day 0's case shuts it on days 1–7; it is back
+    # on day 8: at full speed (as before), or ramping 1/4, 2/4, 3/4 on days 8–10 and
+    # full from day 11, the shortfall blamed on `ramp_up`.
+    cfg = {**ONE_CASE_ON_DAY_0, "ramp_after_suspension": again}
+    f = firm("a", staff=10, initially_open=True, ramp_days=4)
+    tr = trace([f], days=13, outbreaks=cfg)
+    ramp = [0.25, 0.5, 0.75] if again else [1, 1, 1]
+    np.testing.assert_array_equal(tr.capacity, [1] + [0] * 7 + ramp + [1, 1])
+    assert np.all(only_cause(tr, "suspended")[1:8])
+    np.testing.assert_array_equal(lost(tr, "ramp_up")[8:11], [0.75, 0.5, 0.25] if again else 0)
+    check_invariants(tr)
+
+
+def test_a_partly_suspended_closed_loop_firm_does_not_ramp_again():
+    # It kept 0.4 of its output while suspended (days 1–3): back on day 4 at full speed.
+    cfg = {
+        **ONE_CASE_ON_DAY_0,
+        "ramp_after_suspension": True,
+        "closed_loop_factor": 1.0,
+        "closed_loop_suspension_days": 3,
+        "suspended_output_share": 0.4,
+    }
+    f = firm("a", staff=10, initially_open=True, ramp_days=4, closed_loop=True)
+    tr = trace([f], days=7, outbreaks=cfg)
+    np.testing.assert_allclose(tr.capacity, [1, 0.4, 0.4, 0.4, 1, 1, 1], rtol=0, atol=1e-15)
+
+
+# --- a firm that fails is not suspended ---------------------------------------------
+
+
+def test_a_firm_that_fails_at_the_close_of_its_case_stays_failed():
+    # Cash 2 days of costs (0.5), no revenue, costs 0.25 a day: below zero at the close
+    # of day 2, failed there (grace 1 day). A case on day 2 only (factor 1 on day 2, 0
+    # on the other days). Finance closes first: the firm fails, and the case counts but
+    # no longer suspends it: it is lost to `failed` from day 3 for good (it was once
+    # marked suspended, and lost to `suspended` on day 3).
+    rate = outbreaks(
+        rate_schedule=[
+            {"day": 0, "factor": 0},
+            {"day": 1, "factor": 0},
+            {"day": 2, "factor": 1},
+            {"day": 3, "factor": 0},
+        ]
+    )
+    fin = {"margin": 0.0, "fixed_cost_share": 0.125, "wage_share": 0.125, "grace_days": 1}
+    tr = trace([firm("a", staff=10, cash_days=2)], days=12, outbreaks=rate, finance=fin)
+    np.testing.assert_array_equal(tr.cases > 0, [d == 2 for d in range(12)])
+    np.testing.assert_array_equal(tr.capacity, [1, 1, 1] + [0] * 9)
+    np.testing.assert_array_equal(lost(tr, "failed"), [0, 0, 0] + [1] * 9)
+    np.testing.assert_array_equal(tr.state_counts[:, tr.states.index("suspended")], 0)
+    np.testing.assert_array_equal(tr.state_counts[2:, tr.states.index("failed")], 1)
