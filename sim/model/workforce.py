@@ -280,25 +280,26 @@ class Workforce(Mechanism):
             ),
         )
 
+    def _at_origin(self) -> int:
+        """Migrants of listed origins who have not set off yet."""
+        if not len(self.origin_region):
+            return 0
+        return int(self.origin_count.sum() - self.departed.sum() - self.bused.sum())
+
     def _counts(self) -> tuple[int, ...]:
         migrant_on = np.maximum(self.on_post - self.local_on_post, 0)
-        at_origin = self.origin_count - self.departed - self.bused
         return (
             self.on_post.sum(),
             self.local_on_post.sum(),
             migrant_on.sum(),
             self.quarantine.sum() - self.travelling,
             self.isolated.sum(),
-            self.away.sum() + at_origin.sum() + self.travelling,
+            self.away.sum() + self._at_origin() + self.travelling,
         )
 
     def _returning(self) -> tuple[int, ...]:
-        at_origin = self.origin_count - self.departed - self.bused
-        return (
-            int((self.locals - self.local_back).sum()),
-            int(at_origin.sum()),
-            self.travelling,
-        )
+        locals_away = (self.locals - self.local_back).sum() if self.has_local_curve else 0
+        return (int(locals_away), self._at_origin(), self.travelling)
 
     def _onsite(self) -> tuple[int, ...]:
         return (
@@ -333,7 +334,8 @@ class Workforce(Mechanism):
         liaison `speed`), but never those a chartered bus has fetched."""
         k = self.leave_days[:, None] * speed[None, :]
         spread = self.spread[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # a spread of 1e-300 days overflows k / spread to inf, which the clip makes 1
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             frac = np.where(spread > 0, np.clip(k / spread, 0.0, 1.0), (k > 0) * 1.0)
         target = np.rint(frac * self.origin_count).astype(np.int64)
         target = np.minimum(target, self.origin_count - self.bused)
