@@ -282,7 +282,10 @@ def _memory_parts(park: Park, sources: list[_Source]) -> list[tuple[float, KeyPa
         )
     ]
     ring = days + 1
-    q = min(math.ceil(sc.workforce.quarantine_days), ring) + 1
+    wf = sc.workforce
+    origins = [*wf.origins, *(o for c in wf.classes.values() for o in c.origins or ())]
+    travel = max([0, *(math.ceil(o.travel_days) for o in origins)])
+    q = min(math.ceil(wf.quarantine_days) + travel, ring) + 1
     iso = min(math.ceil(sc.outbreaks.isolation_days), ring) + 1
     parts.extend(_ring_parts(q, iso, n))
     lead = max([sc.supply.park_lead_days, *(s.lead_days for s in sc.suppliers)])

@@ -246,6 +246,10 @@ class ControlLevel(Frozen):
     """Ceiling on each firm's output, as a share of its baseline."""
     freight_pass: bool = False
     """Freight crossing into or out of this zone needs a pass."""
+    departures: bool | None = None
+    """People may leave the zone to go back to work elsewhere: the migrant workers of
+    `workforce.origins` from this zone set off only on days it allows (absent: as
+    `commuting`, so by default `lockdown` holds them)."""
     rank: int = Field(default=0, ge=0, le=100)
     """Severity: higher is stricter (used when outbreaks raise a zone's level)."""
 
@@ -933,12 +937,113 @@ class ContinuityRule(Frozen):
 
 
 class ReturnPoint(Frozen):
-    """By `day`, a `share` of the migrant workers have returned."""
+    """By `day`, a `share` of the workers (migrants, or locals) have returned."""
 
     day: Day
     """Day."""
     share: Share
     """Cumulative share returned."""
+
+
+def _return_curve(v: list[ReturnPoint] | None) -> list[ReturnPoint] | None:
+    """At least one point; days and shares both non-decreasing."""
+    if v is None:
+        return v
+    if not v:
+        raise ValueError("give at least one point")
+    days = [p.day for p in v]
+    shares = [p.share for p in v]
+    if days != sorted(days) or shares != sorted(shares):
+        raise ValueError("days and shares must both be non-decreasing")
+    return v
+
+
+MAX_TRAVEL_DAYS = 30
+"""Longest journey home-to-park of a migrant worker, in days (each day of it costs a
+row of the arrival ring; a longer one is a typo, or a quarantine meant elsewhere)."""
+
+
+class Origin(Frozen):
+    """A region a share of each firm's migrant workers come from, and their journey.
+
+    They set off only once the region's control level lets people leave
+    (`departures`), travel, then quarantine."""
+
+    region: Annotated[Ident, Ref(REGION)]
+    """Region they come from (its `timeline`, and any raise, gate their departure)."""
+    share: Share
+    """Share of each firm's migrants from this region."""
+    travel_days: Annotated[float, Field(ge=0, le=MAX_TRAVEL_DAYS, allow_inf_nan=False)] = 1.0
+    """Days on the road (rounded up) from setting off to arriving at the park."""
+    leave_over_days: Day = 0.0
+    """Once their region lets them go they set off evenly over this many days of
+    departures allowed (0: all on the first such day); a day their region holds them
+    again does not count. A liaison divides it by its speedup."""
+
+
+def _origin_shares(v: list[Origin]) -> list[Origin]:
+    """The origins' shares of a firm's migrants add up to 1 at most."""
+    total = math.fsum(o.share for o in v)
+    if total > 1 + 1e-9:
+        shares = " + ".join(f"{o.share:g}" for o in v)
+        raise ValueError(
+            f"the shares of the origins add up to {total:g} ({shares}); they must not "
+            "exceed 1 (the migrants of no listed origin follow `migrant_return`)"
+        )
+    return v
+
+
+Origins = Annotated[list[Origin], AfterValidator(_origin_shares)]
+
+
+class Housing(Frozen):
+    """On-site housing that grows day by day under closed-loop rules, up to a ceiling.
+
+    Firms allowed to run turn meeting rooms and workshops into dormitories and rent
+    rooms nearby, so the staff they can hold rises over days."""
+
+    growth_per_day: Share
+    """Beds added per day, as a share of the firm's staff."""
+    ceiling_share: Share = 1.0
+    """The firm's dormitory beds plus those added reach at most this share of its staff
+    (a firm with more dormitory beds adds none)."""
+    starts: Literal["allowed", "open"] = "allowed"
+    """When the firm starts adding beds. `allowed`: the first day it is allowed to
+    operate (white-listed, or its zone's level admits it), so it prepares beds while it
+    waits for its review; `open`: the first day it operates. Only a day on which its
+    zone forbids commuting counts. It adds one day's beds on that first day; beds once
+    added stay."""
+
+
+class HotelBeds(Frozen):
+    """From `day` on, `beds` beds in hotels and apartments near the park, for staff.
+
+    Rooms rented for closed-loop staff (Changzhou, 29 Feb 2020: 100 furnished talent
+    apartments offered free to firms' managers)."""
+
+    day: Day
+    """Day from which the rooms are available (a fractional day: from the next whole
+    day); until the next entry."""
+    beds: Count
+    """Beds available park-wide, shared among operating firms by priority together
+    with `employee_station_beds`."""
+
+
+class WorkforceClass(Frozen):
+    """Workforce rules of one firm class, replacing the park-wide ones of the same key."""
+
+    local_return: list[ReturnPoint] | None = None
+    """As `workforce.local_return`, for the firms of this class."""
+    origins: Origins | None = None
+    """As `workforce.origins`, for the firms of this class (the rest of their migrants
+    follow `migrant_return`)."""
+    housing: Housing | None = None
+    """As `workforce.housing`, for the firms of this class."""
+
+    @field_validator("local_return")
+    @classmethod
+    def _local_monotone(cls, v: list[ReturnPoint] | None) -> list[ReturnPoint] | None:
+        return _return_curve(v)
 
 
 class CharteredBus(Frozen):
@@ -951,7 +1056,7 @@ class CharteredBus(Frozen):
 
 
 class Workforce(Frozen):
-    """Commuting, dormitories, employee stations, migrant return and quarantine."""
+    """Commuting, housing on site, employee stations, local and migrant return, quarantine."""
 
     quarantine_days: Day = 14.0
     """Days a returning migrant spends in quarantine before going on post."""
@@ -960,23 +1065,51 @@ class Workforce(Frozen):
     )
     """Cumulative share of migrants back by day (linear between points)."""
     chartered_buses: list[CharteredBus] = Field(default_factory=list)
-    """Extra batch returns by chartered bus, on top of `migrant_return`."""
+    """Extra batch returns by chartered bus, on top of `migrant_return`; a bus also
+    fetches migrants of `origins` whose region lets people leave that day."""
     employee_station_beds: Count = 0
     """Park-level beds in employee stations (员工驿站), shared among open firms by priority."""
     clean_days_for_bus: Day = 0.0
     """Days without a case before a firm may run point-to-point buses (Jinshan, 12 May 2022: 14)."""
     min_crew_share: Share = 0.0
     """Below this share of staff on post a line cannot run at all."""
+    local_return: list[ReturnPoint] | None = None
+    """Cumulative share of each firm's local staff able to come to work by day (linear
+    between points; none before the first): travel quarantine, sealed villages and
+    housing compounds, schools shut (Jinshan, 12 May 2022: "epidemic-free" compounds
+    and villages released in batches). Absent: every local can come from day 0."""
+    origins: Origins = Field(default_factory=list)
+    """Regions the migrants come from, each with its share of every firm's migrants;
+    shares add up to 1 at most, and the rest follow `migrant_return`."""
+    housing: Housing | None = None
+    """On-site housing that grows once a firm may run under a level without commuting
+    (absent: dormitory beds stay as they are)."""
+    hotel_beds: list[HotelBeds] = Field(default_factory=list)
+    """Park-wide rented rooms over time, shared by priority with the employee-station
+    beds."""
+    classes: dict[Annotated[Ident, Ref(FIRM_CLASS)], WorkforceClass] = Field(default_factory=dict)
+    """Rules per firm class (`local_return`, `origins`, `housing`), replacing the
+    park-wide ones for that class's firms."""
 
     @field_validator("migrant_return")
     @classmethod
     def _monotone(cls, v: list[ReturnPoint]) -> list[ReturnPoint]:
-        if not v:
-            raise ValueError("give at least one point")
-        days = [p.day for p in v]
-        shares = [p.share for p in v]
-        if days != sorted(days) or shares != sorted(shares):
-            raise ValueError("days and shares must both be non-decreasing")
+        return _return_curve(v)  # type: ignore[return-value]
+
+    @field_validator("local_return")
+    @classmethod
+    def _local_monotone(cls, v: list[ReturnPoint] | None) -> list[ReturnPoint] | None:
+        return _return_curve(v)
+
+    @field_validator("hotel_beds")
+    @classmethod
+    def _hotels_in_order(cls, v: list[HotelBeds]) -> list[HotelBeds]:
+        for i in range(1, len(v)):
+            if v[i].day < v[i - 1].day:
+                raise ValueError(
+                    f"entries must be in order of `day`: entry {i} (day {v[i].day:g}) "
+                    f"comes after entry {i - 1} (day {v[i - 1].day:g})"
+                )
         return v
 
 

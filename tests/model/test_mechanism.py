@@ -353,6 +353,8 @@ def test_the_trace_lists_every_declared_series_with_its_group_and_unit(demo):
         "trips_in_transit": "logistics",
         "cost_by_logistics": "logistics",
         "workforce": "workforce",
+        "returning": "workforce",
+        "onsite_capacity": "workforce",
     }
     for r in tr.declared():
         assert r.unit and r.doc

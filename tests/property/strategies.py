@@ -280,4 +280,37 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         ]
     if draw(st.booleans()):
         data["finance"]["cash_days"] = draw(_delay(60))
+    if draw(st.booleans()):
+        _staff_return(draw, data, horizon)
     return data
+
+
+def _staff_return(draw: st.DrawFn, data: dict[str, Any], horizon: int) -> None:
+    """Locals coming back along a curve, migrants by origin, growing housing, hotels."""
+    wf = data["workforce"]
+    if draw(st.booleans()):
+        wf["local_return"] = [
+            {"day": 0, "share": draw(_share())},
+            {"day": draw(st.integers(0, horizon)), "share": 1},
+        ]
+    regions = [r["id"] for r in data["regions"]]
+    n = draw(st.integers(0, 2))
+    shares = [draw(_share(0, 1 / max(n, 1))) for _ in range(n)]
+    wf["origins"] = [
+        {
+            "region": draw(st.sampled_from(regions)),
+            "share": sh,
+            "travel_days": draw(_share(0, 5)),
+            "leave_over_days": draw(_share(0, 10)),
+        }
+        for sh in shares
+    ]
+    if draw(st.booleans()):
+        wf["housing"] = {
+            "growth_per_day": draw(_share(0, 0.3)),
+            "ceiling_share": draw(_share()),
+            "starts": draw(st.sampled_from(["allowed", "open"])),
+        }
+    days = sorted(draw(st.lists(st.integers(0, horizon), max_size=2, unique=True)))
+    wf["hotel_beds"] = [{"day": d, "beds": draw(st.integers(0, 100))} for d in days]
+    data["control_levels"]["capped"]["departures"] = draw(st.sampled_from([None, True, False]))

@@ -8,9 +8,9 @@ and checks firm by firm, day by day, by watching the world close each day:
   are open (or suspended closed-loop firms keeping their stated share) in a
   zone whose level lets them operate: never while closed, preparing, in
   review, suspended or failed; failure is for good;
-- staff: locals + migrants away + in quarantine + back == headcount, every
-  count non-negative, staff on post only at operating firms, isolated staff
-  among those present;
+- staff: locals + migrants away (at their origin or following the curve) + in
+  quarantine or on the road + back == headcount, every count non-negative,
+  staff on post only at operating firms, isolated staff among those present;
 - stocks, goods in transit, open orders and finished goods never negative;
 - station funnels cumulative, with declared ≥ admitted ≥ cleared;
 - relief within its budget; cases only at operating firms; the bottleneck
@@ -97,6 +97,8 @@ class WatchedWorld(World):
                     "total": s.total.copy(),
                     "locals": s.locals.copy(),
                     "away": s.away.copy(),
+                    "at_origin": (s.origin_count - s.departed - s.bused).sum(axis=0),
+                    "local_back": s.local_back.copy(),
                     "quarantine": s.quarantine.sum(axis=0),
                     "ready": s.ready.copy(),
                     "isolated": s.isolated.copy(),
@@ -143,16 +145,20 @@ def check_day(w: WatchedWorld, d: int, day: Day, prev: Day | None, dead: np.ndar
     # failure is for good: no output ever again, and the state stays `failed`
     assert np.all(out[dead] == 0), (where, "a failed firm produced")
     assert np.all(day.state_after[dead] == FirmState.FAILED), (where, "a failed firm came back")
-    # staff: every person is local, away, in quarantine or back, never negative
+    # staff: every person is local, away (at an origin or following the curve), in
+    # quarantine or on the road, or back, never negative
     s = day.staff
     for name, arr in s.items():
         assert np.all(arr >= 0), (where, name, arr)
     np.testing.assert_array_equal(
-        s["locals"] + s["away"] + s["quarantine"] + s["ready"], s["total"], err_msg=where
+        s["locals"] + s["away"] + s["at_origin"] + s["quarantine"] + s["ready"],
+        s["total"],
+        err_msg=where,
     )
+    assert np.all(s["local_back"] <= s["locals"]), where
     assert np.all(s["isolated"] <= s["locals"] + s["ready"]), where
     # on post at production time: among those present and not isolated before the day's cases
-    assert np.all(s["on_post"] <= s["locals"] + s["ready"] - s["isolated_before"]), where
+    assert np.all(s["on_post"] <= s["local_back"] + s["ready"] - s["isolated_before"]), where
     assert np.all(s["on_post"][~day.operating] == 0), where
     assert np.all(s["local_on_post"] <= s["on_post"]), where
     # goods: nothing negative

@@ -853,3 +853,106 @@ def test_a_huge_set_expression_is_cut_where_it_names_the_problem(tmp_path: Path)
     err = error_of(write(tmp_path, BASE), sets=["description=" + "x" * 200_000])
     assert len(str(err)) < 500
     assert str(err).startswith("--set description=xxx")
+
+
+# --- staff coming back and on-site housing (issue 15.3, 15.4) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "path", "message"),
+    [
+        (
+            "workforce:\n  origins:\n    - {region: park, share: 0.7}\n"
+            "    - {region: park, share: 0.5}\n",
+            25,
+            ("workforce", "origins"),
+            "the shares of the origins add up to 1.2 (0.7 + 0.5); they must not exceed 1 "
+            "(the migrants of no listed origin follow `migrant_return`)",
+        ),
+        (
+            "firm_classes:\n  small: {}\nworkforce:\n  classes:\n    small:\n      origins:\n"
+            "        - {region: park, share: 0.6}\n        - {region: park, share: 0.6}\n",
+            29,
+            ("workforce", "classes", "small", "origins"),
+            "the shares of the origins add up to 1.2 (0.6 + 0.6)",
+        ),
+        (
+            "workforce:\n  origins: [{region: hubei, share: 0.5}]\n",
+            25,
+            ("workforce", "origins", 0, "region"),
+            "unknown region 'hubei'",
+        ),
+        (
+            "workforce:\n  origins: [{region: park, share: 0.5, travel_days: 40}]\n",
+            25,
+            ("workforce", "origins", 0, "travel_days"),
+            "should be less than or equal to 30; found 40",
+        ),
+        (
+            "workforce:\n  origins: [{region: park, share: 0.5, leave_over_days: -2}]\n",
+            25,
+            ("workforce", "origins", 0, "leave_over_days"),
+            "should be greater than or equal to 0; found -2",
+        ),
+        (
+            "workforce:\n  local_return:\n    - {day: 0, share: 0.2}\n    - {day: 5, share: 1.5}\n",
+            27,
+            ("workforce", "local_return", 1, "share"),
+            "should be less than or equal to 1; found 1.5",
+        ),
+        (
+            "workforce:\n  local_return:\n    - {day: 0, share: 0.5}\n    - {day: 5, share: 0.2}\n",
+            25,
+            ("workforce", "local_return"),
+            "days and shares must both be non-decreasing",
+        ),
+        (
+            "workforce:\n  local_return: []\n",
+            25,
+            ("workforce", "local_return"),
+            "give at least one point",
+        ),
+        (
+            "workforce:\n  housing: {growth_per_day: -0.1}\n",
+            25,
+            ("workforce", "housing", "growth_per_day"),
+            "should be greater than or equal to 0; found -0.1",
+        ),
+        (
+            "workforce:\n  housing: {growth_per_day: 0.1, ceiling_share: 2}\n",
+            25,
+            ("workforce", "housing", "ceiling_share"),
+            "should be less than or equal to 1; found 2",
+        ),
+        (
+            "workforce:\n  housing: {growth_per_day: 0.1, starts: soon}\n",
+            25,
+            ("workforce", "housing", "starts"),
+            "should be 'allowed' or 'open'; found 'soon'",
+        ),
+        (
+            "workforce:\n  hotel_beds: [{day: 1, beds: many}]\n",
+            25,
+            ("workforce", "hotel_beds", 0, "beds"),
+            "should be a valid integer",
+        ),
+        (
+            "workforce:\n  hotel_beds:\n    - {day: 5, beds: 10}\n    - {day: 2, beds: 10}\n",
+            25,
+            ("workforce", "hotel_beds"),
+            "entries must be in order of `day`: entry 1 (day 2) comes after entry 0 (day 5)",
+        ),
+        (
+            "control_levels:\n  normal: {departures: yes}\n  lockdown: {}\n",
+            25,
+            ("control_levels", "normal", "departures"),
+            "should be true or false (YAML 1.2 reads yes, no, on and off as text)",
+        ),
+    ],
+)
+def test_bad_return_and_housing_keys_are_refused_at_their_line(
+    tmp_path: Path, text: str, line: int, path: tuple, message: str
+) -> None:
+    p = only(error_of(write(tmp_path, BASE + text)))
+    assert (p.line, p.path) == (line, path)
+    assert message in p.message

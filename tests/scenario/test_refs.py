@@ -132,6 +132,10 @@ DANGLING = park(
         }
     ],
     outbreaks={"raise_level": {"cases": 1, "level": "lockdow"}},
+    workforce={
+        "origins": [{"region": "hubei", "share": 0.5}],
+        "classes": {"widgt": {"local_return": [{"day": 0, "share": 1}]}},
+    },
     finance={
         "relief": {
             "measures": [
@@ -379,6 +383,18 @@ EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
         ("outbreaks", "raise_level", "level"),
         "unknown control level 'lockdow' (did you mean 'lockdown'?); "
         "defined: controlled, lockdown, normal",
+    ),
+    (
+        schema.Origin,
+        "region",
+        ("workforce", "origins", 0, "region"),
+        "unknown region 'hubei'",
+    ),
+    (
+        schema.Workforce,
+        "classes",
+        ("workforce", "classes", "widgt"),
+        "unknown firm class 'widgt' (did you mean 'widget'?)",
     ),
     (
         schema.Eligibility,
