@@ -92,7 +92,8 @@ def ramp_trace():
 
 def test_replication_metrics_of_a_ten_day_ramp():
     m = replication_metrics(ramp_trace(), sustain=3)
-    assert set(m) == set(METRICS)
+    # in the order of summary.json, runs.parquet and comparison.csv
+    assert list(m) == list(METRICS)
     # Q(d) = (d+1)/10: 0.5 on day 4, 0.8 on day 7, 0.95 first on day 9 (Q = 1.0)
     assert (m["days_to_50"], m["days_to_80"], m["days_to_95"]) == (4, 7, 9)
     # lost: sum of 1 − k/10 for k = 1..10 = 4.5 baseline-days
@@ -167,7 +168,7 @@ def test_summarise_with_nothing_reached():
 def test_summary_over_replications():
     traces = [ramp_trace(), ramp_trace()]
     metrics, causes = summary(traces, sustain=3)
-    assert set(metrics) == set(METRICS)
+    assert list(metrics) == list(METRICS)
     assert metrics["days_to_80"]["values"] == [7, 7]
     assert metrics["days_to_80"]["ci95"] == [7.0, 7.0]
     assert causes["ramp_up"]["mean"] == pytest.approx(4.5)

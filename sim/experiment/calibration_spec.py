@@ -50,7 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import sim
 from sim.experiment import sweep_spec
 from sim.experiment.sweep_spec import Name
-from sim.output.calibration import SHARE_METRICS
+from sim.metrics import SHARE_METRICS
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.expand import Park
 from sim.scenario.load import load_source, validate_source

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.metrics import cause_totals, ci95, replication_metrics
+from sim.metrics import CAUSE_PREFIX, SAVED_PER_MONEY, cause_totals, ci95, replication_metrics
 from sim.record import Trace
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.expand import Park
@@ -32,9 +32,6 @@ from sim.scenario.load import load_source, validate_source
 
 BASELINE = "baseline"
 """Name of the option that runs the scenario as given (overlays and variants aside)."""
-
-CAUSE_PREFIX = "lost:"
-"""Metric names `lost:<cause>` hold the output lost to one cause, in baseline-days."""
 
 OPTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 """What an option name may look like (it names rows of CSV files and scenario files)."""
@@ -228,10 +225,6 @@ def compare(runs: Sequence[OptionRuns]) -> Comparison:
         rows=tuple(rows),
         replications=replications,
     )
-
-
-SAVED_PER_MONEY = "output_saved_per_money"
-"""Output saved (value units, vs the baseline) per unit of extra relief money."""
 
 
 def _saved_per_money(

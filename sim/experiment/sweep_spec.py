@@ -56,7 +56,7 @@ from pydantic import (
 )
 
 import sim
-from sim.metrics import METRICS
+from sim.metrics import HEADLINE, METRICS
 from sim.scenario import strict
 from sim.scenario.errors import (
     KeyPath,
@@ -83,7 +83,7 @@ RESERVED_COLUMNS = (
     "wall_seconds",
 )
 """Columns of `runs.parquet` that are not parameters or metrics."""
-DEFAULT_OUTCOMES = ("lost_output_days", "days_to_80")
+DEFAULT_OUTCOMES = HEADLINE
 PROBE = 0.381966
 """Where inside a range its path is tried besides the ends (a share of the range)."""
 MAX_PROBES = 25

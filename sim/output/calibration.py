@@ -42,6 +42,7 @@ from typing import Any
 import yaml
 
 import sim
+from sim.metrics import SHARE_METRICS
 from sim.output.durable import fsync_dir, fsync_tree
 from sim.output.folder import CALIBRATION, MANIFEST, FolderError
 from sim.output.results import sha256_file, verify, versions
@@ -97,14 +98,6 @@ FIT_COLUMNS = (
 )
 PREDICTIVE_COLUMNS = ("draw", "particle", "replications", "metric", "group", "day", "date", "value")
 CALIBRATION_DEPENDENCIES = ("pyabc", "pyarrow", "pandas", "sqlalchemy", "distributed")
-SHARE_METRICS = (
-    "capacity",
-    "resumption",
-    "resumption_weighted",
-    "resumption_above_scale",
-    "workforce",
-)
-"""Series of `timeseries.csv` that are shares of a whole (0..1): shown in %."""
 
 
 class CalibrationFolderError(FolderError):

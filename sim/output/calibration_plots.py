@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.output.calibration import SHARE_METRICS
+from sim.metrics import SHARE_METRICS
 from sim.output.plots import DPI, OKABE_ITO, _style_time_axis, _to_x
 
 

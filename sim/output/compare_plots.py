@@ -67,22 +67,6 @@ COMPARISON_COLUMNS = (
 TIMESERIES_COLUMNS = ("option", "day", "replication", "capacity")
 CAUSES_COLUMNS = ("option", "replication", "cause", "lost_output_days")
 
-METRIC_LABELS = {
-    "days_to_50": "days to 50 % capacity",
-    "days_to_80": "days to 80 % capacity",
-    "days_to_95": "days to 95 % capacity",
-    "lost_output_days": "lost output (baseline-days)",
-    "resilience": "resilience (mean capacity over the horizon)",
-    "min_capacity": "lowest capacity",
-    "final_capacity": "capacity on the last day",
-    "final_resumption": "share of firms open on the last day",
-    "failed_firms": "firms out of business at the end",
-    "relief_spent": "relief paid (value units)",
-    "lost_output_value": "lost output (value units)",
-    "output_saved_per_money": "output saved per unit of relief (vs baseline)",
-}
-"""How charts and tables name the summary metrics they know (others keep their key)."""
-
 BASELINE_COLOUR = "#000000"
 OPTION_COLOURS = OKABE_ITO[:6]
 """Colours of the non-baseline options, in the order given (black is the baseline's,

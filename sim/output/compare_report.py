@@ -29,13 +29,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.experiment.compare import CAUSE_PREFIX, Comparison, Option, Row
+from sim.experiment.compare import Comparison, Option, Row
+from sim.metrics import CAUSE_PREFIX, label
 from sim.output.compare_plots import (
     CAUSES_CSV,
     COMPARISON_COLUMNS,
     COMPARISON_CSV,
     COMPARISON_JSON,
-    METRIC_LABELS,
     TIMESERIES_CSV,
 )
 from sim.output.folder import COMPARISON, claim
@@ -228,7 +228,7 @@ def metrics_table(cmp: Comparison) -> list[list[str]]:
     for metric in cmp.metrics:
         if metric.startswith(CAUSE_PREFIX):
             continue
-        cells = [METRIC_LABELS.get(metric, metric)]
+        cells = [label(metric)]
         for name in ranked:
             r = cmp.get(name, metric)
             if r is None or r.mean is None:

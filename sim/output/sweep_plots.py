@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.metrics import axis_label
 from sim.output.plots import DPI, OKABE_ITO
 
 if TYPE_CHECKING:
@@ -31,23 +32,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 PLOTS_DIR = "plots"
-LABELS = {
-    "days_to_50": "days to 50 % capacity",
-    "days_to_80": "days to 80 % capacity",
-    "days_to_95": "days to 95 % capacity",
-    "lost_output_days": "lost output (baseline-days)",
-    "resilience": "resilience (mean capacity, share of baseline)",
-    "min_capacity": "lowest capacity (share of baseline)",
-    "final_capacity": "capacity on the last day (share of baseline)",
-    "final_resumption": "share of firms open on the last day",
-    "failed_firms": "firms out of business at the end",
-    "relief_spent": "relief paid (value units)",
-}
-
-
-def label(metric: str) -> str:
-    """How a chart names a metric."""
-    return LABELS.get(metric, metric)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -144,7 +128,7 @@ def _line_panel(ax: Axes, rows: list[dict[str, str]], param: str, outcome: str) 
     if nums is None:
         ax.set_xticks(xs, names, rotation=30, ha="right")
     ax.set_xlabel(param)
-    ax.set_ylabel(label(outcome))
+    ax.set_ylabel(axis_label(outcome))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
 
@@ -182,7 +166,7 @@ def _heatmap_panel(
     ax.set_yticks(range(len(ys)), ys)
     ax.set_xlabel(px)
     ax.set_ylabel(py)
-    ax.set_title(label(outcome), fontsize=10)
+    ax.set_title(axis_label(outcome), fontsize=10)
     cb = fig.colorbar(img, ax=ax, shrink=0.9)
     cb.set_label("mean over replications", fontsize=8)
 
@@ -255,7 +239,7 @@ def draw_sensitivity_plot(folder: Path) -> Path | None:
     for ax, outcome in zip(axes, outcomes, strict=True):
         entry = sens["outcomes"][outcome]
         share = entry.get("noise_share")
-        title = label(outcome)
+        title = axis_label(outcome)
         title += f"\nnoise share {share:.0%}" if share is not None else ""
         ax.set_title(title, fontsize=10)
         ix = entry.get("indices")
