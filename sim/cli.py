@@ -322,7 +322,8 @@ def _print_summary(out: Path) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and every option on the same seeds; write and print the comparison."""
-    from sim.experiment.compare import compare_traces, load_options
+    from sim.comparison import compare_traces
+    from sim.experiment.compare import load_options
     from sim.experiment.runner import run_replications
     from sim.output.compare_report import main_table, render_table, write_compare
     from sim.output.folder import COMPARISON, claim, default_folder

@@ -29,7 +29,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.experiment.compare import Comparison, Option, Row
+from sim.comparison import Comparison, Row
+from sim.experiment.compare import Option
 from sim.metrics import CAUSE_PREFIX, label
 from sim.output.compare_plots import (
     CAUSES_CSV,

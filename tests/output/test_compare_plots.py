@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiment.compare import compare_traces, load_options
+from sim.comparison import compare_traces
+from sim.experiment.compare import load_options
 from sim.experiment.runner import run_replications
 from sim.output.compare_plots import (
     draw_compare_plots,
