@@ -1,74 +1,60 @@
 """Charts of one run, drawn only from the files of its results folder.
 
-A results folder holds `timeseries.csv` (daily park and sector indicators per
-replication), `causes.csv` (daily lost output per cause per replication),
-`summary.json` (scenario name, start date, headline recovery metrics) and, since the
-goods side was modelled, `logistics.csv` (the daily truck funnel of each transfer
-station) and `bottlenecks.csv` (suppliers, stations and passes ranked by the output
-they cost). Everything here reads those files and nothing else, so
+`draw_run_plots(folder)` reads `summary.json`, `timeseries.csv` and `causes.csv` (and,
+for the logistics chart, `logistics.csv` and `bottlenecks.csv`) and nothing else, so
 `parksim plot RESULTS_DIR` redraws the charts of an old run without re-running the
 model; a folder written before the logistics files existed simply gets no logistics
-chart.
+chart. Each file is read by its owner in `sim.files`.
 
-The readers (`read_timeseries`, `read_causes`, `read_summary`, `read_logistics`,
-`read_bottlenecks`) and the styling helpers (`order_causes`, `cause_styles`,
-`OKABE_ITO`, `draw_reported_figures`) are public so that the comparison charts can
-reuse them.
-
-matplotlib is imported lazily inside the drawing functions, and figures are drawn
-on an explicit Agg canvas (no pyplot, no global backend switch, nothing left open).
+The styling helpers (`cause_styles`, `OKABE_ITO`, `style_time_axis`, ...) and
+`draw_reported_figures` are public so that the comparison, sweep and calibration
+charts share the look. matplotlib is imported lazily inside the drawing functions,
+and figures are drawn on an explicit Agg canvas (no pyplot, no global backend
+switch, nothing left open).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.files import bottlenecks as bottlenecks_file
+from sim.files import causes as causes_file
+from sim.files import logistics as logistics_file
+from sim.files import summary as summary_file
+from sim.files import timeseries
+from sim.files.bottlenecks import Bottleneck
+from sim.files.cells import require_file
+from sim.files.folders import PLOTS_DIR
+from sim.files.logistics import LOGISTICS_FIELDS
+from sim.files.summary import ReportedFigure, RunSummary, lookup
+from sim.files.timeseries import FILE as TIMESERIES_FILE
+from sim.files.timeseries import Key
+from sim.metrics import (
+    CAPACITY,
+    DAYS_TO_80,
+    LOST_OUTPUT_DAYS,
+    PARK,
+    RESUMPTION,
+    RESUMPTION_ABOVE_SCALE,
+    RESUMPTION_WEIGHTED,
+    WORKFORCE,
+)
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-TIMESERIES_FILE = "timeseries.csv"
-CAUSES_FILE = "causes.csv"
-SUMMARY_FILE = "summary.json"
-LOGISTICS_FILE = "logistics.csv"
-BOTTLENECKS_FILE = "bottlenecks.csv"
-PLOTS_DIR = "plots"
+# --------------------------------------------------------------------------- style
 
-TIMESERIES_COLUMNS = ("day", "replication", "metric", "group", "value")
-CAUSES_COLUMNS = ("day", "replication", "cause", "lost_output")
-LOGISTICS_FIELDS = (
-    "declared",
-    "admitted",
-    "cleared",
-    "declared_total",
-    "admitted_total",
-    "cleared_total",
-    "queue",
-    "mean_wait_days",
-)
-"""The per-station values of `logistics.csv`, in the order of the last axis of
-`read_logistics`: truck trips declared, admitted and cleared that day, the same
-cumulated since day 0, trips in the station at the end of the day, and the mean wait
-in days (declaration to clearance) of the trips cleared that day (NaN if none)."""
-LOGISTICS_COLUMNS = ("day", "replication", "station", *LOGISTICS_FIELDS)
-BOTTLENECKS_COLUMNS = ("rank", "kind", "id", "lost_output_days", "ci95_lo", "ci95_hi")
-
-PARK = "park"
-"""Group name of park-wide indicators in `timeseries.csv`."""
-
-INPUT_CAUSE_PREFIX = "input:"
-"""Causes named `input:<good>` (missing supplies) are kept together in charts."""
 
 OKABE_ITO: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -86,399 +72,11 @@ HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "++", "--", "oo")
 """Hatch patterns that tell apart causes once the palette has been used up."""
 
 FIGSIZE = (9.0, 5.0)
+"""Width and height of a chart, in inches."""
 DPI = 150
+"""Resolution of the saved PNG files."""
 BAND_PERCENTILES = (5.0, 95.0)
 """Spread shown around mean curves: 5th to 95th percentile across replications."""
-
-TimeseriesKey = tuple[str, str]
-"""(metric, group), e.g. ("capacity", "park") or ("workforce", "electronics")."""
-
-
-# --------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class ReportedFigure:
-    """A published figure a scenario states (`reporting.observations`), as `summary.json`
-    carries it: drawn on the recovery chart beside the simulated curves."""
-
-    day: float
-    """Day of the figure (day 0 = the run's start date)."""
-    metric: str
-    """Curve it belongs to: `capacity`, `resumption`, `resumption_above_scale`,
-    `resumption_weighted` or `workforce` (the last two have no curve on the chart)."""
-    value: float
-    """Reported value as a share (0.976 for 97.6 %)."""
-    tolerance: float = 0.0
-    """Stated tolerance of the comparison (± share), drawn as an error bar."""
-    label: str = ""
-    """Short text written beside the marker."""
-    source: str = ""
-    """Where the figure was reported, named in the legend."""
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """The parts of `summary.json` that the charts need (the full document is in `raw`)."""
-
-    scenario: str
-    seed: int | None
-    replications: int | None
-    days: int | None
-    start_date: date | None
-    raw: dict[str, Any] = field(repr=False)
-    observations: tuple[ReportedFigure, ...] = ()
-    """Published figures to draw beside the curves (none in runs older than them)."""
-
-    def metric_mean(self, name: str) -> float | None:
-        """Mean over replications of a headline metric (`days_to_80`, ...), if known."""
-        value = _get(self.raw, "metrics", name, "mean")
-        return float(value) if isinstance(value, int | float) else None
-
-    def metric_reached(self, name: str) -> int | None:
-        """How many replications reached a threshold metric (`days_to_80`, ...), if known."""
-        value = _get(self.raw, "metrics", name, "reached")
-        return int(value) if isinstance(value, int | float) else None
-
-    def cause_mean(self, cause: str) -> float | None:
-        """Mean over replications of the output lost to `cause`, in baseline-days, if known."""
-        value = _get(self.raw, "causes", cause, "mean")
-        return float(value) if isinstance(value, int | float) else None
-
-
-def _get(doc: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(doc, dict) or key not in doc:
-            return None
-        doc = doc[key]
-    return doc
-
-
-def read_run_json(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Read a JSON file written for a run or a comparison: (the whole object, the fields
-    every such file shares: scenario, seed, replications, days, start_date)."""
-    path = Path(path)
-    _require_file(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from exc
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a JSON object at the top level")
-    start_raw = raw.get("start_date")
-    start: date | None = None
-    if start_raw is not None:
-        try:
-            start = date.fromisoformat(str(start_raw))
-        except ValueError as exc:
-            raise ValueError(f"{path}: start_date {start_raw!r} is not a YYYY-MM-DD date") from exc
-
-    def as_int(key: str) -> int | None:
-        value = raw.get(key)
-        return int(value) if isinstance(value, int | float) else None
-
-    common = {
-        "scenario": str(raw.get("scenario") or "unnamed scenario"),
-        "seed": as_int("seed"),
-        "replications": as_int("replications"),
-        "days": as_int("days"),
-        "start_date": start,
-    }
-    return raw, common
-
-
-def read_summary(path: Path) -> RunSummary:
-    """Read `summary.json`: scenario name, seed, size of the run and its start date."""
-    raw, common = read_run_json(path)
-    return RunSummary(
-        **common, raw=raw, observations=_read_observations(Path(path), raw.get("observations"))
-    )
-
-
-def _read_observations(path: Path, raw: Any) -> tuple[ReportedFigure, ...]:
-    """The `observations` of `summary.json` (absent or null: none)."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise ValueError(f"{path}: observations should be a list; found {type(raw).__name__}")
-    figures = []
-    for k, item in enumerate(raw):
-        where = f"{path}: observations[{k}]"
-        if not isinstance(item, dict):
-            raise ValueError(f"{where}: expected an object; found {type(item).__name__}")
-        numbers = {}
-        for key, default in (("day", None), ("value", None), ("tolerance", 0.0)):
-            value = item.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"{where}.{key}: expected a number; found {value!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"{where}.{key}: expected a finite number; found {value!r}")
-            numbers[key] = float(value)
-        metric = item.get("metric")
-        if not isinstance(metric, str) or not metric:
-            raise ValueError(f"{where}.metric: expected the name of a curve; found {metric!r}")
-        figures.append(
-            ReportedFigure(
-                day=numbers["day"],
-                metric=metric,
-                value=numbers["value"],
-                tolerance=abs(numbers["tolerance"]),
-                label=str(item.get("label") or ""),
-                source=str(item.get("source") or ""),
-            )
-        )
-    return tuple(figures)
-
-
-def read_timeseries(
-    path: Path, *, replications: int | None = None, days: int | None = None
-) -> dict[TimeseriesKey, np.ndarray]:
-    """Read `timeseries.csv` into one array per (metric, group).
-
-    Each array has shape (replications, days): row r is replication r, column d is
-    day d since the start. Every array of the file has the same shape (the largest
-    replication and day found, or `replications`/`days` when given); a day missing
-    for some indicator is NaN. Unknown metrics are returned too; callers pick what
-    they draw.
-    """
-    path = Path(path)
-    cols = _read_columns(path, TIMESERIES_COLUMNS)
-    day = _int_column(path, cols["day"], "day")
-    rep = _int_column(path, cols["replication"], "replication")
-    value = _float_column(path, cols["value"], "value")
-    n_rep, n_day = _shape(path, rep, day, replications, days)
-
-    index: dict[TimeseriesKey, int] = {}
-    key_idx = np.fromiter(
-        (index.setdefault(k, len(index)) for k in zip(cols["metric"], cols["group"], strict=True)),
-        dtype=np.intp,
-        count=len(value),
-    )
-    cube = np.full((len(index), n_rep, n_day), np.nan)
-    cube[key_idx, rep, day] = value
-    return {key: cube[i] for key, i in index.items()}
-
-
-def read_causes(
-    path: Path, *, replications: int | None = None, days: int | None = None
-) -> tuple[list[str], np.ndarray]:
-    """Read `causes.csv`: the causes and the output lost to each, day by day.
-
-    Returns (causes, lost) where `lost[r, d, c]` is the output lost on day d of
-    replication r because of `causes[c]`, in baseline-days (share of the park's
-    baseline daily output). Causes keep the order in which they first appear in the
-    file, except that all `input:*` causes are gathered where the first of them
-    appears. A cause absent on a day lost nothing that day (0).
-    """
-    path = Path(path)
-    cols = _read_columns(path, CAUSES_COLUMNS)
-    day = _int_column(path, cols["day"], "day")
-    rep = _int_column(path, cols["replication"], "replication")
-    lost = _float_column(path, cols["lost_output"], "lost_output")
-    n_rep, n_day = _shape(path, rep, day, replications, days)
-
-    first_seen = list(dict.fromkeys(cols["cause"]))
-    causes = order_causes(first_seen)
-    index = {cause: i for i, cause in enumerate(causes)}
-    cause_idx = np.fromiter((index[c] for c in cols["cause"]), dtype=np.intp, count=len(lost))
-    out = np.zeros((n_rep, n_day, len(causes)))
-    np.add.at(out, (rep, day, cause_idx), lost)
-    return causes, out
-
-
-def read_logistics(
-    path: Path, *, replications: int | None = None, days: int | None = None
-) -> tuple[list[str], np.ndarray]:
-    """Read `logistics.csv`: the daily truck funnel of each transfer station.
-
-    Returns (stations, funnel) where `funnel[r, d, s, f]` is field
-    `LOGISTICS_FIELDS[f]` of station `stations[s]` on day d of replication r, e.g.
-    `funnel[..., LOGISTICS_FIELDS.index("queue")]` for the trips in each station at
-    the end of each day. Stations keep the order in which they first appear in the
-    file. Counts are whole numbers stored as floats so that a station-day missing from
-    the file can be NaN, like `mean_wait_days` on a day when no trip was cleared. A
-    file with only its header (a scenario without stations) gives no stations and an
-    array of shape (replications, days, 0, 8).
-    """
-    path = Path(path)
-    cols = _read_columns(path, LOGISTICS_COLUMNS)
-    day = _int_column(path, cols["day"], "day")
-    rep = _int_column(path, cols["replication"], "replication")
-    n_rep, n_day = _shape(path, rep, day, replications, days)
-
-    stations = list(dict.fromkeys(cols["station"]))
-    index = {station: i for i, station in enumerate(stations)}
-    station_idx = np.fromiter(
-        (index[s] for s in cols["station"]), dtype=np.intp, count=len(cols["station"])
-    )
-    out = np.full((n_rep, n_day, len(stations), len(LOGISTICS_FIELDS)), np.nan)
-    for f, name in enumerate(LOGISTICS_FIELDS):
-        out[rep, day, station_idx, f] = _float_column(path, cols[name], name)
-    return stations, out
-
-
-@dataclass(frozen=True)
-class Bottleneck:
-    """One row of `bottlenecks.csv`: a supplier, station or the pass system and the park
-    output it cost, in baseline-days (mean over replications and its 95 % CI, NaN when
-    the run has a single replication)."""
-
-    rank: int
-    kind: str
-    id: str
-    lost_output_days: float
-    ci95_lo: float
-    ci95_hi: float
-
-    @property
-    def label(self) -> str:
-        """`<kind>: <id>`, as charts name it."""
-        return f"{self.kind}: {self.id}"
-
-
-def read_bottlenecks(path: Path) -> list[Bottleneck]:
-    """Read `bottlenecks.csv`, by rank (1 = cost the park most output); [] if header only.
-
-    `kind` is `supplier` (external), `park_firm` (a park firm as supplier of others),
-    `station` or `passes`.
-    """
-    path = Path(path)
-    cols = _read_columns(path, BOTTLENECKS_COLUMNS)
-    rank = _int_column(path, cols["rank"], "rank")
-    lost = _float_column(path, cols["lost_output_days"], "lost_output_days")
-    lo = _float_column(path, cols["ci95_lo"], "ci95_lo")
-    hi = _float_column(path, cols["ci95_hi"], "ci95_hi")
-    rows = [
-        Bottleneck(
-            int(rank[i]), cols["kind"][i], cols["id"][i], *map(float, (lost[i], lo[i], hi[i]))
-        )
-        for i in range(len(rank))
-    ]
-    return sorted(rows, key=lambda b: b.rank)
-
-
-def order_causes(causes: Iterable[str]) -> list[str]:
-    """Causes in the given order without repeats, `input:*` causes gathered together.
-
-    The supply causes are placed where the first of them appears, in their own order
-    of appearance, so that a chart shows missing inputs as one block.
-    """
-    seen = list(dict.fromkeys(causes))
-    inputs = [c for c in seen if c.startswith(INPUT_CAUSE_PREFIX)]
-    out: list[str] = []
-    for cause in seen:
-        if not cause.startswith(INPUT_CAUSE_PREFIX):
-            out.append(cause)
-        elif cause == inputs[0]:
-            out.extend(inputs)
-    return out
-
-
-def _require_file(path: Path) -> None:
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path.name} not found in results folder {path.parent} (looked for {path})"
-        )
-
-
-def _read_columns(path: Path, expected: Sequence[str]) -> dict[str, list[str]]:
-    """Columns of a CSV file by header name; the header must name all of `expected`."""
-    _require_file(path)
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
-            raise ValueError(f"{path}: empty file, expected header {','.join(expected)}")
-        header = [h.strip() for h in header]
-        missing = [name for name in expected if name not in header]
-        if missing:
-            raise ValueError(
-                f"{path}:1: header {','.join(header)} lacks column(s) {', '.join(missing)}"
-                f" (expected {','.join(expected)})"
-            )
-        rows = [row for row in reader if row]
-    width = len(header)
-    if any(len(row) != width for row in rows):
-        i = next(i for i, row in enumerate(rows) if len(row) != width)
-        raise ValueError(
-            f"{path}:{_line_of(path, i)}: expected {width} fields, found {len(rows[i])}"
-        )
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
-    return {name: list(columns[header.index(name)]) for name in expected}
-
-
-def _line_of(path: Path, row: int) -> int:
-    """1-based file line of the `row`-th non-empty data row (for error messages only)."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        seen = -1
-        for record in reader:
-            if record:
-                seen += 1
-                if seen == row:
-                    return reader.line_num
-    return row + 2
-
-
-def _int_column(path: Path, raw: list[str], name: str) -> np.ndarray:
-    try:
-        out = np.fromiter(map(int, raw), dtype=np.intp, count=len(raw))
-    except ValueError:
-        _raise_bad_cell(path, raw, name, int, "a whole number")
-        raise
-    if out.size and out.min() < 0:
-        line = _line_of(path, int(np.argmax(out < 0)))
-        raise ValueError(f"{path}:{line}: {name} must not be negative, found {out.min()}")
-    return out
-
-
-def _cell_float(cell: str) -> float:
-    """A number cell; an empty cell is a value that does not exist (NaN in memory)."""
-    return float(cell) if cell else math.nan
-
-
-def _float_column(path: Path, raw: list[str], name: str) -> np.ndarray:
-    try:
-        return np.fromiter(map(_cell_float, raw), dtype=float, count=len(raw))
-    except ValueError:
-        _raise_bad_cell(path, raw, name, _cell_float, "a number")
-        raise
-
-
-def _raise_bad_cell(
-    path: Path, raw: list[str], name: str, parse: Callable[[str], Any], what: str
-) -> None:
-    for i, cell in enumerate(raw):
-        try:
-            parse(cell)
-        except ValueError:
-            raise ValueError(f"{path}:{_line_of(path, i)}: {name} {cell!r} is not {what}") from None
-
-
-def _shape(
-    path: Path,
-    rep: np.ndarray,
-    day: np.ndarray,
-    replications: int | None,
-    days: int | None,
-) -> tuple[int, int]:
-    n_rep = int(rep.max()) + 1 if rep.size else 0
-    n_day = int(day.max()) + 1 if day.size else 0
-    if replications is not None:
-        if n_rep > replications:
-            raise ValueError(
-                f"{path}: replication {n_rep - 1} found but the run has {replications}"
-            )
-        n_rep = replications
-    if days is not None:
-        if n_day > days:
-            raise ValueError(f"{path}: day {n_day - 1} found but the run has {days} days")
-        n_day = days
-    return n_rep, n_day
-
-
-# --------------------------------------------------------------------------- styling
 
 
 def cause_styles(n: int) -> list[tuple[str, str]]:
@@ -494,7 +92,7 @@ def _format_day(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _format_when(day: float, start: date | None) -> str:
+def format_when(day: float, start: date | None) -> str:
     """A point in the run as a planner reads it: `day 23.5`, or `14 Mar 2020` with a start date."""
     if start is None:
         return f"day {_format_day(day)}"
@@ -502,13 +100,15 @@ def _format_when(day: float, start: date | None) -> str:
     return f"{when.day} {when:%b %Y}"
 
 
-def _day_axis(n_days: int, start: date | None) -> np.ndarray:
+def day_axis(n_days: int, start: date | None) -> np.ndarray:
     """x positions of day edges 0..n_days: plain days, or matplotlib dates."""
     days = np.arange(n_days + 1, dtype=float)
-    return _to_x(days, start)
+    return to_x(days, start)
 
 
-def _to_x(days: np.ndarray | float, start: date | None) -> Any:
+def to_x(days: np.ndarray | float, start: date | None) -> Any:
+    """x positions of days since the start: the days themselves, or matplotlib dates
+    when the scenario has a start date."""
     if start is None:
         return days
     from matplotlib import dates as mdates
@@ -516,12 +116,12 @@ def _to_x(days: np.ndarray | float, start: date | None) -> Any:
     return mdates.date2num(datetime.combine(start, datetime.min.time())) + days
 
 
-def _steps(values: np.ndarray) -> np.ndarray:
+def steps(values: np.ndarray) -> np.ndarray:
     """Repeat the last day so a `steps-post` curve covers the whole of its last day."""
     return np.concatenate([values, values[-1:]], axis=0) if len(values) else values
 
 
-def _style_time_axis(ax: Axes, n_days: int, start: date | None) -> None:
+def style_time_axis(ax: Axes, n_days: int, start: date | None) -> None:
     """Day or calendar axis over the whole run, with a light grid."""
     if start is None:
         ax.set_xlabel("day since start (day 0 = first simulated day)")
@@ -529,7 +129,7 @@ def _style_time_axis(ax: Axes, n_days: int, start: date | None) -> None:
     else:
         _set_date_ticks(ax, n_days)
         ax.set_xlabel(f"date (day 0 = {start.day} {start:%b %Y})")
-        lo = _to_x(0.0, start)
+        lo = to_x(0.0, start)
         ax.set_xlim(lo, lo + max(n_days, 1))
     ax.grid(True, color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -564,7 +164,8 @@ def _set_date_ticks(ax: Axes, n_days: int) -> None:
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def _new_figure() -> tuple[Figure, Axes]:
+def new_figure() -> tuple[Figure, Axes]:
+    """A figure of the shared size on its own Agg canvas, with one plot area."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -573,7 +174,8 @@ def _new_figure() -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
-def _subtitle(summary: RunSummary, n_rep: int, n_days: int) -> str:
+def run_subtitle(summary: RunSummary, n_rep: int, n_days: int) -> str:
+    """What a run's chart shows: `seed 1 · 20 replications · 90 days · from 2022-04-01`."""
     parts = []
     if summary.seed is not None:
         parts.append(f"seed {summary.seed}")
@@ -584,7 +186,7 @@ def _subtitle(summary: RunSummary, n_rep: int, n_days: int) -> str:
     return " · ".join(parts)
 
 
-def _set_titles(ax: Axes, title: str, subtitle: str) -> None:
+def set_titles(ax: Axes, title: str, subtitle: str) -> None:
     """Title and a small subtitle centred over the plot area (clear of an outside legend)."""
     ax.set_title(title, fontweight="bold", fontsize=12, pad=18)
     ax.text(
@@ -599,14 +201,33 @@ def _set_titles(ax: Axes, title: str, subtitle: str) -> None:
     )
 
 
-def _nan_stat(func: Any, data: np.ndarray, *args: Any) -> np.ndarray:
+def nan_stat(func: Any, data: np.ndarray, *args: Any) -> np.ndarray:
     """NaN-ignoring statistic across replications, silent on days with no data."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return func(data, *args, axis=0)
 
 
-# --------------------------------------------------------------------------- charts
+def contrast(colour: str) -> str:
+    """Hatch colour that shows on a fill of `colour`: white on dark, black on light."""
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#ffffff"
+
+
+def save(fig: Figure, out: Path) -> Path:
+    """Save a chart as PNG at `DPI` (its folder made if need be), then free the figure."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fig.savefig(out, dpi=DPI)
+    finally:
+        fig.clear()
+    return out
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+RECOVERY_FILE = "recovery.png"
 
 
 @dataclass(frozen=True)
@@ -618,15 +239,15 @@ class _Curve:
 
 
 _RECOVERY_CURVES = (
-    _Curve("capacity", "park capacity (output / baseline)", OKABE_ITO[0], "-"),
-    _Curve("resumption", "firms resumed (share of firms)", OKABE_ITO[1], "-"),
-    _Curve("resumption_above_scale", "above-scale firms resumed", OKABE_ITO[2], "--"),
+    _Curve(CAPACITY, "park capacity (output / baseline)", OKABE_ITO[0], "-"),
+    _Curve(RESUMPTION, "firms resumed (share of firms)", OKABE_ITO[1], "-"),
+    _Curve(RESUMPTION_ABOVE_SCALE, "above-scale firms resumed", OKABE_ITO[2], "--"),
 )
 
 _FIGURE_COLOURS = {
     **{curve.metric: curve.colour for curve in _RECOVERY_CURVES},
-    "resumption_weighted": OKABE_ITO[4],
-    "workforce": OKABE_ITO[5],
+    RESUMPTION_WEIGHTED: OKABE_ITO[4],
+    WORKFORCE: OKABE_ITO[5],
 }
 """Marker colour of a reported figure: its curve's colour, or one of its own for the
 metrics the recovery chart draws no curve for."""
@@ -656,13 +277,13 @@ def draw_reported_figures(
     for fig in figures:
         text = fig.label or f"{fig.metric} {fig.value:.1%}"
         if not 0 <= fig.day < n_days:
-            outside.append(f"{text} ({_format_when(fig.day, start)})")
+            outside.append(f"{text} ({format_when(fig.day, start)})")
             continue
         colour = _FIGURE_COLOURS.get(fig.metric, OKABE_ITO[7])
         # figures of the same day stand side by side, their labels one under another
         k, n = seen[fig.day], same_day[fig.day]
         seen[fig.day] += 1
-        x = _to_x(fig.day + 0.5 + (k - (n - 1) / 2) * 0.4, start)
+        x = to_x(fig.day + 0.5 + (k - (n - 1) / 2) * 0.4, start)
         ax.errorbar(
             [x],
             [fig.value],
@@ -718,9 +339,7 @@ def draw_reported_figures(
     return handles
 
 
-def draw_recovery(
-    timeseries: dict[TimeseriesKey, np.ndarray], summary: RunSummary, out: Path
-) -> Path:
+def draw_recovery(timeseries: dict[Key, np.ndarray], summary: RunSummary, out: Path) -> Path:
     """Chart the park's capacity and the resumption of firms, mean and 90 % band.
 
     Published figures in `summary.observations` are marked beside the curves
@@ -730,24 +349,24 @@ def draw_recovery(
     from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
-    if ("capacity", PARK) not in timeseries:
+    if (CAPACITY, PARK) not in timeseries:
         raise ValueError(
             f"{TIMESERIES_FILE} has no park capacity rows (metric=capacity, group=park)"
         )
-    n_rep, n_days = timeseries[("capacity", PARK)].shape
+    n_rep, n_days = timeseries[(CAPACITY, PARK)].shape
     start = summary.start_date
-    x = _day_axis(n_days, start)
+    x = day_axis(n_days, start)
 
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     handles: list[Any] = []
     for curve in _RECOVERY_CURVES:
         data = timeseries.get((curve.metric, PARK))
         if data is None or data.shape[1] == 0:
             continue
-        mean = _nan_stat(np.nanmean, data)
+        mean = nan_stat(np.nanmean, data)
         (line,) = ax.plot(
             x,
-            _steps(mean),
+            steps(mean),
             drawstyle="steps-post",
             color=curve.colour,
             linestyle=curve.linestyle,
@@ -756,9 +375,9 @@ def draw_recovery(
         )
         handles.append(line)
         if n_rep > 1:
-            lo, hi = _nan_stat(np.nanpercentile, data, BAND_PERCENTILES)
+            lo, hi = nan_stat(np.nanpercentile, data, BAND_PERCENTILES)
             ax.fill_between(
-                x, _steps(lo), _steps(hi), step="post", color=curve.colour, alpha=0.2, lw=0
+                x, steps(lo), steps(hi), step="post", color=curve.colour, alpha=0.2, lw=0
             )
 
     handles.append(
@@ -775,32 +394,38 @@ def draw_recovery(
             )
         )
 
-    day80 = summary.metric_mean("days_to_80")
-    if day80 is None and _get(summary.raw, "metrics", "days_to_80") is not None:
+    day80 = summary.metric_mean(DAYS_TO_80)
+    if day80 is None and lookup(summary.raw, "metrics", DAYS_TO_80) is not None:
         handles.append(
             Line2D([], [], color="none", label="80 % capacity: not reached in any replication")
         )
     elif day80 is not None and math.isfinite(day80):
-        reached = summary.metric_reached("days_to_80")
+        reached = summary.metric_reached(DAYS_TO_80)
         note = "mean"
         if reached is not None and reached < n_rep:
             note = f"mean of the {reached} of {n_rep} replications that reach it"
-        marker = ax.axvline(_to_x(day80, start), color=OKABE_ITO[3], linewidth=1.5, linestyle="-.")
-        marker.set_label(f"80 % capacity: {_format_when(day80, start)} ({note})")
+        marker = ax.axvline(to_x(day80, start), color=OKABE_ITO[3], linewidth=1.5, linestyle="-.")
+        marker.set_label(f"80 % capacity: {format_when(day80, start)} ({note})")
         handles.append(marker)
 
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_ylabel("% of pre-shock level (output or firms)")
-    _style_time_axis(ax, n_days, start)
+    style_time_axis(ax, n_days, start)
     handles += draw_reported_figures(ax, summary.observations, n_days=n_days, start=start)
-    _set_titles(
+    set_titles(
         ax,
         f"Capacity recovery and resumption — {summary.scenario}",
-        _subtitle(summary, n_rep, n_days),
+        run_subtitle(summary, n_rep, n_days),
     )
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
-    return _save(fig, out)
+    return save(fig, out)
+
+
+# --------------------------------------------------------------------------- causes
+
+
+CAUSES_FILE = "causes.png"
 
 
 def draw_causes(
@@ -822,11 +447,11 @@ def draw_causes(
 
     n_rep, n_days, _ = lost.shape
     start = summary.start_date
-    x = _day_axis(n_days, start)
+    x = day_axis(n_days, start)
     mean = lost.mean(axis=0) if n_rep else np.zeros(lost.shape[1:])
     per_run_total = lost.sum(axis=1)  # (replications, causes) baseline-days
 
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     styles = cause_styles(len(causes))
     labels = []
     for c, cause in enumerate(causes):
@@ -838,7 +463,7 @@ def draw_causes(
     if causes and n_days:
         polys = ax.stackplot(
             x,
-            _steps(mean).T,
+            steps(mean).T,
             labels=labels,
             colors=[colour for colour, _ in styles],
             step="post",
@@ -847,15 +472,15 @@ def draw_causes(
         for poly, (colour, hatch) in zip(polys, styles, strict=True):
             if hatch:
                 poly.set_hatch(hatch)
-                poly.set_edgecolor(_contrast(colour))
+                poly.set_edgecolor(contrast(colour))
         handles = list(reversed(polys))  # legend reads top-down like the stack
 
     top = float(mean.sum(axis=1).max()) if mean.size else 0.0
     if capacity is not None and capacity.size:
-        loss = 1.0 - _nan_stat(np.nanmean, capacity)
+        loss = 1.0 - nan_stat(np.nanmean, capacity)
         (edge,) = ax.plot(
             x,
-            _steps(loss),
+            steps(loss),
             drawstyle="steps-post",
             color="#000000",
             linewidth=1.2,
@@ -868,18 +493,18 @@ def draw_causes(
     elif not handles:
         handles.append(Line2D([], [], color="none", label="no lost output recorded"))
 
-    total_mean = summary.metric_mean("lost_output_days")
+    total_mean = summary.metric_mean(LOST_OUTPUT_DAYS)
     if total_mean is None:
         total_mean = float(per_run_total.sum(axis=1).mean()) if n_rep else 0.0
 
     ax.set_ylim(0, min(1.05, top * 1.08) if top > 0 else 0.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_ylabel("lost output, % of baseline daily output")
-    _style_time_axis(ax, n_days, start)
-    _set_titles(
+    style_time_axis(ax, n_days, start)
+    set_titles(
         ax,
         f"Lost output by cause — {summary.scenario}",
-        f"mean over replications · {_subtitle(summary, n_rep, n_days)}",
+        f"mean over replications · {run_subtitle(summary, n_rep, n_days)}",
     )
     fig.legend(
         handles=handles,
@@ -890,16 +515,15 @@ def draw_causes(
         title_fontsize=8,
         alignment="left",
     )
-    return _save(fig, out)
+    return save(fig, out)
 
 
-def _contrast(colour: str) -> str:
-    """Hatch colour that shows on a fill of `colour`: white on dark, black on light."""
-    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#ffffff"
+# --------------------------------------------------------------------------- logistics
 
 
-# Logistics chart layout, in inches.
+LOGISTICS_FILE = "logistics.png"
+
+# The chart's layout, in inches.
 _LOGI_WIDTH = 11.0
 _LOGI_HEADER = 1.5  # title, subtitle and the legend of the station panels
 _LOGI_STATION_ROW = 2.4
@@ -948,24 +572,24 @@ def draw_logistics(results_dir: Path) -> Path | None:
     from matplotlib.figure import Figure
 
     results_dir = Path(results_dir)
-    _require_file(results_dir / SUMMARY_FILE)
-    summary = read_summary(results_dir / SUMMARY_FILE)
-    logistics_path = results_dir / LOGISTICS_FILE
-    bottlenecks_path = results_dir / BOTTLENECKS_FILE
+    require_file(results_dir / summary_file.FILE)
+    summary = summary_file.read(results_dir / summary_file.FILE)
+    logistics_path = results_dir / logistics_file.FILE
+    bottlenecks_path = results_dir / bottlenecks_file.FILE
     stations: list[str] = []
     funnel = np.zeros((0, 0, 0, len(LOGISTICS_FIELDS)))
     if logistics_path.is_file():
-        stations, funnel = read_logistics(
+        stations, funnel = logistics_file.read(
             logistics_path, replications=summary.replications, days=summary.days
         )
-    bottlenecks = read_bottlenecks(bottlenecks_path) if bottlenecks_path.is_file() else []
+    bottlenecks = bottlenecks_file.read(bottlenecks_path) if bottlenecks_path.is_file() else []
     if not stations and not bottlenecks:
         return None
 
     if stations:
-        subtitle = _subtitle(summary, *funnel.shape[:2])
+        subtitle = run_subtitle(summary, *funnel.shape[:2])
     elif summary.replications is not None and summary.days is not None:
-        subtitle = _subtitle(summary, summary.replications, summary.days)
+        subtitle = run_subtitle(summary, summary.replications, summary.days)
         subtitle += " · no transfer stations in this scenario"
     else:
         subtitle = "no transfer stations in this scenario"
@@ -989,7 +613,7 @@ def draw_logistics(results_dir: Path) -> Path | None:
         bottom = fig.subfigures(1, 1)
         bottom.suptitle(subtitle, fontsize=9, color="#444444")
     _draw_bottlenecks(bottom, bottlenecks)
-    return _save(fig, results_dir / PLOTS_DIR / "logistics.png")
+    return save(fig, results_dir / PLOTS_DIR / LOGISTICS_FILE)
 
 
 def _draw_station_panels(
@@ -1001,15 +625,15 @@ def _draw_station_panels(
 
     n_rep, n_days = funnel.shape[:2]
     start = summary.start_date
-    x = _day_axis(n_days, start)
+    x = day_axis(n_days, start)
     axes = fig.subplots(len(stations), 2, sharex=True, squeeze=False)
     field = {name: i for i, name in enumerate(LOGISTICS_FIELDS)}
     handles: list[Any] = []
 
     def band(ax: Axes, data: np.ndarray, colour: str) -> None:
         if n_rep > 1 and n_days:
-            lo, hi = _nan_stat(np.nanpercentile, data, BAND_PERCENTILES)
-            ax.fill_between(x, _steps(lo), _steps(hi), step="post", color=colour, alpha=0.2, lw=0)
+            lo, hi = nan_stat(np.nanpercentile, data, BAND_PERCENTILES)
+            ax.fill_between(x, steps(lo), steps(hi), step="post", color=colour, alpha=0.2, lw=0)
 
     for s, station in enumerate(stations):
         ax_funnel, ax_queue = axes[s]
@@ -1017,7 +641,7 @@ def _draw_station_panels(
             data = funnel[:, :, s, field[name]]
             (line,) = ax_funnel.plot(
                 x,
-                _steps(_nan_stat(np.nanmean, data)),
+                steps(nan_stat(np.nanmean, data)),
                 drawstyle="steps-post",
                 color=colour,
                 linestyle=style,
@@ -1032,7 +656,7 @@ def _draw_station_panels(
         queue = funnel[:, :, s, field["queue"]]
         (line,) = ax_queue.plot(
             x,
-            _steps(_nan_stat(np.nanmean, queue)),
+            steps(nan_stat(np.nanmean, queue)),
             drawstyle="steps-post",
             color=_QUEUE_COLOUR,
             linewidth=2,
@@ -1055,7 +679,7 @@ def _draw_station_panels(
         ax_funnel.set_ylabel("truck trips, cumulative")
         ax_queue.set_ylabel("truck trips in station")
         for ax in (ax_funnel, ax_queue):
-            _style_time_axis(ax, n_days, start)
+            style_time_axis(ax, n_days, start)
             if start is None:  # whole days, not 2.5
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylim(bottom=0)
@@ -1172,13 +796,7 @@ def _draw_bottlenecks(fig: Any, bottlenecks: Sequence[Bottleneck]) -> None:
     )
 
 
-def _save(fig: Figure, out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fig.savefig(out, dpi=DPI)
-    finally:
-        fig.clear()
-    return out
+# --------------------------------------------------------------------------- the run's charts
 
 
 def draw_run_plots(results_dir: Path) -> list[Path]:
@@ -1194,22 +812,20 @@ def draw_run_plots(results_dir: Path) -> list[Path]:
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise FileNotFoundError(f"results folder {results_dir} does not exist")
-    for name in (SUMMARY_FILE, TIMESERIES_FILE, CAUSES_FILE):
-        _require_file(results_dir / name)
+    for name in (summary_file.FILE, timeseries.FILE, causes_file.FILE):
+        require_file(results_dir / name)
 
-    summary = read_summary(results_dir / SUMMARY_FILE)
-    timeseries = read_timeseries(
-        results_dir / TIMESERIES_FILE, replications=summary.replications, days=summary.days
+    run = summary_file.read(results_dir / summary_file.FILE)
+    daily = timeseries.read(
+        results_dir / timeseries.FILE, replications=run.replications, days=run.days
     )
-    causes, lost = read_causes(
-        results_dir / CAUSES_FILE, replications=summary.replications, days=summary.days
+    names, lost = causes_file.read(
+        results_dir / causes_file.FILE, replications=run.replications, days=run.days
     )
     plots = results_dir / PLOTS_DIR
     paths = [
-        draw_recovery(timeseries, summary, plots / "recovery.png"),
-        draw_causes(
-            causes, lost, summary, plots / "causes.png", capacity=timeseries.get(("capacity", PARK))
-        ),
+        draw_recovery(daily, run, plots / RECOVERY_FILE),
+        draw_causes(names, lost, run, plots / CAUSES_FILE, capacity=daily.get((CAPACITY, PARK))),
     ]
     logistics = draw_logistics(results_dir)
     if logistics is not None:

@@ -15,13 +15,8 @@ import pytest
 from sim.comparison import compare_traces
 from sim.experiment.compare import load_options
 from sim.experiment.runner import run_replications
-from sim.output.compare_plots import (
-    draw_compare_plots,
-    read_capacity,
-    read_comparison,
-    read_meta,
-    read_option_causes,
-)
+from sim.files.comparison import read_capacity, read_comparison, read_meta, read_option_causes
+from sim.output.compare_plots import draw_compare_plots
 from sim.output.compare_report import write_compare
 from tests.conftest import SCENARIOS
 
