@@ -24,7 +24,7 @@ import numpy as np
 from sim.files.calibration import FIT, POSTERIOR_CSV, PREDICTIVE, read_spec, read_table
 from sim.files.folders import PLOTS_DIR
 from sim.metrics import SHARE_METRICS
-from sim.output.plots import DPI, OKABE_ITO, style_time_axis, to_x
+from sim.output.charts.style import DPI, OKABE_ITO, style_time_axis, to_x
 
 POSTERIOR_PLOT = "posterior.png"
 PAIRS_PLOT = "pairs.png"

@@ -9,7 +9,7 @@ replication). `draw_compare_plots(folder)` reads those and nothing else.
 
 Each option keeps one colour in every chart (Okabe–Ito, in the order the options
 were given); the baseline is black and dashed. Figures are drawn on an explicit Agg
-canvas in the style of every chart (`sim.output.plots`); the files are read by
+canvas in the style of every chart (`sim.output.charts.style`); the files are read by
 their owner, `sim.files.comparison`.
 """
 
@@ -36,7 +36,7 @@ from sim.files.comparison import (
 )
 from sim.files.folders import PLOTS_DIR
 from sim.metrics import DAYS_TO_80, DAYS_TO_PREFIX, LOST_OUTPUT_DAYS
-from sim.output.plots import (
+from sim.output.charts.style import (
     BAND_PERCENTILES,
     DPI,
     OKABE_ITO,

@@ -26,7 +26,7 @@ import numpy as np
 from sim.files.folders import PLOTS_DIR
 from sim.files.sweep import POINTS, read_points, read_sensitivity, read_spec
 from sim.metrics import DAYS_TO_PREFIX, axis_label
-from sim.output.plots import DPI, OKABE_ITO
+from sim.output.charts.style import DPI, OKABE_ITO
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -20,7 +20,10 @@ from sim.files.logistics import read as read_logistics
 from sim.files.summary import ReportedFigure
 from sim.files.summary import read as read_summary
 from sim.files.timeseries import read as read_timeseries
-from sim.output.plots import OKABE_ITO, draw_logistics, draw_reported_figures, draw_run_plots
+from sim.output.charts.logistics import draw_logistics
+from sim.output.charts.recovery import draw_reported_figures
+from sim.output.charts.style import OKABE_ITO
+from sim.output.plots import draw_run_plots
 
 REPS = 3
 DAYS = 30
