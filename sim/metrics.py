@@ -1,5 +1,5 @@
-"""Summary metrics of recovery, computed per replication and then summarised, and the
-name of every metric parksim reports, with the label tables and charts give it.
+"""Summary metrics of recovery, computed per replication and then summarised; the
+daily indicators of `timeseries.csv`; and the name of every metric parksim reports.
 
 Q(t) is park output as a share of baseline. Every metric is computed on each
 replication's own curve, then averaged with a confidence interval (Poulin &
@@ -15,12 +15,17 @@ Kane 2021), never on the mean curve:
 - failed_firms (out of business at the end), relief_spent (money paid, value units),
   lost_output_value (lost output in value units, to set against money spent).
 
+The daily indicators follow the series the recorder and the mechanisms declare
+(`Trace.declared()`): `DAILY` says how today's declared series read as indicators
+(capacity is output over baseline, the workforce a share of staff on post, …), and
+any other daily series a mechanism declares is an indicator under its own name.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,8 +136,139 @@ RESUMPTION_WEIGHTED = "resumption_weighted"
 RESUMPTION_ABOVE_SCALE = "resumption_above_scale"
 WORKFORCE = "workforce"
 
-SHARE_METRICS = (CAPACITY, RESUMPTION, RESUMPTION_WEIGHTED, RESUMPTION_ABOVE_SCALE, WORKFORCE)
-"""Daily indicators of `timeseries.csv` that are shares of a whole (0..1): shown in %."""
+Values = Callable[[Trace, np.ndarray], np.ndarray]
+
+
+def _as_declared(trace: Trace, values: np.ndarray) -> np.ndarray:
+    return values
+
+
+def _always(trace: Trace) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """How one declared daily series reads as an indicator of `timeseries.csv`."""
+
+    metric: str
+    """Its name; with `{}`, one metric per label of the series' axis (`staff_{}`)."""
+    unit: str
+    doc: str
+    source: str
+    """The declared series it is read from."""
+    values: Values = _as_declared
+    """Its values, day first, from the source's values (and the trace's totals)."""
+    present: Callable[[Trace], bool] = _always
+    """Whether the run has it at all."""
+
+
+def _failed(t: Trace, counts: np.ndarray) -> np.ndarray:
+    return counts[:, t.states.index("failed")]
+
+
+DAILY: tuple[Indicator, ...] = (
+    Indicator(
+        CAPACITY,
+        "share",
+        "park output as a share of baseline",
+        "output",
+        lambda t, v: v / t.baseline_total,
+    ),
+    Indicator(
+        CAPACITY,
+        "share",
+        "each sector's output as a share of its baseline",
+        "output_sector",
+        lambda t, v: v / t.baseline_sector,
+    ),
+    Indicator(RESUMPTION, "share", "share of firms operating", "resumption"),
+    Indicator(
+        RESUMPTION_WEIGHTED,
+        "share",
+        "share of baseline output held by operating firms",
+        "resumption_weighted",
+    ),
+    Indicator(
+        RESUMPTION_ABOVE_SCALE,
+        "share",
+        "share of above-scale firms operating (only in parks that have some)",
+        "resumption_above_scale",
+        present=lambda t: t.n_above_scale > 0,
+    ),
+    Indicator(
+        WORKFORCE,
+        "share",
+        "share of staff on post",
+        "workforce",
+        lambda t, v: v[:, 0] / max(t.staff_total, 1),
+    ),
+    Indicator("staff_{}", "people", "staff on post, in quarantine, isolated, away", "workforce"),
+    Indicator("review_queue", "applications", "applications waiting for a team", "review_queue"),
+    Indicator(
+        "review_wait_days",
+        "days",
+        "mean wait of the reviews started that day (empty if none)",
+        "review_wait",
+    ),
+    Indicator("cases", "cases", "positive cases found that day", "cases"),
+    Indicator(
+        "trips_in_transit",
+        "trips",
+        "controlled truck trips on the road or in a station",
+        "trips_in_transit",
+    ),
+    Indicator(FAILED_FIRMS, "firms", "firms out of business", "state_counts", _failed),
+    Indicator("cash_negative_firms", "firms", "firms with cash below zero", "cash_negative"),
+    Indicator(RELIEF_SPENT, "value units", "relief paid so far (cumulative)", "relief_spent"),
+)
+"""Today's daily indicators, in `timeseries.csv` order, each read from a declared series
+(the names predate the declarations and are kept)."""
+
+SHARE_METRICS = tuple(dict.fromkeys(i.metric for i in DAILY if i.unit == "share"))
+"""Daily indicators that are shares of a whole (0..1): shown in %."""
+
+
+def daily(trace: Trace, skip: Collection[str] = ()) -> list[tuple[str, str, np.ndarray]]:
+    """Every daily indicator of one replication: (metric, group, value per day).
+
+    First `DAILY`, in its order, for the series the trace declares; then every other
+    daily series it declares (neither a source of `DAILY` nor in `skip`, the series
+    other files hold), in declaration order, under its own name: one indicator of
+    group `park` for a number per day, one per label (group: the label, labels of
+    several axes joined by `/`) for an array per day. A declared series named like one
+    of today's indicators is refused (ValueError): the file would hold it twice.
+    """
+    series = trace.series
+    out: list[tuple[str, str, np.ndarray]] = []
+    for ind in DAILY:
+        if ind.source not in series or not ind.present(trace):
+            continue
+        src = series[ind.source]
+        values = ind.values(trace, src.values)
+        if values.ndim == 1:
+            out.append((ind.metric, PARK, values))
+        elif "{}" in ind.metric:
+            out += [(ind.metric.format(x), PARK, values[:, k]) for k, x in enumerate(src.axes[0])]
+        else:
+            out += [(ind.metric, x, values[:, k]) for k, x in enumerate(src.axes[0])]
+    used = {ind.source for ind in DAILY} | set(skip)
+    taken = {metric for metric, _, _ in out}
+    for s in trace.declared():
+        if not s.daily or s.name in used:
+            continue
+        if s.name in taken:
+            raise ValueError(
+                f"the declared series '{s.name}' has the name of an indicator of "
+                "timeseries.csv; give it another name"
+            )
+        if not s.axes:
+            out.append((s.name, PARK, s.values))
+            continue
+        for idx in itertools.product(*(range(len(a)) for a in s.axes)):
+            group = "/".join(a[k] for a, k in zip(s.axes, idx, strict=True))
+            out.append((s.name, group, s.values[(slice(None), *idx)]))
+    return out
 
 
 # --------------------------------------------------------------------------- summary

@@ -1,5 +1,6 @@
 """The results files a run writes are, byte for byte, those the writers wrote before
-each file got one owner in `sim.files` (issue 14).
+each file got one owner in `sim.files` and `timeseries.csv` came to follow the
+declared series (issue 14).
 
 "The old code" below is the old code path, kept verbatim from `sim/output/results.py`
 as it was on `main` before the change (commit 94ea713): what each text file of a run
