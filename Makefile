@@ -20,6 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks run_sim.py
 	$(BIN)/ruff format --check sim tests benchmarks run_sim.py
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 clean:
