@@ -267,7 +267,8 @@ def daily(trace: Trace, skip: Collection[str] = ()) -> list[tuple[str, str, np.n
             continue
         for idx in itertools.product(*(range(len(a)) for a in s.axes)):
             group = "/".join(a[k] for a, k in zip(s.axes, idx, strict=True))
-            out.append((s.name, group, s.values[(slice(None), *idx)]))
+            every_day: tuple[slice | int, ...] = (slice(None), *idx)
+            out.append((s.name, group, s.values[every_day]))
     return out
 
 
