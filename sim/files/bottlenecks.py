@@ -20,9 +20,12 @@ from sim.record import Trace
 
 FILE = "bottlenecks.csv"
 COLUMNS = ("rank", "kind", "id", "lost_output_days", "ci95_lo", "ci95_hi")
-KINDS = ("supplier", "park_firm", "station", "passes")
+SUPPLIER, PARK_FIRM, STATION, PASSES = "supplier", "park_firm", "station", "passes"
+KINDS = (SUPPLIER, PARK_FIRM, STATION, PASSES)
 """What a bottleneck may be: an external supplier, a park firm as supplier of others,
 a transfer station, or the pass system (goods waiting for a pass or an open station)."""
+PASSES_ID = "waiting_for_pass_or_open_station"
+"""The id of the one `passes` row."""
 
 
 def rows(traces: Sequence[Trace], n_firms: int) -> list[str]:
@@ -37,11 +40,11 @@ def rows(traces: Sequence[Trace], n_firms: int) -> list[str]:
     logi = np.stack([t.cost_by_logistics for t in traces]) / base[:, None]
     items = []
     for k, pid in enumerate(t0.producers):
-        kind = "park_firm" if k < n_firms else "supplier"
+        kind = PARK_FIRM if k < n_firms else SUPPLIER
         items.append((kind, pid, prod[:, k]))
     for k, st in enumerate(t0.stations):
-        items.append(("station", st, logi[:, k]))
-    items.append(("passes", "waiting_for_pass_or_open_station", logi[:, -1]))
+        items.append((STATION, st, logi[:, k]))
+    items.append((PASSES, PASSES_ID, logi[:, -1]))
     items = [it for it in items if it[2].mean() > 0]
     items.sort(key=lambda it: (-it[2].mean(), it[0], it[1]))
     out = [header]

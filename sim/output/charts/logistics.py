@@ -14,7 +14,7 @@ import numpy as np
 from sim.files import bottlenecks as bottlenecks_file
 from sim.files import logistics as logistics_file
 from sim.files import summary as summary_file
-from sim.files.bottlenecks import Bottleneck
+from sim.files.bottlenecks import PARK_FIRM, PASSES, STATION, SUPPLIER, Bottleneck
 from sim.files.cells import require_file
 from sim.files.folders import PLOTS_DIR
 from sim.files.logistics import LOGISTICS_FIELDS
@@ -55,16 +55,16 @@ _FUNNEL_CURVES = (
 )
 _QUEUE_COLOUR = OKABE_ITO[3]
 _KIND_COLOURS = {
-    "station": OKABE_ITO[3],
-    "passes": OKABE_ITO[4],
-    "supplier": OKABE_ITO[1],
-    "park_firm": OKABE_ITO[0],
+    STATION: OKABE_ITO[3],
+    PASSES: OKABE_ITO[4],
+    SUPPLIER: OKABE_ITO[1],
+    PARK_FIRM: OKABE_ITO[0],
 }
 _KIND_LABELS = {
-    "station": "transfer station",
-    "passes": "passes / no open station",
-    "supplier": "external supplier",
-    "park_firm": "park firm as supplier",
+    STATION: "transfer station",
+    PASSES: "passes / no open station",
+    SUPPLIER: "external supplier",
+    PARK_FIRM: "park firm as supplier",
 }
 
 
