@@ -14,10 +14,6 @@ from sim.metrics import SHARE_METRICS
 FILE = "calibration.md"
 
 
-def _num(v: Any, fmt: str = ".3g") -> str:
-    return "" if v is None else format(v, fmt)
-
-
 def _pct_or(v: Any, metric: str) -> str:
     if v is None:
         return ""
