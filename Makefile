@@ -21,6 +21,7 @@ test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks run_sim.py
 	$(BIN)/ruff format --check sim tests benchmarks run_sim.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 clean:

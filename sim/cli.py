@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import json
 import os
 import sys
 import traceback
@@ -301,7 +300,12 @@ def _advance(bar: Any, task: Any) -> Callable[[int], None]:
 
 
 def _print_summary(out: Path) -> None:
-    summ = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    """The headline of a finished run, read back from its `summary.json`: every metric
+    with its 95 % CI and the largest causes of lost output."""
+    from sim.files import summary
+    from sim.metrics import DAYS_TO_PREFIX
+
+    summ = summary.read(out / summary.FILE).raw
     n = summ["replications"]
     print(f"{summ['scenario']}: {n} replication(s) × {summ['days']} days → {out}")
     for name, m in summ["metrics"].items():
@@ -310,7 +314,7 @@ def _print_summary(out: Path) -> None:
         else:
             lo, hi = m["ci95"]
             txt = f"{m['mean']:.3f}  (95% CI {lo:.3f} – {hi:.3f})"
-            if name.startswith("days_to") and m["reached"] < n:
+            if name.startswith(DAYS_TO_PREFIX) and m["reached"] < n:
                 txt += f"  reached in {m['reached']}/{n}"
         print(f"  {name:<18} {txt}")
     top = sorted(summ["causes"].items(), key=lambda kv: -(kv[1]["mean"] or 0))[:5]
@@ -322,9 +326,11 @@ def _print_summary(out: Path) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and every option on the same seeds; write and print the comparison."""
-    from sim.experiment.compare import compare_traces, load_options
+    from sim.comparison import compare_traces
+    from sim.experiment.compare import load_options
     from sim.experiment.runner import run_replications
-    from sim.output.compare_report import main_table, render_table, write_compare
+    from sim.files.comparison_md import main_table, render_table
+    from sim.output.compare_report import write_compare
     from sim.output.folder import COMPARISON, claim, default_folder
 
     started = dt.datetime.now(dt.UTC)
@@ -445,7 +451,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     into (`sim.output.folder`), under its lock, so no file parksim did not write
     is touched and `parksim verify` still passes afterwards.
     """
-    from sim.output.folder import CALIBRATION, COMPARISON, MANIFEST, SWEEP, claim, read_manifest
+    from sim.files.manifest import CALIBRATION, COMPARISON, SWEEP, read_manifest
+    from sim.files.manifest import FILE as MANIFEST
+    from sim.output.folder import claim
     from sim.output.results import refresh_manifest
 
     folder = args.results
@@ -512,8 +520,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.executors import ExecutorError, make_executor
     from sim.experiment.sweep import run_sweep
     from sim.experiment.sweep_spec import load_sweep
+    from sim.files.sweep import LEDGER, read_ledger
     from sim.output.folder import SWEEP, FolderError, claim, default_folder
-    from sim.output.sweep_store import LEDGER, read_ledger, report
+    from sim.output.sweep_store import report
 
     if args.workers is not None and args.workers < 1:
         print("parksim sweep: --workers must be at least 1", file=sys.stderr)
@@ -636,6 +645,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     from sim.experiment.calibrate import CalibrationError, run_calibration
     from sim.experiment.calibration_spec import load_calibration
+    from sim.files import calibration
     from sim.output.calibration import report_lines
 
     if importlib.util.find_spec("pyabc") is None:
@@ -720,7 +730,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         why = "interrupted" if isinstance(e, KeyboardInterrupt) else str(e)
         print(
             f"parksim calibrate: {why}; every finished generation is kept in "
-            f"{out / 'history.db'}; run the same command again to resume",
+            f"{out / calibration.DB}; run the same command again to resume",
             file=sys.stderr,
         )
         return 130 if isinstance(e, KeyboardInterrupt) else EXIT_INTERNAL

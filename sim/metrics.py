@@ -1,4 +1,5 @@
-"""Summary metrics of recovery, computed per replication and then summarised.
+"""Summary metrics of recovery, computed per replication and then summarised; the
+daily indicators of `timeseries.csv`; and the name of every metric parksim reports.
 
 Q(t) is park output as a share of baseline. Every metric is computed on each
 replication's own curve, then averaged with a confidence interval (Poulin &
@@ -13,12 +14,19 @@ Kane 2021), never on the mean curve:
 - min_capacity (robustness), final_capacity, final_resumption.
 - failed_firms (out of business at the end), relief_spent (money paid, value units),
   lost_output_value (lost output in value units, to set against money spent).
+
+The daily indicators follow the series the recorder and the mechanisms declare
+(`Trace.declared()`): `DAILY` says how today's declared series read as indicators
+(capacity is output over baseline, the workforce a share of staff on post, …), and
+any other daily series a mechanism declares is an indicator under its own name.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,20 +34,245 @@ import numpy as np
 from sim import quantiles
 from sim.record import Trace
 
+# --------------------------------------------------------------------------- names
+
 LEVELS = (50, 80, 95)
-METRICS = (
-    "days_to_50",
-    "days_to_80",
-    "days_to_95",
-    "lost_output_days",
-    "resilience",
-    "min_capacity",
-    "final_capacity",
-    "final_resumption",
-    "failed_firms",
-    "relief_spent",
-    "lost_output_value",
+"""Capacity levels (%) of the `days_to_X` metrics."""
+
+DAYS_TO_PREFIX = "days_to_"
+"""Names `days_to_<level>`: the first day capacity reaches a level and holds it, None
+(not reached) in a replication that never gets there."""
+
+
+def days_to_name(level: int) -> str:
+    """The metric of the first day capacity reaches `level` % and holds it."""
+    return f"{DAYS_TO_PREFIX}{level}"
+
+
+DAYS_TO_80 = days_to_name(80)
+LOST_OUTPUT_DAYS = "lost_output_days"
+RESILIENCE = "resilience"
+MIN_CAPACITY = "min_capacity"
+FINAL_CAPACITY = "final_capacity"
+FINAL_RESUMPTION = "final_resumption"
+FAILED_FIRMS = "failed_firms"
+RELIEF_SPENT = "relief_spent"
+LOST_OUTPUT_VALUE = "lost_output_value"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A summary metric: one number per replication (or per option, in a comparison)."""
+
+    name: str
+    label: str
+    """How tables name it (`comparison.md`)."""
+    axis: str = ""
+    """How a chart's axis names it, with its unit (the label when empty)."""
+
+
+SUMMARY: tuple[Metric, ...] = (
+    *(Metric(days_to_name(x), f"days to {x} % capacity") for x in LEVELS),
+    Metric(LOST_OUTPUT_DAYS, "lost output (baseline-days)"),
+    Metric(
+        RESILIENCE,
+        "resilience (mean capacity over the horizon)",
+        "resilience (mean capacity, share of baseline)",
+    ),
+    Metric(MIN_CAPACITY, "lowest capacity", "lowest capacity (share of baseline)"),
+    Metric(
+        FINAL_CAPACITY,
+        "capacity on the last day",
+        "capacity on the last day (share of baseline)",
+    ),
+    Metric(FINAL_RESUMPTION, "share of firms open on the last day"),
+    Metric(FAILED_FIRMS, "firms out of business at the end"),
+    Metric(RELIEF_SPENT, "relief paid (value units)"),
+    Metric(LOST_OUTPUT_VALUE, "lost output (value units)"),
 )
+"""Every summary metric of a replication, in the order `replication_metrics` gives them
+(the order of `summary.json`, `runs.parquet` and `comparison.csv`)."""
+METRICS = tuple(m.name for m in SUMMARY)
+HEADLINE = (LOST_OUTPUT_DAYS, DAYS_TO_80)
+"""The metrics a planner reads first: a sweep analyses them unless told otherwise."""
+
+SAVED_PER_MONEY = "output_saved_per_money"
+"""A comparison's option against the baseline: output saved (value units) per unit of
+extra relief money."""
+COMPARISON: tuple[Metric, ...] = (
+    Metric(SAVED_PER_MONEY, "output saved per unit of relief (vs baseline)"),
+)
+"""Metrics a comparison adds to the summary metrics of each option."""
+
+CAUSE_PREFIX = "lost:"
+"""A comparison's metrics `lost:<cause>` hold the output lost to one cause, in
+baseline-days."""
+
+_BY_NAME = {m.name: m for m in (*SUMMARY, *COMPARISON)}
+
+
+def label(name: str) -> str:
+    """How a table names a metric (one it does not know keeps its name)."""
+    m = _BY_NAME.get(name)
+    return m.label if m else name
+
+
+def axis_label(name: str) -> str:
+    """How a chart's axis names a metric, with its unit (one it does not know keeps its name)."""
+    m = _BY_NAME.get(name)
+    return (m.axis or m.label) if m else name
+
+
+# --------------------------------------------------------------------------- daily
+
+PARK = "park"
+"""Group of a park-wide indicator in `timeseries.csv` (others: one row per label of the
+series' axis, such as a sector)."""
+
+CAPACITY = "capacity"
+"""Output as a share of baseline, of the park (group `park`) and of each sector."""
+RESUMPTION = "resumption"
+RESUMPTION_WEIGHTED = "resumption_weighted"
+RESUMPTION_ABOVE_SCALE = "resumption_above_scale"
+WORKFORCE = "workforce"
+
+Values = Callable[[Trace, np.ndarray], np.ndarray]
+
+
+def _as_declared(trace: Trace, values: np.ndarray) -> np.ndarray:
+    return values
+
+
+def _always(trace: Trace) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """How one declared daily series reads as an indicator of `timeseries.csv`."""
+
+    metric: str
+    """Its name; with `{}`, one metric per label of the series' axis (`staff_{}`)."""
+    unit: str
+    doc: str
+    source: str
+    """The declared series it is read from."""
+    values: Values = _as_declared
+    """Its values, day first, from the source's values (and the trace's totals)."""
+    present: Callable[[Trace], bool] = _always
+    """Whether the run has it at all."""
+
+
+def _failed(t: Trace, counts: np.ndarray) -> np.ndarray:
+    return counts[:, t.states.index("failed")]
+
+
+DAILY: tuple[Indicator, ...] = (
+    Indicator(
+        CAPACITY,
+        "share",
+        "park output as a share of baseline",
+        "output",
+        lambda t, v: v / t.baseline_total,
+    ),
+    Indicator(
+        CAPACITY,
+        "share",
+        "each sector's output as a share of its baseline",
+        "output_sector",
+        lambda t, v: v / t.baseline_sector,
+    ),
+    Indicator(RESUMPTION, "share", "share of firms operating", "resumption"),
+    Indicator(
+        RESUMPTION_WEIGHTED,
+        "share",
+        "share of baseline output held by operating firms",
+        "resumption_weighted",
+    ),
+    Indicator(
+        RESUMPTION_ABOVE_SCALE,
+        "share",
+        "share of above-scale firms operating (only in parks that have some)",
+        "resumption_above_scale",
+        present=lambda t: t.n_above_scale > 0,
+    ),
+    Indicator(
+        WORKFORCE,
+        "share",
+        "share of staff on post",
+        "workforce",
+        lambda t, v: v[:, 0] / max(t.staff_total, 1),
+    ),
+    Indicator("staff_{}", "people", "staff on post, in quarantine, isolated, away", "workforce"),
+    Indicator("review_queue", "applications", "applications waiting for a team", "review_queue"),
+    Indicator(
+        "review_wait_days",
+        "days",
+        "mean wait of the reviews started that day (empty if none)",
+        "review_wait",
+    ),
+    Indicator("cases", "cases", "positive cases found that day", "cases"),
+    Indicator(
+        "trips_in_transit",
+        "trips",
+        "controlled truck trips on the road or in a station",
+        "trips_in_transit",
+    ),
+    Indicator(FAILED_FIRMS, "firms", "firms out of business", "state_counts", _failed),
+    Indicator("cash_negative_firms", "firms", "firms with cash below zero", "cash_negative"),
+    Indicator(RELIEF_SPENT, "value units", "relief paid so far (cumulative)", "relief_spent"),
+)
+"""Today's daily indicators, in `timeseries.csv` order, each read from a declared series
+(the names predate the declarations and are kept)."""
+
+SHARE_METRICS = tuple(dict.fromkeys(i.metric for i in DAILY if i.unit == "share"))
+"""Daily indicators that are shares of a whole (0..1): shown in %."""
+
+
+def daily(trace: Trace, skip: Collection[str] = ()) -> list[tuple[str, str, np.ndarray]]:
+    """Every daily indicator of one replication: (metric, group, value per day).
+
+    First `DAILY`, in its order, for the series the trace declares; then every other
+    daily series it declares (neither a source of `DAILY` nor in `skip`, the series
+    other files hold), in declaration order, under its own name: one indicator of
+    group `park` for a number per day, one per label (group: the label, labels of
+    several axes joined by `/`) for an array per day. A declared series named like one
+    of today's indicators is refused (ValueError): the file would hold it twice.
+    """
+    series = trace.series
+    out: list[tuple[str, str, np.ndarray]] = []
+    for ind in DAILY:
+        if ind.source not in series or not ind.present(trace):
+            continue
+        src = series[ind.source]
+        values = ind.values(trace, src.values)
+        if values.ndim == 1:
+            out.append((ind.metric, PARK, values))
+        elif "{}" in ind.metric:
+            out += [(ind.metric.format(x), PARK, values[:, k]) for k, x in enumerate(src.axes[0])]
+        else:
+            out += [(ind.metric, x, values[:, k]) for k, x in enumerate(src.axes[0])]
+    used = {ind.source for ind in DAILY} | set(skip)
+    taken = {metric for metric, _, _ in out}
+    for s in trace.declared():
+        if not s.daily or s.name in used:
+            continue
+        if s.name in taken:
+            raise ValueError(
+                f"the declared series '{s.name}' has the name of an indicator of "
+                "timeseries.csv; give it another name"
+            )
+        if not s.axes:
+            out.append((s.name, PARK, s.values))
+            continue
+        for idx in itertools.product(*(range(len(a)) for a in s.axes)):
+            group = "/".join(a[k] for a, k in zip(s.axes, idx, strict=True))
+            every_day: tuple[slice | int, ...] = (slice(None), *idx)
+            out.append((s.name, group, s.values[every_day]))
+    return out
+
+
+# --------------------------------------------------------------------------- summary
 
 
 def days_to(q: np.ndarray, level: float, sustain: int) -> int | None:
@@ -58,16 +291,16 @@ def replication_metrics(trace: Trace, sustain: int) -> dict[str, float | int | N
     """Every summary metric of one replication."""
     q = trace.capacity
     out: dict[str, float | int | None] = {
-        f"days_to_{x}": days_to(q, x / 100, sustain) for x in LEVELS
+        days_to_name(x): days_to(q, x / 100, sustain) for x in LEVELS
     }
-    out["lost_output_days"] = float(np.sum(1.0 - q))
-    out["resilience"] = float(np.mean(q))
-    out["min_capacity"] = float(np.min(q))
-    out["final_capacity"] = float(q[-1])
-    out["final_resumption"] = float(trace.resumption[-1])
-    out["failed_firms"] = int(trace.state_counts[-1, trace.states.index("failed")])
-    out["relief_spent"] = float(trace.relief_spent[-1])
-    out["lost_output_value"] = float(np.sum(trace.baseline_total - trace.output))
+    out[LOST_OUTPUT_DAYS] = float(np.sum(1.0 - q))
+    out[RESILIENCE] = float(np.mean(q))
+    out[MIN_CAPACITY] = float(np.min(q))
+    out[FINAL_CAPACITY] = float(q[-1])
+    out[FINAL_RESUMPTION] = float(trace.resumption[-1])
+    out[FAILED_FIRMS] = int(trace.state_counts[-1, trace.states.index("failed")])
+    out[RELIEF_SPENT] = float(trace.relief_spent[-1])
+    out[LOST_OUTPUT_VALUE] = float(np.sum(trace.baseline_total - trace.output))
     return out
 
 

@@ -11,13 +11,17 @@ from hypothesis import strategies as st
 
 from sim.metrics import (
     METRICS,
+    PARK,
+    SHARE_METRICS,
     cause_totals,
     ci95,
+    daily,
     days_to,
     replication_metrics,
     summarise,
     summary,
 )
+from sim.record import WORKFORCE_PARTS, Recorded
 from tests.model._park import firm, trace
 
 # --- days_to --------------------------------------------------------------------------
@@ -92,7 +96,8 @@ def ramp_trace():
 
 def test_replication_metrics_of_a_ten_day_ramp():
     m = replication_metrics(ramp_trace(), sustain=3)
-    assert set(m) == set(METRICS)
+    # in the order of summary.json, runs.parquet and comparison.csv
+    assert list(m) == list(METRICS)
     # Q(d) = (d+1)/10: 0.5 on day 4, 0.8 on day 7, 0.95 first on day 9 (Q = 1.0)
     assert (m["days_to_50"], m["days_to_80"], m["days_to_95"]) == (4, 7, 9)
     # lost: sum of 1 − k/10 for k = 1..10 = 4.5 baseline-days
@@ -167,9 +172,66 @@ def test_summarise_with_nothing_reached():
 def test_summary_over_replications():
     traces = [ramp_trace(), ramp_trace()]
     metrics, causes = summary(traces, sustain=3)
-    assert set(metrics) == set(METRICS)
+    assert list(metrics) == list(METRICS)
     assert metrics["days_to_80"]["values"] == [7, 7]
     assert metrics["days_to_80"]["ci95"] == [7.0, 7.0]
     assert causes["ramp_up"]["mean"] == pytest.approx(4.5)
     assert causes["labour"]["mean"] == 0.0
     assert set(causes) == set(traces[0].causes)
+
+
+# --- daily indicators ---------------------------------------------------------------
+
+
+def _declare(tr, name: str, axes: tuple[tuple[str, ...], ...], values: np.ndarray) -> None:
+    """Add a daily series to a trace as a mechanism `extra` would have declared it."""
+    tr.series[name] = Recorded(name, "extra", "trips", "a test series", axes, True, values)
+
+
+def test_daily_indicators_follow_the_declarations():
+    # Today's indicators in their order, then each other declared daily series under
+    # its own name: a number per day in group `park`, an array one row per label.
+    tr = trace([firm("a", initially_open=True), firm("b")], days=3)
+    _declare(tr, "by_gate", (("north", "south"),), np.arange(6.0).reshape(3, 2))
+    _declare(tr, "by_gate_and_good", (("n", "s"), ("x", "y")), np.zeros((3, 2, 2)))
+    _declare(tr, "extra_total", (), np.array([7.0, 8.0, 9.0]))
+    rows = daily(tr, skip=("lost", "funnel"))  # what causes.csv and logistics.csv hold
+    keys = [(m, g) for m, g, _ in rows]
+    assert keys[:2] == [("capacity", PARK), ("capacity", "s")]
+    assert [m for m, _, _ in rows if m.startswith("staff_")] == [
+        f"staff_{p}" for p in WORKFORCE_PARTS
+    ]
+    assert keys[-8:] == [
+        ("relief_spent", PARK),
+        ("by_gate", "north"),
+        ("by_gate", "south"),
+        ("by_gate_and_good", "n/x"),
+        ("by_gate_and_good", "n/y"),
+        ("by_gate_and_good", "s/x"),
+        ("by_gate_and_good", "s/y"),
+        ("extra_total", PARK),
+    ]
+    values = {(m, g): v for m, g, v in rows}
+    np.testing.assert_array_equal(values[("by_gate", "south")], [1, 3, 5])
+    np.testing.assert_array_equal(values[("capacity", PARK)], tr.capacity)
+    # a park without above-scale firms has no resumption_above_scale rows
+    assert "resumption_above_scale" not in {m for m, _ in keys}
+    # unless skipped, series other files hold are indicators too (lost output by cause)
+    assert ("lost", "not_allowed") in {(m, g) for m, g, _ in daily(tr)}
+
+
+def test_a_declared_series_may_not_take_the_name_of_an_indicator():
+    tr = trace([firm("a", initially_open=True)], days=2)
+    _declare(tr, "failed_firms", (), np.zeros(2))
+    with pytest.raises(ValueError, match="failed_firms"):
+        daily(tr)
+
+
+def test_share_metrics_are_the_indicators_in_share():
+    assert SHARE_METRICS == (
+        "capacity",
+        "resumption",
+        "resumption_weighted",
+        "resumption_above_scale",
+        "workforce",
+    )

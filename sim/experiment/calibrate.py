@@ -51,11 +51,11 @@ import numpy as np
 
 from sim.experiment.calibration_spec import Calibration, Observation
 from sim.experiment.executors import Executor
+from sim.files.calibration import DB, curve_key
 from sim.scenario.errors import ScenarioError
 
 PROPOSAL, REPLICATIONS, PREDICTIVE_PICK, PREDICTIVE_RUN, DRIVER = range(5)
 """First element of the spawn key of each kind of random draw (see the module doc)."""
-DB = "history.db"
 MAX_FAILURES_WITHOUT_SUCCESS = 20
 """Model runs that may fail before the first success before the calibration stops."""
 Progress = Callable[[str, int, int, int], None]
@@ -93,20 +93,11 @@ def _base_source(scenario: str, policies: tuple[str, ...]) -> Any:
 
 
 def series_table(traces: Sequence[Any]) -> dict[tuple[str, str], np.ndarray]:
-    """(metric, group) → (replications, days) values, read off the rows of
-    `timeseries.csv` themselves so names and values are the file's."""
-    import csv
+    """(metric, group) → (replications, days) values, exactly as `timeseries.csv` holds
+    them (its names, and its values to 10 significant digits)."""
+    from sim.files import timeseries
 
-    from sim.output.results import timeseries_rows
-
-    out: dict[tuple[str, str], list[list[float]]] = {}
-    for t in traces:
-        mine: dict[tuple[str, str], list[float]] = {}
-        for row in csv.reader(timeseries_rows([t])[1:]):
-            mine.setdefault((row[2], row[3]), []).append(float(row[4]) if row[4] else math.nan)
-        for k, v in mine.items():
-            out.setdefault(k, []).append(v)
-    return {k: np.array(v, dtype=float) for k, v in out.items()}
+    return timeseries.values(traces)
 
 
 def run_particle(task: ParticleRun) -> dict[str, Any]:
@@ -132,7 +123,7 @@ def run_particle(task: ParticleRun) -> dict[str, Any]:
             v = float(np.mean(arr[:, day])) if arr is not None and day < arr.shape[1] else math.nan
             values.append(v if math.isfinite(v) else None)
         curves = {
-            f"{m}|{g}": [x if math.isfinite(x) else None for x in table[(m, g)].mean(axis=0)]
+            curve_key(m, g): [x if math.isfinite(x) else None for x in table[(m, g)].mean(axis=0)]
             for m, g in task.curves
             if (m, g) in table
         }
@@ -504,7 +495,7 @@ def observation_table(cal: Calibration, draws: Sequence[Mapping[str, Any]]) -> l
     draws, error (median − observed), and whether the observation lies in the band."""
     out = []
     for o in cal.observations:
-        key = f"{o.metric}|{o.group}"
+        key = curve_key(o.metric, o.group)
         sims = np.array(
             [v for d in draws if key in d["curves"] and (v := d["curves"][key][o.day]) is not None],
             dtype=float,

@@ -50,7 +50,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import sim
 from sim.experiment import sweep_spec
 from sim.experiment.sweep_spec import Name
-from sim.output.calibration import SHARE_METRICS
+from sim.files import timeseries
+from sim.files.resolved import scenario_json
+from sim.metrics import SHARE_METRICS
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.expand import Park
 from sim.scenario.load import load_source, validate_source
@@ -477,15 +479,8 @@ def scenario_series(park: Park) -> dict[str, tuple[str, ...]]:
     """Every series `timeseries.csv` holds for this scenario: metric → its groups, in
     file order (one day of replication 0 is run to read them off the real file rows)."""
     from sim.model.world import run
-    from sim.output.results import timeseries_rows
 
-    trace = run(park, 0, 1)
-    out: dict[str, list[str]] = {}
-    for row in csv.reader(timeseries_rows([trace])[1:]):
-        out.setdefault(row[2], [])
-        if row[3] not in out[row[2]]:
-            out[row[2]].append(row[3])
-    return {m: tuple(g) for m, g in out.items()}
+    return timeseries.scenario_series(run(park, 0, 1))
 
 
 # --------------------------------------------------------------------------- observations
@@ -818,8 +813,6 @@ def load_calibration(
 
     `hold_out_cli` adds `--hold-out` selectors to the file's `hold_out`.
     """
-    from sim.output.results import scenario_json
-
     path = Path(path)
     source = load_yaml(path)
     if not isinstance(source.data, dict):

@@ -36,8 +36,9 @@ from typing import Any
 import numpy as np
 
 from sim.experiment.executors import Executor
-from sim.experiment.sweep_spec import RESERVED_COLUMNS, Sweep
-from sim.metrics import METRICS, ci95, replication_metrics
+from sim.experiment.sweep_spec import Sweep
+from sim.files.sweep import POINT_COLUMNS, RESERVED_COLUMNS, rows_table
+from sim.metrics import DAYS_TO_PREFIX, METRICS, ci95, replication_metrics
 from sim.model import world
 from sim.scenario.expand import Park
 from sim.scenario.load import load_scenario
@@ -222,8 +223,6 @@ def metric_columns(records: Any) -> list[str]:
 
 # --------------------------------------------------------------------------- statistics
 
-POINT_COLUMNS = ("metric", "mean", "ci95_lo", "ci95_hi", "n", "runs", "failed")
-
 
 def point_rows(sweep: Sweep, rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[dict]]:
     """`points.csv`: per point and metric, mean and 95 % CI over the replications with a
@@ -267,7 +266,7 @@ def _outcome_values(rows: Sequence[Mapping[str, Any]], outcome: str) -> tuple[li
         if r["status"] != OK:
             continue
         v = r.get(outcome)
-        if v is None and outcome.startswith("days_to_") and r.get("days") is not None:
+        if v is None and outcome.startswith(DAYS_TO_PREFIX) and r.get("days") is not None:
             v, censored = r["days"], censored + 1
         if v is not None:
             pairs.append((int(r["point_id"]), float(v)))
@@ -449,7 +448,7 @@ def _run_sweep(
     progress: Progress | None,
     plots: bool,
 ) -> SweepResult:
-    from sim.output.sweep_store import SweepStore, rows_table
+    from sim.output.sweep_store import SweepStore
 
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()

@@ -56,7 +56,10 @@ from pydantic import (
 )
 
 import sim
-from sim.metrics import METRICS
+from sim.files.manifest import sha256_file
+from sim.files.resolved import scenario_json
+from sim.files.sweep import RESERVED_COLUMNS
+from sim.metrics import HEADLINE, METRICS
 from sim.scenario import strict
 from sim.scenario.errors import (
     KeyPath,
@@ -72,18 +75,7 @@ from sim.scenario.overlay import apply_set, parse_set
 from sim.scenario.source import Source, load_yaml
 
 METHODS = ("grid", "lhs", "sobol", "morris")
-RESERVED_COLUMNS = (
-    "run_id",
-    "point_id",
-    "replication",
-    "seed",
-    "days",
-    "status",
-    "error",
-    "wall_seconds",
-)
-"""Columns of `runs.parquet` that are not parameters or metrics."""
-DEFAULT_OUTCOMES = ("lost_output_days", "days_to_80")
+DEFAULT_OUTCOMES = HEADLINE
 PROBE = 0.381966
 """Where inside a range its path is tried besides the ends (a share of the range)."""
 MAX_PROBES = 25
@@ -548,8 +540,6 @@ def _identity(base: Park, scenario_file: Path, points: Sequence[Point]) -> str:
     `replications` then runs only the new replications, and changing outcomes only
     re-analyses. The seed is in the base scenario.
     """
-    from sim.output.results import scenario_json, sha256_file
-
     registries = []
     for reg in base.scenario.registry:
         f = registry_path(scenario_file, reg.file)

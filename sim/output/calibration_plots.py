@@ -14,17 +14,21 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sim.output.calibration import SHARE_METRICS
-from sim.output.plots import DPI, OKABE_ITO, _style_time_axis, _to_x
+from sim.files.calibration import FIT, POSTERIOR_CSV, PREDICTIVE, read_spec, read_table
+from sim.files.folders import PLOTS_DIR
+from sim.metrics import SHARE_METRICS
+from sim.output.charts.style import DPI, OKABE_ITO, style_time_axis, to_x
+
+POSTERIOR_PLOT = "posterior.png"
+PAIRS_PLOT = "pairs.png"
+PREDICTIVE_PLOT = "predictive.png"
 
 
 def _figure(w: float, h: float) -> Any:
@@ -36,17 +40,8 @@ def _figure(w: float, h: float) -> Any:
     return fig
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
 def _float(v: str) -> float:
     return float(v) if v not in ("", None) else math.nan
-
-
-def _posterior(folder: Path) -> list[dict[str, str]]:
-    return _read_csv(folder / "posterior.csv")
 
 
 def draw_posterior(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]]) -> Path:
@@ -102,7 +97,7 @@ def draw_posterior(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]
         fontweight="bold",
         fontsize=11,
     )
-    out = folder / "plots" / "posterior.png"
+    out = folder / PLOTS_DIR / POSTERIOR_PLOT
     fig.savefig(out)
     return out
 
@@ -141,7 +136,7 @@ def draw_pairs(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]]) -
         fontweight="bold",
         fontsize=11,
     )
-    out = folder / "plots" / "pairs.png"
+    out = folder / PLOTS_DIR / PAIRS_PLOT
     fig.savefig(out)
     return out
 
@@ -151,18 +146,18 @@ def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
     start = dt.date.fromisoformat(meta["start_date"]) if meta.get("start_date") else None
     days = int(meta["days"])
     curves: dict[tuple[str, str], dict[int, dict[int, float]]] = {}
-    for r in _read_csv(folder / "predictive.csv"):
+    for r in read_table(folder, PREDICTIVE):
         key = (r["metric"], r["group"])
         draw = curves.setdefault(key, {}).setdefault(int(r["draw"]), {})
         draw[int(r["day"])] = _float(r["value"])
-    fit = _read_csv(folder / "fit.csv")
+    fit = read_table(folder, FIT)
     series = list(dict.fromkeys((r["metric"], r["group"]) for r in fit))
     n = len(series)
     cols = 1 if n == 1 else 2
     nrows = math.ceil(n / cols)
     fig = _figure(9.0 if cols == 1 else 12.0, 4.2 * nrows)
     axes = fig.subplots(nrows, cols, squeeze=False)
-    x = _to_x(np.arange(days, dtype=float) + 0.5, start)
+    x = to_x(np.arange(days, dtype=float) + 0.5, start)
     for k, (metric, group) in enumerate(series):
         ax = axes[k // cols][k % cols]
         scale = 100.0 if metric in SHARE_METRICS else 1.0
@@ -182,7 +177,7 @@ def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
             pts = [r for r in fit if (r["metric"], r["group"], r["role"]) == (metric, group, role)]
             if not pts:
                 continue
-            px = _to_x(np.array([int(r["day"]) + 0.5 for r in pts], dtype=float), start)
+            px = to_x(np.array([int(r["day"]) + 0.5 for r in pts], dtype=float), start)
             py = np.array([_float(r["observed"]) for r in pts]) * scale
             pe = np.array([_float(r["uncertainty"]) for r in pts]) * scale
             ax.errorbar(
@@ -198,7 +193,7 @@ def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
                 zorder=5,
                 label=f"{text} ± uncertainty",
             )
-        _style_time_axis(ax, days, start)
+        style_time_axis(ax, days, start)
         unit = "% (of firms, output or staff)" if scale == 100 else "value"
         ax.set_ylabel(f"{metric} [{unit}]" if scale == 100 else metric)
         if scale == 100:
@@ -212,16 +207,16 @@ def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
         fontweight="bold",
         fontsize=11,
     )
-    out = folder / "plots" / "predictive.png"
+    out = folder / PLOTS_DIR / PREDICTIVE_PLOT
     fig.savefig(out)
     return out
 
 
 def draw_calibration_plots(folder: Path) -> list[Path]:
     """Draw every plot of a calibration folder from its files; returns the paths."""
-    meta = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
-    (folder / "plots").mkdir(exist_ok=True)
-    rows = _posterior(folder)
+    meta = read_spec(folder)
+    (folder / PLOTS_DIR).mkdir(exist_ok=True)
+    rows = read_table(folder, POSTERIOR_CSV)
     out = [draw_posterior(folder, meta, rows)]
     pairs = draw_pairs(folder, meta, rows)
     if pairs:

@@ -9,218 +9,60 @@ replication). `draw_compare_plots(folder)` reads those and nothing else.
 
 Each option keeps one colour in every chart (Okabe–Ito, in the order the options
 were given); the baseline is black and dashed. Figures are drawn on an explicit Agg
-canvas, as in `sim.output.plots`, whose readers and styles are reused here.
+canvas in the style of every chart (`sim.output.charts.style`); the files are read by
+their owner, `sim.files.comparison`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.output.plots import (
+from sim.files.comparison import (
+    CAUSES,
+    CSV,
+    JSON,
+    TIMESERIES,
+    CompareMeta,
+    Stat,
+    read_capacity,
+    read_comparison,
+    read_meta,
+    read_option_causes,
+)
+from sim.files.folders import PLOTS_DIR
+from sim.metrics import DAYS_TO_80, DAYS_TO_PREFIX, LOST_OUTPUT_DAYS
+from sim.output.charts.style import (
     BAND_PERCENTILES,
     DPI,
     OKABE_ITO,
-    PLOTS_DIR,
-    _contrast,
-    _day_axis,
-    _format_when,
-    _int_column,
-    _nan_stat,
-    _read_columns,
-    _save,
-    _set_titles,
-    _steps,
-    _style_time_axis,
     cause_styles,
-    order_causes,
-    read_run_json,
+    contrast,
+    day_axis,
+    format_when,
+    nan_stat,
+    save,
+    set_titles,
+    steps,
+    style_time_axis,
 )
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-COMPARISON_JSON = "comparison.json"
-COMPARISON_CSV = "comparison.csv"
-TIMESERIES_CSV = "compare_timeseries.csv"
-CAUSES_CSV = "compare_causes.csv"
-
-COMPARISON_COLUMNS = (
-    "option",
-    "metric",
-    "mean",
-    "ci95_lo",
-    "ci95_hi",
-    "n",
-    "diff",
-    "diff_lo",
-    "diff_hi",
-    "n_pairs",
-    "significant",
-)
-TIMESERIES_COLUMNS = ("option", "day", "replication", "capacity")
-CAUSES_COLUMNS = ("option", "replication", "cause", "lost_output_days")
-
-METRIC_LABELS = {
-    "days_to_50": "days to 50 % capacity",
-    "days_to_80": "days to 80 % capacity",
-    "days_to_95": "days to 95 % capacity",
-    "lost_output_days": "lost output (baseline-days)",
-    "resilience": "resilience (mean capacity over the horizon)",
-    "min_capacity": "lowest capacity",
-    "final_capacity": "capacity on the last day",
-    "final_resumption": "share of firms open on the last day",
-    "failed_firms": "firms out of business at the end",
-    "relief_spent": "relief paid (value units)",
-    "lost_output_value": "lost output (value units)",
-    "output_saved_per_money": "output saved per unit of relief (vs baseline)",
-}
-"""How charts and tables name the summary metrics they know (others keep their key)."""
+CAPACITY_PLOT = "compare_capacity.png"
+METRICS_PLOT = "compare_metrics.png"
+CAUSES_PLOT = "compare_causes.png"
 
 BASELINE_COLOUR = "#000000"
 OPTION_COLOURS = OKABE_ITO[:6]
 """Colours of the non-baseline options, in the order given (black is the baseline's,
 and yellow is too pale for thin lines); more options reuse them with other dashes."""
 _DASHES = ("-", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)))
-
-
-# --------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class CompareMeta:
-    """`comparison.json`: what was compared."""
-
-    scenario: str
-    seed: int | None
-    replications: int | None
-    days: int | None
-    start_date: date | None
-    sustain_days: int | None
-    baseline: str
-    options: tuple[str, ...]
-    """Every option, baseline first, in the order given on the command line."""
-    raw: dict[str, Any]
-
-
-def read_meta(path: Path) -> CompareMeta:
-    """Read `comparison.json`."""
-    raw, common = read_run_json(path)
-    if not isinstance(raw.get("options"), list):
-        raise ValueError(f"{path}: expected an object with an 'options' list")
-    names = tuple(str(o["name"]) for o in raw["options"] if isinstance(o, dict) and "name" in o)
-    if not names:
-        raise ValueError(f"{path}: no options listed")
-    sustain = raw.get("sustain_days")
-    return CompareMeta(
-        **common,
-        sustain_days=int(sustain) if isinstance(sustain, int | float) else None,
-        baseline=str(raw.get("baseline") or names[0]),
-        options=names,
-        raw=raw,
-    )
-
-
-@dataclass(frozen=True)
-class Stat:
-    """One row of `comparison.csv` (NaN where the file has an empty cell)."""
-
-    option: str
-    metric: str
-    mean: float
-    ci95_lo: float
-    ci95_hi: float
-    n: int
-    diff: float
-    diff_lo: float
-    diff_hi: float
-    n_pairs: int
-    significant: bool
-
-
-def _cell(path: Path, raw: list[str], name: str) -> np.ndarray:
-    """A numeric column where empty cells are NaN."""
-    out = np.empty(len(raw))
-    for i, cell in enumerate(raw):
-        try:
-            out[i] = float(cell) if cell.strip() else math.nan
-        except ValueError:
-            raise ValueError(f"{path}:{i + 2}: {name} {cell!r} is not a number") from None
-    return out
-
-
-def read_comparison(path: Path) -> dict[tuple[str, str], Stat]:
-    """Read `comparison.csv` into {(option, metric): Stat}."""
-    path = Path(path)
-    cols = _read_columns(path, COMPARISON_COLUMNS)
-    num = {
-        k: _cell(path, cols[k], k)
-        for k in ("mean", "ci95_lo", "ci95_hi", "diff", "diff_lo", "diff_hi")
-    }
-    n = _int_column(path, cols["n"], "n")
-    n_pairs = _int_column(path, cols["n_pairs"], "n_pairs")
-    out = {}
-    for i, (opt, metric) in enumerate(zip(cols["option"], cols["metric"], strict=True)):
-        out[(opt, metric)] = Stat(
-            opt,
-            metric,
-            *(float(num[k][i]) for k in ("mean", "ci95_lo", "ci95_hi")),
-            int(n[i]),
-            *(float(num[k][i]) for k in ("diff", "diff_lo", "diff_hi")),
-            int(n_pairs[i]),
-            cols["significant"][i].strip().lower() == "true",
-        )
-    return out
-
-
-def read_capacity(
-    path: Path, options: Sequence[str], replications: int | None, days: int | None
-) -> dict[str, np.ndarray]:
-    """Read `compare_timeseries.csv`: {option: capacity[replication, day]} (NaN if absent)."""
-    path = Path(path)
-    cols = _read_columns(path, TIMESERIES_COLUMNS)
-    day = _int_column(path, cols["day"], "day")
-    rep = _int_column(path, cols["replication"], "replication")
-    cap = _cell(path, cols["capacity"], "capacity")
-    n_rep = replications if replications is not None else (int(rep.max()) + 1 if rep.size else 0)
-    n_day = days if days is not None else (int(day.max()) + 1 if day.size else 0)
-    if rep.size and (rep.max() >= n_rep or day.max() >= n_day):
-        raise ValueError(f"{path}: rows beyond {n_rep} replications × {n_day} days")
-    names = list(dict.fromkeys([*options, *cols["option"]]))
-    index = {name: i for i, name in enumerate(names)}
-    cube = np.full((len(names), n_rep, n_day), np.nan)
-    opt = np.fromiter((index[o] for o in cols["option"]), dtype=np.intp, count=len(cap))
-    cube[opt, rep, day] = cap
-    return {name: cube[i] for name, i in index.items()}
-
-
-def read_option_causes(path: Path) -> tuple[list[str], dict[str, np.ndarray]]:
-    """Read `compare_causes.csv`: (causes, {option: lost[replication, cause]}).
-
-    Lost output is in baseline-days over the whole horizon; a cause an option did not
-    report lost it nothing (0). Causes keep their order of appearance, `input:*` together.
-    """
-    path = Path(path)
-    cols = _read_columns(path, CAUSES_COLUMNS)
-    rep = _int_column(path, cols["replication"], "replication")
-    lost = _cell(path, cols["lost_output_days"], "lost_output_days")
-    causes = order_causes(cols["cause"])
-    c_index = {c: i for i, c in enumerate(causes)}
-    n_rep = int(rep.max()) + 1 if rep.size else 0
-    out: dict[str, np.ndarray] = {}
-    for opt, r, c, v in zip(cols["option"], rep, cols["cause"], lost, strict=True):
-        arr = out.setdefault(opt, np.full((n_rep, len(causes)), np.nan))
-        arr[r, c_index[c]] = v
-    for opt, arr in out.items():
-        seen = ~np.isnan(arr).all(axis=1)
-        out[opt] = np.nan_to_num(arr[seen], nan=0.0)
-    return causes, out
 
 
 # --------------------------------------------------------------------------- styling
@@ -241,7 +83,7 @@ def _ranked(meta: CompareMeta, stats: dict[tuple[str, str], Stat]) -> list[str]:
     order = {name: i for i, name in enumerate(meta.options)}
 
     def key(name: str) -> tuple[int, float, int]:
-        s = stats.get((name, "lost_output_days"))
+        s = stats.get((name, LOST_OUTPUT_DAYS))
         if s is None or math.isnan(s.mean):
             return (1, 0.0, order[name])
         return (0, s.mean, order[name])
@@ -300,10 +142,10 @@ def draw_compare_capacity(
 
     base = capacity.get(meta.baseline)
     if base is None:
-        raise ValueError(f"{TIMESERIES_CSV} has no rows for the baseline '{meta.baseline}'")
+        raise ValueError(f"{TIMESERIES} has no rows for the baseline '{meta.baseline}'")
     n_rep, n_days = base.shape
     start = meta.start_date
-    x = _day_axis(n_days, start)
+    x = day_axis(n_days, start)
     styles = option_styles(meta)
     fig, (ax,) = _figure(10.0, 6.0)
     handles: list[Any] = []
@@ -313,30 +155,30 @@ def draw_compare_capacity(
         data = capacity[name]
         colour, dash = styles[name]
         if n_rep > 1 and n_days:
-            lo, hi = _nan_stat(np.nanpercentile, data, BAND_PERCENTILES)
+            lo, hi = nan_stat(np.nanpercentile, data, BAND_PERCENTILES)
             ax.fill_between(
                 x,
-                _steps(lo),
-                _steps(hi),
+                steps(lo),
+                steps(hi),
                 step="post",
                 color=colour,
                 alpha=0.10 if name == meta.baseline else 0.16,
                 lw=0,
             )
-        lost = stats.get((name, "lost_output_days"))
+        lost = stats.get((name, LOST_OUTPUT_DAYS))
         label = name
         if lost is not None and not math.isnan(lost.mean):
             label += f": lost {lost.mean:.1f} baseline-days"
             if name != meta.baseline:
                 label += f" ({_fmt_delta(lost)})"
-        d80 = stats.get((name, "days_to_80"))
+        d80 = stats.get((name, DAYS_TO_80))
         if d80 is not None and not math.isnan(d80.mean):
-            label += f"; 80 % on {_format_when(d80.mean, start)}"
+            label += f"; 80 % on {format_when(d80.mean, start)}"
         elif d80 is not None:
             label += "; never at 80 %"
         (line,) = ax.plot(
             x,
-            _steps(_nan_stat(np.nanmean, data)),
+            steps(nan_stat(np.nanmean, data)),
             drawstyle="steps-post",
             color=colour,
             linestyle=dash,
@@ -362,8 +204,8 @@ def draw_compare_capacity(
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_ylabel("park output, % of pre-shock baseline")
-    _style_time_axis(ax, n_days, start)
-    _set_titles(
+    style_time_axis(ax, n_days, start)
+    set_titles(
         ax,
         f"Capacity recovery under each policy option — {meta.scenario}",
         "mean curve per option · " + _subtitle(meta, n_rep, n_days),
@@ -378,18 +220,18 @@ def draw_compare_capacity(
         title_fontsize=8.5,
     )
     legend.get_title().set_color("#444444")
-    return _save(fig, out)
+    return save(fig, out)
 
 
 def draw_compare_metrics(stats: dict[tuple[str, str], Stat], meta: CompareMeta, out: Path) -> Path:
     """Days to 80 % and lost output per option: mean with 95 % CI, Δ vs baseline annotated."""
     panels = [
         (
-            "days_to_80",
+            DAYS_TO_80,
             "Days to 80 % capacity",
             f"days from day 0{_start_note(meta)} until capacity stays ≥ 80 %",
         ),
-        ("lost_output_days", "Lost output", "baseline-days (days of pre-shock park output)"),
+        (LOST_OUTPUT_DAYS, "Lost output", "baseline-days (days of pre-shock park output)"),
     ]
     ranked = _ranked(meta, stats)
     styles = option_styles(meta)
@@ -430,7 +272,7 @@ def draw_compare_metrics(stats: dict[tuple[str, str], Stat], meta: CompareMeta, 
         for yi, name, s in ((e[0], e[2], e[3]) for e in ends):
             note = "baseline" if name == meta.baseline else _fmt_delta(s)
             note = f"{s.mean:.1f}   {note}"
-            if metric.startswith("days_to") and n_rep and s.n < n_rep:
+            if metric.startswith(DAYS_TO_PREFIX) and n_rep and s.n < n_rep:
                 note += f"\nreached in {s.n}/{n_rep}"
                 if name != meta.baseline and s.n_pairs < s.n:
                     note += f", Δ over the {s.n_pairs} where both do"
@@ -464,7 +306,7 @@ def draw_compare_metrics(stats: dict[tuple[str, str], Stat], meta: CompareMeta, 
         fontsize=8,
         color="#444444",
     )
-    return _save(fig, out)
+    return save(fig, out)
 
 
 def _start_note(meta: CompareMeta) -> str:
@@ -502,13 +344,13 @@ def draw_compare_causes(
             height=0.6,
             color=colour,
             hatch=hatch or None,
-            edgecolor=_contrast(colour) if hatch else "white",
+            edgecolor=contrast(colour) if hatch else "white",
             linewidth=0.5,
         )
         left += w
     right = float(left.max()) if len(left) else 0.0
     for yi, name in zip(y, ranked, strict=True):
-        s = stats.get((name, "lost_output_days"))
+        s = stats.get((name, LOST_OUTPUT_DAYS))
         text = f"{left[yi]:.1f}"
         text += "   baseline" if name == meta.baseline else f"   {_fmt_delta(s)}"
         ax.annotate(
@@ -527,7 +369,7 @@ def draw_compare_causes(
     ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     n_rep = max((len(v) for v in lost.values()), default=0)
-    _set_titles(
+    set_titles(
         ax,
         f"Where output is lost, by policy option — {meta.scenario}",
         "mean over replications · " + _subtitle(meta, n_rep, meta.days or 0),
@@ -536,7 +378,7 @@ def draw_compare_causes(
         Patch(
             facecolor=colour,
             hatch=hatch or None,
-            edgecolor=_contrast(colour) if hatch else colour,
+            edgecolor=contrast(colour) if hatch else colour,
             label=causes[i],
         )
         for (colour, hatch), i in zip(styles, shown, strict=True)
@@ -552,7 +394,7 @@ def draw_compare_causes(
         title_fontsize=8.5,
     )
     legend.get_title().set_color("#444444")
-    return _save(fig, out)
+    return save(fig, out)
 
 
 def draw_compare_plots(folder: Path) -> list[Path]:
@@ -565,13 +407,13 @@ def draw_compare_plots(folder: Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"comparison folder {folder} does not exist")
-    meta = read_meta(folder / COMPARISON_JSON)
-    stats = read_comparison(folder / COMPARISON_CSV)
-    capacity = read_capacity(folder / TIMESERIES_CSV, meta.options, meta.replications, meta.days)
-    causes, lost = read_option_causes(folder / CAUSES_CSV)
+    meta = read_meta(folder / JSON)
+    stats = read_comparison(folder / CSV)
+    capacity = read_capacity(folder / TIMESERIES, meta.options, meta.replications, meta.days)
+    causes, lost = read_option_causes(folder / CAUSES)
     plots = folder / PLOTS_DIR
     return [
-        draw_compare_capacity(capacity, stats, meta, plots / "compare_capacity.png"),
-        draw_compare_metrics(stats, meta, plots / "compare_metrics.png"),
-        draw_compare_causes(causes, lost, stats, meta, plots / "compare_causes.png"),
+        draw_compare_capacity(capacity, stats, meta, plots / CAPACITY_PLOT),
+        draw_compare_metrics(stats, meta, plots / METRICS_PLOT),
+        draw_compare_causes(causes, lost, stats, meta, plots / CAUSES_PLOT),
     ]

@@ -19,8 +19,9 @@ write. So before anything is written:
   stale (the operating system releases the underlying file lock with the
   process).
 
-The files each kind of folder may hold are declared in `KIND_FILES`; `verify`
-and the ownership checks both read them from there.
+The files each kind of folder may hold are gathered from the files' owners in
+`sim.files.folders` (`KIND_FILES`); `verify` and the ownership checks both read
+them from there.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fnmatch
-import hashlib
 import json
 import os
 import socket
@@ -37,86 +37,15 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from sim.files.folders import KIND_FILES
+from sim.files.manifest import CALIBRATION, COMPARISON, RUN, SWEEP, read_manifest, sha256_file
+from sim.files.manifest import FILE as MANIFEST
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
-
-MANIFEST = "manifest.json"
-RUN, COMPARISON, SWEEP, CALIBRATION = "run", "comparison", "sweep", "calibration"
-
-KIND_FILES: dict[str, tuple[str, ...]] = {
-    RUN: (
-        "summary.json",
-        "timeseries.csv",
-        "causes.csv",
-        "states.csv",
-        "logistics.csv",
-        "bottlenecks.csv",
-        "scenario.resolved.yaml",
-        "plots/*.png",
-        MANIFEST,
-    ),
-    COMPARISON: (
-        "comparison.json",
-        "comparison.csv",
-        "comparison.md",
-        "compare_timeseries.csv",
-        "compare_causes.csv",
-        "options/*.resolved.yaml",
-        "plots/*.png",
-        MANIFEST,
-    ),
-    SWEEP: (
-        "sweep.json",
-        "ledger.jsonl",
-        "chunks/chunk-*.parquet",
-        "runs.parquet",
-        "points.csv",
-        "sensitivity.json",
-        "plots/*.png",
-        ".*.tmp",
-        "*/.*.tmp",
-        MANIFEST,
-    ),
-    CALIBRATION: (
-        "calibration.json",
-        "history.db",
-        "history.db-journal",
-        "posterior.parquet",
-        "posterior.csv",
-        "predictive.csv",
-        "fit.csv",
-        "validation.csv",
-        "calibrated.yaml",
-        "calibration.md",
-        "plots/*.png",
-        ".*.tmp",
-        "*/.*.tmp",
-        MANIFEST,
-    ),
-}
-"""Names (glob patterns, relative to the folder) of the files each kind of folder holds."""
-
-KIND_REQUIRED: dict[str, tuple[str, ...]] = {
-    RUN: KIND_FILES[RUN][:7],
-    COMPARISON: KIND_FILES[COMPARISON][:5],
-    SWEEP: ("sweep.json", "ledger.jsonl", "runs.parquet", "points.csv"),
-    CALIBRATION: (
-        "calibration.json",
-        "history.db",
-        "posterior.parquet",
-        "posterior.csv",
-        "predictive.csv",
-        "fit.csv",
-        "validation.csv",
-        "calibrated.yaml",
-        "calibration.md",
-    ),
-}
-"""Files a complete folder of each kind must hold (besides its manifest)."""
 
 IN_PLACE = (SWEEP, CALIBRATION)
 """Kinds written in place and resumed (ownership by file names), not replaced whole."""
@@ -128,60 +57,7 @@ class FolderError(Exception):
     """The results folder cannot be written (the CLI exits with code 2); nothing was changed."""
 
 
-# --------------------------------------------------------------------------- manifests
-
-
-def read_manifest(folder: Path) -> tuple[dict[str, Any] | None, str]:
-    """A folder's parksim manifest and its kind, or (None, why it is not one)."""
-    mf = folder / MANIFEST
-    try:
-        if mf.is_symlink() or not mf.is_file():
-            return None, f"no {MANIFEST}"
-        doc = json.loads(mf.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        return None, f"{MANIFEST} is not readable JSON ({e})"
-    versions = doc.get("versions") if isinstance(doc, dict) else None
-    ours = isinstance(doc, dict) and (
-        "parksim" in doc or (isinstance(versions, dict) and "parksim" in versions)
-    )
-    if not ours or not isinstance(doc.get("files"), dict):
-        return None, f"{MANIFEST} is not a parksim manifest"
-    files = doc["files"]
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
-        return None, f"{MANIFEST} lists files of the wrong shape"
-    return doc, manifest_kind(doc)
-
-
-def manifest_kind(doc: dict[str, Any]) -> str:
-    """The kind of folder a manifest describes (folders written before `kind` was
-    recorded are told apart by their keys)."""
-    kind = doc.get("kind")
-    if isinstance(kind, str) and kind in KIND_FILES:
-        return kind
-    if "sweep" in doc:
-        return SWEEP
-    return RUN
-
-
-def unsafe_name(name: str) -> str | None:
-    """Why a path listed in a manifest does not name a file inside the folder (or None)."""
-    if not name or "\x00" in name or "\\" in name:
-        return "is not a file name"
-    p = Path(name)
-    if p.is_absolute() or name.startswith("/"):
-        return "is an absolute path"
-    if any(part in ("", ".", "..") for part in name.split("/")):
-        return "climbs out of the folder"
-    return None
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+# --------------------------------------------------------------------------- files
 
 
 def walk(folder: Path) -> Iterator[tuple[str, os.stat_result]]:

@@ -9,14 +9,13 @@
   (RBD-FAST, for a Latin hypercube), one panel per outcome, with the noise share of
   each outcome in its title.
 
-They read `sweep.json`, `points.csv` and `sensitivity.json` and nothing else, so
-`draw_sweep_plots(folder)` redraws them from a finished sweep.
+They read `sweep.json`, `points.csv` and `sensitivity.json` (through their owner,
+`sim.files.sweep`) and nothing else, so `draw_sweep_plots(folder)` redraws them from a
+finished sweep. Metrics are named as `sim.metrics.axis_label` names them.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 from pathlib import Path
@@ -24,44 +23,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.output.plots import DPI, OKABE_ITO
+from sim.files.folders import PLOTS_DIR
+from sim.files.sweep import POINTS, read_points, read_sensitivity, read_spec
+from sim.metrics import DAYS_TO_PREFIX, axis_label
+from sim.output.charts.style import DPI, OKABE_ITO
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-PLOTS_DIR = "plots"
-LABELS = {
-    "days_to_50": "days to 50 % capacity",
-    "days_to_80": "days to 80 % capacity",
-    "days_to_95": "days to 95 % capacity",
-    "lost_output_days": "lost output (baseline-days)",
-    "resilience": "resilience (mean capacity, share of baseline)",
-    "min_capacity": "lowest capacity (share of baseline)",
-    "final_capacity": "capacity on the last day (share of baseline)",
-    "final_resumption": "share of firms open on the last day",
-    "failed_firms": "firms out of business at the end",
-    "relief_spent": "relief paid (value units)",
-}
-
-
-def label(metric: str) -> str:
-    """How a chart names a metric."""
-    return LABELS.get(metric, metric)
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: missing (not a complete parksim sweep folder)")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def read_points(path: Path) -> list[dict[str, str]]:
-    """Rows of `points.csv` as text."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: missing (not a complete parksim sweep folder)")
-    with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+SWEEP_PLOT = "sweep.png"
+SENSITIVITY_PLOT = "sensitivity.png"
 
 
 def _num(text: str | None) -> float:
@@ -132,7 +104,7 @@ def _line_panel(ax: Axes, rows: list[dict[str, str]], param: str, outcome: str) 
     ax.plot(xs, mean, "o-", color=colour, label="mean over replications")
     for x, n in zip(xs, names, strict=True):
         got, runs = int(_num(by[n]["n"]) or 0), int(_num(by[n]["runs"]) or 0)
-        if outcome.startswith("days_to_") and got < runs:
+        if outcome.startswith(DAYS_TO_PREFIX) and got < runs:
             ax.annotate(
                 f"reached {got}/{runs}",
                 (x, _num(by[n]["mean"])),
@@ -144,7 +116,7 @@ def _line_panel(ax: Axes, rows: list[dict[str, str]], param: str, outcome: str) 
     if nums is None:
         ax.set_xticks(xs, names, rotation=30, ha="right")
     ax.set_xlabel(param)
-    ax.set_ylabel(label(outcome))
+    ax.set_ylabel(axis_label(outcome))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
 
@@ -167,7 +139,7 @@ def _heatmap_panel(
     for (i, j), (got, runs) in reach.items():
         v = grid[i, j]
         text = _fmt(v)
-        if outcome.startswith("days_to_") and got < runs:
+        if outcome.startswith(DAYS_TO_PREFIX) and got < runs:
             text += f"\n{got}/{runs}"
         ax.text(
             j,
@@ -182,18 +154,18 @@ def _heatmap_panel(
     ax.set_yticks(range(len(ys)), ys)
     ax.set_xlabel(px)
     ax.set_ylabel(py)
-    ax.set_title(label(outcome), fontsize=10)
+    ax.set_title(axis_label(outcome), fontsize=10)
     cb = fig.colorbar(img, ax=ax, shrink=0.9)
     cb.set_label("mean over replications", fontsize=8)
 
 
 def draw_sweep_plot(folder: Path) -> Path | None:
     """`plots/sweep.png` for a grid of one or two parameters (None otherwise)."""
-    meta = _read_json(folder / "sweep.json")
+    meta = read_spec(folder)
     params = [p["name"] for p in meta["parameters"]]
     if meta["design"]["method"] != "grid" or len(params) > 2:
         return None
-    rows = read_points(folder / "points.csv")
+    rows = read_points(folder / POINTS)
     outcomes = meta["outcomes"]
     n = len(outcomes)
     if len(params) == 1:
@@ -207,7 +179,7 @@ def draw_sweep_plot(folder: Path) -> Path | None:
         for ax, outcome in zip(axes, outcomes, strict=True):
             _heatmap_panel(fig, ax, rows, params[0], params[1], outcome)
     fig.suptitle(f"Sweep {meta['name']}\n{_subtitle(meta)}", fontsize=11)
-    return _save(fig, folder / PLOTS_DIR / "sweep.png")
+    return _save(fig, folder / PLOTS_DIR / SWEEP_PLOT)
 
 
 def _bars(ax: Axes, names: list[str], series: list[tuple[str, list[float], list[float]]]) -> None:
@@ -241,11 +213,11 @@ def _get(ix: dict[str, dict[str, float]], names: list[str], key: str) -> list[fl
 
 def draw_sensitivity_plot(folder: Path) -> Path | None:
     """`plots/sensitivity.png` from `sensitivity.json` (None when there is none)."""
-    path = folder / "sensitivity.json"
-    if not path.is_file():
+    try:
+        sens = read_sensitivity(folder)
+    except FileNotFoundError:
         return None
-    sens = _read_json(path)
-    meta = _read_json(folder / "sweep.json")
+    meta = read_spec(folder)
     method, names = sens["method"], sens["parameters"]
     outcomes = list(sens["outcomes"])
     n = len(outcomes)
@@ -255,7 +227,7 @@ def draw_sensitivity_plot(folder: Path) -> Path | None:
     for ax, outcome in zip(axes, outcomes, strict=True):
         entry = sens["outcomes"][outcome]
         share = entry.get("noise_share")
-        title = label(outcome)
+        title = axis_label(outcome)
         title += f"\nnoise share {share:.0%}" if share is not None else ""
         ax.set_title(title, fontsize=10)
         ix = entry.get("indices")
@@ -308,7 +280,7 @@ def draw_sensitivity_plot(folder: Path) -> Path | None:
             ax.grid(alpha=0.3)
     what = {"sobol": "Sobol' indices", "morris": "Morris screening", "lhs": "First-order indices"}
     fig.suptitle(f"{what[method]} — sweep {meta['name']}\n{_subtitle(meta)}", fontsize=11)
-    return _save(fig, folder / PLOTS_DIR / "sensitivity.png")
+    return _save(fig, folder / PLOTS_DIR / SENSITIVITY_PLOT)
 
 
 def draw_sweep_plots(folder: Path | str) -> list[Path]:

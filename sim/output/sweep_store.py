@@ -11,6 +11,8 @@ results/<sweep>/
   points.csv, sensitivity.json, plots/, manifest.json
 ```
 
+What each file holds is `sim.files.sweep`'s; this module decides when it is written.
+
 The driver is the only writer. It holds an exclusive lock on the ledger while it
 runs, so two drivers cannot write one folder; the lock goes with the process, so a
 killed driver leaves nothing to clean up. A line cut short by a crash is dropped
@@ -27,17 +29,12 @@ differs, plots are asked for and were not drawn).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
-import math
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import metadata
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,23 +42,37 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
+from sim.files import manifest as manifest_file
+from sim.files.cells import csv_text, json_text, read_rows
+from sim.files.folders import PLOTS_DIR, temporary
+from sim.files.manifest import FILE as MANIFEST
+from sim.files.manifest import hashes, versions
+from sim.files.sweep import (
+    CHUNKS,
+    LEDGER,
+    POINTS,
+    RUNS,
+    SENSITIVITY,
+    SPEC,
+    chunk_file,
+    flat,
+    ledger_line,
+    ledger_record,
+    read_sensitivity,
+    read_spec,
+    rows_table,
+    whole_lines,
+)
 from sim.output.durable import fsync_dir, fsync_tree
 from sim.output.folder import SWEEP, FolderError, inspect, refusal
-from sim.output.results import sha256_file, verify, versions
+from sim.output.verify import check_folder
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no lock, one driver per folder by convention
     fcntl = None  # type: ignore[assignment]
 
-SPEC = "sweep.json"
-LEDGER = "ledger.jsonl"
-CHUNKS = "chunks"
-RUNS = "runs.parquet"
-POINTS = "points.csv"
-SENSITIVITY = "sensitivity.json"
-PLOTS = "plots"
-MANIFEST = "manifest.json"
+PLOTS = PLOTS_DIR
 OUTPUTS = (RUNS, POINTS, SENSITIVITY, PLOTS, MANIFEST)
 """Files made when the sweep completes (removed when it runs again)."""
 SWEEP_DEPENDENCIES = ("pyarrow", "SALib", "distributed", "dask")
@@ -79,7 +90,7 @@ class SweepFolderError(FolderError):
 def write_atomic(path: Path, write: Callable[[IO[bytes]], None], tmp: Path | None = None) -> None:
     """Write through `write(handle)` into a temporary file (`tmp`, by default beside
     `path`), fsync, rename, fsync the folder."""
-    tmp = tmp or path.with_name(f".{path.name}.tmp")
+    tmp = tmp or temporary(path)
     with tmp.open("wb") as f:
         write(f)
         f.flush()
@@ -93,89 +104,8 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_atomic(path, lambda f: f.write(text.encode("utf-8")))
 
 
-def _json_safe(v: Any) -> Any:
-    """NaN and infinities become None (strict JSON)."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, dict):
-        return {k: _json_safe(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_json_safe(x) for x in v]
-    return v
-
-
-def dumps(doc: Any) -> str:
-    """Indented strict JSON (NaN → null)."""
-    return json.dumps(_json_safe(doc), indent=2, ensure_ascii=False) + "\n"
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def _column(values: Sequence[Any]) -> pa.Array:
-    """One typed column: bool, int64, float64 or string (other values as JSON text)."""
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, bool) for v in present):
-        return pa.array(values, type=pa.bool_())
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in present) and present:
-        return pa.array(values, type=pa.int64())
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
-        return pa.array([None if v is None else float(v) for v in values], type=pa.float64())
-    return pa.array(
-        [
-            None if v is None else v if isinstance(v, str) else json.dumps(v, sort_keys=True)
-            for v in values
-        ],
-        type=pa.string(),
-    )
-
-
-def rows_table(
-    rows: Sequence[Mapping[str, Any]],
-    columns: Sequence[str] | None = None,
-    metadata: Mapping[str, str] | None = None,
-) -> pa.Table:
-    """A table of flat rows, columns in the given order (default: first seen)."""
-    if columns is None:
-        columns = list(dict.fromkeys(k for r in rows for k in r))
-    arrays = [_column([r.get(c) for r in rows]) for c in columns]
-    table = pa.Table.from_arrays(arrays, names=list(columns))
-    if metadata:
-        table = table.replace_schema_metadata({k: str(v) for k, v in metadata.items()})
-    return table
-
-
-def flat(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A ledger record as one flat row: its fields, then its params, then its metrics."""
-    out = {k: v for k, v in row.items() if k not in ("params", "metrics")}
-    out.update(row.get("params") or {})
-    out.update(row.get("metrics") or {})
-    return out
-
-
 def _write_parquet(path: Path, table: pa.Table) -> None:
     write_atomic(path, lambda f: pq.write_table(table, f, compression="zstd"))
-
-
-def _csv_text(header: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for r in rows:
-        w.writerow([_cell(r.get(h)) for h in header])
-    return buf.getvalue()
-
-
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:.10g}" if math.isfinite(v) else ""
-    if isinstance(v, dict | list):
-        return json.dumps(v, sort_keys=True)
-    return str(v)
 
 
 # --------------------------------------------------------------------------- the store
@@ -231,7 +161,7 @@ class SweepStore:
             )
         if is_sweep and not fresh:
             try:
-                old = json.loads(spec_file.read_text(encoding="utf-8")).get("sha256")
+                old = read_spec(folder).get("sha256")
             except (OSError, ValueError):
                 old = None
             if old != sweep["sha256"]:
@@ -251,7 +181,7 @@ class SweepStore:
                         f"{folder}: another parksim sweep is writing to this folder"
                     ) from None
             _manifest_tmp(folder).unlink(missing_ok=True)  # left by a crash in write_manifest
-            complete = not fresh and (folder / MANIFEST).is_file() and verify(folder) == []
+            complete = not fresh and (folder / MANIFEST).is_file() and check_folder(folder) == []
             if fresh:
                 for p in folder.iterdir():
                     if p.name != LEDGER:
@@ -263,7 +193,7 @@ class SweepStore:
                 for p in list(folder.rglob(".*.tmp")):  # left by a crash in write_atomic
                     p.unlink()
                 store._unfinish()
-            spec = dumps(dict(sweep))
+            spec = json_text(dict(sweep))
             if not spec_file.is_file() or spec_file.read_text(encoding="utf-8") != spec:
                 store._unfinish()
                 write_text_atomic(spec_file, spec)
@@ -290,8 +220,7 @@ class SweepStore:
         assert self._handle is not None, "the store is closed"
         if self.complete:
             self._unfinish()
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._handle.write(line.encode("utf-8"))
+        self._handle.write(ledger_line(record).encode("utf-8"))
         self._handle.flush()
         os.fsync(self._handle.fileno())
         self.records[str(record["run_id"])] = dict(record)
@@ -310,7 +239,7 @@ class SweepStore:
         (self.folder / CHUNKS).mkdir(exist_ok=True)
         self._chunk_no += 1
         table = rows_table([flat(r) for r in self._pending])
-        _write_parquet(self.folder / CHUNKS / f"chunk-{self._chunk_no:06d}.parquet", table)
+        _write_parquet(self.folder / chunk_file(self._chunk_no), table)
         self._pending.clear()
 
     def close(self) -> None:
@@ -340,7 +269,7 @@ class SweepStore:
         """
         folder = self.folder
         if self.complete:
-            drawn = bool(json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get(PLOTS))
+            drawn = bool(manifest_file.read(folder).get(PLOTS))
             if drawn or not plots:
                 self.close()
                 write_manifest(folder, {**manifest, PLOTS: drawn})
@@ -348,9 +277,9 @@ class SweepStore:
             self._unfinish()
         _write_parquet(folder / RUNS, runs)
         header, rows = points
-        write_text_atomic(folder / POINTS, _csv_text(header, rows))
+        write_text_atomic(folder / POINTS, csv_text(header, rows))
         if sensitivity is not None:
-            write_text_atomic(folder / SENSITIVITY, dumps(dict(sensitivity)))
+            write_text_atomic(folder / SENSITIVITY, json_text(dict(sensitivity)))
         if plots:
             from sim.output.sweep_plots import draw_sweep_plots
 
@@ -364,20 +293,19 @@ class SweepStore:
 def _read_ledger(handle: IO[bytes], path: Path) -> dict[str, dict[str, Any]]:
     """Records of the ledger; a last line cut short by a crash is dropped from the file."""
     handle.seek(0)
-    data = handle.read()
-    if data and not data.endswith(b"\n"):
-        keep = data.rfind(b"\n") + 1
-        handle.truncate(keep)
+    found = handle.read()
+    data = whole_lines(found)
+    if len(data) < len(found):
+        handle.truncate(len(data))
         handle.flush()
         os.fsync(handle.fileno())
-        data = data[:keep]
     records: dict[str, dict[str, Any]] = {}
     for no, line in enumerate(data.decode("utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-            records[str(rec["run_id"])] = rec
+            run_id, rec = ledger_record(line)
+            records[run_id] = rec
         except (ValueError, KeyError, TypeError):
             raise SweepFolderError(
                 f"{path}:{no}: not a run record; the ledger was changed by hand? "
@@ -386,49 +314,25 @@ def _read_ledger(handle: IO[bytes], path: Path) -> dict[str, dict[str, Any]]:
     return records
 
 
-def read_ledger(folder: Path) -> dict[str, dict[str, Any]]:
-    """Finished runs of a sweep folder by run_id, without locking (for inspection)."""
-    path = Path(folder) / LEDGER
-    if not path.is_file():
-        return {}
-    with path.open("rb") as f:
-        data = f.read()
-    if data and not data.endswith(b"\n"):
-        data = data[: data.rfind(b"\n") + 1]
-    out: dict[str, dict[str, Any]] = {}
-    for line in data.decode("utf-8").splitlines():
-        if line.strip():
-            rec = json.loads(line)
-            out[str(rec["run_id"])] = rec
-    return out
-
-
 def sweep_versions() -> dict[str, str]:
     """Versions of Python, parksim, its core dependencies and the sweep extras."""
-    out = versions()
-    for dep in SWEEP_DEPENDENCIES:
-        try:
-            out[dep] = metadata.version(dep)
-        except metadata.PackageNotFoundError:
-            out[dep] = "not installed"
-    return out
+    return versions(SWEEP_DEPENDENCIES)
 
 
 def write_manifest(folder: Path, info: Mapping[str, Any]) -> None:
     """`manifest.json`: `info`, versions, command, end time and the SHA-256 of every file."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
     doc = {
-        "kind": "sweep",
+        "kind": SWEEP,
         "parksim": sim.__version__,
         **info,
         "versions": sweep_versions(),
         "command": sys.argv,
         "ended": dt.datetime.now(dt.UTC).isoformat(),
-        "files": {str(p.relative_to(folder)): sha256_file(p) for p in files},
+        "files": hashes(folder),
     }
     # the temporary file lies beside the folder, not in it: while an older manifest is
     # being replaced, the folder holds no file that manifest does not list
-    text = dumps(doc).encode("utf-8")
+    text = json_text(doc).encode("utf-8")
     write_atomic(folder / MANIFEST, lambda f: f.write(text), tmp=_manifest_tmp(folder))
 
 
@@ -441,17 +345,16 @@ def report(folder: Path) -> list[str]:
     """A few lines for the terminal, from a complete sweep folder's files: what ran, and
     per outcome the best and worst points (grid) or the indices (sampled designs)."""
     folder = Path(folder)
-    man = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    meta = json.loads((folder / SPEC).read_text(encoding="utf-8"))
+    man = manifest_file.read(folder)
+    meta = read_spec(folder)
     lines = [
         f"{man['sweep']}: {man['points']} points × {man['replications']} replication(s) = "
         f"{man['runs']} runs ({man['runs_this_session']} run now, {man['failed_runs']} failed) "
         f"on {man['executor']} in {man['wall_seconds']:.1f} s → {folder}"
     ]
     names = [p["name"] for p in meta["parameters"]]
-    sens_path = folder / SENSITIVITY
-    if sens_path.is_file():
-        sens = json.loads(sens_path.read_text(encoding="utf-8"))
+    if (folder / SENSITIVITY).is_file():
+        sens = read_sensitivity(folder)
         key, conf = {"sobol": ("ST", "ST_conf"), "morris": ("mu_star", "mu_star_conf")}.get(
             sens["method"], ("S1", "S1_conf")
         )
@@ -468,8 +371,7 @@ def report(folder: Path) -> list[str]:
                 + ", ".join(f"{n} {ix[n][key]:.3g} ± {ix[n][conf]:.2g}" for n in ranked)
             )
         return lines
-    with (folder / POINTS).open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(folder / POINTS)
     for outcome in meta["outcomes"]:
         mine = [r for r in rows if r["metric"] == outcome and r["mean"] not in ("", "nan")]
         if not mine:

@@ -11,28 +11,25 @@ exactly those replications and days.
 
 from __future__ import annotations
 
-import csv
-import json
 import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sim.output.folder import (
+from sim.files import calibration, comparison, resolved, summary, sweep
+from sim.files.cells import read_columns, read_json
+from sim.files.folders import KIND_REQUIRED, PLOTS_DIR, RUN_DAILY
+from sim.files.manifest import (
     CALIBRATION,
     COMPARISON,
-    KIND_REQUIRED,
-    MANIFEST,
     RUN,
     SWEEP,
     read_manifest,
     sha256_file,
     unsafe_name,
-    walk,
 )
-
-RUN_TABLES = ("timeseries.csv", "causes.csv", "states.csv")
-"""Daily tables of a run with `day` and `replication` columns."""
+from sim.files.manifest import FILE as MANIFEST
+from sim.output.folder import walk
 
 
 def check_folder(folder: Path) -> list[str]:
@@ -69,8 +66,8 @@ def check_folder(folder: Path) -> list[str]:
     for name in KIND_REQUIRED[kind]:
         if name not in files:
             problems.append(f"{folder / name}: missing (every {kind} folder has it)")
-    if doc.get("plots") is True and not any(n.startswith("plots/") for n in files):
-        problems.append(f"{folder / 'plots'}: missing (the manifest says plots were drawn)")
+    if doc.get("plots") is True and not any(n.startswith(f"{PLOTS_DIR}/") for n in files):
+        problems.append(f"{folder / PLOTS_DIR}: missing (the manifest says plots were drawn)")
     if problems:
         return problems
     try:
@@ -88,7 +85,8 @@ def check_folder(folder: Path) -> list[str]:
 
 
 def _json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A JSON file of the folder as written (what it holds is checked by the caller)."""
+    return read_json(path)
 
 
 def _same(
@@ -107,15 +105,9 @@ def _same(
 
 def _days_and_replications(path: Path, column: str = "replication") -> tuple[set[int], int]:
     """The replications a daily table holds and its last day (-1 when empty)."""
-    reps: set[int] = set()
-    last = -1
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader, [])
-        di, ri = header.index("day"), header.index(column)
-        for row in reader:
-            reps.add(int(row[ri]))
-            last = max(last, int(row[di]))
+    cols = read_columns(path, ("day", column))
+    reps = {int(r) for r in cols[column]}
+    last = max((int(d) for d in cols["day"]), default=-1)
     return reps, last
 
 
@@ -135,37 +127,34 @@ def _check_tables(
 
 
 def _check_run(folder: Path, doc: dict[str, Any]) -> list[str]:
-    summ = _json(folder / "summary.json")
+    summ = _json(folder / summary.FILE)
     if not isinstance(summ, dict):
-        return [f"{folder / 'summary.json'}: not a parksim summary"]
+        return [f"{folder / summary.FILE}: not a parksim summary"]
     keys = ("scenario", "seed", "replications", "days", "scenario_sha256")
-    problems = _same(folder, "summary.json", summ, doc, keys)
+    problems = _same(folder, summary.FILE, summ, doc, keys)
     if problems:
         return problems
-    return _check_tables(folder, RUN_TABLES, int(summ["replications"]), int(summ["days"]))
+    return _check_tables(folder, RUN_DAILY, int(summ["replications"]), int(summ["days"]))
 
 
 def _check_comparison(folder: Path, doc: dict[str, Any]) -> list[str]:
-    meta = _json(folder / "comparison.json")
+    meta = _json(folder / comparison.JSON)
     if not isinstance(meta, dict):
-        return [f"{folder / 'comparison.json'}: not a parksim comparison"]
+        return [f"{folder / comparison.JSON}: not a parksim comparison"]
     keys = ("scenario", "seed", "replications", "days", "options")
-    problems = _same(folder, "comparison.json", meta, doc, keys)
+    problems = _same(folder, comparison.JSON, meta, doc, keys)
     names = [o["name"] for o in meta["options"]]
     for name in names:
-        p = folder / "options" / f"{name}.resolved.yaml"
+        p = folder / resolved.option_file(name)
         if not p.is_file():
-            problems.append(f"{p}: missing (option '{name}' of comparison.json)")
+            problems.append(f"{p}: missing (option '{name}' of {comparison.JSON})")
     if problems:
         return problems
-    seen: set[str] = set()
-    with (folder / "compare_timeseries.csv").open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            seen.add(row["option"])
+    seen = set(read_columns(folder / comparison.TIMESERIES, ("option",))["option"])
     if seen != set(names):
         problems.append(
-            f"{folder / 'compare_timeseries.csv'}: holds options {sorted(seen)}, but "
-            f"comparison.json lists {sorted(names)} (files of different comparisons mixed)"
+            f"{folder / comparison.TIMESERIES}: holds options {sorted(seen)}, but "
+            f"{comparison.JSON} lists {sorted(names)} (files of different comparisons mixed)"
         )
     return problems
 
@@ -173,18 +162,18 @@ def _check_comparison(folder: Path, doc: dict[str, Any]) -> list[str]:
 def _check_sweep(folder: Path, doc: dict[str, Any]) -> list[str]:
     import pyarrow.parquet as pq
 
-    spec = _json(folder / "sweep.json")
+    spec = _json(folder / sweep.SPEC)
     if not isinstance(spec, dict):
-        return [f"{folder / 'sweep.json'}: not a parksim sweep"]
+        return [f"{folder / sweep.SPEC}: not a parksim sweep"]
     problems = []
     if "sweep_sha256" in doc and spec.get("sha256") != doc["sweep_sha256"]:
         problems.append(
-            f"{folder / 'sweep.json'}: describes another sweep than the manifest (SHA-256 differs)"
+            f"{folder / sweep.SPEC}: describes another sweep than the manifest (SHA-256 differs)"
         )
-    rows = pq.read_metadata(folder / "runs.parquet").num_rows
+    rows = pq.read_metadata(folder / sweep.RUNS).num_rows
     if "runs" in doc and rows != doc["runs"]:
         problems.append(
-            f"{folder / 'runs.parquet'}: holds {rows} runs but the manifest says {doc['runs']}"
+            f"{folder / sweep.RUNS}: holds {rows} runs but the manifest says {doc['runs']}"
         )
     return problems
 
@@ -194,34 +183,32 @@ def _check_calibration(folder: Path, doc: dict[str, Any]) -> list[str]:
     the particles, the predictive draws and one fit row per observation."""
     import pyarrow.parquet as pq
 
-    meta = _json(folder / "calibration.json")
+    meta = _json(folder / calibration.SPEC)
     if not isinstance(meta, dict):
-        return [f"{folder / 'calibration.json'}: not a parksim calibration"]
+        return [f"{folder / calibration.SPEC}: not a parksim calibration"]
     problems = []
     if meta.get("sha256") != doc.get("calibration_sha256"):
         problems.append(
-            f"{folder / 'calibration.json'}: describes another calibration than the manifest "
+            f"{folder / calibration.SPEC}: describes another calibration than the manifest "
             "(SHA-256 differs)"
         )
-    rows = pq.read_metadata(folder / "posterior.parquet").num_rows
+    rows = pq.read_metadata(folder / calibration.POSTERIOR_PARQUET).num_rows
     if "particles" in doc and rows != doc["particles"]:
         problems.append(
-            f"{folder / 'posterior.parquet'}: holds {rows} particles but the manifest says "
-            f"{doc['particles']}"
+            f"{folder / calibration.POSTERIOR_PARQUET}: holds {rows} particles but the manifest "
+            f"says {doc['particles']}"
         )
-    with (folder / "fit.csv").open(newline="", encoding="utf-8") as f:
-        fit = list(csv.DictReader(f))
+    fit = calibration.read_table(folder, calibration.FIT)
     observations = meta.get("observations") or []
     if [r["id"] for r in fit] != [o["id"] for o in observations]:
         problems.append(
-            f"{folder / 'fit.csv'}: its observations are not those of calibration.json "
+            f"{folder / calibration.FIT}: its observations are not those of {calibration.SPEC} "
             "(files of different calibrations mixed)"
         )
-    with (folder / "predictive.csv").open(newline="", encoding="utf-8") as f:
-        draws = {row["draw"] for row in csv.DictReader(f)}
+    draws = {row["draw"] for row in calibration.read_table(folder, calibration.PREDICTIVE)}
     if len(draws) > int(doc.get("predictive_draws", len(draws))):
         problems.append(
-            f"{folder / 'predictive.csv'}: holds {len(draws)} draws but the manifest says "
+            f"{folder / calibration.PREDICTIVE}: holds {len(draws)} draws but the manifest says "
             f"{doc['predictive_draws']}"
         )
     return problems

@@ -9,7 +9,7 @@ import pytest
 
 from sim.cli import main
 from sim.experiment.calibration_spec import load_calibration
-from sim.output.calibration import overlay
+from sim.files.calibration import overlay
 from sim.scenario.errors import ScenarioError
 from sim.scenario.load import load_scenario
 from tests.conftest import SCENARIOS

@@ -11,14 +11,8 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
-from sim.experiment.compare import (
-    OptionRuns,
-    compare,
-    compare_traces,
-    load_options,
-    paired_difference,
-    parse_variant,
-)
+from sim.comparison import OptionRuns, compare, compare_traces, paired_difference
+from sim.experiment.compare import load_options, parse_variant
 from sim.experiment.runner import run_replications
 from sim.scenario.errors import ScenarioError
 from tests.conftest import SCENARIOS, run_cli

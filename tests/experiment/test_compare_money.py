@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.experiment.compare import SAVED_PER_MONEY, OptionRuns, compare
+from sim.comparison import OptionRuns, compare
+from sim.metrics import SAVED_PER_MONEY
 
 
 def _runs(name, spent, lost):

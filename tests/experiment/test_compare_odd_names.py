@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.output.compare_report import render_table
+from sim.files.comparison_md import render_table
 from sim.output.results import verify
 
 GOOD = 'g|h"工'

@@ -16,9 +16,10 @@ from sim.experiment import sweep as sweep_mod
 from sim.experiment.executors import SerialExecutor
 from sim.experiment.sweep import OK, record, run_id, run_sweep, tasks
 from sim.experiment.sweep_spec import load_sweep
+from sim.files.sweep import LEDGER
 from sim.output.folder import FolderError
 from sim.output.results import verify
-from sim.output.sweep_store import LEDGER, SweepFolderError
+from sim.output.sweep_store import SweepFolderError
 from sim.scenario.errors import ScenarioError
 from tests.conftest import SCENARIOS
 

@@ -16,8 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.experiment.executors import SerialExecutor
-from sim.experiment.sweep import POINT_COLUMNS, run_sweep
+from sim.experiment.sweep import run_sweep
 from sim.experiment.sweep_spec import load_sweep
+from sim.files.sweep import POINT_COLUMNS
 from sim.output.results import verify
 from sim.output.sweep_store import report
 

@@ -76,6 +76,31 @@ def test_the_cause_of_a_new_mechanism_reaches_causes_csv(tmp_path: Path):
     assert lost == pytest.approx([0, 0, 0.32, 0.32, 0, 0] * 2, abs=1e-12)
 
 
+def test_the_series_of_a_new_mechanism_reaches_timeseries_csv(tmp_path: Path):
+    # Declared, not listed anywhere: `rationed_firms` is written after every series of
+    # the shipped mechanisms, each day, under its own name and the group `park`.
+    park = rationed_park()
+    traces = [World(park, r, mechanisms=WITH_UTILITY).run() for r in range(2)]
+    out = write_run(
+        tmp_path / "run",
+        park,
+        traces,
+        scenario_file=None,
+        started=dt.datetime.now(dt.UTC),
+        executor="serial",
+        plots=False,
+    )
+    with (out / "timeseries.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    mine = [r for r in rows if r["metric"] == "rationed_firms"]
+    assert [(r["day"], r["replication"], r["group"]) for r in mine] == [
+        (str(d), str(r), "park") for r in range(2) for d in range(6)
+    ]
+    assert [r["value"] for r in mine] == ["0", "0", "2", "2", "0", "0"] * 2
+    day_zero = [r["metric"] for r in rows if (r["day"], r["replication"]) == ("0", "0")]
+    assert day_zero[-2:] == ["relief_spent", "rationed_firms"]
+
+
 def test_the_new_mechanism_moves_nothing_on_days_it_does_not_ration(demo):
     # On the demo park, rationing on no day changes no number of any mechanism:
     # same streams, same order of events; the trace only gains a column and a series.

@@ -12,15 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiment.compare import compare_traces, load_options
+from sim.comparison import compare_traces
+from sim.experiment.compare import load_options
 from sim.experiment.runner import run_replications
-from sim.output.compare_plots import (
-    draw_compare_plots,
-    read_capacity,
-    read_comparison,
-    read_meta,
-    read_option_causes,
-)
+from sim.files.comparison import read_capacity, read_comparison, read_meta, read_option_causes
+from sim.output.compare_plots import draw_compare_plots
 from sim.output.compare_report import write_compare
 from tests.conftest import SCENARIOS
 

@@ -11,21 +11,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.output.plots import (
-    LOGISTICS_FIELDS,
-    OKABE_ITO,
-    Bottleneck,
-    ReportedFigure,
-    draw_logistics,
-    draw_reported_figures,
-    draw_run_plots,
-    order_causes,
-    read_bottlenecks,
-    read_causes,
-    read_logistics,
-    read_summary,
-    read_timeseries,
-)
+from sim.files.bottlenecks import Bottleneck
+from sim.files.bottlenecks import read as read_bottlenecks
+from sim.files.causes import order_causes
+from sim.files.causes import read as read_causes
+from sim.files.logistics import LOGISTICS_FIELDS
+from sim.files.logistics import read as read_logistics
+from sim.files.summary import ReportedFigure
+from sim.files.summary import read as read_summary
+from sim.files.timeseries import read as read_timeseries
+from sim.output.charts.logistics import draw_logistics
+from sim.output.charts.recovery import draw_reported_figures
+from sim.output.charts.style import OKABE_ITO
+from sim.output.plots import draw_run_plots
 
 REPS = 3
 DAYS = 30

@@ -181,12 +181,12 @@ def test_failed_write_leaves_no_folder(tmp_path, monkeypatch) -> None:
     traces = run_replications(park, 1)
     import datetime as dt
 
-    import sim.output.results as results
+    from sim.files import states
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(results, "states_rows", boom)
+    monkeypatch.setattr(states, "rows", boom)
     with pytest.raises(RuntimeError):
         write_run(
             tmp_path / "x",

@@ -1,0 +1,253 @@
+"""Policy options against a baseline: per-option summaries and paired differences.
+
+Every option runs replications 0..N-1 with the baseline's seed, so replication r
+of every option draws the same random numbers for every mechanism the option does
+not touch (common random numbers). The difference between an option and the
+baseline is then taken replication by replication (a paired difference), which
+removes most of the noise the two runs share; its mean gets a Student-t 95 %
+interval, and the difference is called significant when that interval excludes 0.
+
+Pure statistics: traces (or per-replication values) in, a `Comparison` table out.
+The options are built by `sim.experiment.compare`, the folder written by
+`sim.output.compare_report`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.metrics import (
+    CAUSE_PREFIX,
+    LOST_OUTPUT_DAYS,
+    LOST_OUTPUT_VALUE,
+    RELIEF_SPENT,
+    SAVED_PER_MONEY,
+    cause_totals,
+    ci95,
+    replication_metrics,
+)
+from sim.record import Trace
+
+Value = float | int | None
+
+
+@dataclass(frozen=True)
+class OptionRuns:
+    """Per-replication outcomes of one option, keyed by replication index.
+
+    `metrics[r]` maps each summary metric to its value in replication r (None when
+    not reached, such as `days_to_80` in a run that never gets there); `causes[r]`
+    maps each cause to the output lost to it over the horizon, in baseline-days.
+    """
+
+    name: str
+    metrics: Mapping[int, Mapping[str, Value]]
+    causes: Mapping[int, Mapping[str, float]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One option and one metric: its mean with a 95 % CI, and its paired difference
+    from the baseline (option − baseline) with a 95 % CI over the replications where
+    both have a value."""
+
+    option: str
+    metric: str
+    mean: float | None
+    """Mean over the `n` replications with a value (None when there are none)."""
+    ci95: tuple[float, float] | None
+    n: int
+    diff: float | None
+    """Mean paired difference option − baseline (None when no pair has both values)."""
+    diff_ci95: tuple[float, float] | None
+    """Student-t 95 % CI of `diff` (None with fewer than two pairs)."""
+    n_pairs: int
+    significant: bool
+    """True when `diff_ci95` excludes 0; False when it is missing or every pair is equal."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The table of every option × metric, baseline first, options in the given order."""
+
+    baseline: str
+    options: tuple[str, ...]
+    metrics: tuple[str, ...]
+    """Summary metrics in the order `replication_metrics` gives them, then `lost:<cause>`."""
+    rows: tuple[Row, ...]
+    replications: int
+
+    def row(self, option: str, metric: str) -> Row:
+        """The row of one option and metric (KeyError if there is none)."""
+        for r in self.rows:
+            if r.option == option and r.metric == metric:
+                return r
+        raise KeyError((option, metric))
+
+    def get(self, option: str, metric: str) -> Row | None:
+        """The row of one option and metric, or None."""
+        try:
+            return self.row(option, metric)
+        except KeyError:
+            return None
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        """The causes of lost output, as named in `lost:<cause>` metrics."""
+        return tuple(m[len(CAUSE_PREFIX) :] for m in self.metrics if m.startswith(CAUSE_PREFIX))
+
+    def ranked(self, metric: str = LOST_OUTPUT_DAYS) -> list[str]:
+        """Options by mean of `metric`, smallest first (ties and missing means keep their
+        order, missing last); the given order when no option has the metric."""
+        order = {name: i for i, name in enumerate(self.options)}
+
+        def key(name: str) -> tuple[int, float, int]:
+            r = self.get(name, metric)
+            if r is None or r.mean is None:
+                return (1, 0.0, order[name])
+            return (0, r.mean, order[name])
+
+        return sorted(self.options, key=key)
+
+
+def option_runs(name: str, traces: Sequence[Trace], sustain_days: int) -> OptionRuns:
+    """Summary metrics and lost output by cause of each replication of one option."""
+    return OptionRuns(
+        name=name,
+        metrics={t.replication: replication_metrics(t, sustain_days) for t in traces},
+        causes={t.replication: cause_totals(t) for t in traces},
+    )
+
+
+def _number(v: object) -> float | None:
+    """A metric value as a float, or None when missing or not a finite number."""
+    if v is None:
+        return None
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _ordered_union(seqs: Sequence[Sequence[str]]) -> list[str]:
+    return list(dict.fromkeys(k for s in seqs for k in s))
+
+
+def paired_difference(
+    option: Mapping[int, Value], baseline: Mapping[int, Value]
+) -> tuple[float | None, tuple[float, float] | None, int, bool]:
+    """Mean of option − baseline over the replications where both have a value.
+
+    Returns (mean, 95 % CI, number of pairs, significant). The CI is Student-t over
+    the pairs (None with fewer than two); significant means the CI excludes 0, and
+    is False whenever every pair is exactly equal.
+    """
+    reps = sorted(r for r in option if r in baseline)
+    diffs = []
+    for r in reps:
+        a, b = _number(option[r]), _number(baseline[r])
+        if a is not None and b is not None:
+            diffs.append(a - b)
+    if not diffs:
+        return None, None, 0, False
+    mean = float(np.mean(diffs))
+    if all(d == 0.0 for d in diffs):
+        return 0.0, (0.0, 0.0), len(diffs), False
+    ci = ci95(diffs) if len(diffs) >= 2 else None
+    significant = ci is not None and (ci[0] > 0 or ci[1] < 0)
+    return mean, ci, len(diffs), bool(significant)
+
+
+def _summary(values: Mapping[int, Value]) -> tuple[float | None, tuple[float, float] | None, int]:
+    xs = [x for x in (_number(v) for v in values.values()) if x is not None]
+    if not xs:
+        return None, None, 0
+    return float(np.mean(xs)), ci95(xs), len(xs)
+
+
+def compare(runs: Sequence[OptionRuns]) -> Comparison:
+    """Compare every option with the first (the baseline), metric by metric.
+
+    Metrics are whatever `replication_metrics` reported (in its order, new ones
+    included), then `lost:<cause>` for every cause any option reported; a cause an
+    option does not have lost it nothing (0).
+    """
+    if not runs:
+        raise ValueError("compare needs at least the baseline")
+    names = [o.name for o in runs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"option names must be unique; repeated: {', '.join(dupes)}")
+    base = runs[0]
+    metric_names = _ordered_union([list(m) for o in runs for m in o.metrics.values()])
+    causes = _ordered_union([list(c) for o in runs for c in o.causes.values()])
+
+    def series(o: OptionRuns, metric: str) -> dict[int, Value]:
+        if metric.startswith(CAUSE_PREFIX):
+            cause = metric[len(CAUSE_PREFIX) :]
+            return {r: c.get(cause, 0.0) for r, c in o.causes.items()}
+        return {r: m.get(metric) for r, m in o.metrics.items()}
+
+    all_metrics = [*metric_names, *(CAUSE_PREFIX + c for c in causes)]
+    rows = []
+    for o in runs:
+        for metric in all_metrics:
+            values = series(o, metric)
+            mean, ci, n = _summary(values)
+            diff, diff_ci, n_pairs, sig = paired_difference(values, series(base, metric))
+            rows.append(Row(o.name, metric, mean, ci, n, diff, diff_ci, n_pairs, sig))
+    if RELIEF_SPENT in metric_names and LOST_OUTPUT_VALUE in metric_names:
+        all_metrics.append(SAVED_PER_MONEY)
+        for o in runs:
+            rows.append(
+                _saved_per_money(
+                    o.name,
+                    series(o, RELIEF_SPENT),
+                    series(o, LOST_OUTPUT_VALUE),
+                    series(base, RELIEF_SPENT),
+                    series(base, LOST_OUTPUT_VALUE),
+                )
+            )
+    replications = max((len(o.metrics) for o in runs), default=0)
+    return Comparison(
+        baseline=base.name,
+        options=tuple(names),
+        metrics=tuple(all_metrics),
+        rows=tuple(rows),
+        replications=replications,
+    )
+
+
+def _saved_per_money(
+    name: str,
+    spent: Mapping[int, Value],
+    lost: Mapping[int, Value],
+    base_spent: Mapping[int, Value],
+    base_lost: Mapping[int, Value],
+) -> Row:
+    """Σ(baseline lost − option lost) / Σ(option spent − baseline spent) over paired runs."""
+    pairs = [r for r in spent if r in base_spent and r in lost and r in base_lost]
+    money = sum(float(spent[r] or 0) - float(base_spent[r] or 0) for r in pairs)
+    saved = sum(float(base_lost[r] or 0) - float(lost[r] or 0) for r in pairs)
+    ratio = saved / money if money > 1e-12 else None
+    return Row(
+        name,
+        SAVED_PER_MONEY,
+        ratio,
+        None,
+        len(pairs) if ratio is not None else 0,
+        None,
+        None,
+        0,
+        False,
+    )
+
+
+def compare_traces(traces: Mapping[str, Sequence[Trace]], sustain_days: int) -> Comparison:
+    """`compare` on the traces of each option; the first option is the baseline."""
+    return compare([option_runs(name, ts, sustain_days) for name, ts in traces.items()])

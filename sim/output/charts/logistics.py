@@ -1,0 +1,309 @@
+"""The logistics chart of a run, `plots/logistics.png`: for each transfer station the
+truck funnel (cumulative trips declared ≥ admitted ≥ cleared) and the trips waiting
+in the station, and below them the bottlenecks that cost the park most output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.files import bottlenecks as bottlenecks_file
+from sim.files import logistics as logistics_file
+from sim.files import summary as summary_file
+from sim.files.bottlenecks import PARK_FIRM, PASSES, STATION, SUPPLIER, Bottleneck
+from sim.files.cells import require_file
+from sim.files.folders import PLOTS_DIR
+from sim.files.logistics import LOGISTICS_FIELDS
+from sim.files.summary import RunSummary
+from sim.output.charts.style import (
+    BAND_PERCENTILES,
+    DPI,
+    OKABE_ITO,
+    day_axis,
+    nan_stat,
+    run_subtitle,
+    save,
+    steps,
+    style_time_axis,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+FILE = "logistics.png"
+
+# The chart's layout, in inches.
+_LOGI_WIDTH = 11.0
+_LOGI_HEADER = 1.5  # title, subtitle and the legend of the station panels
+_LOGI_STATION_ROW = 2.4
+_LOGI_BAR_BASE = 1.3
+_LOGI_BAR_ROW = 0.34
+TOP_BOTTLENECKS = 10
+"""How many bottlenecks the logistics chart shows."""
+
+_FUNNEL_CURVES = (
+    # (field, legend label, colour, line style, line width), drawn in this order: the
+    # thin black admitted curve goes over the broad cleared one, which it often follows
+    # within a trip or two, and both stay visible.
+    ("declared_total", "declared (cumulative trips)", OKABE_ITO[1], "--", 1.6),
+    ("cleared_total", "cleared (cumulative trips)", OKABE_ITO[2], "-", 3.6),
+    ("admitted_total", "admitted (cumulative trips)", OKABE_ITO[7], (0, (4, 2)), 1.0),
+)
+_QUEUE_COLOUR = OKABE_ITO[3]
+_KIND_COLOURS = {
+    STATION: OKABE_ITO[3],
+    PASSES: OKABE_ITO[4],
+    SUPPLIER: OKABE_ITO[1],
+    PARK_FIRM: OKABE_ITO[0],
+}
+_KIND_LABELS = {
+    STATION: "transfer station",
+    PASSES: "passes / no open station",
+    SUPPLIER: "external supplier",
+    PARK_FIRM: "park firm as supplier",
+}
+
+
+def draw_logistics(results_dir: Path) -> Path | None:
+    """Chart the goods side of a run into `results_dir/plots/logistics.png`.
+
+    Reads `summary.json`, `logistics.csv` and `bottlenecks.csv` of the results folder
+    and draws, for each transfer station, the truck funnel (cumulative trips declared ≥
+    admitted ≥ cleared, mean over replications, 90 % band for cleared) and the trips
+    waiting in the station at the end of each day (mean and 90 % band), all on one time
+    axis; below them, the top `TOP_BOTTLENECKS` bottlenecks with their 95 % CI.
+
+    Returns the path of the chart, or None (nothing drawn) when neither file has a data
+    row: a scenario without stations whose suppliers never held the park up, or a
+    folder written before these files existed. A missing file counts as empty.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    results_dir = Path(results_dir)
+    require_file(results_dir / summary_file.FILE)
+    summary = summary_file.read(results_dir / summary_file.FILE)
+    logistics_path = results_dir / logistics_file.FILE
+    bottlenecks_path = results_dir / bottlenecks_file.FILE
+    stations: list[str] = []
+    funnel = np.zeros((0, 0, 0, len(LOGISTICS_FIELDS)))
+    if logistics_path.is_file():
+        stations, funnel = logistics_file.read(
+            logistics_path, replications=summary.replications, days=summary.days
+        )
+    bottlenecks = bottlenecks_file.read(bottlenecks_path) if bottlenecks_path.is_file() else []
+    if not stations and not bottlenecks:
+        return None
+
+    if stations:
+        subtitle = run_subtitle(summary, *funnel.shape[:2])
+    elif summary.replications is not None and summary.days is not None:
+        subtitle = run_subtitle(summary, summary.replications, summary.days)
+        subtitle += " · no transfer stations in this scenario"
+    else:
+        subtitle = "no transfer stations in this scenario"
+
+    n_bars = min(len(bottlenecks), TOP_BOTTLENECKS)
+    bar_height = _LOGI_BAR_BASE + _LOGI_BAR_ROW * max(n_bars, 2) if n_bars else 0.9
+    station_height = _LOGI_STATION_ROW * len(stations)
+    fig = Figure(
+        figsize=(_LOGI_WIDTH, _LOGI_HEADER + station_height + bar_height),
+        dpi=DPI,
+        layout="constrained",
+    )
+    FigureCanvasAgg(fig)
+    fig.suptitle(f"Logistics — {summary.scenario}", fontweight="bold", fontsize=13)
+    if stations:
+        top, bottom = fig.subfigures(
+            2, 1, height_ratios=[_LOGI_HEADER - 0.5 + station_height, bar_height], hspace=0.02
+        )
+        _draw_station_panels(top, stations, funnel, summary, subtitle)
+    else:
+        bottom = fig.subfigures(1, 1)
+        bottom.suptitle(subtitle, fontsize=9, color="#444444")
+    _draw_bottlenecks(bottom, bottlenecks)
+    return save(fig, results_dir / PLOTS_DIR / FILE)
+
+
+def _draw_station_panels(
+    fig: Any, stations: Sequence[str], funnel: np.ndarray, summary: RunSummary, subtitle: str
+) -> None:
+    """Per station a row: cumulative funnel (left) and trips waiting (right), shared x."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
+    n_rep, n_days = funnel.shape[:2]
+    start = summary.start_date
+    x = day_axis(n_days, start)
+    axes = fig.subplots(len(stations), 2, sharex=True, squeeze=False)
+    field = {name: i for i, name in enumerate(LOGISTICS_FIELDS)}
+    handles: list[Any] = []
+
+    def band(ax: Axes, data: np.ndarray, colour: str) -> None:
+        if n_rep > 1 and n_days:
+            lo, hi = nan_stat(np.nanpercentile, data, BAND_PERCENTILES)
+            ax.fill_between(x, steps(lo), steps(hi), step="post", color=colour, alpha=0.2, lw=0)
+
+    for s, station in enumerate(stations):
+        ax_funnel, ax_queue = axes[s]
+        for name, label, colour, style, width in _FUNNEL_CURVES:
+            data = funnel[:, :, s, field[name]]
+            (line,) = ax_funnel.plot(
+                x,
+                steps(nan_stat(np.nanmean, data)),
+                drawstyle="steps-post",
+                color=colour,
+                linestyle=style,
+                linewidth=width,
+                label=f"{label}, mean",
+            )
+            if s == 0:
+                handles.append(line)
+            if name == "cleared_total":
+                band(ax_funnel, data, colour)
+
+        queue = funnel[:, :, s, field["queue"]]
+        (line,) = ax_queue.plot(
+            x,
+            steps(nan_stat(np.nanmean, queue)),
+            drawstyle="steps-post",
+            color=_QUEUE_COLOUR,
+            linewidth=2,
+            label="trips waiting in the station at end of day, mean",
+        )
+        if s == 0:
+            handles.append(line)
+        band(ax_queue, queue, _QUEUE_COLOUR)
+
+        ax_funnel.set_title(
+            f"Transfer-station funnel — {station}\ncumulative trips: declared ≥ admitted ≥ cleared",
+            fontsize=9.5,
+            loc="left",
+        )
+        ax_queue.set_title(
+            f"Trips waiting in the station — {station}\n{_mean_wait_text(funnel[:, :, s])}",
+            fontsize=9.5,
+            loc="left",
+        )
+        ax_funnel.set_ylabel("truck trips, cumulative")
+        ax_queue.set_ylabel("truck trips in station")
+        for ax in (ax_funnel, ax_queue):
+            style_time_axis(ax, n_days, start)
+            if start is None:  # whole days, not 2.5
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylim(bottom=0)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+            if s < len(stations) - 1:
+                ax.set_xlabel("")
+        if np.nanmax(np.append(queue, 0.0)) == 0:
+            ax_queue.set_ylim(0, 1)
+
+    if n_rep > 1:
+        lo_pct, hi_pct = BAND_PERCENTILES
+        handles.append(
+            Patch(
+                facecolor="#888888",
+                alpha=0.3,
+                label=f"{hi_pct - lo_pct:g} % band across {n_rep} replications "
+                f"({lo_pct:g}th–{hi_pct:g}th percentile; cleared and waiting)",
+            )
+        )
+    # The subtitle heads the legend: a separate subtitle would collide with it.
+    legend = fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncols=3,
+        frameon=False,
+        fontsize=8.5,
+        title=f"mean over replications · {subtitle}",
+        title_fontsize=9,
+    )
+    legend.get_title().set_color("#444444")
+
+
+def _mean_wait_text(station: np.ndarray) -> str:
+    """Mean wait of all cleared trips of a station (replications, days, fields), pooled."""
+    cleared = station[..., LOGISTICS_FIELDS.index("cleared")]
+    wait = station[..., LOGISTICS_FIELDS.index("mean_wait_days")]
+    ok = np.isfinite(cleared) & np.isfinite(wait) & (cleared > 0)
+    if not ok.any():
+        return "no trip cleared"
+    mean = float((wait[ok] * cleared[ok]).sum() / cleared[ok].sum())
+    return f"mean wait {mean:.1f} days from declaration to clearance (all cleared trips)"
+
+
+def _draw_bottlenecks(fig: Any, bottlenecks: Sequence[Bottleneck]) -> None:
+    """Horizontal bars of the top bottlenecks, largest on top, 95 % CI whiskers."""
+    from matplotlib.patches import Patch
+
+    ax = fig.subplots()
+    shown = list(bottlenecks[:TOP_BOTTLENECKS])
+    title = "Bottlenecks: park output they cost"
+    if len(bottlenecks) > len(shown):
+        title += f" (top {len(shown)} of {len(bottlenecks)})"
+    ax.set_title(title, fontsize=10, loc="left")
+    if not shown:
+        ax.text(
+            0.5,
+            0.5,
+            "no supplier, transfer station or pass system cost the park any output",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="#444444",
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return
+
+    ax.set_xlabel("park output lost, baseline-days (days of pre-shock park output)")
+    ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+    y = np.arange(len(shown))
+    mean = np.array([b.lost_output_days for b in shown])
+    lo = np.array([b.ci95_lo for b in shown])
+    hi = np.array([b.ci95_hi for b in shown])
+    colours = [_KIND_COLOURS.get(b.kind, "#888888") for b in shown]
+    ax.barh(y, mean, color=colours, height=0.65)
+    has_ci = np.isfinite(lo) & np.isfinite(hi)
+    if has_ci.any():
+        ax.errorbar(
+            mean[has_ci],
+            y[has_ci],
+            xerr=np.vstack([np.maximum(mean - lo, 0)[has_ci], np.maximum(hi - mean, 0)[has_ci]]),
+            fmt="none",
+            ecolor="#222222",
+            elinewidth=1,
+            capsize=3,
+        )
+    right_end = np.where(has_ci, np.fmax(hi, mean), mean)
+    span = float(np.nanmax(right_end)) if np.isfinite(right_end).any() else 1.0
+    span = span if span > 0 else 1.0
+    for yi, end, value in zip(y, right_end, mean, strict=True):
+        ax.text(end + 0.015 * span, yi, f"{value:.3g}", va="center", fontsize=8)
+    left = min(0.0, float(np.nanmin(lo[has_ci]))) if has_ci.any() else 0.0
+    ax.set_xlim(left * 1.05, span * 1.15)
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.set_yticks(y, [b.label for b in shown], fontsize=8.5)
+    ax.set_ylim(len(shown) - 0.5, -0.5)  # rank 1 on top
+
+    kinds = list(dict.fromkeys(b.kind for b in shown))
+    handles: list[Any] = [
+        Patch(color=_KIND_COLOURS.get(k, "#888888"), label=_KIND_LABELS.get(k, k)) for k in kinds
+    ]
+    fig.legend(
+        handles=handles,
+        loc="outside right upper",
+        frameon=False,
+        fontsize=8,
+        title="bar: mean over replications\n"
+        + ("whisker: 95 % CI" if has_ci.any() else "(no CI: one replication)"),
+        title_fontsize=8,
+        alignment="left",
+    )

@@ -1,0 +1,190 @@
+"""The look every chart of parksim shares: the Okabe–Ito palette and hatches, figure
+size and resolution, the band shown around mean curves, day or calendar time axes,
+titles with a subtitle, and how a figure is saved.
+
+Figures are drawn on an explicit Agg canvas (no pyplot, no global backend switch,
+nothing left open); matplotlib is imported inside the functions, never at import time.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.files.summary import RunSummary
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+"""Colour-blind-safe palette (Okabe & Ito 2008), used in this order."""
+
+HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "++", "--", "oo")
+"""Hatch patterns that tell apart causes once the palette has been used up."""
+
+FIGSIZE = (9.0, 5.0)
+"""Width and height of a chart, in inches."""
+DPI = 150
+"""Resolution of the saved PNG files."""
+BAND_PERCENTILES = (5.0, 95.0)
+"""Spread shown around mean curves: 5th to 95th percentile across replications."""
+
+
+def cause_styles(n: int) -> list[tuple[str, str]]:
+    """(colour, hatch) for n causes: Okabe–Ito colours, then again with hatching."""
+    return [
+        (OKABE_ITO[i % len(OKABE_ITO)], HATCHES[(i // len(OKABE_ITO)) % len(HATCHES)])
+        for i in range(n)
+    ]
+
+
+def _format_day(x: float) -> str:
+    text = f"{x:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_when(day: float, start: date | None) -> str:
+    """A point in the run as a planner reads it: `day 23.5`, or `14 Mar 2020` with a start date."""
+    if start is None:
+        return f"day {_format_day(day)}"
+    when = start + timedelta(days=round(day))
+    return f"{when.day} {when:%b %Y}"
+
+
+def day_axis(n_days: int, start: date | None) -> np.ndarray:
+    """x positions of day edges 0..n_days: plain days, or matplotlib dates."""
+    days = np.arange(n_days + 1, dtype=float)
+    return to_x(days, start)
+
+
+def to_x(days: np.ndarray | float, start: date | None) -> Any:
+    """x positions of days since the start: the days themselves, or matplotlib dates
+    when the scenario has a start date."""
+    if start is None:
+        return days
+    from matplotlib import dates as mdates
+
+    return mdates.date2num(datetime.combine(start, datetime.min.time())) + days
+
+
+def steps(values: np.ndarray) -> np.ndarray:
+    """Repeat the last day so a `steps-post` curve covers the whole of its last day."""
+    return np.concatenate([values, values[-1:]], axis=0) if len(values) else values
+
+
+def style_time_axis(ax: Axes, n_days: int, start: date | None) -> None:
+    """Day or calendar axis over the whole run, with a light grid."""
+    if start is None:
+        ax.set_xlabel("day since start (day 0 = first simulated day)")
+        ax.set_xlim(0, max(n_days, 1))
+    else:
+        _set_date_ticks(ax, n_days)
+        ax.set_xlabel(f"date (day 0 = {start.day} {start:%b %Y})")
+        lo = to_x(0.0, start)
+        ax.set_xlim(lo, lo + max(n_days, 1))
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _set_date_ticks(ax: Axes, n_days: int) -> None:
+    """Calendar ticks a planner reads at a glance: Mondays for short runs, months for long."""
+    from matplotlib import dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    def day_month(x: float, _pos: int | None = None) -> str:
+        when = mdates.num2date(x)
+        return f"{when.day} {when:%b}"
+
+    def month_year(x: float, _pos: int | None = None) -> str:
+        return f"{mdates.num2date(x):%b %Y}"
+
+    if n_days <= 10:
+        ax.xaxis.set_major_locator(mdates.DayLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(day_month))
+    elif n_days <= 150:
+        weeks = 1 if n_days <= 70 else 2
+        ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=weeks))
+        ax.xaxis.set_major_formatter(FuncFormatter(day_month))
+    elif n_days <= 2 * 365:
+        months = 1 if n_days <= 300 else 2
+        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=months))
+        ax.xaxis.set_major_formatter(FuncFormatter(month_year))
+    else:
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def new_figure() -> tuple[Figure, Axes]:
+    """A figure of the shared size on its own Agg canvas, with one plot area."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def run_subtitle(summary: RunSummary, n_rep: int, n_days: int) -> str:
+    """What a run's chart shows: `seed 1 · 20 replications · 90 days · from 2022-04-01`."""
+    parts = []
+    if summary.seed is not None:
+        parts.append(f"seed {summary.seed}")
+    parts.append(f"{n_rep} replication{'s' if n_rep != 1 else ''}")
+    parts.append(f"{n_days} days")
+    if summary.start_date is not None:
+        parts.append(f"from {summary.start_date.isoformat()}")
+    return " · ".join(parts)
+
+
+def set_titles(ax: Axes, title: str, subtitle: str) -> None:
+    """Title and a small subtitle centred over the plot area (clear of an outside legend)."""
+    ax.set_title(title, fontweight="bold", fontsize=12, pad=18)
+    ax.text(
+        0.5,
+        1.015,
+        subtitle,
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        color="#444444",
+    )
+
+
+def nan_stat(func: Any, data: np.ndarray, *args: Any) -> np.ndarray:
+    """NaN-ignoring statistic across replications, silent on days with no data."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return func(data, *args, axis=0)
+
+
+def contrast(colour: str) -> str:
+    """Hatch colour that shows on a fill of `colour`: white on dark, black on light."""
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#ffffff"
+
+
+def save(fig: Figure, out: Path) -> Path:
+    """Save a chart as PNG at `DPI` (its folder made if need be), then free the figure."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fig.savefig(out, dpi=DPI)
+    finally:
+        fig.clear()
+    return out

@@ -1,0 +1,362 @@
+"""The results files a run writes are, byte for byte, those the writers wrote before
+each file got one owner in `sim.files` and `timeseries.csv` came to follow the
+declared series (issue 14).
+
+"The old code" below is the old code path, kept verbatim from `sim/output/results.py`
+as it was on `main` before the change (commit 94ea713): what each text file of a run
+folder held, written from the same traces. Every shipped scenario and policy overlay (the
+cases of the golden numbers, `tests/golden`) and a park whose ids need CSV quoting
+are written by `write_run` and every file compared, so a writer that moves one byte
+fails here. (`summary.json` shares `sim.metrics.summary` with the new code: the
+golden numbers hold its values.)
+
+`test_every_file_of_every_kind_is_unchanged` goes further when asked to: with
+`PARKSIM_SAME_BYTES_AS=<commit>` it exports `sim/` at that commit and, with both
+codes, writes a run folder (with its charts) of every shipped scenario and overlay, a
+comparison, a sweep and a calibration, and compares every file of every folder
+(what changes from one run to the next masked: times, wall seconds, the command line,
+the order of the sweep's ledger, pyabc's database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tarfile
+from collections.abc import Sequence
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from sim.experiment.runner import run_replications
+from sim.metrics import ci95, summary
+from sim.output.results import write_run
+from sim.record import WORKFORCE_PARTS, Trace
+from sim.scenario.expand import Park
+from sim.scenario.load import load_scenario
+from tests.conftest import ROOT, SCENARIOS
+from tests.experiment.test_compare_odd_names import SCENARIO as ODD_SCENARIO
+from tests.golden.test_golden import CASES, REPLICATIONS
+
+# --------------------------------------------------------------------------- the old code
+
+
+def _fmt(v: float) -> str:
+    if not math.isfinite(v):
+        return ""
+    return f"{v:.10g}"
+
+
+def _text(v: str) -> str:
+    if any(c in v for c in ',"\r\n'):
+        return '"' + v.replace('"', '""') + '"'
+    return v
+
+
+def timeseries_rows(traces: Sequence[Trace]) -> list[str]:
+    rows = ["day,replication,metric,group,value"]
+    for t in traces:
+        r = t.replication
+        cap = t.capacity
+        cap_sec = t.capacity_sector
+        wf = t.workforce
+        staff = max(t.staff_total, 1)
+        series: list[tuple[str, str, np.ndarray]] = [("capacity", "park", cap)]
+        series += [("capacity", _text(s), cap_sec[:, k]) for k, s in enumerate(t.sectors)]
+        series += [
+            ("resumption", "park", t.resumption),
+            ("resumption_weighted", "park", t.resumption_weighted),
+        ]
+        if t.n_above_scale:
+            series.append(("resumption_above_scale", "park", t.resumption_above_scale))
+        series.append(("workforce", "park", wf[:, 0] / staff))
+        series += [(f"staff_{p}", "park", wf[:, k]) for k, p in enumerate(WORKFORCE_PARTS)]
+        series += [
+            ("review_queue", "park", t.review_queue),
+            ("review_wait_days", "park", t.review_wait),
+            ("cases", "park", t.cases),
+            ("trips_in_transit", "park", t.trips_in_transit),
+            ("failed_firms", "park", t.state_counts[:, t.states.index("failed")]),
+            ("cash_negative_firms", "park", t.cash_negative),
+            ("relief_spent", "park", t.relief_spent),
+        ]
+        for d in range(t.days):
+            for metric, group, arr in series:
+                rows.append(f"{d},{r},{metric},{group},{_fmt(float(arr[d]))}")
+    return rows
+
+
+def causes_rows(traces: Sequence[Trace]) -> list[str]:
+    rows = ["day,replication,cause,lost_output"]
+    for t in traces:
+        lost = t.lost_days
+        causes = [_text(c) for c in t.causes]
+        for d in range(t.days):
+            for k, c in enumerate(causes):
+                rows.append(f"{d},{t.replication},{c},{_fmt(float(lost[d, k]))}")
+    return rows
+
+
+def logistics_rows(traces: Sequence[Trace]) -> list[str]:
+    rows = [
+        "day,replication,station,declared,admitted,cleared,"
+        "declared_total,admitted_total,cleared_total,queue,mean_wait_days"
+    ]
+    for t in traces:
+        if not t.stations:
+            continue
+        prev = np.zeros((len(t.stations), 5))
+        for d in range(t.days):
+            cur = t.funnel[d]
+            delta = cur - prev
+            for k, st in enumerate(map(_text, t.stations)):
+                dec, adm, clr, _, wait = delta[k]
+                mean_wait = wait / clr if clr > 0 else float("nan")
+                rows.append(
+                    f"{d},{t.replication},{st},{int(dec)},{int(adm)},{int(clr)},"
+                    f"{int(cur[k, 0])},{int(cur[k, 1])},{int(cur[k, 2])},{int(cur[k, 3])},"
+                    f"{_fmt(mean_wait)}"
+                )
+            prev = cur
+    return rows
+
+
+def bottleneck_rows(traces: Sequence[Trace], n_firms: int) -> list[str]:
+    if not traces:
+        return ["rank,kind,id,lost_output_days,ci95_lo,ci95_hi"]
+    t0 = traces[0]
+    base = np.array([t.baseline_total for t in traces])
+    prod = np.stack([t.cost_by_producer for t in traces]) / base[:, None]
+    logi = np.stack([t.cost_by_logistics for t in traces]) / base[:, None]
+    items = []
+    for k, pid in enumerate(t0.producers):
+        kind = "park_firm" if k < n_firms else "supplier"
+        items.append((kind, pid, prod[:, k]))
+    for k, st in enumerate(t0.stations):
+        items.append(("station", st, logi[:, k]))
+    items.append(("passes", "waiting_for_pass_or_open_station", logi[:, -1]))
+    items = [it for it in items if it[2].mean() > 0]
+    items.sort(key=lambda it: (-it[2].mean(), it[0], it[1]))
+    rows = ["rank,kind,id,lost_output_days,ci95_lo,ci95_hi"]
+    for rank, (kind, pid, v) in enumerate(items, 1):
+        lo, hi = ci95(v.tolist()) or (float("nan"), float("nan"))
+        rows.append(f"{rank},{kind},{_text(pid)},{_fmt(float(v.mean()))},{_fmt(lo)},{_fmt(hi)}")
+    return rows
+
+
+def states_rows(traces: Sequence[Trace]) -> list[str]:
+    rows = ["day,replication,state,count"]
+    for t in traces:
+        for d in range(t.days):
+            for k, s in enumerate(t.states):
+                rows.append(f"{d},{t.replication},{s},{int(t.state_counts[d, k])}")
+    return rows
+
+
+def finite(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [finite(x) for x in v]
+    return v
+
+
+def json_text(doc: Any) -> str:
+    return json.dumps(finite(doc), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def scenario_json(park: Park) -> str:
+    data = park.scenario.model_dump(mode="json", by_alias=True)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def resolved_yaml(park: Park, scenario_file: Path | None) -> str:
+    data = park.scenario.model_dump(mode="json", by_alias=True)
+    base = scenario_file.parent if scenario_file else Path.cwd()
+    for reg in data.get("registry", []):
+        reg["file"] = str((base / reg["file"]).resolve())
+    head = "# The scenario as run by parksim, after overlays, --set and defaults.\n"
+    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def summary_json(park: Park, traces: Sequence[Trace]) -> str:
+    import hashlib
+
+    sc = park.scenario
+    metrics, causes = summary(traces, sc.reporting.sustain_days)
+    return json_text(
+        {
+            "scenario": sc.name,
+            "seed": sc.seed,
+            "replications": len(traces),
+            "days": traces[0].days if traces else sc.days,
+            "start_date": sc.start_date.isoformat() if sc.start_date else None,
+            "sustain_days": sc.reporting.sustain_days,
+            "observations": [o.model_dump(mode="json") for o in sc.reporting.observations],
+            "firms": traces[0].n_firms if traces else len(park.firms),
+            "scenario_sha256": hashlib.sha256(scenario_json(park).encode()).hexdigest(),
+            "metrics": metrics,
+            "causes": causes,
+        }
+    )
+
+
+def old_files(park: Park, traces: Sequence[Trace], scenario_file: Path) -> dict[str, str]:
+    """Every text file of a run folder as the old writers wrote it."""
+    n_firms = traces[0].n_firms if traces else len(park.firms)
+    tables = {
+        "timeseries.csv": timeseries_rows(traces),
+        "causes.csv": causes_rows(traces),
+        "states.csv": states_rows(traces),
+        "logistics.csv": logistics_rows(traces),
+        "bottlenecks.csv": bottleneck_rows(traces, n_firms),
+    }
+    return {
+        "summary.json": summary_json(park, traces),
+        **{name: "\n".join(rows) + "\n" for name, rows in tables.items()},
+        "scenario.resolved.yaml": resolved_yaml(park, scenario_file),
+    }
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def _write(out: Path, park: Park, traces: list[Trace], scenario_file: Path) -> Path:
+    return write_run(
+        out,
+        park,
+        traces,
+        scenario_file=scenario_file,
+        started=dt.datetime.now(dt.UTC),
+        executor="serial",
+        plots=False,
+    )
+
+
+ODD = "odd names"
+"""A park whose ids, sectors and goods need CSV quoting (`test_compare_odd_names`)."""
+
+
+def _park(tmp: Path, case: str) -> tuple[Park, Path]:
+    """The park of a golden case (scenario, overlays, `--set`s), or the odd-names park."""
+    if case == ODD:
+        scen = tmp / "odd.yaml"
+        scen.write_text(ODD_SCENARIO, encoding="utf-8")
+        return load_scenario(scen), scen
+    scenario, overlays, sets = CASES[case]
+    scen = SCENARIOS / scenario
+    return load_scenario(scen, [SCENARIOS / o for o in overlays], sets), scen
+
+
+@pytest.mark.parametrize("case", [*sorted(CASES), ODD])
+def test_every_text_file_of_a_run_is_what_the_old_writers_wrote(tmp_path: Path, case: str) -> None:
+    park, scen = _park(tmp_path, case)
+    traces = run_replications(park, REPLICATIONS)
+    out = _write(tmp_path / "run", park, traces, scen)
+    expected = old_files(park, traces, scen)
+    written = sorted(p.name for p in out.iterdir() if p.name != "manifest.json")
+    assert written == sorted(expected)
+    for name, text in expected.items():
+        assert (out / name).read_bytes() == text.encode("utf-8"), name
+
+
+# --------------------------------------------------------------------------- every kind
+
+BASE = os.environ.get("PARKSIM_SAME_BYTES_AS")
+VARYING_KEYS = ("started", "ended", "wall_seconds", "command")
+"""What a manifest says of when and how it was written."""
+VARYING_FILES = ("manifest.json", "ledger.jsonl", "runs.parquet", "calibration.md", "history.db")
+"""Files holding times or the order runs finished in, compared masked (`_masked`)."""
+
+
+SWEEP = """\
+name: same_bytes
+scenario: {demo}
+parameters:
+  - {{path: "logistics.transfer_stations[id=north_gate].bays", name: bays, levels: [1, 3]}}
+  - {{path: logistics.passes_per_day, name: passes, levels: [1, 4]}}
+design: {{method: grid}}
+replications: 2
+outcomes: [lost_output_days, days_to_80]
+seed: 7
+"""
+
+
+def _cli(code: Path, cwd: Path, *args: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    run = "import sys; from sim.cli import main; sys.exit(main(sys.argv[1:]))"
+    subprocess.run([sys.executable, "-c", run, *args], cwd=cwd, env=env, check=True)
+
+
+def _folders(code: Path, out: Path) -> None:
+    out.mkdir()
+    demo = str(SCENARIOS / "demo_park.yaml")
+    for case, (scenario, overlays, sets) in sorted(CASES.items()):
+        args = [str(SCENARIOS / scenario), "--replications", str(REPLICATIONS)]
+        args += [a for o in overlays for a in ("--policy", str(SCENARIOS / o))]
+        args += [a for x in sets for a in ("--set", x)]
+        _cli(code, out, "run", *args, "--out", f"run_{case}", "--quiet")
+    policy = str(SCENARIOS / "policies" / "more_service_teams.yaml")
+    variant = "few: reopening.service_teams=2"
+    args = ["--policy", policy, "--variant", variant, "--replications", "3"]
+    _cli(code, out, "compare", demo, *args, "--out", "cmp", "--quiet")
+    sweep = out.parent / "sweep.yaml"  # one file for both codes: sweep.json names it
+    sweep.write_text(SWEEP.format(demo=demo), encoding="utf-8")
+    _cli(code, out, "sweep", str(sweep), "--out", "sweep", "--quiet")
+    cal = str(SCENARIOS / "calibration" / "jinshan_2022.yaml")
+    _cli(code, out, "calibrate", cal, "--quick", "--out", "cal", "--quiet")
+
+
+def _masked(path: Path) -> object:
+    """What must not change from one run to the next."""
+    if path.name == "manifest.json":
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for key in VARYING_KEYS:
+            doc.pop(key, None)
+        doc["files"] = {k: v for k, v in doc["files"].items() if Path(k).name not in VARYING_FILES}
+        return doc
+    if path.name == "ledger.jsonl":
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        for r in records:
+            r.pop("wall_seconds")
+        return sorted(records, key=lambda r: r["run_id"])
+    if path.name == "runs.parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).drop(["wall_seconds"]).to_pylist()
+    if path.name == "calibration.md":
+        return re.sub(r"\d+\.\d s on", "… s on", path.read_text(encoding="utf-8"))
+    return None  # history.db: pyabc's own database, with its clock times
+
+
+@pytest.mark.skipif(not BASE, reason="set PARKSIM_SAME_BYTES_AS=<commit> to compare with it")
+def test_every_file_of_every_kind_is_unchanged(tmp_path: Path) -> None:
+    pytest.importorskip("pyabc")
+    archive = subprocess.run(
+        ["git", "archive", str(BASE), "sim"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    old_code = tmp_path / "old"
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(old_code, filter="data")
+    _folders(old_code, tmp_path / "before")
+    _folders(ROOT, tmp_path / "after")
+    before = sorted(p.relative_to(tmp_path / "before") for p in (tmp_path / "before").rglob("*"))
+    after = sorted(p.relative_to(tmp_path / "after") for p in (tmp_path / "after").rglob("*"))
+    assert before == after
+    for rel in before:
+        a, b = tmp_path / "before" / rel, tmp_path / "after" / rel
+        if a.is_dir() or a.read_bytes() == b.read_bytes():
+            continue
+        assert a.name in VARYING_FILES, f"{rel} differs"
+        assert _masked(a) == _masked(b), f"{rel} differs beyond times and order"
