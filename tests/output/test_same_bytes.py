@@ -268,7 +268,23 @@ def test_every_text_file_of_a_run_is_what_the_old_writers_wrote(tmp_path: Path, 
     written = sorted(p.name for p in out.iterdir() if p.name != "manifest.json")
     assert written == sorted(expected)
     for name, text in expected.items():
-        assert (out / name).read_bytes() == text.encode("utf-8"), name
+        got = (out / name).read_bytes()
+        if name == "timeseries.csv":
+            got = _old_metrics_only(got, text)
+        assert got == text.encode("utf-8"), name
+
+
+def _old_metrics_only(written: bytes, old: str) -> bytes:
+    """`timeseries.csv` without the rows of metrics the old writer did not know.
+
+    Since issue 15 the mechanisms declare more daily series (housing, continuity,
+    demand, ...), which the file now carries after each day's shipped rows; every
+    row of the old metrics must still be there, byte for byte and in its place.
+    """
+    known = {line.split(",", 3)[2] for line in old.splitlines()[1:]}
+    lines = written.decode("utf-8").splitlines(keepends=True)
+    kept = [lines[0], *(x for x in lines[1:] if x.split(",", 3)[2] in known)]
+    return "".join(kept).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- every kind
