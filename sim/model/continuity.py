@@ -112,6 +112,10 @@ class Continuity(Mechanism):
         return Limit(np.where(capped, self.share, 1.0), C_NOT_ALLOWED)
 
     def series(self) -> Sequence[Series]:
+        """`continuity_firms`, declared only when the scenario has continuity rules
+        (a park without them has nothing to record, and its files stay as they were)."""
+        if not self.world.cfg.continuity:
+            return ()
         return (
             Series(
                 "continuity_firms",

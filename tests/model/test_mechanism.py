@@ -346,7 +346,6 @@ def test_the_trace_lists_every_declared_series_with_its_group_and_unit(demo):
         "cash_negative": "finance",
         "review_queue": "reopening",
         "review_wait": "reopening",
-        "continuity_firms": "continuity",
         "cases": "outbreaks",
         "cost_by_producer": "supply",
         "funnel": "logistics",
