@@ -259,7 +259,10 @@ class DaskExecutor(_Closing):
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                # no dashboard; the scheduler's HTTP endpoint on a free loopback port
+                # (its default, 8787, may be taken by another cluster on the machine)
+                dashboard_address="127.0.0.1:0",
+                scheduler_kwargs={"dashboard": False},
             )
             self.client = Client(self.cluster)
             self.where = f"LocalCluster of {n} processes"
