@@ -207,7 +207,7 @@ def chengdu() -> None:
         ("`important`, `shortage_cut: 0.3`", [f"{line}.shortage_cut=0.3"]),
         ("`important`, `shortage_cut: 0.5` (the scenario)", []),
         ("`important`, `shortage_cut: 0.7`", [f"{line}.shortage_cut=0.7"]),
-        ("`critical` (the first version of the case)", [f"{line}.criticality=critical"]),
+        ("`critical` (as in the first version of the case)", [f"{line}.criticality=critical"]),
     ):
         ts = runs(load_scenario(path, sets=sets))
         c = np.stack([t.capacity for t in ts]).mean(axis=0)
