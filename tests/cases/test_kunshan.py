@@ -1,9 +1,18 @@
-"""Seed 000, Kunshan: closed-loop plants keep the county producing; relief keeps firms alive.
+"""Kunshan (undated): closed-loop plants keep the county producing; relief keeps firms alive.
 
-The article gives no figure to reproduce (no date, count or share), so these
-tests assert its two qualitative claims on common random numbers: each option
-runs replications 0..N-1 with the scenario's seed, and the difference is taken
-replication by replication (option − baseline).
+The article gives no figure to reproduce (no date, count or share), so most of
+these tests assert its two qualitative claims on common random numbers: each
+option runs replications 0..N-1 with the scenario's seed, and the difference is
+taken replication by replication (option − baseline). Their directions follow
+from the model's rules and their sizes from the scenario's assumptions (beds,
+case rate, cash): they are demonstrations, not validation (`test_claim_*`,
+`test_assumption_*`; `test_definition_*` checks a rule that holds by definition).
+
+Provenance (docs/cases.md): nothing was calibrated. The one **out-of-sample**
+figure comes from another source — Suzhou's press conference of 6 May 2022:
+Kunshan's above-scale firms had all reopened by 5 May — and is read on the
+scenario's *assumed* calendar (day 0 = 1 Apr 2022); the run falls just short of
+it, and the test holds that documented near miss.
 """
 
 from __future__ import annotations
@@ -25,6 +34,10 @@ N = 12
 """Replications per option (the scenario runs 20)."""
 LOCKDOWN_DAYS = slice(1, 12)
 """Days 1-11: both zones are locked down (zone_b moves to `controlled` on day 12)."""
+FULLY_RESUMED_BY = dt.date(2022, 5, 5)
+"""Suzhou, 6 May 2022: Kunshan's above-scale firms had all reopened by 5 May."""
+FULL_BELOW = 0.02
+"""How far below "fully" still counts as full (the convention of the Changzhou case)."""
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +69,7 @@ def _paired(runs, option: str, metric: str) -> np.ndarray:
     )
 
 
-def test_scenario_dates_and_no_published_figures() -> None:
+def test_input_scenario_dates_and_no_published_figures() -> None:
     park = load_scenario(SCENARIO)
     sc = park.scenario
     assert sc.start_date == dt.date(2022, 4, 1)  # assumed: the article is undated
@@ -64,7 +77,7 @@ def test_scenario_dates_and_no_published_figures() -> None:
     assert len(park.firms) == 116
 
 
-def test_counterfactuals_change_only_their_lever(runs) -> None:
+def test_input_counterfactuals_change_only_their_lever(runs) -> None:
     base = runs["baseline"][0].firms
     no_loop = runs["no_closed_loop"][0].firms
     no_relief = runs["no_relief"][0]
@@ -76,15 +89,21 @@ def test_counterfactuals_change_only_their_lever(runs) -> None:
     assert no_relief.scenario.finance.relief.measures == []
 
 
-def test_closed_loop_plants_produce_during_lockdown(runs) -> None:
-    """Under lockdown only white-listed closed-loop plants may run: without them, nothing does."""
+def test_assumption_closed_loop_plants_produce_during_lockdown(runs) -> None:
+    """Under lockdown white-listed closed-loop plants run, limited by the staff their
+    beds and buses hold: how much they make follows from those assumed shares."""
     for t in runs["baseline"][1]:
         assert t.capacity[LOCKDOWN_DAYS].mean() >= 0.1
+
+
+def test_definition_without_closed_loop_nothing_runs_under_lockdown(runs) -> None:
+    """Zero by the lockdown level's definition (`closed_loop_only`): a check of the
+    rule and of the overlay, not a finding."""
     for t in runs["no_closed_loop"][1]:
         assert np.all(t.capacity[LOCKDOWN_DAYS] == 0.0)
 
 
-def test_closed_loop_loses_less_output_and_recovers_sooner(runs) -> None:
+def test_claim_closed_loop_loses_less_output_and_recovers_sooner(runs) -> None:
     lost = _paired(runs, "no_closed_loop", "lost_output_days")
     assert len(lost) == N
     assert lost.mean() >= 10.0  # baseline-days: half a month of the county's output
@@ -98,7 +117,7 @@ def test_closed_loop_loses_less_output_and_recovers_sooner(runs) -> None:
     assert np.mean(days > 0) >= 0.75
 
 
-def test_relief_package_reduces_failures(runs) -> None:
+def test_claim_relief_package_reduces_failures(runs) -> None:
     failed = _paired(runs, "no_relief", "failed_firms")
     assert len(failed) == N
     assert failed.mean() >= 4.0  # firms, out of 116
@@ -108,3 +127,14 @@ def test_relief_package_reduces_failures(runs) -> None:
     assert min(spent) > 0
     assert all(m["relief_spent"] == 0 for m in runs["no_relief"][2])
     assert _paired(runs, "no_relief", "lost_output_days").mean() > 0
+
+
+def test_out_of_sample_kunshan_fully_resumed_by_5_may_missed_as_documented(runs) -> None:
+    """Above-scale resumption on 5 May (on the assumed calendar) against "fully
+    resumed": the run is ~97 %, one or two of its 48 above-scale firms still shut
+    (zones locked down again after cases). A near miss, held where docs/cases.md
+    says: 93-98 %, short of the 98 % counted as full."""
+    park, traces, _ = runs["baseline"]
+    d = (FULLY_RESUMED_BY - park.scenario.start_date).days
+    above = np.mean([t.resumption_above_scale[d] for t in traces])
+    assert 0.93 <= above < 1.0 - FULL_BELOW, above

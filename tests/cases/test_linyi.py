@@ -1,11 +1,21 @@
-"""Seed 001, Linyi: "firms that reopen first are hurt" when their suppliers have not reopened.
+"""Linyi, 28 Feb 2020: "firms that reopen first are hurt" when their suppliers have not reopened.
 
-The article gives no figure to reproduce, so these tests assert its
+The article gives no figure to reproduce, so most of these tests assert its
 qualitative claim on common random numbers (same seed, replications paired):
 (a) with the priority order as written, the firms allowed first lose output to
 missing inputs (`input:<good>` causes), blamed on in-park suppliers that are
 not on the list; (b) reopening those suppliers with them, or letting every
-ready firm reopen at once, cuts that loss.
+ready firm reopen at once, cuts that loss. The directions follow from the
+scenario's structure (the list's tags leave the suppliers out; stocks of 4-8
+days) and the sizes from its assumptions: demonstrations, not validation
+(`test_claim_*`; `test_input_*` checks the scenario itself).
+
+Provenance (docs/cases.md): nothing was calibrated. The one **out-of-sample**
+figure comes from another source — Shandong's industry department, 15 Feb 2020:
+80.6 % of Linyi city's above-scale firms had reopened — standing for the zone
+on the scenario's assumed day 0 (10 Feb). The run misses it by ~50 points: the
+assumed three weeks in which only the priority groups may apply are far slower
+than Linyi was. The miss is marked and held to its documented band.
 """
 
 from __future__ import annotations
@@ -31,6 +41,10 @@ N = 12
 """Replications per option (the scenario runs 20)."""
 PHASE_1 = slice(0, 21)
 """Days 0-20: in the baseline only firms on the priority white list may operate."""
+LINYI_15_FEB = 0.806
+"""Shandong, 15 Feb 2020: share of Linyi city's above-scale industrial firms open."""
+PROXY_TOLERANCE = 0.10
+"""The city's figure stands for the zone's: a wide tolerance."""
 
 
 def _input_loss(trace, days: slice = slice(None)) -> float:
@@ -61,7 +75,7 @@ def _paired(runs, option: str, value) -> np.ndarray:
     )
 
 
-def test_scenario_dates_and_no_published_figures() -> None:
+def test_input_scenario_dates_and_no_published_figures() -> None:
     sc = load_scenario(SCENARIO).scenario
     assert sc.start_date == dt.date(2020, 2, 10)  # assumed day 0
     article = dt.date(2020, 2, 28)  # the article's publication date
@@ -69,7 +83,7 @@ def test_scenario_dates_and_no_published_figures() -> None:
     assert sc.reporting.observations == []  # the article gives no figure
 
 
-def test_the_priority_order_leaves_the_suppliers_of_priority_firms_closed(runs) -> None:
+def test_input_the_priority_order_leaves_the_suppliers_of_priority_firms_closed(runs) -> None:
     park = runs["baseline"][0]
     listed = set(park.scenario.reopening.whitelists[0].tags)
     ids = {f.id for f in park.firms}
@@ -79,7 +93,7 @@ def test_the_priority_order_leaves_the_suppliers_of_priority_firms_closed(runs) 
     assert not suppliers & early, "none of those suppliers is on the priority list"
 
 
-def test_firms_that_reopen_first_lose_output_to_missing_inputs(runs) -> None:
+def test_claim_firms_that_reopen_first_lose_output_to_missing_inputs(runs) -> None:
     """(a) Days 0-20 only listed firms run, so every input loss then is theirs."""
     park, traces, _ = runs["baseline"]
     listed = set(park.scenario.reopening.whitelists[0].tags)
@@ -100,7 +114,7 @@ def test_firms_that_reopen_first_lose_output_to_missing_inputs(runs) -> None:
     ("option", "min_input_cut", "min_lost_cut"),
     [("with_suppliers", 4.0, 4.0), ("ready_first", 2.0, 3.0)],
 )
-def test_reopening_suppliers_with_their_customers_cuts_the_loss(
+def test_claim_reopening_suppliers_with_their_customers_cuts_the_loss(
     runs, option: str, min_input_cut: float, min_lost_cut: float
 ) -> None:
     """(b) Paired differences option − baseline, in baseline-days."""
@@ -113,3 +127,24 @@ def test_reopening_suppliers_with_their_customers_cuts_the_loss(
     assert np.mean(early < 0) >= 0.8
     assert lost.mean() <= -min_lost_cut
     assert np.mean(lost < 0) >= 0.9
+
+
+def _above_scale_on_15_feb(runs) -> float:
+    park, traces, _ = runs["baseline"]
+    d = (dt.date(2020, 2, 15) - park.scenario.start_date).days
+    return float(np.mean([t.resumption_above_scale[d] for t in traces]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="documented miss (docs/cases.md): ~29 % of the zone's above-scale firms open on "
+    "15 Feb against Linyi city's 80.6 %; the assumed priority-only phase is too slow",
+)
+def test_out_of_sample_linyi_city_80_percent_on_15_feb(runs) -> None:
+    assert abs(_above_scale_on_15_feb(runs) - LINYI_15_FEB) <= PROXY_TOLERANCE
+
+
+def test_out_of_sample_linyi_15_feb_missed_as_documented(runs) -> None:
+    """The miss stays where docs/cases.md says: 40-60 points below the 80.6 %."""
+    above = _above_scale_on_15_feb(runs)
+    assert LINYI_15_FEB - 0.60 <= above <= LINYI_15_FEB - 0.40, above
