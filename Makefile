@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,5 +24,13 @@ test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
+# Mutation testing of four modules (docs/development.md): not part of `make test`.
+MUTATION_JOBS ?= 2
+mutation: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	$(BIN)/mutmut results --all true > mutants/results.txt
+	$(BIN)/python tests/mutation/check.py mutants/results.txt
+
 clean:
-	rm -rf $(VENV) results/*/ results/*.partial
+	rm -rf $(VENV) results/*/ results/*.partial mutants

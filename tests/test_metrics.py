@@ -235,3 +235,109 @@ def test_share_metrics_are_the_indicators_in_share():
         "resumption_above_scale",
         "workforce",
     )
+
+
+# --- two firms, staggered starts: what each metric reads -----------------------------
+
+
+def test_days_to_counts_a_value_within_rounding_of_the_level_exactly_at_the_edge():
+    # the tolerance is inclusive: q = level − 1e-12 is reached, anything below is not
+    assert days_to(np.array([0.8 - 1e-12]), 0.8, 1) == 0
+    assert days_to(np.array([0.8 - 2e-12]), 0.8, 1) is None
+
+
+def test_the_levels_are_50_80_and_95_percent_exactly():
+    # Output caps just below each level, two days each, then none: 0.497 (just under
+    # 50 %), 0.795, 0.945, 1.0. Each level is first reached when the cap above it starts.
+    caps = {"c50": 0.497, "c80": 0.795, "c95": 0.945}
+    levels = {k: {"operate": "all", "review": False, "output_cap": v} for k, v in caps.items()}
+    levels["normal"] = {"operate": "all", "review": False}
+    timeline = [{"day": 2 * k, "level": name} for k, name in enumerate([*caps, "normal"])]
+    tr = trace([firm("a")], days=8, level=timeline, control_levels=levels)
+    np.testing.assert_allclose(tr.capacity, [0.497] * 2 + [0.795] * 2 + [0.945] * 2 + [1] * 2)
+    m = replication_metrics(tr, sustain=1)
+    assert (m["days_to_50"], m["days_to_80"], m["days_to_95"]) == (2, 4, 6)
+
+
+def staggered_trace():
+    """a (baseline 3) runs from day 0; b (baseline 1) is in a zone locked down until
+    day 4, the last day: Q = 0.75 on days 0–3 and 1.0 on day 4."""
+    regions = [
+        {"id": "park", "timeline": [{"day": 0, "level": "normal"}]},
+        {
+            "id": "late",
+            "timeline": [{"day": 0, "level": "lockdown"}, {"day": 4, "level": "normal"}],
+        },
+        {"id": "out"},
+    ]
+    firms = [firm("a", baseline_output=3), firm("b", region="late")]
+    return trace(firms, days=5, regions=regions)
+
+
+def test_final_values_are_those_of_the_last_day():
+    m = replication_metrics(staggered_trace(), sustain=3)
+    # the last day differs from the day before and from day 1: read on the last day
+    assert m["final_capacity"] == 1.0
+    assert m["final_resumption"] == 1.0
+    assert m["min_capacity"] == 0.75
+    # 80 % and 95 % are first reached on the last day: held to the horizon's end
+    assert (m["days_to_50"], m["days_to_80"], m["days_to_95"]) == (0, 4, 4)
+
+
+def test_lost_output_is_baseline_minus_output_in_baseline_days_and_in_value():
+    m = replication_metrics(staggered_trace(), sustain=3)
+    # b's 1 unit a day is missing on days 0–3: 4 value units, 4 × 0.25 baseline-days
+    assert m["lost_output_value"] == 4.0
+    assert m["lost_output_days"] == 1.0
+    assert m["resilience"] == pytest.approx(1 - 1.0 / 5)
+
+
+def test_failed_firms_and_relief_are_read_at_the_end_of_the_last_day():
+    # Both firms closed all run (lockdown), costs 0.125 + 0.125 a day, no revenue.
+    # a: 10 days of cash (2.5), below zero at the close of day 10, grace 1: out of
+    # business at that close, the last day. b: plenty of cash, and a wage subsidy of
+    # 0.0625 per worker (4 staff) = 0.25 a day, which only b may receive.
+    fin = {
+        "margin": 0.0,
+        "fixed_cost_share": 0.125,
+        "wage_share": 0.125,
+        "grace_days": 1,
+        "relief": {
+            "measures": [
+                {
+                    "id": "jobs",
+                    "kind": "wage_subsidy",
+                    "per_worker_per_day": 0.0625,
+                    "eligible": {"tags": ["livelihood"]},
+                }
+            ]
+        },
+    }
+    firms = [firm("a", cash_days=10), firm("b", cash_days=1000, staff=4, tags=["livelihood"])]
+    tr = trace(firms, days=11, level="lockdown", finance=fin)
+    failed = tr.state_counts[:, tr.states.index("failed")]
+    assert (failed[1], failed[-2], failed[-1]) == (0, 0, 1)
+    np.testing.assert_array_equal(tr.relief_spent, 0.25 * np.arange(1, 12))
+    m = replication_metrics(tr, sustain=3)
+    assert m["failed_firms"] == 1
+    assert m["relief_spent"] == 11 * 0.25
+    assert m["lost_output_value"] == 2 * 11
+
+
+def test_summary_of_one_replication_and_of_none():
+    tr = staggered_trace()
+    metrics, causes = summary([tr], sustain=3)
+    assert metrics["final_capacity"] == {
+        "mean": 1.0,
+        "ci95": [1.0, 1.0],
+        "values": [1.0],
+        "reached": 1,
+    }
+    assert list(causes) == list(tr.causes)
+    assert causes["not_allowed"]["mean"] == 1.0  # b, a quarter of the park, for 4 days
+    metrics, causes = summary([], sustain=3)
+    assert causes == {}
+    assert set(metrics) == set(METRICS)
+    assert all(
+        v == {"mean": None, "ci95": None, "values": [], "reached": 0} for v in metrics.values()
+    )

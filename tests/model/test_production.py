@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.reopening import ramp_factor
+from sim.record import Trace
 from tests.model._park import NEVER, check_invariants, firm, lost, only_cause, supplier, trace
 
 ALWAYS_THERE = {"migrant_return": [{"day": 0, "share": 0}]}
@@ -313,3 +314,152 @@ def test_lost_output_by_cause_sums_to_one_minus_capacity(
     check_invariants(tr)
     # firm a never beats its labour share or the cap; b never beats its baseline
     assert np.all(tr.output <= 3.0 * min(cap, 1 - round(1 - labour, 3)) + 2.0 + 1e-9)
+
+
+# --- suspension, halts and queues: the cause of a firm that does not operate ---------
+
+CASE_EVERY_DAY = {
+    "rate_per_1000_staff_day": 1000.0,
+    "closed_loop_factor": 1.0,
+    "isolated_per_case": 0,
+}
+"""A case per worker per day: a firm with 40 staff on post has a case every day it
+operates (no case has probability e^-40, below the last bit of a uniform)."""
+
+
+def test_a_suspended_firm_that_is_not_closed_loop_produces_nothing():
+    # a: case at the close of day 0, suspended days 1–2 (until 0 + 1 + 2), back on
+    # day 3, case again: 1, 0, 0, 1, 0, 0. b (nobody on post) never has a case.
+    firms = [firm("a", staff=40, initially_open=True), firm("b", baseline_output=3)]
+    tr = trace(firms, days=6, outbreaks={**CASE_EVERY_DAY, "suspension_days": 2})
+    a = np.array([1, 0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(tr.capacity, (a + 3) / 4)
+    np.testing.assert_array_equal(lost(tr, "suspended"), (1 - a) / 4)
+
+
+def test_a_suspended_closed_loop_firm_keeps_its_share_and_the_rest_is_suspended():
+    # The closed-loop firm keeps 0.25 while suspended, so it keeps operating, having
+    # cases and staying suspended: 1, then 0.25 on every later day.
+    firms = [firm("loop", staff=40, closed_loop=True), firm("b", baseline_output=3)]
+    cfg = {**CASE_EVERY_DAY, "suspended_output_share": 0.25}
+    tr = trace(firms, days=5, outbreaks=cfg)
+    loop = np.array([1, 0.25, 0.25, 0.25, 0.25])
+    np.testing.assert_array_equal(tr.capacity, (loop + 3) / 4)
+    np.testing.assert_array_equal(lost(tr, "suspended"), (1 - loop) / 4)
+    np.testing.assert_array_equal(tr.resumption, 1.0)
+
+
+def test_a_partly_suspended_firm_its_zone_halts_loses_everything_as_not_allowed():
+    # As above (share 0.5), but from day 3 the zone's level admits only white-listed
+    # firms: the suspended firm no longer runs, and the blame is the halt's, not the
+    # suspension's. Its last case (close of day 2) suspends it until 2 + 1 + 3 = 6;
+    # states are counted at the close, after the day's cases.
+    levels = {
+        "normal": {"operate": "all", "review": False},
+        "halt": {"operate": "whitelist", "review": False},
+    }
+    timeline = [{"day": 0, "level": "normal"}, {"day": 3, "level": "halt"}]
+    f = firm("loop", staff=40, closed_loop=True, initially_open=True)
+    cfg = {**CASE_EVERY_DAY, "suspended_output_share": 0.5, "closed_loop_suspension_days": 3}
+    tr = trace([f], days=8, level=timeline, control_levels=levels, outbreaks=cfg)
+    np.testing.assert_array_equal(tr.capacity, [1, 0.5, 0.5, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(lost(tr, "suspended"), [0, 0.5, 0.5, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(lost(tr, "not_allowed"), [0, 0, 0, 1, 1, 1, 1, 1])
+    suspended = tr.state_counts[:, tr.states.index("suspended")]
+    np.testing.assert_array_equal(suspended, [1, 1, 1, 1, 1, 1, 0, 0])
+
+
+def test_firms_queued_for_review_when_their_zone_locks_down_still_await_review():
+    # Controlled, then lockdown from day 2. One team with 5-day reviews: x (priority)
+    # is under review [0, 5), a waits. Neither runs before day 5; their loss is the
+    # review's, not the lockdown's, while they are queued or under review. x passes
+    # at t=5 but lockdown halts it: from day 5 its half is not_allowed.
+    timeline = [{"day": 0, "level": "controlled"}, {"day": 2, "level": "lockdown"}]
+    firms = [firm("x", tags=["backbone"]), firm("a")]
+    cfg = {"service_teams": 1, "review_days": 5, "priority": ["backbone"]}
+    tr = trace(firms, days=7, level=timeline, reopening=cfg)
+    np.testing.assert_array_equal(tr.capacity, 0.0)
+    np.testing.assert_array_equal(lost(tr, "awaiting_review"), [1] * 5 + [0.5] * 2)
+    np.testing.assert_array_equal(lost(tr, "not_allowed"), [0] * 5 + [0.5] * 2)
+
+
+# --- ties between the store, the cap, ramp-up and suspension --------------------------
+
+SEALED = {"operate": "all", "review": False, "freight_pass": True}
+"""A level whose finished goods need an outbound pass to leave (none is issued)."""
+
+
+def sealed_trace(f: dict, days: int, stock_days: float, **level: float) -> Trace:
+    """Firm `f` alone, all its output trucked out, no outbound pass ever."""
+    return trace(
+        [{**f, "outbound_share": 1.0}],
+        days=days,
+        level="sealed",
+        control_levels={"sealed": {**SEALED, **level}},
+        supply={"finished_stock_days": stock_days},
+        logistics={"passes_per_day": 0},
+    )
+
+
+def test_tie_between_the_cap_and_a_full_store_goes_to_the_cap():
+    # Store of 2.5 days, cap 0.5: room 2.5, 2, 1.5, 1 (the cap binds), then 0.5 on
+    # day 4, equal to the cap (the cap keeps it), then 0 (the store is full).
+    tr = sealed_trace(firm("a"), days=6, stock_days=2.5, output_cap=0.5)
+    np.testing.assert_array_equal(tr.capacity, [0.5] * 5 + [0])
+    np.testing.assert_array_equal(lost(tr, "control_cap"), [0.5] * 5 + [0])
+    np.testing.assert_array_equal(lost(tr, "output_full"), [0] * 5 + [1])
+
+
+def test_tie_between_ramp_and_a_full_store_goes_to_ramp():
+    # Ramp 2 days: 1/2 on day 0, equal to the store's room of 0.5 (ramp keeps it);
+    # the store is then full.
+    tr = sealed_trace(firm("a", ramp_days=2), days=3, stock_days=0.5)
+    np.testing.assert_array_equal(tr.capacity, [0.5, 0, 0])
+    np.testing.assert_array_equal(lost(tr, "ramp_up"), [0.5, 0, 0])
+    np.testing.assert_array_equal(lost(tr, "output_full"), [0, 1, 1])
+
+
+def test_tie_between_a_full_store_and_the_suspended_share_goes_to_the_store():
+    # Store of 1.5 days: day 0 full output (room 1.5); suspended from day 1 with a
+    # share of 0.5, equal to the room left (0.5): the store keeps it; then full.
+    f = firm("loop", staff=40, closed_loop=True, initially_open=True, outbound_share=1.0)
+    tr = trace(
+        [f],
+        days=4,
+        level="sealed",
+        control_levels={"sealed": SEALED},
+        supply={"finished_stock_days": 1.5},
+        logistics={"passes_per_day": 0},
+        outbreaks={**CASE_EVERY_DAY, "suspended_output_share": 0.5},
+    )
+    np.testing.assert_array_equal(tr.capacity, [1, 0.5, 0, 0])
+    np.testing.assert_array_equal(lost(tr, "output_full"), [0, 0.5, 1, 1])
+    np.testing.assert_array_equal(lost(tr, "suspended"), 0)
+
+
+def test_tie_between_the_cap_and_the_suspended_share_goes_to_the_cap():
+    levels = {"capped": {"operate": "all", "review": False, "output_cap": 0.5}}
+    f = firm("loop", staff=40, closed_loop=True, initially_open=True)
+    cfg = {**CASE_EVERY_DAY, "suspended_output_share": 0.5}
+    tr = trace([f], days=3, level="capped", control_levels=levels, outbreaks=cfg)
+    np.testing.assert_array_equal(tr.capacity, 0.5)
+    assert np.all(only_cause(tr, "control_cap"))
+
+
+# --- two firms, two goods: the second good binds ---------------------------------------
+
+
+def test_the_second_input_of_the_recipe_binds_when_it_runs_short():
+    # a needs chips (good #0, ample stock, open supplier) and steel (good #1, 2 days
+    # of stock, its supplier closed): full output on days 0–1, nothing from day 2,
+    # lost to input:steel. b needs only steel, with 1 day of stock, and runs one day.
+    steel = {"good": "steel", "from": "steelco", "per_output": 1.0}
+    firms = [
+        firm("a", baseline_output=3, inputs=[chips(7), {**steel, "stock_days": 2}]),
+        firm("b", inputs=[{**steel, "stock_days": 1}]),
+    ]
+    sups = [supplier("chipco"), supplier("steelco", reopen=NEVER)]
+    tr = trace(firms, days=4, suppliers=sups)
+    np.testing.assert_array_equal(tr.capacity, [1, 0.75, 0, 0])
+    np.testing.assert_array_equal(lost(tr, "input:steel"), [0, 0.25, 1, 1])
+    np.testing.assert_array_equal(lost(tr, "input:chips"), 0)

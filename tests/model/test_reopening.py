@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import itertools
 import time
+import warnings
 
 import numpy as np
 import pytest
 
 from sim.model import reopening
-from sim.model.reopening import Reopening
+from sim.model.reopening import Reopening, ramp_factor
 from sim.model.state import FirmState
+from sim.model.streams import stream
 from sim.scenario.errors import ScenarioError
 from sim.scenario.load import load_scenario
 from tests.model._park import check_invariants, firm, lost, only_cause, trace, world
@@ -210,6 +212,14 @@ SELECTION_FIRMS = [
         # f3's park supplier is f4 (only the direct supplier, not f4's supplier f5)
         ({"firms": ["f3"], "suppliers_of_listed": True}, {"f3", "f4"}),
         ({"suppliers_of_listed": True}, set()),
+        ({"top_n": {"n": 1}}, {"f1"}),
+        # selectors combine: each adds its firms to those of the others
+        (
+            {"firms": ["f3"], "tags": ["livelihood"], "sectors": ["food"], "above_scale": True},
+            {"f3", "f5", "f1", "f2"},
+        ),
+        ({"tags": ["backbone"], "top_n": {"n": 1}}, {"f0", "f5", "f1"}),
+        ({"sectors": ["food"], "firms": ["f4"], "suppliers_of_listed": True}, {"f1", "f4", "f5"}),
     ],
 )
 def test_white_list_rules_select_the_expected_firms(batch, expected):
@@ -733,3 +743,244 @@ def test_bad_readiness_and_approval_keys_are_located(tmp_path, text, line, path,
     (p,) = info.value.problems
     assert (p.file, p.line, p.path) == (str(f), line, path)
     assert message in p.message
+
+
+# --- random durations, staggered starts, mixed queues -----------------------------------
+
+CASH = {"margin": 0.0, "fixed_cost_share": 0.125, "wage_share": 0.125, "grace_days": 100}
+"""Costs 0.25 a day, no revenue, nobody fails: `cash_days: 5` (1.25) is short of 10
+days of costs from the start, so a credit line is applied for at the first close."""
+CREDIT = {"relief": {"measures": [{"id": "loan", "kind": "credit_line", "amount_days": 20}]}}
+"""A credit line of 20 days of costs (5.0), reviewed by a service team."""
+
+
+def test_reopening_draws_from_its_own_named_streams_in_a_fixed_order():
+    # Preparation days from stream "reopening"; from stream "review", in this order:
+    # review days (8 attempts a firm), pass/fail uniforms, rectification days.
+    cfg = {
+        "apply_days": {"uniform": {"from": 0, "to": 2}},
+        "review_days": {"triangular": {"from": 0.5, "mode": 1, "to": 3}},
+        "rectify_days": {"exponential": {"mean": 2}},
+    }
+    w = world([firm("a"), firm("b")], replication=3, level="controlled", reopening=cfg)
+    r, rc, n, k = w.get(Reopening), w.cfg.reopening, 2, reopening.MAX_ATTEMPTS
+    opening = stream(w.cfg.seed, 3, "reopening")
+    np.testing.assert_array_equal(r.apply_days, rc.apply_days.sample(opening, n))
+    review = stream(w.cfg.seed, 3, "review")
+    np.testing.assert_array_equal(r.review_days, rc.review_days.sample(review, n * k).reshape(n, k))
+    np.testing.assert_array_equal(r.fail_u, review.random((n, k)))
+    np.testing.assert_array_equal(
+        r.rectify_days, rc.rectify_days.sample(review, n * k).reshape(n, k)
+    )
+
+
+def test_random_preparation_and_review_days_in_a_run():
+    # One team. Each firm files after its own preparation (uniform on [0, 2]); the
+    # first to file is reviewed at once, the other when it has filed and the team is
+    # free. Review days are triangular: each firm's first pre-drawn duration.
+    cfg = {
+        **ONE_TEAM,
+        "apply_days": {"uniform": {"from": 0, "to": 2}},
+        "review_days": {"triangular": {"from": 0.5, "mode": 1, "to": 3}},
+    }
+    for rep in range(6):  # b files first in reps 2–5; in rep 5 a files after b's review
+        w = world(
+            [firm("a"), firm("b")], replication=rep, level="controlled", days=12, reopening=cfg
+        )
+        r = w.get(Reopening)
+        apply, review = r.apply_days.copy(), r.review_days[:, 0].copy()
+        w.run()
+        first, second = np.argsort(apply)
+        end = apply[first] + review[first]
+        want = {first: end, second: max(end, apply[second]) + review[second]}
+        assert reopened(w) == {"a": want[0], "b": want[1]}
+
+
+def test_a_firm_that_needs_no_review_reopens_alone():
+    # Normal zone: each firm reopens when it has prepared, a at t=0 and b at t=2.5.
+    w = world([firm("a"), firm("b", baseline_output=3)], days=4)
+    w.get(Reopening).apply_days[:] = [0.0, 2.5]
+    tr = w.run()
+    assert reopened(w) == {"a": 0.0, "b": 2.5}
+    np.testing.assert_array_equal(tr.capacity, [0.25, 0.25, 1, 1])
+
+
+def test_credit_lines_and_reopenings_share_one_team_in_key_order():
+    # a and b (same priority) prepare for 1 day; at the close of day 0 (t=1) both are
+    # short of cash and apply for credit; at t=1 both also file to reopen. Order at
+    # equal priority and time: credit lines first, the later firm first, then the
+    # reopenings in firm order. One team, 1-day reviews: credit b [1,2), credit a
+    # [2,3), reopen a [3,4), reopen b [4,5). An approval at t is paid at the close of
+    # day t (the close of day t - 1 comes first at the instant t).
+    w = world(
+        [firm("a", cash_days=5), firm("b", cash_days=5)],
+        level="controlled",
+        days=7,
+        reopening={**ONE_TEAM, "apply_days": 1},
+        finance={**CASH, **CREDIT},
+    )
+    tr = w.run()
+    assert reopened(w) == {"a": 4.0, "b": 5.0}
+    np.testing.assert_array_equal(tr.relief_spent, [0, 0, 5, 10, 10, 10, 10])
+    # recorded at the close: day 0 sees the two credit lines just filed (the
+    # reopenings come later at t=1); day 1 three left after credit b; then one fewer
+    np.testing.assert_array_equal(tr.review_queue, [2, 3, 2, 1, 0, 0, 0])
+    np.testing.assert_array_equal(tr.capacity, [0, 0, 0, 0, 0.5, 1, 1])
+
+
+def test_a_firms_credit_line_and_its_reopening_are_reviewed_at_once_when_teams_are_free():
+    # One firm, five teams (2n + 1 = 3 of them started): the credit line and the
+    # reopening, both filed at t=1, are reviewed side by side [1, 3): open on day 3,
+    # the credit paid at the close of day 3.
+    w = world(
+        [firm("a", cash_days=5)],
+        level="controlled",
+        days=5,
+        reopening={"service_teams": 5, "review_days": 2, "apply_days": 1},
+        finance={**CASH, **CREDIT},
+    )
+    tr = w.run()
+    assert reopened(w) == {"a": 3.0}
+    np.testing.assert_array_equal(tr.relief_spent, [0, 0, 0, 5, 5])
+
+
+def test_waiving_reviews_in_one_zone_leaves_the_other_zones_applications_queued():
+    # park goes normal on day 1; east stays controlled. One team, 2-day reviews: x
+    # (priority, east) is under review [0, 2); a (park) and b (east) wait. At t=1 a
+    # applies for credit (close of day 0), then its zone needs no review: a reopens,
+    # its reopening application leaves the queue, its credit line stays. At t=2 the
+    # team takes b (filed at t=0) [2, 4), then a's credit line [4, 6), paid at the
+    # close of day 6.
+    regions = [
+        {
+            "id": "park",
+            "timeline": [{"day": 0, "level": "controlled"}, {"day": 1, "level": "normal"}],
+        },
+        {"id": "east", "timeline": [{"day": 0, "level": "controlled"}]},
+        {"id": "out"},
+    ]
+    firms = [
+        firm("x", region="east", tags=["backbone"]),
+        firm("a", cash_days=5),
+        firm("b", region="east"),
+    ]
+    w = world(
+        firms,
+        days=8,
+        regions=regions,
+        reopening={**ONE_TEAM, "review_days": 2},
+        finance={**CASH, **CREDIT},
+    )
+    tr = w.run()
+    assert reopened(w) == {"x": 2.0, "a": 1.0, "b": 4.0}
+    np.testing.assert_array_equal(tr.relief_spent, [0] * 6 + [5, 5])
+    # a, b and a's credit line at the close of day 0; a's reopening leaves on day 1
+    np.testing.assert_array_equal(tr.review_queue[:5], [3, 2, 1, 1, 0])
+
+
+def test_a_team_goes_on_after_firms_that_failed_in_the_queue_or_under_review():
+    # One team, 3-day reviews, in priority order a, c, b. a (under review [0, 3)) and
+    # c (queued) have one day of costs in cash (0.25): below zero at the close of
+    # day 1, out of business then (grace 1). At t=3 the team drops a, skips c and reviews b
+    # [3, 6).
+    firms = [
+        firm("a", cash_days=1, tags=["epidemic_supplies"]),
+        firm("b"),
+        firm("c", cash_days=1, tags=["livelihood"]),
+    ]
+    w = world(
+        firms,
+        level="controlled",
+        days=8,
+        reopening={**ONE_TEAM, "review_days": 3},
+        finance={**CASH, "grace_days": 1},
+    )
+    w.run()
+    assert reopened(w) == {"a": np.inf, "b": 6.0, "c": np.inf}
+    assert w.get(Reopening).attempts.tolist() == [1, 1, 0]
+    assert [FirmState(s).name for s in w.state] == ["FAILED", "OPEN", "FAILED"]
+
+
+def test_review_waits_with_staggered_applications():
+    # One team, half-day reviews. a files at 0 (reviewed [0, 0.5), wait 0), b at 0.25
+    # ([0.5, 1), wait 0.25), c at 2 ([2, 2.5), wait 0): day 0's mean wait is 0.125,
+    # day 1 has no review, day 2's is 0.
+    w = world(
+        [firm("a"), firm("b"), firm("c")],
+        level="controlled",
+        days=4,
+        reopening={**ONE_TEAM, "review_days": 0.5},
+    )
+    w.get(Reopening).apply_days[:] = [0.0, 0.25, 2.0]
+    tr = w.run()
+    np.testing.assert_array_equal(tr.review_wait, [0.125, np.nan, 0.0, np.nan])
+
+
+def test_a_review_fails_when_its_uniform_is_below_fail_prob_not_at_it():
+    # fail_prob 0.5: a's first uniform is just below (fails, rectifies 2 days, passes
+    # on its second review [3, 4)); b's is exactly 0.5 (passes at once).
+    cfg = {"service_teams": 2, "review_days": 1, "rectify_days": 2, "fail_prob": 0.5}
+    w = world([firm("a"), firm("b")], level="controlled", days=6, reopening=cfg)
+    u = w.get(Reopening).fail_u
+    u[:] = 1.0
+    u[:, 0] = [np.nextafter(0.5, 0), 0.5]
+    w.run()
+    assert reopened(w) == {"a": 4.0, "b": 1.0}
+
+
+def test_the_last_predrawn_attempt_uses_its_own_durations():
+    # a fails its first 7 reviews (1 day each, 1 day to rectify: attempt k starts at
+    # 2k) and passes the 8th, the last pre-drawn, which takes 3 days: open at 14 + 3.
+    cfg = {**ONE_TEAM, "fail_prob": 0.5, "rectify_days": 1}
+    w = world([firm("a")], level="controlled", days=20, reopening=cfg)
+    r = w.get(Reopening)
+    k = reopening.MAX_ATTEMPTS
+    r.fail_u[0] = [0.0] * (k - 1) + [1.0]
+    r.review_days[0] = [1.0] * (k - 1) + [3.0]
+    w.run()
+    assert w.reopened_at[0] == 2 * (k - 1) + 3
+    assert r.attempts[0] == k
+
+
+def test_late_attempts_draw_from_each_firms_own_seeded_stream():
+    # Both firms fail every pre-drawn review (forced) at fail_prob 0.5; from then on
+    # each attempt's uniform comes from stream "review" narrowed to the firm. Two
+    # teams, 1-day reviews, 1-day rectification: attempt k ends at 2k - 1.
+    cfg = {"service_teams": 2, "fail_prob": 0.5, "rectify_days": 1}
+    for rep in range(5):
+        w = world(
+            [firm("a"), firm("b")], replication=rep, level="controlled", days=80, reopening=cfg
+        )
+        w.get(Reopening).fail_u[:] = 0.0
+        w.run()
+        for i in range(2):
+            late = stream(w.cfg.seed, rep, "review", i)
+            extra = 1
+            while late.random() < 0.5:
+                extra += 1
+            attempts = reopening.MAX_ATTEMPTS + extra
+            assert w.get(Reopening).attempts[i] == attempts
+            assert w.reopened_at[i] == 2 * attempts - 1
+
+
+def test_ramp_factor_is_zero_before_reopening_and_never_warns():
+    # Not yet reopened (inf), or reopening tomorrow (k = 0), with a ramp under a day:
+    # 0. No ramp: 1, whatever k (k / 0 is never looked at). A ramp of 1e-320 days:
+    # full speed on the first day (k / ramp overflows to inf, clipped to 1).
+    reopened_at = np.array([np.inf, 3.4, -np.inf, 0.0, 3.0, 0.0])
+    ramp = np.array([0.5, 0.5, 0.0, 0.0, 0.0, 1e-320])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = ramp_factor(2, reopened_at, ramp, 1.0)
+    np.testing.assert_array_equal(got, [0, 0, 1, 1, 1, 1])
+
+
+def test_the_review_series_declare_their_units_types_and_missing_days():
+    w = world([firm("a")], level="controlled", days=3, reopening=ONE_TEAM)
+    empty = w.recorder.trace()  # nothing recorded yet: every day is missing
+    assert np.all(np.isnan(empty.review_wait))
+    tr = w.run()
+    queue, wait = tr.series["review_queue"], tr.series["review_wait"]
+    assert (queue.unit, wait.unit) == ("applications", "days")
+    assert queue.values.dtype == np.int64 and wait.values.dtype == np.float64
+    assert all(isinstance(s.doc, str) and s.doc for s in (queue, wait))

@@ -22,6 +22,7 @@ from sim.scenario.dists import (
     bounded,
     dist_max,
     dist_min,
+    dist_top,
     fixed,
     quantile,
 )
@@ -283,3 +284,116 @@ def test_the_largest_finite_weights_sample_and_average() -> None:
     x = d.sample(np.random.default_rng(0), 1000)
     assert set(np.unique(x)) == {1.0, 3.0}
     np.testing.assert_array_equal(quantile(d, np.array([0.25, 0.75])), [1.0, 3.0])
+
+
+# --- one-sided clips, edges of the quantile function, bounds and their messages ---------
+
+
+def test_a_normal_with_only_min_or_only_max_is_clipped_on_that_side() -> None:
+    low = draws(parse({"normal": {"mean": 0, "sd": 1, "min": 0}}), n=1000)
+    assert low.min() == 0 and np.mean(low == 0) > 0.4 and low.max() > 1
+    high = draws(parse({"normal": {"mean": 0, "sd": 1, "max": 0}}), n=1000)
+    assert high.max() == 0 and np.mean(high == 0) > 0.4 and high.min() < -1
+
+
+def test_quantile_of_a_normal_without_spread_is_its_mean_even_at_u_zero() -> None:
+    # u = 0 is a possible uniform; the standard normal's quantile there is -inf, and
+    # 0 × -inf is NaN: a flat normal must not go through it
+    flat = parse({"normal": {"mean": 3, "sd": 0}})
+    assert list(quantile(flat, np.array([0.0, 0.5]))) == [3.0, 3.0]
+
+
+def test_quantile_of_an_unweighted_choice_near_one_picks_the_last_value() -> None:
+    # seven equal weights: the cumulative sum of 1/7 ends at 1 − 2⁻⁵², below the
+    # largest uniform below 1; that uniform picks the last value, not past the end
+    d = parse({"choice": {"values": [1, 2, 3, 4, 5, 6, 7]}})
+    u = np.array([0.0, 1 / 7 - 1e-12, np.nextafter(1.0, 0.0)])
+    assert list(quantile(d, u)) == [1.0, 1.0, 7.0]
+
+
+@pytest.mark.parametrize("fn", [quantile, dist_min, dist_max, dist_top])
+def test_an_unknown_distribution_is_named_in_the_type_error(fn: Callable[..., Any]) -> None:
+    args = ("gamma(2)", np.array([0.5])) if fn is quantile else ("gamma(2)",)
+    with pytest.raises(TypeError, match=r"gamma\(2\)"):
+        fn(*args)
+
+
+def test_distribution_objects_validate_as_themselves() -> None:
+    # a default built with fixed(), or a model built in code, is validated again
+    for d in (fixed(2), parse({"uniform": {"from": 1, "to": 2}})):
+        assert parse(d) == d
+    assert Reopening(review_days=fixed(2)).review_days == fixed(2)
+
+
+def test_dist_min_and_max_of_a_clipped_normal_are_its_clips() -> None:
+    d = parse({"normal": {"mean": 1, "sd": 1, "min": -2, "max": 3}})
+    assert (dist_min(d), dist_max(d)) == (-2, 3)
+
+
+def test_dist_top_is_the_far_quantile_of_unbounded_tails_else_the_maximum() -> None:
+    z = 7.034484  # standard normal quantile at 1 − 10⁻¹²
+    assert dist_top(parse({"normal": {"mean": 2, "sd": 0.5}})) == 2 + z * 0.5
+    assert dist_top(parse({"normal": {"mean": 2, "sd": 0.5, "max": 2.5}})) == 2.5
+    assert dist_top(parse({"lognormal": {"median": 2, "sigma": 0.5}})) == 2 * math.exp(z * 0.5)
+    assert dist_top(parse({"exponential": {"mean": 2}})) == 2 * -math.log(1e-12)
+    assert dist_top(parse({"uniform": {"from": 1, "to": 3}})) == 3
+    assert dist_top(parse({"choice": {"values": [4, 9]}})) == 9
+
+
+def test_dist_top_of_a_lognormal_is_inf_from_700_log_units() -> None:
+    # z = 7.034484 × sigma: from 700 on (exp overflows at 709.8) the top is inf.
+    # sigma = 700 / 7.034484 gives z = 700.0 exactly.
+    z = 7.034484
+    at = parse({"lognormal": {"median": 1e-300, "sigma": 700 / z}})
+    assert z * (700 / z) == 700.0
+    assert dist_top(at) == math.inf
+    below = parse({"lognormal": {"median": 1e-300, "sigma": 699.5 / z}})
+    assert dist_top(below) == pytest.approx(1e-300 * math.exp(699.5))
+    assert dist_top(parse({"lognormal": {"median": 1, "sigma": 700.5 / z}})) == math.inf
+    assert dist_top(parse({"lognormal": {"median": 1, "sigma": 1000}})) == math.inf
+
+
+def _refusal(check: Callable[[Any], Any], value: object) -> str:
+    with pytest.raises(ValueError) as info:
+        check(parse(value))
+    return str(info.value)
+
+
+def test_bounded_messages_suggest_clipping_only_for_a_normal() -> None:
+    assert _refusal(bounded(0), {"normal": {"mean": 1, "sd": 1}}) == (
+        "can draw values down to -inf, below the allowed minimum 0 (add `min:` to the normal)"
+    )
+    assert _refusal(bounded(0), {"uniform": {"from": -1, "to": 1}}) == (
+        "can draw values down to -1, below the allowed minimum 0"
+    )
+    assert _refusal(bounded(0, 1), {"normal": {"mean": 0.5, "sd": 1, "min": 0}}) == (
+        "can draw values up to inf, above the allowed maximum 1 (add `max:` to the normal)"
+    )
+    assert _refusal(bounded(0, 1), {"uniform": {"from": 0, "to": 2}}) == (
+        "can draw values up to 2, above the allowed maximum 1"
+    )
+
+
+def test_bounded_limit_refuses_a_finite_maximum_above_it_and_accepts_one_at_it() -> None:
+    check = bounded(0, limit=100)
+    assert _refusal(check, {"uniform": {"from": 0, "to": 101}}) == (
+        "can draw values up to 101, above the largest allowed 100"
+    )
+    at = parse({"uniform": {"from": 0, "to": 100}})
+    assert check(at) is at
+
+
+def test_bounded_limit_judges_an_unbounded_tail_by_its_top() -> None:
+    check = bounded(0, limit=100)
+    short = parse({"exponential": {"mean": 3}})  # top 3 × 27.63 = 82.9
+    assert check(short) is short
+    assert _refusal(check, {"exponential": {"mean": 4}}) == (
+        "draws values above the largest allowed 100 too often (one draw in 10^12 is above 110.524)"
+    )
+    assert _refusal(check, {"normal": {"mean": 50, "sd": 10, "min": 0}}) == (
+        "draws values above the largest allowed 100 too often (one draw in 10^12 is "
+        "above 120.345) (add `max:` to the normal)"
+    )
+    # a top exactly at the limit is accepted
+    tail = parse({"exponential": {"mean": 2}})
+    assert bounded(0, limit=dist_top(tail))(tail) is tail
