@@ -134,7 +134,12 @@ CAPACITY = "capacity"
 RESUMPTION = "resumption"
 RESUMPTION_WEIGHTED = "resumption_weighted"
 RESUMPTION_ABOVE_SCALE = "resumption_above_scale"
+RESUMED = "resumed"
+"""Share of firms that have resumed: reopened and not failed, operating today or not
+(已复工; what the articles' 复工率 counts). `resumption` is the share operating today."""
+RESUMED_ABOVE_SCALE = "resumed_above_scale"
 WORKFORCE = "workforce"
+STAFF_ON_POST = "staff_on_post"
 
 Values = Callable[[Trace, np.ndarray], np.ndarray]
 
@@ -167,6 +172,16 @@ def _failed(t: Trace, counts: np.ndarray) -> np.ndarray:
     return counts[:, t.states.index("failed")]
 
 
+def _group(measure: str) -> Values:
+    """One measure of every group (`sim.model.groups.MEASURES`), day first."""
+
+    def values(t: Trace, v: np.ndarray) -> np.ndarray:
+        out: np.ndarray = v[:, :, t.series["groups"].axes[1].index(measure)]
+        return out
+
+    return values
+
+
 DAILY: tuple[Indicator, ...] = (
     Indicator(
         CAPACITY,
@@ -182,7 +197,22 @@ DAILY: tuple[Indicator, ...] = (
         "output_sector",
         lambda t, v: v / t.baseline_sector,
     ),
-    Indicator(RESUMPTION, "share", "share of firms operating", "resumption"),
+    Indicator(
+        CAPACITY,
+        "share",
+        "each group's output as a share of its baseline (groups `tag:…`, `class:…`, "
+        "`batch:…`, `approval:…`)",
+        "groups",
+        _group("capacity"),
+    ),
+    Indicator(RESUMPTION, "share", "share of firms operating today", "resumption"),
+    Indicator(
+        RESUMPTION,
+        "share",
+        "share of each group's firms operating today",
+        "groups",
+        _group("resumption"),
+    ),
     Indicator(
         RESUMPTION_WEIGHTED,
         "share",
@@ -197,13 +227,48 @@ DAILY: tuple[Indicator, ...] = (
         present=lambda t: t.n_above_scale > 0,
     ),
     Indicator(
+        RESUMED,
+        "share",
+        "share of firms that have resumed: reopened and not failed, operating today or "
+        "not (已复工, the official 复工率)",
+        "resumed",
+    ),
+    Indicator(
+        RESUMED_ABOVE_SCALE,
+        "share",
+        "share of above-scale firms that have resumed (only in parks that have some)",
+        "resumed_above_scale",
+        present=lambda t: t.n_above_scale > 0,
+    ),
+    Indicator(
+        RESUMED,
+        "share",
+        "share of each group's firms that have resumed",
+        "groups",
+        _group("resumed"),
+    ),
+    Indicator(
         WORKFORCE,
         "share",
         "share of staff on post",
         "workforce",
         lambda t, v: v[:, 0] / max(t.staff_total, 1),
     ),
+    Indicator(
+        WORKFORCE,
+        "share",
+        "share of each group's staff on post",
+        "groups",
+        _group("workforce"),
+    ),
     Indicator("staff_{}", "people", "staff on post, in quarantine, isolated, away", "workforce"),
+    Indicator(
+        STAFF_ON_POST,
+        "people",
+        "staff on post in each group's firms",
+        "groups",
+        _group("staff_on_post"),
+    ),
     Indicator("review_queue", "applications", "applications waiting for a team", "review_queue"),
     Indicator(
         "review_wait_days",
