@@ -309,6 +309,9 @@ def _print_summary(out: Path) -> None:
     n = summ["replications"]
     print(f"{summ['scenario']}: {n} replication(s) × {summ['days']} days → {out}")
     for name, m in summ["metrics"].items():
+        if name.startswith(DAYS_TO_PREFIX) and "median" in m:
+            print(f"  {name:<18} {_censored(m, n)}")
+            continue
         if m["mean"] is None:
             txt = f"never reached ({m['reached']}/{n} replications)"
         else:
@@ -322,6 +325,22 @@ def _print_summary(out: Path) -> None:
         "  lost output by cause (baseline-days): "
         + ", ".join(f"{c} {v['mean']:.2f}" for c, v in top if (v["mean"] or 0) > 0)
     )
+
+
+def _censored(m: dict[str, Any], n: int) -> str:
+    """A days-to-X line: the Kaplan–Meier median and its CI (a missing end: beyond the
+    horizon), how many replications reached the level."""
+
+    def day(v: float | None) -> str:
+        return f"{v:.0f}" if v is not None else f">{m['censored_at']}"
+
+    if m["median"] is None and m["reached"] == 0:
+        return f"never reached (0/{n} replications)"
+    lo, hi = m["median_ci95"]
+    txt = f"median {day(m['median'])}  (95% CI {day(lo)} – {day(hi)})"
+    if m["reached"] < n:
+        txt += f"  reached in {m['reached']}/{n}"
+    return txt
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -7,6 +7,12 @@ baseline is then taken replication by replication (a paired difference), which
 removes most of the noise the two runs share; its mean gets a Student-t 95 %
 interval, and the difference is called significant when that interval excludes 0.
 
+Days to a level (`days_to_X`) are censored: a replication that never reaches the level
+has no day. The paired difference is taken over the pairs where both reached it; the
+pairs where only one side did are counted apart (`Row.only_option`,
+`Row.only_baseline`, `Row.neither`), because their difference is known only in sign
+(the side that reached the level is the faster, by at least the days it had left).
+
 Pure statistics: traces (or per-replication values) in, a `Comparison` table out.
 The options are built by `sim.experiment.compare`, the folder written by
 `sim.output.compare_report`.
@@ -22,6 +28,7 @@ import numpy as np
 
 from sim.metrics import (
     CAUSE_PREFIX,
+    DAYS_TO_PREFIX,
     LOST_OUTPUT_DAYS,
     LOST_OUTPUT_VALUE,
     RELIEF_SPENT,
@@ -68,6 +75,14 @@ class Row:
     n_pairs: int
     significant: bool
     """True when `diff_ci95` excludes 0; False when it is missing or every pair is equal."""
+    only_option: int = 0
+    """Days-to-X: pairs where the option reached the level and the baseline never did
+    (the option is faster there, by an amount the horizon hides); not in `diff`."""
+    only_baseline: int = 0
+    """Days-to-X: pairs where the baseline reached the level and the option never did
+    (the option is slower there); not in `diff`."""
+    neither: int = 0
+    """Days-to-X: pairs where neither reached the level."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +178,20 @@ def paired_difference(
     return mean, ci, len(diffs), bool(significant)
 
 
+def censored_pairs(
+    option: Mapping[int, Value], baseline: Mapping[int, Value]
+) -> tuple[int, int, int]:
+    """Pairs of a days-to-X metric the paired difference leaves out, by who reached the
+    level: (only the option, only the baseline, neither)."""
+    reps = [r for r in option if r in baseline]
+    got = [(_number(option[r]) is not None, _number(baseline[r]) is not None) for r in reps]
+    return (
+        sum(1 for a, b in got if a and not b),
+        sum(1 for a, b in got if b and not a),
+        sum(1 for a, b in got if not a and not b),
+    )
+
+
 def _summary(values: Mapping[int, Value]) -> tuple[float | None, tuple[float, float] | None, int]:
     xs = [x for x in (_number(v) for v in values.values()) if x is not None]
     if not xs:
@@ -199,8 +228,14 @@ def compare(runs: Sequence[OptionRuns]) -> Comparison:
         for metric in all_metrics:
             values = series(o, metric)
             mean, ci, n = _summary(values)
-            diff, diff_ci, n_pairs, sig = paired_difference(values, series(base, metric))
-            rows.append(Row(o.name, metric, mean, ci, n, diff, diff_ci, n_pairs, sig))
+            base_values = series(base, metric)
+            diff, diff_ci, n_pairs, sig = paired_difference(values, base_values)
+            apart = (
+                censored_pairs(values, base_values)
+                if metric.startswith(DAYS_TO_PREFIX)
+                else (0, 0, 0)
+            )
+            rows.append(Row(o.name, metric, mean, ci, n, diff, diff_ci, n_pairs, sig, *apart))
     if RELIEF_SPENT in metric_names and LOST_OUTPUT_VALUE in metric_names:
         all_metrics.append(SAVED_PER_MONEY)
         for o in runs:

@@ -6,7 +6,10 @@ replication's own curve, then averaged with a confidence interval (Poulin &
 Kane 2021), never on the mean curve:
 
 - days_to_X: first day Q >= X and stays there for `sustain_days` days (or to the
-  end of the horizon); None when never reached.
+  end of the horizon); None when never reached. Summarised over replications as a
+  Kaplan–Meier median with a 95 % CI, a replication that never reached X being
+  right-censored at the horizon (`days_to_median`): the mean over the replications
+  that reached X alone is biased low and is kept only for older readers.
 - lost_output_days: sum over days of (1 − Q), in baseline-days (the resilience
   triangle of Bruneau et al. 2003).
 - resilience: mean of Q over the horizon (Cimellaro et al. 2010); comparable
@@ -25,11 +28,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from sim import quantiles
 from sim.record import Trace
@@ -134,7 +139,12 @@ CAPACITY = "capacity"
 RESUMPTION = "resumption"
 RESUMPTION_WEIGHTED = "resumption_weighted"
 RESUMPTION_ABOVE_SCALE = "resumption_above_scale"
+RESUMED = "resumed"
+"""Share of firms that have resumed: reopened and not failed, operating today or not
+(已复工; what the articles' 复工率 counts). `resumption` is the share operating today."""
+RESUMED_ABOVE_SCALE = "resumed_above_scale"
 WORKFORCE = "workforce"
+STAFF_ON_POST = "staff_on_post"
 
 Values = Callable[[Trace, np.ndarray], np.ndarray]
 
@@ -167,6 +177,16 @@ def _failed(t: Trace, counts: np.ndarray) -> np.ndarray:
     return counts[:, t.states.index("failed")]
 
 
+def _group(measure: str) -> Values:
+    """One measure of every group (`sim.model.groups.MEASURES`), day first."""
+
+    def values(t: Trace, v: np.ndarray) -> np.ndarray:
+        out: np.ndarray = v[:, :, t.series["groups"].axes[1].index(measure)]
+        return out
+
+    return values
+
+
 DAILY: tuple[Indicator, ...] = (
     Indicator(
         CAPACITY,
@@ -182,7 +202,22 @@ DAILY: tuple[Indicator, ...] = (
         "output_sector",
         lambda t, v: v / t.baseline_sector,
     ),
-    Indicator(RESUMPTION, "share", "share of firms operating", "resumption"),
+    Indicator(
+        CAPACITY,
+        "share",
+        "each group's output as a share of its baseline (groups `tag:…`, `class:…`, "
+        "`batch:…`, `approval:…`)",
+        "groups",
+        _group("capacity"),
+    ),
+    Indicator(RESUMPTION, "share", "share of firms operating today", "resumption"),
+    Indicator(
+        RESUMPTION,
+        "share",
+        "share of each group's firms operating today",
+        "groups",
+        _group("resumption"),
+    ),
     Indicator(
         RESUMPTION_WEIGHTED,
         "share",
@@ -197,13 +232,48 @@ DAILY: tuple[Indicator, ...] = (
         present=lambda t: t.n_above_scale > 0,
     ),
     Indicator(
+        RESUMED,
+        "share",
+        "share of firms that have resumed: reopened and not failed, operating today or "
+        "not (已复工, the official 复工率)",
+        "resumed",
+    ),
+    Indicator(
+        RESUMED_ABOVE_SCALE,
+        "share",
+        "share of above-scale firms that have resumed (only in parks that have some)",
+        "resumed_above_scale",
+        present=lambda t: t.n_above_scale > 0,
+    ),
+    Indicator(
+        RESUMED,
+        "share",
+        "share of each group's firms that have resumed",
+        "groups",
+        _group("resumed"),
+    ),
+    Indicator(
         WORKFORCE,
         "share",
         "share of staff on post",
         "workforce",
         lambda t, v: v[:, 0] / max(t.staff_total, 1),
     ),
+    Indicator(
+        WORKFORCE,
+        "share",
+        "share of each group's staff on post",
+        "groups",
+        _group("workforce"),
+    ),
     Indicator("staff_{}", "people", "staff on post, in quarantine, isolated, away", "workforce"),
+    Indicator(
+        STAFF_ON_POST,
+        "people",
+        "staff on post in each group's firms",
+        "groups",
+        _group("staff_on_post"),
+    ),
     Indicator("review_queue", "applications", "applications waiting for a team", "review_queue"),
     Indicator(
         "review_wait_days",
@@ -334,10 +404,80 @@ def summarise(values: Sequence[float | int | None]) -> dict[str, Any]:
     }
 
 
+KM_METHOD = (
+    "Kaplan-Meier (scipy.stats.ecdf); a replication that never reached the level is "
+    "right-censored at the horizon; median = first day the survival estimate is <= 0.5; "
+    "95 % CI: first days the log-log confidence band of the survival is <= 0.5"
+)
+"""How `days_to_median` estimates, as summary.json states it."""
+
+
+def _first_at_or_below(times: np.ndarray, survival: np.ndarray, p: float) -> float | None:
+    hit = np.flatnonzero(survival <= p + 1e-12)
+    return float(times[hit[0]]) if len(hit) else None
+
+
+def days_to_median(
+    values: Sequence[float | int | None], horizon: int, confidence: float = 0.95
+) -> tuple[float | None, tuple[float | None, float | None]]:
+    """Median days to a level over replications, with its confidence interval, where a
+    replication that never reached the level (None) is right-censored at `horizon`.
+
+    The Kaplan–Meier estimate S(t) of the share of replications not yet at the level
+    after day t (`scipy.stats.ecdf` of `CensoredData`); the median is the first day
+    S(t) <= 0.5, and the interval runs from the first day the lower band of S is <= 0.5
+    to the first day its upper band is (log-log bands, Brookmeyer–Crowley). None where
+    the curve or band never gets there within the horizon: the median (or the upper
+    end) is then beyond the horizon. (None, (None, None)) for no replications.
+    """
+    reached = [float(v) for v in values if v is not None]
+    censored = [float(horizon)] * (len(values) - len(reached))
+    if not values:
+        return None, (None, None)
+    if not reached:
+        return None, (None, None)
+    sf = stats.ecdf(stats.CensoredData(uncensored=reached, right=censored)).sf
+    times, surv = sf.quantiles, sf.probabilities
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # undefined where S is 0
+        band = sf.confidence_interval(confidence, method="log-log")
+    low = np.where(np.isnan(band.low.probabilities), surv, band.low.probabilities)
+    high = np.where(np.isnan(band.high.probabilities), surv, band.high.probabilities)
+    return _first_at_or_below(times, surv, 0.5), (
+        _first_at_or_below(times, low, 0.5),
+        _first_at_or_below(times, high, 0.5),
+    )
+
+
+def summarise_days_to(values: Sequence[float | int | None], horizon: int) -> dict[str, Any]:
+    """`summarise` of a days-to-X metric, with its censored estimate: `median` and
+    `median_ci95` (Kaplan–Meier, never reached = censored at `horizon`; None: beyond
+    the horizon), `n` replications and `censored_at`. `mean` and `ci95` stay the mean
+    over the replications that reached the level, for older readers: biased low
+    whenever some did not (`reached` < `n`)."""
+    median, ci = days_to_median(values, horizon)
+    return {
+        **summarise(values),
+        "n": len(values),
+        "median": median,
+        "median_ci95": list(ci),
+        "censored_at": horizon,
+        "estimate": KM_METHOD,
+    }
+
+
 def summary(traces: Sequence[Trace], sustain: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """`metrics` and `causes` sections of summary.json for a set of replications."""
     per = [replication_metrics(t, sustain) for t in traces]
-    metrics = {m: summarise([p[m] for p in per]) for m in METRICS}
+    horizon = traces[0].days if traces else 0
+    metrics = {
+        m: (
+            summarise_days_to([p[m] for p in per], horizon)
+            if m.startswith(DAYS_TO_PREFIX)
+            else summarise([p[m] for p in per])
+        )
+        for m in METRICS
+    }
     causes_per = [cause_totals(t) for t in traces]
     names = traces[0].causes if traces else ()
     causes = {c: summarise([cp[c] for cp in causes_per]) for c in names}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from sim.model.groups import MEASURES, Groups, has_resumed
 from sim.model.mechanism import Series
 from sim.model.state import STATE_NAMES, FirmState
 from sim.model.workforce import WORKFORCE_PARTS
@@ -96,7 +97,8 @@ class Trace:
 
     @property
     def resumption(self) -> np.ndarray:
-        """Share of firms operating."""
+        """Share of firms operating today (open, or suspended keeping a share, and allowed
+        or kept running); `resumed` is the share that have resumed."""
         return self.series["resumption"].values
 
     @property
@@ -108,6 +110,11 @@ class Trace:
     def resumption_above_scale(self) -> np.ndarray:
         """Share of above-scale firms operating (NaN if there are none)."""
         return self.series["resumption_above_scale"].values
+
+    @property
+    def resumed(self) -> np.ndarray:
+        """Share of firms that have resumed (reopened and not failed: 已复工)."""
+        return self.series["resumed"].values
 
     @property
     def lost(self) -> np.ndarray:
@@ -233,6 +240,24 @@ class Recorder:
         def above() -> float:
             return (w.operating & firms.above_scale).sum() / n_above if n_above else np.nan
 
+        def resumed_above() -> float:
+            if not n_above:
+                return np.nan
+            return float((has_resumed(w.state) & firms.above_scale).sum() / n_above)
+
+        groups = Groups(w)
+        by_group = (
+            Series(
+                "groups",
+                "share / people",
+                "each tag's, class's, white-list batch's and approval rule's firms: share "
+                "operating, share resumed, output share of baseline, share of staff on post, "
+                "staff on post (`groups.MEASURES`)",
+                groups.measures,
+                axes=(groups.labels, MEASURES),
+                fill=np.nan,
+            ),
+        )
         return (
             Series("output", "value units", "park output", lambda: w.output.sum()),
             Series(
@@ -277,6 +302,20 @@ class Recorder:
                 axes=(STATE_NAMES,),
                 dtype=np.int64,
             ),
+            Series(
+                "resumed",
+                "share",
+                "share of firms that have resumed (reopened and not failed, operating "
+                "today or not: 已复工)",
+                lambda: has_resumed(w.state).mean() if n else 0.0,
+            ),
+            Series(
+                "resumed_above_scale",
+                "share",
+                "share of above-scale firms that have resumed (NaN if there are none)",
+                resumed_above,
+            ),
+            *(by_group if len(groups) else ()),
         )
 
     def record(self, d: int) -> None:

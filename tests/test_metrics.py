@@ -17,6 +17,7 @@ from sim.metrics import (
     ci95,
     daily,
     days_to,
+    days_to_median,
     replication_metrics,
     summarise,
     summary,
@@ -175,9 +176,87 @@ def test_summary_over_replications():
     assert list(metrics) == list(METRICS)
     assert metrics["days_to_80"]["values"] == [7, 7]
     assert metrics["days_to_80"]["ci95"] == [7.0, 7.0]
+    assert metrics["days_to_80"]["median"] == 7.0
+    assert metrics["days_to_80"]["median_ci95"] == [7.0, 7.0]
     assert causes["ramp_up"]["mean"] == pytest.approx(4.5)
     assert causes["labour"]["mean"] == 0.0
     assert set(causes) == set(traces[0].causes)
+
+
+# --- days-to-X as censored estimates (issue 15.9) ------------------------------------
+
+DAYS_TO_95 = [20, 21, 21, 22, 23, 23, 24, 25, 26, 28, 30, None, None]
+"""Thirteen replications; two never reach 95 % within the 40-day horizon."""
+
+
+def _hand_km(values, z=1.959963984540054):
+    """Kaplan–Meier by hand: at each day t with d of the n still below the level reaching
+    it, S ← S (1 − d/n), Greenwood V ← V + d / (n (n − d)); log-log band S^(e^(±z √V / |ln S|))."""
+    s, v, rows = 1.0, 0.0, []
+    for t in sorted({x for x in values if x is not None}):
+        n = sum(1 for x in values if x is None or x >= t)
+        d = sum(1 for x in values if x == t)
+        s *= 1 - d / n
+        v += d / (n * (n - d))
+        k = math.exp(z * math.sqrt(v) / abs(math.log(s)))
+        rows.append((t, s, s**k, s ** (1 / k)))
+    return rows
+
+
+def test_days_to_median_is_the_kaplan_meier_median_worked_out_by_hand():
+    rows = _hand_km(DAYS_TO_95)
+    # S(t): 12/13, 10/13 (two on day 21), 9/13, 7/13, then 6/13 on day 24: the median
+    assert [round(s * 13) for _, s, _, _ in rows[:5]] == [12, 10, 9, 7, 6]
+    # lower end: the band's low side first <= 0.5 on day 21 (0.442; 0.566 on day 20);
+    # upper end: its high side first <= 0.5 on day 28 (0.475; 0.554 on day 26)
+    band = {t: (round(lo, 3), round(hi, 3)) for t, _, lo, hi in rows}
+    assert band[20][0] == 0.566 and band[21][0] == 0.442
+    assert band[26][1] == 0.554 and band[28][1] == 0.475
+    assert days_to_median(DAYS_TO_95, horizon=40) == (24.0, (21.0, 28.0))
+
+
+def test_days_to_median_when_too_few_reach_the_level():
+    # six replications, two censored: S = 5/6, 1/2 (median 12), 1/3 and no lower;
+    # the band's high side stays above 0.5 (0.676 after day 15): the upper end is
+    # beyond the horizon. The mean of those that reached would say 12.25.
+    values = [10, 12, 12, 15, None, None]
+    rows = _hand_km(values)
+    assert round(rows[-1][3], 3) == 0.676
+    assert days_to_median(values, horizon=30) == (12.0, (10.0, None))
+    # fewer than half ever reach it: the median itself is beyond the horizon
+    assert days_to_median([10, None, None], horizon=30)[0] is None
+    assert days_to_median([None, None], horizon=30) == (None, (None, None))
+    assert days_to_median([], horizon=30) == (None, (None, None))
+
+
+def _at_95_on(day: int | None, days: int = 40):
+    """A one-firm trace whose capacity is 0.5 until `day`, then 1 (never: 0.9 from day 5)."""
+    tr = trace([firm("a", initially_open=True)], days=days)
+    q = np.full(days, 0.5)
+    if day is None:
+        q[5:] = 0.9
+    else:
+        q[day:] = 1.0
+    old = tr.series["output"]
+    tr.series["output"] = Recorded(
+        old.name, old.group, old.unit, old.doc, old.axes, old.daily, q * tr.baseline_total
+    )
+    return tr
+
+
+def test_summary_days_to_95_is_censored_with_its_count_and_the_old_mean():
+    traces = [_at_95_on(d) for d in DAYS_TO_95]
+    metrics, _ = summary(traces, sustain=3)
+    m = metrics["days_to_95"]
+    assert m["median"] == 24.0 and m["median_ci95"] == [21.0, 28.0]
+    assert (m["reached"], m["n"], m["censored_at"]) == (11, 13, 40)
+    assert m["values"] == DAYS_TO_95
+    # the mean over those that reached, kept for older readers (biased low)
+    assert m["mean"] == pytest.approx(263 / 11)
+    assert "Kaplan-Meier" in m["estimate"]
+    # days to 50 %: every replication is at 0.5 from day 0
+    assert metrics["days_to_50"]["median"] == 0.0
+    assert "median" not in metrics["lost_output_days"]
 
 
 # --- daily indicators ---------------------------------------------------------------
@@ -201,6 +280,8 @@ def test_daily_indicators_follow_the_declarations():
     assert [m for m, _, _ in rows if m.startswith("staff_")] == [
         f"staff_{p}" for p in WORKFORCE_PARTS
     ]
+    # today's indicators end with relief; the mechanisms' own series follow (on-site
+    # capacity, returning staff, …), then the ones declared here
     assert keys.index(("relief_spent", PARK)) < keys.index(("by_gate", "north"))
     assert keys[-7:] == [
         ("by_gate", "north"),
@@ -233,6 +314,8 @@ def test_share_metrics_are_the_indicators_in_share():
         "resumption",
         "resumption_weighted",
         "resumption_above_scale",
+        "resumed",
+        "resumed_above_scale",
         "workforce",
     )
 
@@ -338,6 +421,9 @@ def test_summary_of_one_replication_and_of_none():
     metrics, causes = summary([], sustain=3)
     assert causes == {}
     assert set(metrics) == set(METRICS)
-    assert all(
-        v == {"mean": None, "ci95": None, "values": [], "reached": 0} for v in metrics.values()
-    )
+    empty = {"mean": None, "ci95": None, "values": [], "reached": 0}
+    assert all(v == empty for k, v in metrics.items() if not k.startswith("days_to_"))
+    for k in ("days_to_50", "days_to_80", "days_to_95"):
+        v = metrics[k]
+        assert {x: v[x] for x in empty} == empty
+        assert (v["n"], v["median"], v["median_ci95"]) == (0, None, [None, None])

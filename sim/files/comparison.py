@@ -4,7 +4,10 @@
   date, sustain days, the baseline, the `--set`s shared by every option, and each
   option (name, kind, overlay files, own `--set`s, SHA-256 of its scenario);
 - `comparison.csv`: every option × metric, its mean with 95 % CI and its paired
-  difference from the baseline with 95 % CI (`COLUMNS`; `sim.comparison.Row`);
+  difference from the baseline with 95 % CI (`COLUMNS`; `sim.comparison.Row`); for
+  days to a level, the pairs left out of the difference because only the option, only
+  the baseline or neither reached the level (`only_option`, `only_baseline`,
+  `neither`; 0 for other metrics);
 - `compare_timeseries.csv`: each option's daily park capacity per replication;
 - `compare_causes.csv`: each option's lost output by cause per replication, over the
   horizon, in baseline-days.
@@ -15,6 +18,7 @@ The report `comparison.md` is `sim.files.comparison_md`; each option's scenario,
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -49,7 +53,12 @@ COLUMNS = (
     "diff_hi",
     "n_pairs",
     "significant",
+    "only_option",
+    "only_baseline",
+    "neither",
 )
+CENSORED_COLUMNS = ("only_option", "only_baseline", "neither")
+"""Columns added by issue 15.9: a file written before has none (read as 0)."""
 TIMESERIES_COLUMNS = ("option", "day", "replication", "capacity")
 CAUSES_COLUMNS = ("option", "replication", "cause", "lost_output_days")
 
@@ -119,6 +128,9 @@ def comparison_rows(cmp: Comparison) -> list[list[str]]:
                 number(dhi),
                 str(r.n_pairs),
                 "true" if r.significant else "false",
+                str(r.only_option),
+                str(r.only_baseline),
+                str(r.neither),
             ]
         )
     return rows
@@ -198,12 +210,24 @@ class Stat:
     diff_hi: float
     n_pairs: int
     significant: bool
+    only_option: int = 0
+    only_baseline: int = 0
+    neither: int = 0
 
 
 def read_comparison(path: Path) -> dict[tuple[str, str], Stat]:
     """Read `comparison.csv` into {(option, metric): Stat}."""
     path = Path(path)
-    cols = read_columns(path, COLUMNS)
+    base = tuple(c for c in COLUMNS if c not in CENSORED_COLUMNS)
+    cols = read_columns(path, base)
+    with path.open(newline="", encoding="utf-8") as fh:
+        header = {h.strip() for h in next(csv.reader(fh), [])}
+    if set(CENSORED_COLUMNS) <= header:
+        cols.update(read_columns(path, CENSORED_COLUMNS))
+    apart = {
+        k: (int_column(path, cols[k], k) if k in cols else np.zeros(len(cols["option"]), int))
+        for k in CENSORED_COLUMNS
+    }
     num = {
         k: blank_float_column(path, cols[k], k)
         for k in ("mean", "ci95_lo", "ci95_hi", "diff", "diff_lo", "diff_hi")
@@ -220,6 +244,7 @@ def read_comparison(path: Path) -> dict[tuple[str, str], Stat]:
             *(float(num[k][i]) for k in ("diff", "diff_lo", "diff_hi")),
             int(n_pairs[i]),
             cols["significant"][i].strip().lower() == "true",
+            *(int(apart[k][i]) for k in CENSORED_COLUMNS),
         )
     return out
 

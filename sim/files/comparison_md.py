@@ -51,13 +51,26 @@ def _digits(v: float, digits: int) -> int:
     return min(6, digits + max(1, int(-math.floor(math.log10(a))) - digits + 1))
 
 
+def _apart(row: Row) -> str:
+    """Days-to-X pairs left out of the difference: `2 reached only here, 1 only in the
+    baseline` (empty when none)."""
+    parts = []
+    if row.only_option:
+        parts.append(f"{row.only_option} reached only here")
+    if row.only_baseline:
+        parts.append(f"{row.only_baseline} only in the baseline")
+    return ", ".join(parts)
+
+
 def _delta(row: Row | None, digits: int = 1, brackets: bool = True) -> str:
     """`-4.1 [-5.0, -3.2] *`: paired difference, its 95 % CI and the significance mark;
-    `0` when every pair is equal."""
+    `0` when every pair is equal; for days to a level, the pairs where only one side
+    reached it, counted apart (`(8 pairs; 2 reached only here)`)."""
+    apart = _apart(row) if row is not None and brackets else ""
     if row is None or row.diff is None:
-        return "n/a"
+        return f"n/a ({apart})" if apart else "n/a"
     if row.diff == 0 and row.diff_ci95 in (None, (0.0, 0.0)):
-        return "0"
+        return f"0 ({row.n_pairs} pairs; {apart})" if apart else "0"
     k = _digits(row.diff, digits)
     text = _fixed(row.diff, k, sign=True)
     if brackets and row.diff_ci95 is not None:
@@ -65,8 +78,8 @@ def _delta(row: Row | None, digits: int = 1, brackets: bool = True) -> str:
         text += f" [{_fixed(lo, k, True)}, {_fixed(hi, k, True)}]"
     if row.significant:
         text += " *" if brackets else "*"
-    if brackets and row.n_pairs and row.n_pairs < row.n:
-        text += f" ({row.n_pairs} pairs)"
+    if brackets and row.n_pairs and (row.n_pairs < row.n or apart):
+        text += f" ({row.n_pairs} pairs{'; ' + apart if apart else ''})"
     return text
 
 

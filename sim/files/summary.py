@@ -1,7 +1,9 @@
 """`summary.json`: what a run was (scenario, seed, replications, days, start date,
 sustain days, the published figures it is compared with, firms, the scenario's
 SHA-256) and its `metrics` and `causes`, each entry `{"mean", "ci95": [lo, hi],
-"values": [per replication], "reached"}` (`sim.metrics.summary`).
+"values": [per replication], "reached"}` (`sim.metrics.summary`); the days-to-X
+entries add their censored estimate: `"median"`, `"median_ci95"`, `"n"`,
+`"censored_at"`, `"estimate"` (`sim.metrics.summarise_days_to`).
 """
 
 from __future__ import annotations

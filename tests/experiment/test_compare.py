@@ -68,6 +68,11 @@ def test_pairs_only_replications_where_both_have_a_value() -> None:
     assert (d80.mean, d80.n) == (8.5, 2)
     # only replication 0 reached 80 % under both: one pair, no interval, not significant
     assert (d80.diff, d80.diff_ci95, d80.n_pairs, d80.significant) == (-2.0, None, 1, False)
+    # the censored pairs are counted apart: in replication 1 only the option reached 80 %,
+    # in replication 2 only the baseline did
+    assert (d80.only_option, d80.only_baseline, d80.neither) == (1, 1, 0)
+    assert cmp.row("baseline", "days_to_80").only_option == 0
+    assert cmp.row("teams", "lost_output_days").only_option == 0
 
     lost = cmp.row("teams", "lost_output_days")
     diffs = [-1.0, -0.5, -2.0]
@@ -93,6 +98,46 @@ def test_new_metrics_are_compared_without_being_listed() -> None:
     opt = OptionRuns("more", {0: {"relief_spent": 3.0}, 1: {"relief_spent": 5.0}}, {})
     row = compare([base, opt]).row("more", "relief_spent")
     assert (row.mean, row.diff, row.n_pairs) == (4.0, 2.5, 2)
+
+
+def test_days_to_pairs_where_one_side_never_reached_are_counted_apart(tmp_path) -> None:
+    # five replications: both reach 95 % in 0 and 1 (option 3 days faster), only the
+    # option in 2 and 3, neither in 4
+    base = OptionRuns(
+        "baseline", {r: {"days_to_95": v} for r, v in enumerate([20, 22, None, None, None])}, {}
+    )
+    opt = OptionRuns(
+        "early", {r: {"days_to_95": v} for r, v in enumerate([17, 19, 25, 30, None])}, {}
+    )
+    cmp = compare([base, opt])
+    row = cmp.row("early", "days_to_95")
+    assert (row.diff, row.n_pairs) == (-3.0, 2)
+    assert (row.only_option, row.only_baseline, row.neither) == (2, 0, 1)
+    # the report says so beside the difference, and the csv keeps the counts
+    from sim.files.comparison import comparison_rows, read_comparison
+    from sim.files.comparison_md import _delta
+
+    assert _delta(row).endswith("(2 pairs; 2 reached only here)")
+    path = tmp_path / "comparison.csv"
+    path.write_text("\n".join(",".join(r) for r in comparison_rows(cmp)) + "\n")
+    stat = read_comparison(path)[("early", "days_to_95")]
+    assert (stat.only_option, stat.only_baseline, stat.neither) == (2, 0, 1)
+    # the baseline never reaches it where the option does: no difference, only counts
+    never = OptionRuns("never", {r: {"days_to_95": None} for r in range(5)}, {})
+    row = compare([never, opt]).row("early", "days_to_95")
+    assert row.diff is None and row.only_option == 4
+    assert _delta(row) == "n/a (4 reached only here)"
+
+
+def test_a_comparison_csv_without_the_censored_columns_still_reads(tmp_path) -> None:
+    from sim.files.comparison import read_comparison
+
+    path = tmp_path / "comparison.csv"
+    path.write_text(
+        "option,metric,mean,ci95_lo,ci95_hi,n,diff,diff_lo,diff_hi,n_pairs,significant\n"
+        "a,days_to_80,10,9,11,3,,,,0,false\n"
+    )
+    assert read_comparison(path)[("a", "days_to_80")].only_option == 0
 
 
 def test_no_pairs_leave_the_difference_empty() -> None:
@@ -199,6 +244,7 @@ def test_compare_command_writes_every_file_and_verifies(tmp_path) -> None:
     assert list(rows[0]) == [
         "option", "metric", "mean", "ci95_lo", "ci95_hi", "n",
         "diff", "diff_lo", "diff_hi", "n_pairs", "significant",
+        "only_option", "only_baseline", "neither",
     ]  # fmt: skip
     assert {r["option"] for r in rows} == {"baseline", "teams_five", "same"}
     for row in rows:

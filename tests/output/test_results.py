@@ -90,7 +90,7 @@ def test_timeseries_is_tidy_and_causes_sum_to_the_loss(demo_run) -> None:
         "resumption_above_scale",
         "workforce",
     } <= metrics
-    groups = {r["group"] for r in ts if r["metric"] == "capacity"}
+    groups = {r["group"] for r in ts if r["metric"] == "capacity" and ":" not in r["group"]}
     assert groups == {"park", "auto_parts", "electronics", "food", "pharma"}
     cap = {
         (int(r["day"]), int(r["replication"])): float(r["value"])
@@ -99,7 +99,7 @@ def test_timeseries_is_tidy_and_causes_sum_to_the_loss(demo_run) -> None:
     }
     assert len(cap) == 80 * 3
     for r in ts:
-        if r["metric"] in ("capacity", "resumption", "workforce"):
+        if r["metric"] in ("capacity", "resumption", "resumed", "workforce") and r["value"]:
             assert 0.0 <= float(r["value"]) <= 1.0 + 1e-12
     lost = defaultdict(float)
     for r in _read(demo_run / "causes.csv"):
@@ -109,6 +109,38 @@ def test_timeseries_is_tidy_and_causes_sum_to_the_loss(demo_run) -> None:
     s = json.loads((demo_run / "summary.json").read_text())
     per_rep = [sum(1 - cap[(d, r)] for d in range(80)) for r in range(3)]
     assert np.allclose(s["metrics"]["lost_output_days"]["values"], per_rep)
+
+
+def test_timeseries_has_series_per_tag_class_and_batch(demo_run) -> None:
+    # issue 15.7: planners ask "how far is the first list?"
+    ts = _read(demo_run / "timeseries.csv")
+    by_metric = defaultdict(set)
+    for r in ts:
+        by_metric[r["metric"]].add(r["group"])
+    wanted = {"tag:backbone", "tag:livelihood", "class:electronics", "batch:essentials"}
+    wanted.add("batch:backbone")
+    for metric in ("capacity", "resumption", "resumed", "workforce", "staff_on_post"):
+        assert wanted <= by_metric[metric], metric
+    assert {"park"} == by_metric["resumed"] - {g for g in by_metric["resumed"] if ":" in g}
+    # the second list (day 10) has no firms before it is released: empty cells
+    early = [
+        r["value"]
+        for r in ts
+        if (r["metric"], r["group"], r["day"]) == ("resumption", "batch:backbone", "0")
+    ]
+    assert early == ["", "", ""]
+    # every share is a share (`resumed` is read at the end of the day, so it may fall
+    # below `resumption` on the day a firm that operated runs out of cash)
+    values = {
+        (r["metric"], r["group"], r["day"], r["replication"]): float(r["value"])
+        for r in ts
+        if r["value"]
+    }
+    for (metric, group, day, rep), v in values.items():
+        if metric in ("resumed", "resumption", "workforce") and ":" in group:
+            assert 0.0 <= v <= 1.0
+        if metric == "staff_on_post" and group.startswith("tag:"):
+            assert v <= values[("staff_on_post", "park", day, rep)]
 
 
 def test_states_count_every_firm_every_day(demo_run) -> None:

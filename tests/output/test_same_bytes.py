@@ -268,23 +268,50 @@ def test_every_text_file_of_a_run_is_what_the_old_writers_wrote(tmp_path: Path, 
     written = sorted(p.name for p in out.iterdir() if p.name != "manifest.json")
     assert written == sorted(expected)
     for name, text in expected.items():
-        got = (out / name).read_bytes()
+        written_text = (out / name).read_text(encoding="utf-8")
         if name == "timeseries.csv":
-            got = _old_metrics_only(got, text)
-        assert got == text.encode("utf-8"), name
+            written_text = without_issue_15_rows(written_text)
+        assert written_text.encode("utf-8") == text.encode("utf-8"), name
 
 
-def _old_metrics_only(written: bytes, old: str) -> bytes:
-    """`timeseries.csv` without the rows of metrics the old writer did not know.
+NEW_GROUPS = ("tag:", "class:", "batch:", "approval:")
+"""Groups of the per-group rows added by issue 15.7 (capacity, resumption, resumed,
+workforce and staff on post of each tag, class, white-list batch and approval rule)."""
 
-    Since issue 15 the mechanisms declare more daily series (housing, continuity,
-    demand, ...), which the file now carries after each day's shipped rows; every
-    row of the old metrics must still be there, byte for byte and in its place.
-    """
-    known = {line.split(",", 3)[2] for line in old.splitlines()[1:]}
-    lines = written.decode("utf-8").splitlines(keepends=True)
-    kept = [lines[0], *(x for x in lines[1:] if x.split(",", 3)[2] in known)]
-    return "".join(kept).encode("utf-8")
+
+def without_issue_15_rows(text: str) -> str:
+    """`timeseries.csv` without the rows issue 15 added on purpose, which the old writers
+    never wrote: the series its mechanisms declare (`continuity_firms`, `returning`,
+    `onsite_capacity`, …), the official resumption `resumed` (15.7) and the per-group
+    rows (15.7). Every row the old writers wrote keeps its bytes and its order."""
+    lines = text.splitlines(keepends=True)
+    kept = [lines[0]]
+    for line in lines[1:]:
+        _, _, metric, group, _ = line.split(",", 4)
+        if metric not in OLD_METRICS or group.lstrip('"').startswith(NEW_GROUPS):
+            continue
+        kept.append(line)
+    return "".join(kept)
+
+
+OLD_METRICS = frozenset(
+    (
+        "capacity",
+        "resumption",
+        "resumption_weighted",
+        "resumption_above_scale",
+        "workforce",
+        *(f"staff_{p}" for p in WORKFORCE_PARTS),
+        "review_queue",
+        "review_wait_days",
+        "cases",
+        "trips_in_transit",
+        "failed_firms",
+        "cash_negative_firms",
+        "relief_spent",
+    )
+)
+"""The metrics the old writers wrote (`timeseries_rows` above)."""
 
 
 # --------------------------------------------------------------------------- every kind
