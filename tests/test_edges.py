@@ -95,7 +95,8 @@ def test_a_sector_with_no_firms_has_no_column_and_breaks_nothing(tmp_path):
         "                        eligible: {sectors: [chips]}}]}\n",
     )
     groups = {r["group"] for r in rows(out / "timeseries.csv") if r["metric"] == "capacity"}
-    assert groups == {"park", "assembly"}
+    assert {g for g in groups if ":" not in g} == {"park", "assembly"}
+    assert {"class:asm", "batch:whitelists[0]"} <= groups  # no class:chips: it has no firm
     summary = json.loads((out / "summary.json").read_text())
     assert summary["firms"] == 3
     assert summary["metrics"]["relief_spent"]["mean"] == 0  # nobody is eligible

@@ -7,11 +7,11 @@ queue and wait, cases, trips in transit, failed and cash-negative firms, relief)
 under the names they have always had, the share that has resumed (`resumed`), and
 capacity, resumption, resumed, workforce and staff on post of each group of firms
 (`tag:…`, `class:…`, `batch:…`, `approval:…`: `sim.model.groups`), then any other
-daily series a mechanism declares, under its own name. Series other files hold
-(lost output by cause, firms by state, the stations' funnel) are left to them.
-Shares are 0..1; counts are people, firms, applications, cases or trips; a value
-that does not exist that day (the mean wait on a day no review started) is an
-empty cell.
+daily series a mechanism declares, under its own name. Series other files hold (lost
+output by cause, firms by state, the stations' funnel) are left to them. Shares are
+0..1; counts are people, firms, applications, cases or trips; a value that does not
+exist that day (the mean wait on a day no review started, a batch not yet released)
+is an empty cell.
 """
 
 from __future__ import annotations

@@ -98,6 +98,7 @@ def test_the_series_of_a_new_mechanism_reaches_timeseries_csv(tmp_path: Path):
     ]
     assert [r["value"] for r in mine] == ["0", "0", "2", "2", "0", "0"] * 2
     day_zero = [r["metric"] for r in rows if (r["day"], r["replication"]) == ("0", "0")]
+    # after today's indicators (relief last) and the series of the mechanisms before it
     assert day_zero[-1] == "rationed_firms"
     assert day_zero.index("relief_spent") < day_zero.index("rationed_firms")
 

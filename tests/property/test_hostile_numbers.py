@@ -38,8 +38,9 @@ from tests.property.strategies import scenarios
 from tests.property.test_regressions import time_limit
 
 RUN_DAYS = 3
-MAY_BE_NAN = {"review_wait", "resumption_above_scale"}
-"""Trace arrays whose NaN means "no value that day" (see `sim.record.Trace`)."""
+MAY_BE_NAN = {"review_wait", "resumption_above_scale", "resumed_above_scale", "groups"}
+"""Trace arrays whose NaN means "no value that day" (see `sim.record.Trace`; `groups`: a
+batch not yet released, a group with no baseline or no staff)."""
 TEAMS = 1000
 """Service teams are each a process: a million is legal (with a warning) but slow to test."""
 
