@@ -292,12 +292,7 @@ class Region(Frozen):
     @field_validator("timeline")
     @classmethod
     def _sorted(cls, v: list[LevelChange]) -> list[LevelChange]:
-        for i in range(1, len(v)):
-            if v[i].day < v[i - 1].day:
-                raise ValueError(
-                    f"timeline entries must be in order of `day`: entry {i} (day {v[i].day:g}) "
-                    f"comes after entry {i - 1} (day {v[i - 1].day:g})"
-                )
+        _in_order_of_day(v, "timeline entries", "entry")
         return v
 
 
@@ -1104,12 +1099,7 @@ class Workforce(Frozen):
     @field_validator("hotel_beds")
     @classmethod
     def _hotels_in_order(cls, v: list[HotelBeds]) -> list[HotelBeds]:
-        for i in range(1, len(v)):
-            if v[i].day < v[i - 1].day:
-                raise ValueError(
-                    f"entries must be in order of `day`: entry {i} (day {v[i].day:g}) "
-                    f"comes after entry {i - 1} (day {v[i - 1].day:g})"
-                )
+        _in_order_of_day(v, "entries", "entry")
         return v
 
 
@@ -1155,12 +1145,14 @@ class ScreeningPhase(Frozen):
     they spread and shut the firm)."""
 
 
-def _in_order_of_day(v: list[Any], what: str) -> None:
+def _in_order_of_day(v: list[Any], what: str, one: str = "entry") -> None:
+    """Refuse a list of dated points that goes back in time: `what` names the list
+    ("timeline entries"), `one` one of its points."""
     for i in range(1, len(v)):
         if v[i].day < v[i - 1].day:
             raise ValueError(
-                f"{what} entries must be in order of `day`: entry {i} (day {v[i].day:g}) "
-                f"comes after entry {i - 1} (day {v[i - 1].day:g})"
+                f"{what} must be in order of `day`: {one} {i} (day {v[i].day:g}) "
+                f"comes after {one} {i - 1} (day {v[i - 1].day:g})"
             )
 
 
@@ -1201,13 +1193,13 @@ class Outbreaks(Frozen):
     @field_validator("rate_schedule")
     @classmethod
     def _schedule_in_order(cls, v: list[RatePoint]) -> list[RatePoint]:
-        _in_order_of_day(v, "rate_schedule")
+        _in_order_of_day(v, "rate_schedule entries")
         return v
 
     @field_validator("testing")
     @classmethod
     def _testing_in_order(cls, v: list[ScreeningPhase]) -> list[ScreeningPhase]:
-        _in_order_of_day(v, "testing")
+        _in_order_of_day(v, "testing entries")
         return v
 
     @model_validator(mode="after")
@@ -1349,12 +1341,7 @@ class FinalDemand(Frozen):
     @field_validator("index")
     @classmethod
     def _sorted(cls, v: list[DemandPoint]) -> list[DemandPoint]:
-        for i in range(1, len(v)):
-            if v[i].day < v[i - 1].day:
-                raise ValueError(
-                    f"index points must be in order of `day`: point {i} (day {v[i].day:g}) "
-                    f"comes after point {i - 1} (day {v[i - 1].day:g})"
-                )
+        _in_order_of_day(v, "index points", "point")
         return v
 
 
