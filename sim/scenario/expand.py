@@ -387,8 +387,13 @@ def expand(
         except ValidationError as e:
             for err in e.errors():
                 key = next((p for p in err["loc"] if isinstance(p, str)), None)
-                found = shown(err.get("input"))
-                problems.append(d.problem(f"{pydantic_message(err)}; found {found}", key))
+                if err["type"] == "missing" and d.file is not None and len(err["loc"]) == 1:
+                    cname = d.fields.get("class")
+                    why = f"its class {shown(cname)} gives none" if cname else "it has no class"
+                    message = f"no value: the row leaves it blank and {why}"
+                else:
+                    message = f"{pydantic_message(err)}; found {shown(err.get('input'))}"
+                problems.append(d.problem(message, key))
             continue
         if firm.id in seen:
             problems.append(

@@ -761,6 +761,8 @@ def _table(
     by_field = {c.field: c for c in columns}
     if "id" not in by_field and CREDIT_CODE in by_field:
         by_field["id"] = by_field[CREDIT_CODE]
+    if "sector" not in by_field and INDUSTRY in by_field:
+        by_field["sector"] = by_field[INDUSTRY]  # a row without a sector: its industry is blank
     return Ledger(rows, by_field, grid.sheet), problems
 
 

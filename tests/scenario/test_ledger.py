@@ -362,6 +362,11 @@ BROKEN: dict[str, tuple[Callable[[Path], str], str, list[str]]] = {
         [f"{SHEET}, row 2, column E: 所在园区: unknown region '北区'"],
     ),
     "an Excel 97-2003 file": (_xls, "", ["ledger.xls: an Excel 97-2003 workbook (.xls)"]),
+    "no industry and no sector from the class": (
+        _cell(1, 3, None),
+        "",
+        [f"{SHEET}, row 3, column D: 行业代码: no value: the row leaves it blank and its class"],
+    ),
 }
 
 
