@@ -105,6 +105,15 @@ def pydantic_message(err: Any) -> str:
     return _SUBJECT.sub("", msg, count=1) if _SUBJECT.match(msg) else msg
 
 
+def column_letter(number: int) -> str:
+    """A spreadsheet's name of a 1-based column: 1 → A, 27 → AA."""
+    out = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        out = chr(ord("A") + rest) + out
+    return out
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input: where it is and what was expected."""
@@ -116,15 +125,25 @@ class Problem:
     """1-based line in `file`, when known."""
     column: int | None = None
     """1-based column in `file`, when known."""
+    sheet: str | None = None
+    """The worksheet of a workbook `file` (`line` is then its row)."""
 
     def where(self) -> str:
         """`file:line:col` (as much of it as is known; a `--set` expression of a
-        megabyte, which names its own problems, is cut)."""
+        megabyte, which names its own problems, is cut); in a workbook
+        `file, sheet 'name', row 5, column C`."""
         if self.file is None:
             return ""
         file = self.file
         if len(file) > MAX_MESSAGE_SHOWN // 4:
             file = file[: MAX_MESSAGE_SHOWN // 4 - 3] + "..."
+        if self.sheet is not None:
+            parts = [file, f"sheet {shown(self.sheet, 40)}"]
+            if self.line is not None:
+                parts.append(f"row {self.line}")
+            if self.column is not None:
+                parts.append(f"column {column_letter(self.column)}")
+            return ", ".join(parts)
         if self.line is None:
             return file
         if self.column is None:

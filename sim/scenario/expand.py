@@ -1,4 +1,4 @@
-"""From classes and CSV registries to concrete firms: the park the model runs.
+"""From classes and registries (firm ledgers) to concrete firms: the park the model runs.
 
 A city of 15,000 firms fits in a page because `generate:` draws firms from class
 distributions. Generation uses its own random streams derived from the
@@ -13,12 +13,8 @@ the firms they may pick.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import math
-import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +23,7 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import KeyPath, Problem, ScenarioError, pydantic_message, shown
 from sim.scenario.ids import generated_ids, scaled_counts
+from sim.scenario.ledger import Column, Ledger, LedgerOptions, is_workbook, read_ledger
 from sim.scenario.refs import Checker, declared, ref_of
 from sim.scenario.sampling import WeightedPool, name_key
 from sim.scenario.schema import (
@@ -43,29 +40,6 @@ GENERATION_KEY = 1 << 40
 """First spawn key of every generation stream. A model stream's first key is its
 replication number (at most 1,000,000), so no model stream can equal one."""
 
-REGISTRY_COLUMNS = (
-    "id",
-    "name",
-    "class",
-    "sector",
-    "region",
-    "above_scale",
-    "baseline_output",
-    "staff",
-    "migrant_share",
-    "dorm_beds",
-    "bus_seats",
-    "closed_loop",
-    "ramp_days",
-    "tags",
-    "initially_open",
-    "cash_days",
-    "outbound_share",
-)
-"""Columns a firm registry CSV may have (`tags` separated by `;`)."""
-
-MAX_REGISTRY_BYTES = 50_000_000
-"""Default largest registry CSV, in bytes (`limits.registry_bytes` changes it)."""
 STAFF_DRAW_MAX = 10**12
 """Drawn headcounts are clipped here (above the schema's maximum, so still refused)."""
 
@@ -88,15 +62,20 @@ class _Draft:
     path: KeyPath = ()
     """Where the firm is written in the scenario (listed or generated firms)."""
     file: str | None = None
-    """The registry CSV of a registry firm, with its `line`."""
+    """The registry file of a registry firm, with its `line` (or row of `sheet`)."""
     line: int | None = None
+    sheet: str | None = None
+    columns: dict[str, Column] = field(default_factory=dict)
+    """The registry's column of each field (problems name it)."""
 
     def problem(self, message: str, key: str | int | None = None) -> Problem:
-        """A problem with this firm, located at its CSV line or scenario entry."""
+        """A problem with this firm, located at its registry row (and the column of
+        `key`) or its scenario entry."""
         if self.file is not None:
-            return Problem(
-                message, path=() if key is None else (key,), file=self.file, line=self.line
-            )
+            col = self.columns.get(key) if isinstance(key, str) else None
+            path: KeyPath = () if key is None else (key,) if col is None else (col.header,)
+            column = None if col is None else col.number
+            return Problem(message, path, self.file, self.line, column, self.sheet)
         if self.path and self.path[0] == "enterprises":
             return Problem(message, path=self.path if key is None else (*self.path, key))
         fid = self.fields.get("id")
@@ -135,11 +114,15 @@ def generate_entry(prefix: str) -> str:
 def registry_entries(files: list[str]) -> list[str]:
     """Stream name of each registry: its file's name without the folder (the resolved
     scenario writes the path absolute, and a project may move), then how many
-    registries of the same name come before it."""
+    registries of the same name come before it. A workbook is named as the CSV file
+    of its stem (`park.xlsx` as `park.csv`), so that a ledger and the CSV saved from
+    it make the same park."""
     seen: dict[str, int] = {}
     out = []
     for file in files:
         name = file.replace("\\", "/").rsplit("/", 1)[-1]
+        if is_workbook(name):
+            name = name.rsplit(".", 1)[0] + ".csv"
         n = seen.get(name, 0)
         seen[name] = n + 1
         out.append(f"registry:{name}:{n}")
@@ -227,184 +210,26 @@ def _row_staff(fields: dict[str, Any]) -> np.ndarray | None:
     return np.array([int(x)]) if x is not None and x >= 0 and x == int(x) else None
 
 
-REGISTRY_TRUE = ("true", "yes", "y", "1")
-REGISTRY_FALSE = ("false", "no", "n", "0")
-"""Words a registry's yes/no cells accept (any case): spreadsheets write all of these.
-YAML scenario files take only `true` and `false`."""
-REGISTRY_BOOLS = ("above_scale", "closed_loop", "initially_open")
-
-
-def _parse_bool(v: str) -> bool | None:
-    low = v.strip().lower()
-    if low in REGISTRY_TRUE:
-        return True
-    if low in REGISTRY_FALSE:
-        return False
-    return None
-
-
-def _read_capped(path: Path, label: str, max_bytes: int) -> tuple[bytes | None, list[Problem]]:
-    """At most `max_bytes` of a regular file, or the problem why not.
-
-    Only regular files are opened: a FIFO would block the open, a device such
-    as /dev/zero never ends (and reports size 0), a folder is no CSV. The file
-    is read up to one byte past the limit, however large it claims to be.
-    """
-    try:
-        info = path.stat()
-    except (OSError, ValueError) as e:
-        why = e.strerror if isinstance(e, OSError) and e.strerror else e
-        return None, [Problem(f"cannot read firm registry: {why}", file=label)]
-    if not stat.S_ISREG(info.st_mode):
-        what = "a folder" if stat.S_ISDIR(info.st_mode) else "a device, pipe or socket"
-        return None, [Problem(f"the firm registry is {what}, not a CSV file", file=label)]
-    too_big = Problem(
-        f"the firm registry is larger than {max_bytes:,} bytes (`limits.registry_bytes`); "
-        "raise the limit if the file is meant to be this large",
-        file=label,
+def ledger_options(reg: Registry) -> LedgerOptions:
+    """How to read a registry's file, from its entry."""
+    return LedgerOptions(
+        sheet=reg.sheet,
+        encoding=reg.encoding,
+        header_row=reg.header_row,
+        columns=reg.columns,
+        industries=reg.industries,
+        output_per=reg.output_per,
     )
-    if info.st_size > max_bytes:
-        return None, [too_big]
-    try:
-        with path.open("rb") as f:
-            raw = f.read(max_bytes + 1)
-    except OSError as e:
-        return None, [Problem(f"cannot read firm registry: {e.strerror or e}", file=label)]
-    if len(raw) > max_bytes:
-        return None, [too_big]
-    return raw, []
-
-
-MAX_COLUMN_PROBLEMS = 5
-"""Unknown columns reported one by one; a file that is not a registry at all has
-hundreds, and its header is nobody's business beyond the first few."""
-
-
-def read_registry(
-    path: Path,
-    label: str,
-    max_bytes: int = MAX_REGISTRY_BYTES,
-    max_rows: int | None = None,
-) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
-    """Rows of a firm registry as raw field dicts with their line numbers, and any problems.
-
-    Empty cells count as missing (the firm class fills them); `tags` is split on
-    `;`; yes/no cells are read as booleans. At most `max_rows` rows are read (the
-    run-size budget's share of firms); cells are quoted in messages only in part.
-    """
-    problems: list[Problem] = []
-    raw, problems = _read_capped(path, label, max_bytes)
-    if raw is None:
-        return [], problems
-    raw = raw.removeprefix(codecs.BOM_UTF8)  # spreadsheets write one; it is not a column
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        start = raw.rfind(b"\n", 0, e.start) + 1
-        column = len(raw[start : e.start].decode("utf-8", errors="replace")) + 1
-        return [], [
-            Problem(
-                f"not UTF-8 text (byte 0x{raw[e.start]:02X} cannot be decoded): "
-                "save the spreadsheet as 'CSV UTF-8'",
-                file=label,
-                line=raw.count(b"\n", 0, e.start) + 1,
-                column=column,
-            )
-        ]
-    del raw
-    if not text.strip():
-        return [], [Problem("the firm registry is empty (no header row)", file=label, line=1)]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except csv.Error as e:
-        return [], [Problem(f"bad CSV: {e}", file=label, line=1)]
-    header = [h.strip() for h in header]
-    unknown = [(col, h) for col, h in enumerate(header, 1) if h not in REGISTRY_COLUMNS]
-    for col, h in unknown[:MAX_COLUMN_PROBLEMS]:
-        problems.append(
-            Problem(
-                f"unknown column {shown(h, 40)}; allowed: {', '.join(REGISTRY_COLUMNS)}",
-                file=label,
-                line=1,
-                column=col,
-            )
-        )
-    if len(unknown) > MAX_COLUMN_PROBLEMS:
-        problems.append(
-            Problem(
-                f"{len(unknown) - MAX_COLUMN_PROBLEMS} more unknown columns (is this a firm "
-                "registry?)",
-                file=label,
-                line=1,
-            )
-        )
-    if "id" not in header:
-        problems.append(Problem("the registry needs an `id` column", file=label, line=1))
-    if len(set(header)) != len(header):
-        problems.append(Problem("a column name appears twice", file=label, line=1))
-    if problems:
-        return [], problems
-    rows: list[tuple[int, dict[str, Any]]] = []
-    start = reader.line_num + 1  # a quoted cell may span lines: count lines, not rows
-    try:
-        for row in reader:
-            line, start = start, reader.line_num + 1
-            if not any(c.strip() for c in row):
-                continue
-            if len(row) != len(header):
-                problems.append(
-                    Problem(f"{len(row)} cells for {len(header)} columns", file=label, line=line)
-                )
-                continue
-            if max_rows is not None and len(rows) >= max_rows:
-                problems.append(
-                    Problem(
-                        f"the registry holds more than {max_rows:,} firms, more than the "
-                        "memory budget allows (`limits.memory_mb`); raise it if the run is "
-                        "meant to be this large",
-                        file=label,
-                        line=line,
-                    )
-                )
-                break
-            fields: dict[str, Any] = {}
-            for h, cell in zip(header, row, strict=True):
-                cell = cell.strip()
-                if cell == "":
-                    continue
-                if h == "tags":
-                    fields[h] = [t.strip() for t in cell.split(";") if t.strip()]
-                elif h in REGISTRY_BOOLS:
-                    value = _parse_bool(cell)
-                    if value is None:
-                        problems.append(
-                            Problem(
-                                f"{shown(cell, 40)} is not a yes/no value; write "
-                                f"{'/'.join(REGISTRY_TRUE)} or {'/'.join(REGISTRY_FALSE)}",
-                                path=(h,),
-                                file=label,
-                                line=line,
-                            )
-                        )
-                        continue
-                    fields[h] = value
-                else:
-                    fields[h] = cell
-            rows.append((line, fields))
-    except csv.Error as e:
-        problems.append(Problem(f"bad CSV: {e}", file=label, line=reader.line_num))
-    return rows, problems
 
 
 def registry_path(scenario_file: Path | None, file: str) -> Path:
-    """A registry's CSV path, relative to the scenario file's folder."""
+    """A registry's file path, relative to the scenario file's folder."""
     base = scenario_file.parent if scenario_file is not None else Path.cwd()
     return (base / file).resolve()
 
 
 def registry_label(scenario_file: Path | None, file: str) -> str:
-    """How problems name a registry CSV: next to the scenario file, as the planner named it."""
+    """How problems name a registry file: next to the scenario file, as the planner named it."""
     return file if scenario_file is None else str(scenario_file.parent / file)
 
 
@@ -475,14 +300,14 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
 def expand(
     scenario: Scenario,
     scenario_file: Path | None,
-    registry_rows: dict[int, list[tuple[int, dict[str, Any]]]] | None = None,
+    ledgers: dict[int, Ledger] | None = None,
 ) -> Park:
     """Concrete firms: listed ones, then generated ones, then registry rows, in file order.
 
-    Problems are located at a registry firm's CSV line, or by key path for
+    Problems are located at a registry firm's row (and column), or by key path for
     listed and generated firms (the loader turns paths into file lines).
-    `registry_rows` are the rows of each registry when the caller has read them
-    (the CSVs are read otherwise); their dicts are consumed.
+    `ledgers` are the registries' files when the caller has read them (they are
+    read otherwise); their rows' dicts are consumed.
     """
     problems: list[Problem] = []
     current: list[_Draft] = []
@@ -516,15 +341,22 @@ def expand(
     entries = registry_entries([reg.file for reg in scenario.registry])
     for ri, reg in enumerate(scenario.registry):
         label = registry_label(scenario_file, reg.file)
-        if registry_rows is not None and ri in registry_rows:
-            rows = registry_rows[ri]
+        if ledgers is not None and ri in ledgers:
+            ledger = ledgers[ri]
         else:
-            rows, probs = read_registry(registry_path(scenario_file, reg.file), label)
+            ledger, probs = read_ledger(
+                registry_path(scenario_file, reg.file), label, ledger_options(reg)
+            )
             problems.extend(probs)
         streams = EntryStreams(scenario.seed, entries[ri])
-        for line, fields in rows:
+        for line, fields in ledger.rows:
             draft = _Draft(fields, None, streams, file=label, line=line)
-            cname = fields.pop("class", None) or reg.firm_class
+            draft.sheet, draft.columns = ledger.sheet, ledger.columns
+            cname = (
+                fields.pop("class", None)
+                or reg.classes.get(str(fields.get("sector")))
+                or reg.firm_class
+            )
             if cname is not None:
                 draft.cls = scenario.firm_classes.get(cname)
                 if draft.cls is None:  # the `class` column means what the entry's `class` does
@@ -555,8 +387,13 @@ def expand(
         except ValidationError as e:
             for err in e.errors():
                 key = next((p for p in err["loc"] if isinstance(p, str)), None)
-                found = shown(err.get("input"))
-                problems.append(d.problem(f"{pydantic_message(err)}; found {found}", key))
+                if err["type"] == "missing" and d.file is not None and len(err["loc"]) == 1:
+                    cname = d.fields.get("class")
+                    why = f"its class {shown(cname)} gives none" if cname else "it has no class"
+                    message = f"no value: the row leaves it blank and {why}"
+                else:
+                    message = f"{pydantic_message(err)}; found {shown(err.get('input'))}"
+                problems.append(d.problem(message, key))
             continue
         if firm.id in seen:
             problems.append(

@@ -21,10 +21,17 @@ from sim.runtime import collector_paused
 from sim.scenario import budget
 from sim.scenario.dists import dist_min
 from sim.scenario.errors import KeyPath, Problem, ScenarioError, pydantic_message, shown
-from sim.scenario.expand import Park, expand, read_registry, registry_label, registry_path
+from sim.scenario.expand import (
+    Park,
+    expand,
+    ledger_options,
+    registry_label,
+    registry_path,
+)
+from sim.scenario.ledger import Ledger, read_ledger
 from sim.scenario.overlay import apply_set, merge
 from sim.scenario.refs import check_references
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Registry, Scenario
 from sim.scenario.source import Source, load_yaml
 from sim.scenario.warn import check_warnings
 
@@ -134,38 +141,36 @@ def _located(source: Source, path: KeyPath, message: str) -> Problem:
     return Problem(message, path=path, file=mark.file, line=mark.line, column=mark.column)
 
 
-Rows = list[tuple[int, dict[str, Any]]]
-"""A registry's rows: (line in the CSV, raw fields)."""
-
-
 def _read_registries(
     data: dict[str, Any], scenario_file: Path | None
-) -> tuple[dict[int, Rows], list[Problem]]:
-    """The rows of each registry CSV (read once: for cross-references, then for
+) -> tuple[dict[int, Ledger], list[Problem]]:
+    """The file of each registry (read once: for cross-references, then for
     expansion), and problems reading them, within the budget's bytes and firms.
 
-    A CSV that cannot be read is reported with the scenario's own problems, so
-    a missing file is not mistaken for dangling references to its firms.
+    A file that cannot be read is reported with the scenario's own problems, so
+    a missing file is not mistaken for dangling references to its firms. An
+    entry the schema refuses is not read (the schema's problem says why).
     """
-    out: dict[int, Rows] = {}
+    out: dict[int, Ledger] = {}
     problems: list[Problem] = []
     regs = data.get("registry")
     if not isinstance(regs, list):
         return out, problems
     limits = budget.limits_of(data)
-    for i, reg in enumerate(regs):
-        if isinstance(reg, dict) and isinstance(reg.get("file"), str) and reg["file"]:
-            if "\x00" in reg["file"]:
-                continue  # no file has such a name (the schema says so at the key)
-            path = registry_path(scenario_file, reg["file"])
-            rows, probs = read_registry(
-                path,
-                registry_label(scenario_file, reg["file"]),
-                max_bytes=limits.registry_bytes,
-                max_rows=budget.max_firms(limits),
-            )
-            problems.extend(probs)
-            out[i] = rows
+    for i, raw in enumerate(regs):
+        try:
+            reg = Registry.model_validate(raw)
+        except ValidationError:
+            continue
+        ledger, probs = read_ledger(
+            registry_path(scenario_file, reg.file),
+            registry_label(scenario_file, reg.file),
+            ledger_options(reg),
+            max_bytes=limits.registry_bytes,
+            max_rows=budget.max_firms(limits),
+        )
+        problems.extend(probs)
+        out[i] = ledger
     return out, problems
 
 
@@ -250,14 +255,14 @@ def validate_source(source: Source, scenario_file: Path | None) -> Park:
         problems.extend(problems_from_validation(e, source))
     registries, registry_problems = _read_registries(data, scenario_file)
     problems.extend(registry_problems)
-    rows = {i: len(r) for i, r in registries.items()}
+    rows = {i: len(r.rows) for i, r in registries.items()}
     # Before ids are generated for cross-references or firms expanded: both take
     # memory in proportion to the firms a scenario makes.
     planned = budget.check_planned(data, rows, data.get("days"), data.get("replications"))
     if planned:
         raise ScenarioError([*problems, *(_relocate(source, p) for p in planned)])
     locate = partial(_located, source)
-    problems.extend(check_references(data, locate, registries))
+    problems.extend(check_references(data, locate, {i: r.rows for i, r in registries.items()}))
     if scenario is not None:
         problems.extend(_endless_reviews(scenario, source))
         problems.extend(_start_levels(scenario, source))

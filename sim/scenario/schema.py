@@ -8,6 +8,7 @@ the field names or descriptions. Time is in days from the start of the run
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import math
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario import strict
+from sim.scenario import industries, strict
 from sim.scenario.dists import Dist, bounded, fixed
 from sim.scenario.ids import (
     Context,
@@ -494,14 +495,98 @@ class Scale(Frozen):
     keeping the mix of classes (e.g. `--set scale.firms=15000`)."""
 
 
+LedgerField = Literal[
+    "id",
+    "name",
+    "class",
+    "sector",
+    "region",
+    "above_scale",
+    "baseline_output",
+    "staff",
+    "migrant_share",
+    "dorm_beds",
+    "bus_seats",
+    "closed_loop",
+    "ramp_days",
+    "tags",
+    "initially_open",
+    "cash_days",
+    "outbound_share",
+    "credit_code",
+    "industry",
+    "ignore",
+]
+"""What a ledger column is read as (`ignore`: not read)."""
+IndustryCode = Annotated[str, Field(pattern=industries.KEY_PATTERN)]
+"""A GB/T 4754 code: a 门类 letter, or a 2–4 digit 大类, 中类 or 小类 (letter optional)."""
+
+
 class Registry(Frozen):
-    """A CSV file of firms (one row per firm), relative to the scenario file."""
+    """A firm ledger (one row per firm): a CSV file or an `.xlsx` workbook by the scenario.
+
+    Chinese column names, credit codes and industry codes are read as planners keep
+    them (docs/scenarios.md, "Firm ledgers from Excel")."""
 
     file: str = Field(min_length=1, max_length=4096, pattern=r"^[^\x00-\x1f\x7f]+$")
-    """Path of the CSV file, relative to the scenario file (a regular file of at most
-    `limits.registry_bytes`; yes/no cells take true/yes/y/1 or false/no/n/0)."""
+    """Path of the CSV file or workbook, relative to the scenario file (a regular file of
+    at most `limits.registry_bytes`; yes/no cells take true/yes/y/1/是 or
+    false/no/n/0/否)."""
     firm_class: Annotated[Ident, Ref(FIRM_CLASS)] | None = Field(default=None, alias="class")
     """Class giving defaults and input rules to rows without a `class` column."""
+    classes: Annotated[
+        dict[Annotated[Ident, Ref(SECTOR)], Annotated[Ident, Ref(FIRM_CLASS)]],
+        Field(max_length=1000),
+    ] = Field(default_factory=dict)
+    """Class of the rows of each sector (sector → class), for rows without a `class`
+    cell; rows of other sectors take `class`."""
+    sheet: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """Worksheet to read from a workbook (default: the first)."""
+    encoding: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    """Text encoding of a CSV file (e.g. `gbk`, `utf-8`; default: UTF-8, with or without
+    a byte-order mark, else GB18030, which reads GBK)."""
+    header_row: Annotated[int, Field(ge=1, le=1000)] | None = None
+    """Row (or CSV line, counting records) holding the column names (default: the first
+    row not blank); rows above it, such as a title, are not read."""
+    columns: Annotated[
+        dict[Annotated[str, Field(min_length=1, max_length=200)], LedgerField],
+        Field(max_length=1000),
+    ] = Field(default_factory=dict)
+    """Column names → what they are read as, beyond the built-in ones (e.g. `{企业全称:
+    name, 备注2: ignore}`); these win over the built-in names."""
+    industries: Annotated[
+        dict[IndustryCode, Ident],
+        Field(max_length=10_000),
+    ] = Field(default_factory=dict)
+    """GB/T 4754 industry code → sector, read before the built-in table
+    (`sim/scenario/gbt4754_sectors.csv`), the most specific code first: `{"39":
+    electronics, "3670": auto_parts, C: manufacturing}` (quote digits: keys are text)."""
+    output_per: Literal["day", "month", "year"] = "day"
+    """Period the output column covers: a ledger's 工业总产值 is usually a year's (divided
+    by 365, or 365/12 for a month, to give output per day)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _text_encoding(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            info = codecs.lookup(v)
+        except LookupError:
+            raise ValueError(f"unknown text encoding {v!r} (e.g. utf-8, gbk, gb18030)") from None
+        if not info._is_text_encoding:
+            raise ValueError(f"{v!r} is not a text encoding (e.g. utf-8, gbk, gb18030)")
+        return v
+
+    @field_validator("industries")
+    @classmethod
+    def _codes(cls, v: dict[str, str]) -> dict[str, str]:
+        """Every key names a GB/T 4754 code (a 大类 that exists, a letter that fits it)."""
+        for key in v:
+            why = industries.check_key(key)
+            if why is not None:
+                raise ValueError(f"industry code {key!r} {why}")
+        return v
 
 
 # --- supply ---------------------------------------------------------------------
@@ -1415,7 +1500,8 @@ class Limits(Frozen):
     hour at most) and truck trips with their admission tests (a turned-back truck is
     tested again every day while `admit_share` is below 1)."""
     registry_bytes: Annotated[int, Field(ge=1, le=10**12)] = 50_000_000
-    """Largest registry CSV file, in bytes."""
+    """Largest registry file, in bytes (a CSV file, or a workbook both as stored and
+    unpacked)."""
 
 
 # --- the scenario ---------------------------------------------------------------

@@ -223,7 +223,7 @@ def test_a_registry_without_an_id_column_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("encoding", "name"), [("latin-1", "Café Müller"), ("gbk", "食品一厂"), ("utf-16", "x")]
+    ("encoding", "name"), [("latin-1", "Café Müller"), ("cp1252", "€ 5"), ("utf-16", "x")]
 )
 def test_a_registry_not_in_utf8_names_the_line(tmp_path, encoding, name):
     text = f"id,name,staff\nf1,ok,3\nf2,{name},4\n"

@@ -198,10 +198,12 @@ def mutated(draw: st.DrawFn) -> tuple[str, Any, list[str]]:
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
-    """A folder holding the shipped CSV registries, where mutated scenarios are written."""
+    """A folder holding the shipped registries (CSV files, and the ledgers of
+    `ledgers/`), where mutated scenarios are written."""
     d = tmp_path_factory.mktemp("fuzz")
     for csv in SCENARIOS.glob("*.csv"):
         shutil.copy(csv, d / csv.name)
+    shutil.copytree(SCENARIOS / "ledgers", d / "ledgers")
     return d
 
 

@@ -37,6 +37,7 @@ CASES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "demo_park": ("demo_park.yaml", (), ()),
     "jinshan_2022": ("jinshan_2022.yaml", (), ()),
     "kunshan_electronics": ("kunshan_electronics.yaml", (), ()),
+    "ledger_park": ("ledger_park.yaml", (), ()),
     "linyi_priority": ("linyi_priority.yaml", (), ()),
 }
 """name → (scenario, overlays, --sets); every overlay is added below on its base."""

@@ -85,7 +85,7 @@ DANGLING = park(
         }
     },
     generate=[{"class": "widgit", "count": 2}],
-    registry=[{"file": "firms.csv", "class": "wigdet"}],
+    registry=[{"file": "firms.csv", "class": "wigdet", "classes": {"w": "widgte"}}],
     enterprises=[
         {
             "id": "a",
@@ -235,6 +235,12 @@ EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
         "firm_class",
         ("registry", 0, "class"),
         "unknown firm class 'wigdet' (did you mean 'widget'?)",
+    ),
+    (
+        schema.Registry,
+        "classes",
+        ("registry", 0, "classes", "w"),
+        "unknown firm class 'widgte' (did you mean 'widget'?)",
     ),
     (schema.Supplier, "region", ("suppliers", 0, "region"), "unknown region 'mars'"),
     (
