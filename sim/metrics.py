@@ -177,14 +177,10 @@ def _failed(t: Trace, counts: np.ndarray) -> np.ndarray:
     return counts[:, t.states.index("failed")]
 
 
-def _group(measure: str) -> Values:
+def _group(t: Trace, v: np.ndarray, measure: str) -> np.ndarray:
     """One measure of every group (`sim.model.groups.MEASURES`), day first."""
-
-    def values(t: Trace, v: np.ndarray) -> np.ndarray:
-        out: np.ndarray = v[:, :, t.series["groups"].axes[1].index(measure)]
-        return out
-
-    return values
+    out: np.ndarray = v[:, :, t.series["groups"].axes[1].index(measure)]
+    return out
 
 
 DAILY: tuple[Indicator, ...] = (
@@ -208,7 +204,7 @@ DAILY: tuple[Indicator, ...] = (
         "each group's output as a share of its baseline (groups `tag:…`, `class:…`, "
         "`batch:…`, `approval:…`)",
         "groups",
-        _group("capacity"),
+        lambda t, v: _group(t, v, "capacity"),
     ),
     Indicator(RESUMPTION, "share", "share of firms operating today", "resumption"),
     Indicator(
@@ -216,7 +212,7 @@ DAILY: tuple[Indicator, ...] = (
         "share",
         "share of each group's firms operating today",
         "groups",
-        _group("resumption"),
+        lambda t, v: _group(t, v, "resumption"),
     ),
     Indicator(
         RESUMPTION_WEIGHTED,
@@ -250,7 +246,7 @@ DAILY: tuple[Indicator, ...] = (
         "share",
         "share of each group's firms that have resumed",
         "groups",
-        _group("resumed"),
+        lambda t, v: _group(t, v, "resumed"),
     ),
     Indicator(
         WORKFORCE,
@@ -264,7 +260,7 @@ DAILY: tuple[Indicator, ...] = (
         "share",
         "share of each group's staff on post",
         "groups",
-        _group("workforce"),
+        lambda t, v: _group(t, v, "workforce"),
     ),
     Indicator("staff_{}", "people", "staff on post, in quarantine, isolated, away", "workforce"),
     Indicator(
@@ -272,7 +268,7 @@ DAILY: tuple[Indicator, ...] = (
         "people",
         "staff on post in each group's firms",
         "groups",
-        _group("staff_on_post"),
+        lambda t, v: _group(t, v, "staff_on_post"),
     ),
     Indicator("review_queue", "applications", "applications waiting for a team", "review_queue"),
     Indicator(

@@ -13,11 +13,14 @@ from sim.metrics import (
     METRICS,
     PARK,
     SHARE_METRICS,
+    _first_at_or_below,
+    axis_label,
     cause_totals,
     ci95,
     daily,
     days_to,
     days_to_median,
+    label,
     replication_metrics,
     summarise,
     summary,
@@ -215,6 +218,27 @@ def test_days_to_median_is_the_kaplan_meier_median_worked_out_by_hand():
     assert days_to_median(DAYS_TO_95, horizon=40) == (24.0, (21.0, 28.0))
 
 
+def test_days_to_median_at_another_confidence_level():
+    # A 50 % interval (z = 0.674): the band's low side is first <= 0.5 on day 23 (0.441;
+    # 0.597 on day 22), its high side on day 25 (0.474; 0.551 on day 24). The median
+    # does not depend on the level.
+    band = {
+        t: (round(lo, 3), round(hi, 3)) for t, _, lo, hi in _hand_km(DAYS_TO_95, 0.6744897501960817)
+    }
+    assert band[22][0] == 0.597 and band[23][0] == 0.441
+    assert band[24][1] == 0.551 and band[25][1] == 0.474
+    assert days_to_median(DAYS_TO_95, horizon=40, confidence=0.5) == (24.0, (23.0, 25.0))
+
+
+def test_the_median_is_the_first_day_the_survival_is_at_or_within_rounding_of_one_half():
+    times = np.array([3.0, 7.0, 9.0])
+    assert _first_at_or_below(times, np.array([0.9, 0.5, 0.2]), 0.5) == 7.0
+    # inclusive up to 1e-12 above: a product of ratios that should be 0.5 may round up
+    assert _first_at_or_below(times, np.array([0.9, 0.5 + 1e-12, 0.2]), 0.5) == 7.0
+    assert _first_at_or_below(times, np.array([0.9, 0.5 + 2e-12, 0.2]), 0.5) == 9.0
+    assert _first_at_or_below(times, np.array([0.9, 0.8, 0.6]), 0.5) is None
+
+
 def test_days_to_median_when_too_few_reach_the_level():
     # six replications, two censored: S = 5/6, 1/2 (median 12), 1/3 and no lower;
     # the band's high side stays above 0.5 (0.676 after day 15): the upper end is
@@ -272,8 +296,8 @@ def test_daily_indicators_follow_the_declarations():
     # its own name: a number per day in group `park`, an array one row per label.
     tr = trace([firm("a", initially_open=True), firm("b")], days=3)
     _declare(tr, "by_gate", (("north", "south"),), np.arange(6.0).reshape(3, 2))
-    _declare(tr, "by_gate_and_good", (("n", "s"), ("x", "y")), np.zeros((3, 2, 2)))
     _declare(tr, "extra_total", (), np.array([7.0, 8.0, 9.0]))
+    _declare(tr, "by_gate_and_good", (("n", "s"), ("x", "y")), np.zeros((3, 2, 2)))
     rows = daily(tr, skip=("lost", "funnel"))  # what causes.csv and logistics.csv hold
     keys = [(m, g) for m, g, _ in rows]
     assert keys[:2] == [("capacity", PARK), ("capacity", "s")]
@@ -286,14 +310,15 @@ def test_daily_indicators_follow_the_declarations():
     assert keys[-7:] == [
         ("by_gate", "north"),
         ("by_gate", "south"),
+        ("extra_total", PARK),
         ("by_gate_and_good", "n/x"),
         ("by_gate_and_good", "n/y"),
         ("by_gate_and_good", "s/x"),
         ("by_gate_and_good", "s/y"),
-        ("extra_total", PARK),
     ]
     values = {(m, g): v for m, g, v in rows}
     np.testing.assert_array_equal(values[("by_gate", "south")], [1, 3, 5])
+    np.testing.assert_array_equal(values[("extra_total", PARK)], [7, 8, 9])
     np.testing.assert_array_equal(values[("capacity", PARK)], tr.capacity)
     # a park without above-scale firms has no resumption_above_scale rows
     assert "resumption_above_scale" not in {m for m, _ in keys}
@@ -304,8 +329,13 @@ def test_daily_indicators_follow_the_declarations():
 def test_a_declared_series_may_not_take_the_name_of_an_indicator():
     tr = trace([firm("a", initially_open=True)], days=2)
     _declare(tr, "failed_firms", (), np.zeros(2))
-    with pytest.raises(ValueError, match="failed_firms"):
+    message = (
+        "the declared series 'failed_firms' has the name of an indicator of "
+        "timeseries.csv; give it another name"
+    )
+    with pytest.raises(ValueError) as err:
         daily(tr)
+    assert str(err.value) == message
 
 
 def test_share_metrics_are_the_indicators_in_share():
@@ -427,3 +457,52 @@ def test_summary_of_one_replication_and_of_none():
         v = metrics[k]
         assert {x: v[x] for x in empty} == empty
         assert (v["n"], v["median"], v["median_ci95"]) == (0, None, [None, None])
+        assert v["censored_at"] == 0  # no replication, no horizon
+
+
+def test_group_indicators_read_each_measure_of_each_group():
+    # a (tag x; baseline 3, 4 staff) runs from day 0 in zone park, which locks down on
+    # day 3: from then on a has resumed but does not operate, and its staff stay home.
+    # b (tags x and y; baseline 1, 2 staff) is in zone late, locked down until day 2.
+    regions = [
+        {
+            "id": "park",
+            "timeline": [{"day": 0, "level": "normal"}, {"day": 3, "level": "lockdown"}],
+        },
+        {
+            "id": "late",
+            "timeline": [{"day": 0, "level": "lockdown"}, {"day": 2, "level": "normal"}],
+        },
+        {"id": "out"},
+    ]
+    firms = [
+        firm("a", baseline_output=3, staff=4, tags=["x"], initially_open=True),
+        firm("b", region="late", staff=2, tags=["x", "y"]),
+    ]
+    rows = {(m, g): v for m, g, v in daily(trace(firms, days=5, regions=regions))}
+    want = {
+        # group x: a alone on days 0-1, both on day 2, a resumed but idle on days 3-4
+        ("resumption", "tag:x"): [1 / 2, 1 / 2, 1, 1 / 2, 1 / 2],
+        ("resumed", "tag:x"): [1 / 2, 1 / 2, 1, 1, 1],
+        ("capacity", "tag:x"): [3 / 4, 3 / 4, 1, 1 / 4, 1 / 4],
+        ("workforce", "tag:x"): [4 / 6, 4 / 6, 1, 2 / 6, 2 / 6],
+        ("staff_on_post", "tag:x"): [4, 4, 6, 2, 2],
+        # group y: b alone, from day 2
+        ("resumption", "tag:y"): [0, 0, 1, 1, 1],
+        ("resumed", "tag:y"): [0, 0, 1, 1, 1],
+        ("capacity", "tag:y"): [0, 0, 1, 1, 1],
+        ("workforce", "tag:y"): [0, 0, 1, 1, 1],
+        ("staff_on_post", "tag:y"): [0, 0, 2, 2, 2],
+    }
+    for key, values in want.items():
+        np.testing.assert_allclose(rows[key], values, rtol=1e-12, err_msg=str(key))
+
+
+def test_tables_and_axes_name_the_metrics():
+    assert label("days_to_80") == "days to 80 % capacity"
+    assert label("output_saved_per_money") == "output saved per unit of relief (vs baseline)"
+    assert label("lost:labour") == "lost:labour"  # one it does not know keeps its name
+    # an axis names the unit where the label does not, else reads like the table
+    assert axis_label("min_capacity") == "lowest capacity (share of baseline)"
+    assert axis_label("lost_output_days") == "lost output (baseline-days)"
+    assert axis_label("lost:labour") == "lost:labour"

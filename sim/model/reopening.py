@@ -174,12 +174,7 @@ class Reopening(Mechanism):
         self.whitelisted = world.shared.whitelisted
         self.approval_order = [self._approval_order(a) for a in cfg.approvals]
         """Firms each approval rule may approve, in the order it approves them."""
-        self.approval_base = [
-            len(order) * (a.share_per_day or 0.0)
-            for order, a in zip(self.approval_order, cfg.approvals, strict=True)
-        ]
-        """Firms per day of each `share_per_day` rule (its share of the eligible firms)."""
-        self.approved = np.zeros(len(cfg.approvals), dtype=np.int64)
+        self.approved = [0] * len(cfg.approvals)
         """Firms each approval rule has approved so far."""
         # A firm has at most one reopening application and one credit line in the queue
         # or under review at a time, so teams beyond 2n + 1 would only ever wait: they
@@ -249,7 +244,7 @@ class Reopening(Mechanism):
                 sel |= firms.in_sectors(batch.sectors)
             if batch.above_scale:
                 sel |= firms.above_scale
-            if batch.top_n is not None and batch.top_n.n > 0:
+            if batch.top_n is not None:
                 size = firms.baseline if batch.top_n.by == "baseline_output" else firms.staff
                 order = np.lexsort((np.arange(firms.n), -size))
                 sel[order[: batch.top_n.n]] = True
@@ -268,14 +263,13 @@ class Reopening(Mechanism):
             if day < start or (rule.end_day is not None and day >= math.ceil(rule.end_day)):
                 continue
             days = day - start + 1
+            order = self.approval_order[k]
             if rule.per_day is not None:
                 target = rule.per_day * days
             else:
-                target = math.floor(self.approval_base[k] * days + 1e-9)
-            want = target - int(self.approved[k])
-            if want <= 0:
-                continue
-            order = self.approval_order[k]
+                assert rule.share_per_day is not None  # one of the two (schema)
+                target = math.floor(len(order) * rule.share_per_day * days + 1e-9)
+            want = target - self.approved[k]  # >= 0: a running total, never exceeded
             free = order[(w.state[order] == _CLOSED) & ~self.whitelisted[order]][:want]
             if len(free):
                 sel = np.zeros(w.firms.n, dtype=bool)

@@ -310,8 +310,6 @@ def _kind(v: Any) -> str | None:
         if len(v) == 1:
             key = next(iter(v))
             return key if key in KINDS else None
-        if set(v) == {"value"}:
-            return "fixed"
         return None
     for kind in KINDS:
         if hasattr(v, kind):

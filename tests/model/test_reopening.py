@@ -7,6 +7,7 @@ so with one-day reviews starting at t = 0 the reopening days count 1, 2, 3, ...
 from __future__ import annotations
 
 import itertools
+import math
 import time
 import warnings
 
@@ -16,7 +17,7 @@ import pytest
 from sim.model import reopening
 from sim.model.reopening import Reopening, ramp_factor
 from sim.model.state import FirmState
-from sim.model.streams import stream
+from sim.model.streams import stream, stream_key
 from sim.scenario.errors import ScenarioError
 from sim.scenario.load import load_scenario
 from tests.model._park import check_invariants, firm, lost, only_cause, trace, world
@@ -509,6 +510,61 @@ def test_a_new_group_moves_no_other_firms_preparation_draws():
     assert np.all(two[is_fast] <= 2)
 
 
+def test_each_preparation_rule_draws_from_the_stream_of_its_group():
+    # Stream "apply_days_by" narrowed to the rule's group: `class:fast`, `tags:` with the
+    # tags sorted and joined by `+`, `batch:ID`. Two rules with the same distribution
+    # therefore draw different times.
+    firms = [firm(f"f{i}", **{"class": "fast"}) for i in range(3)]
+    firms += [firm(f"t{i}", tags=["livelihood"]) for i in range(3)]
+    days = {"uniform": {"from": 1, "to": 4}}
+    cfg = {
+        "whitelists": [{"id": "b", "day": 0, "firms": ["t0"]}],
+        "apply_days_by": [
+            {"class": "fast", "apply_days": days},
+            {"tags": ["livelihood", "backbone"], "apply_days": days},
+            {"batch": "b", "apply_days": {"uniform": {"from": 7, "to": 8}}},
+        ],
+    }
+    w = world(firms, replication=4, level="lockdown", reopening=cfg, firm_classes=CLASSES)
+    r, rules, n = w.get(Reopening), w.cfg.reopening.apply_days_by, 6
+
+    def drawn(rule, group):
+        return rule.apply_days.sample(stream(w.cfg.seed, 4, "apply_days_by", stream_key(group)), n)
+
+    fast = drawn(rules[0], "class:fast")
+    tagged = drawn(rules[1], "tags:backbone+livelihood")
+    np.testing.assert_array_equal(r.apply_days, [*fast[:3], *tagged[3:]])
+    assert not np.any(np.isin(fast, tagged))
+    np.testing.assert_array_equal(r.batch_days[0], drawn(rules[2], "batch:b"))
+    assert np.all((r.batch_days[0] >= 7) & (r.batch_days[0] <= 8))
+
+
+def test_closed_loop_readiness_shortens_a_batchs_preparation_too():
+    # Controlled zone; batch b (day 0) lists x (closed-loop) and z with 1 day of
+    # preparation; the park's default is 3. A factor of 2 doubles the closed-loop firms'
+    # times, the batch's as well: z applies at 1 (open day 2), x at 2 (day 3), u at 3
+    # (day 4), y (closed-loop, unlisted) at 6 (day 7).
+    firms = [
+        firm("x", closed_loop=True),
+        firm("z"),
+        firm("y", closed_loop=True),
+        firm("u"),
+    ]
+    cfg = {
+        **MANY_TEAMS,
+        "apply_days": 3,
+        "closed_loop_apply_factor": 2,
+        "whitelists": [{"id": "b", "day": 0, "firms": ["x", "z"]}],
+        "apply_days_by": [{"batch": "b", "apply_days": 1}],
+    }
+    w = world(firms, level="controlled", days=8, reopening=cfg)
+    r = w.get(Reopening)
+    assert list(r.apply_days) == [6, 3, 6, 3]
+    assert list(r.batch_days[0]) == [2, 1, 2, 1]
+    w.run()
+    assert reopened(w) == {"x": 3.0, "z": 2.0, "y": 7.0, "u": 4.0}
+
+
 # --- review priority by size and class --------------------------------------------------
 
 
@@ -611,12 +667,63 @@ def test_approvals_skip_listed_firms_respect_eligibility_and_stop_at_end_day():
     assert got == [["f4", "f5"], ["f2"], [], [], []]
 
 
+def test_approvals_start_on_their_start_day_and_none_are_made_on_the_end_day():
+    # One a day by size from day 1 to day 2: end_day 3 is the first day without.
+    rule = {"id": "r", "per_day": 1, "start_day": 1, "end_day": 3, "order": "size"}
+    got = listed_on(world(SIZED, level="lockdown", reopening={"approvals": [rule]}), 5)
+    assert got == [[], ["f5"], ["f4"], [], []]
+
+
+def test_two_approval_rules_and_a_batch_each_name_the_firms_they_released():
+    # Batch w lists f1 on day 0. Rule `late` (listed first) runs on days 2-3, rule
+    # `early` on days 0-1, one firm a day each, largest first: early approves f5 and
+    # f4, late f3 and f2. release_ids: w, late, early.
+    cfg = {
+        "whitelists": [{"id": "w", "day": 0, "firms": ["f1"]}],
+        "approvals": [
+            {"id": "late", "start_day": 2, "end_day": 4, "per_day": 1, "order": "size"},
+            {"id": "early", "end_day": 2, "per_day": 1, "order": "size"},
+        ],
+    }
+    w = world(SIZED, level="lockdown", reopening=cfg)
+    assert listed_on(w, 5) == [["f1", "f5"], ["f4"], ["f3"], ["f2"], []]
+    assert w.shared.release_ids == ("w", "late", "early")
+    # file order f3, f1, f5, f2, f4
+    assert list(w.shared.released_by) == [1, 0, 2, 1, 2]
+
+
+def test_approval_eligibility_needs_every_condition_at_once():
+    # Eligible: class fast, tag backbone, sector s, above scale, closed-loop, at most
+    # 10 staff. Each firm but `ok` fails exactly one condition.
+    good = {"class": "fast", "tags": ["backbone"], "above_scale": True, "closed_loop": True}
+    firms = [
+        firm("no_class", **{**good, "class": "slow"}, staff=5),
+        firm("no_tag", **{**good, "tags": []}, staff=5),
+        firm("ok", **good, staff=10),  # at the staff limit: eligible
+        firm("no_sector", **good, sector="t", staff=5),
+        firm("small", **{**good, "above_scale": False}, staff=5),
+        firm("open", **{**good, "closed_loop": False}, staff=5),
+        firm("big", **good, staff=11),
+    ]
+    eligible = {
+        "classes": ["fast"],
+        "tags": ["backbone"],
+        "sectors": ["s"],
+        "above_scale": True,
+        "closed_loop": True,
+        "max_staff": 10,
+    }
+    cfg = {"approvals": [{"id": "r", "per_day": 1, "eligible": eligible}]}
+    w = world(firms, level="lockdown", reopening=cfg, firm_classes=CLASSES)
+    assert list(w.get(Reopening).approval_order[0]) == [2]
+
+
 def test_random_approvals_follow_the_rules_own_stream():
     # order: random sorts the eligible firms by one uniform each from stream "approvals"
     # narrowed to the rule's id; another rule beside it changes nothing.
     rule = {"id": "lottery", "per_day": 5, "order": "random"}
     w = world(SIZED, replication=2, level="lockdown", reopening={"approvals": [rule]})
-    u = reopening.approval_stream(w, w.cfg.reopening.approvals[0]).random(5)
+    u = stream(w.cfg.seed, 2, "approvals", stream_key("lottery")).random(5)
     assert list(w.get(Reopening).approval_order[0]) == list(np.argsort(u))
     other = {"id": "other", "per_day": 1, "order": "random", "start_day": 50}
     w2 = world(SIZED, replication=2, level="lockdown", reopening={"approvals": [other, rule]})
@@ -979,8 +1086,12 @@ def test_the_review_series_declare_their_units_types_and_missing_days():
     w = world([firm("a")], level="controlled", days=3, reopening=ONE_TEAM)
     empty = w.recorder.trace()  # nothing recorded yet: every day is missing
     assert np.all(np.isnan(empty.review_wait))
+    assert math.isnan(w.get(Reopening).mean_wait)  # no day closed: no review started
     tr = w.run()
     queue, wait = tr.series["review_queue"], tr.series["review_wait"]
     assert (queue.unit, wait.unit) == ("applications", "days")
     assert queue.values.dtype == np.int64 and wait.values.dtype == np.float64
-    assert all(isinstance(s.doc, str) and s.doc for s in (queue, wait))
+    assert queue.doc == (
+        "applications (reopening and credit) waiting for a team at the end of the day"
+    )
+    assert wait.doc == "mean wait of the reviews started that day (NaN if none)"
