@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -25,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario import strict
+from sim.scenario import dates, strict
 from sim.scenario.dists import Dist, bounded, fixed
 from sim.scenario.ids import (
     Context,
@@ -63,8 +64,19 @@ MAX_GENERATED = 1_000_000
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-Day = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False)]
-"""A day, or a duration in days."""
+Days = Annotated[
+    float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False), BeforeValidator(dates.duration_value)
+]
+"""A duration in days (how long something takes or lasts; a number, never a date)."""
+Day = Annotated[
+    float,
+    Field(ge=0, le=MAX_DAYS, allow_inf_nan=False),
+    BeforeValidator(dates.day_value),
+    dates.DAY,
+]
+"""A day of the run: a number (0 = the first day; a fraction is a moment within the
+day) or, when the scenario has `start_date`, a calendar date such as 2022-04-29, which
+counts from it (sim/scenario/dates.py). Every key that names a day is of this type."""
 Output = Annotated[float, Field(gt=0, le=MAX_OUTPUT, allow_inf_nan=False)]
 Ratio = Annotated[float, Field(ge=0, le=MAX_RATIO, allow_inf_nan=False)]
 Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
@@ -162,6 +174,15 @@ DelayDist = Annotated[
     AfterValidator(bounded(0, limit=MAX_DAYS)),
     Field(json_schema_extra={"minimum": 0, "maximum": MAX_DAYS}),
 ]
+DayDist = Annotated[
+    Dist,
+    BeforeValidator(dates.dist_day_value),
+    AfterValidator(bounded(0, limit=MAX_DAYS)),
+    Field(json_schema_extra={"minimum": 0, "maximum": MAX_DAYS}),
+    dates.DAY,
+]
+"""A day of the run drawn per replication: a number, a date (with `start_date`), or a
+distribution whose days (`from`, `to`, `mode`, ...) may be dates."""
 HoursDist = Annotated[
     Dist,
     AfterValidator(bounded(0, limit=24 * MAX_DAYS)),
@@ -315,7 +336,7 @@ class Input(Frozen):
     output by `shortage_cut` of the gap; `non_critical`: no effect on output."""
     shortage_cut: Share = 0.5
     """For `important` inputs: share of the shortage gap that is lost output."""
-    stock_days: Day | None = None
+    stock_days: Days | None = None
     """Initial stock in days of cover at baseline (default: `supply.stock_days`)."""
     alternative: Annotated[Ident, Ref(FIRM, SUPPLIER)] | None = None
     """Firm or supplier that takes over if a source fails (after `finance.switch_days`)."""
@@ -356,13 +377,13 @@ class Enterprise(Frozen):
     """Point-to-point bus seats: locals brought in under lockdown once the firm is clean."""
     closed_loop: bool = False
     """Can run closed-loop (required to operate under `closed_loop_only` levels)."""
-    ramp_days: Day | None = None
+    ramp_days: Days | None = None
     """Days from reopening to full output (default: `reopening.ramp_days`)."""
     tags: Tags = Field(default_factory=list)
     """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see docs/model.md)."""
     initially_open: bool = False
     """Operating normally at day 0 (not shut by the shock)."""
-    cash_days: Day | None = None
+    cash_days: Days | None = None
     """Cash at day 0, in days of the firm's fixed costs and wages (default:
     `finance.cash_days`; cash is not modelled when both are absent)."""
     outbound_share: Share = 0.0
@@ -518,14 +539,14 @@ class Supplier(Frozen):
     """Region the supplier is in."""
     capacity: Amount
     """Output it can ship per day once open (value units/day)."""
-    reopen_day: DelayDist = fixed(0)
+    reopen_day: DayDist = fixed(0)
     """Day it reopens (drawn per replication)."""
     lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 2.0
     """Days from shipment to arrival at the park."""
     whitelisted: bool = False
     """On its region's white list: ships even while the region's level only lets
     white-listed firms operate."""
-    ramp_days: Day | None = None
+    ramp_days: Days | None = None
     """Days from reopening to full capacity, linear: on the k-th day from its reopening
     day (k = 1 on that day, or on the next whole day after a fractional one) it ships at
     most k / ramp_days of its capacity, whether or not its zone lets it ship that day
@@ -551,23 +572,23 @@ class Coordination(Frozen):
 class Supply(Frozen):
     """Stock rules for inputs (days of cover at baseline use)."""
 
-    stock_days: Day = 7.0
+    stock_days: Days = 7.0
     """Default initial stock of every input, in days of cover."""
-    reorder_days: Day = 5.0
+    reorder_days: Days = 5.0
     """Reorder when stock plus goods on order fall below this many days of cover."""
-    order_up_to_days: Day = 10.0
+    order_up_to_days: Days = 10.0
     """Order enough to bring stock plus goods on order up to this many days of cover."""
     park_lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
     """Days from shipment to arrival between two park firms."""
     backlog_rule: Literal["proportional", "priority"] = "proportional"
     """How a short source fills its orders: in proportion, or customers in review
     priority order (then firm order)."""
-    finished_stock_days: Day = 7.0
+    finished_stock_days: Days = 7.0
     """Finished-goods store of firms that truck output out, in days of baseline
     outbound volume; when full, production stops (cause `output_full`)."""
     coordination: Coordination = Coordination()
     """Supply coordination lever."""
-    supplier_ramp_days: Day = 0.0
+    supplier_ramp_days: Days = 0.0
     """Days an external supplier takes from reopening to full capacity, linearly, unless
     it gives its own `ramp_days` (0: full capacity the day it reopens)."""
 
@@ -652,7 +673,7 @@ class Logistics(Frozen):
     routing: Literal["nearest", "shortest_queue"] = "shortest_queue"
     """How trips pick a station: the first open one serving their origin, or the
     open one with the fewest trips in it. Partner points always come first."""
-    retry_days: Day = 1.0
+    retry_days: Days = 1.0
     """Days before a turned-back trip declares again."""
     pass_valid_days: Annotated[float, Field(ge=1, le=MAX_DAYS, allow_inf_nan=False)] | None = None
     """Days a freight pass (a route's or a firm's outbound, issued or granted) is valid,
@@ -876,7 +897,7 @@ class Reopening(Frozen):
     `{class: NAME}` (Linyi, 28 Feb 2020: epidemic_supplies, livelihood, backbone,
     low_labor). A firm takes the place of the first entry it matches; ties by
     application time, then firm order."""
-    ramp_days: Day = 7.0
+    ramp_days: Days = 7.0
     """Default days from reopening to full output."""
     ramp_shape: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
     """Ramp curve: cap on day k after reopening is min(1, (k / ramp_days) ** ramp_shape)."""
@@ -970,7 +991,7 @@ class Origin(Frozen):
     """Share of each firm's migrants from this region."""
     travel_days: Annotated[float, Field(ge=0, le=MAX_TRAVEL_DAYS, allow_inf_nan=False)] = 1.0
     """Days on the road (rounded up) from setting off to arriving at the park."""
-    leave_over_days: Day = 0.0
+    leave_over_days: Days = 0.0
     """Once their region lets them go they set off evenly over this many days of
     departures allowed (0: all on the first such day); a day their region holds them
     again does not count. A liaison divides it by its speedup."""
@@ -1053,7 +1074,7 @@ class CharteredBus(Frozen):
 class Workforce(Frozen):
     """Commuting, housing on site, employee stations, local and migrant return, quarantine."""
 
-    quarantine_days: Day = 14.0
+    quarantine_days: Days = 14.0
     """Days a returning migrant spends in quarantine before going on post."""
     migrant_return: list[ReturnPoint] = Field(
         default_factory=lambda: [ReturnPoint(day=0, share=1.0)]
@@ -1064,7 +1085,7 @@ class Workforce(Frozen):
     fetches migrants of `origins` whose region lets people leave that day."""
     employee_station_beds: Count = 0
     """Park-level beds in employee stations (员工驿站), shared among open firms by priority."""
-    clean_days_for_bus: Day = 0.0
+    clean_days_for_bus: Days = 0.0
     """Days without a case before a firm may run point-to-point buses (Jinshan, 12 May 2022: 14)."""
     min_crew_share: Share = 0.0
     """Below this share of staff on post a line cannot run at all."""
@@ -1173,7 +1194,7 @@ class Outbreaks(Frozen):
     """Output a closed-loop firm keeps while suspended (partial suspension)."""
     isolated_per_case: CountDist = fixed(5)
     """Staff isolated per case (close contacts)."""
-    isolation_days: Day = 14.0
+    isolation_days: Days = 14.0
     """Days isolated staff are off post."""
     raise_level: LevelRaise | None = None
     """Optional rule raising the zone's level after cases."""
@@ -1241,13 +1262,13 @@ class ReliefMeasure(Frozen):
     `amount_days` days of running costs, after a review by a service team."""
     start_day: Day = 0.0
     """First day of the measure."""
-    days: Day = 90.0
+    days: Days = 90.0
     """How long it runs (rent waivers, tax cuts, subsidies)."""
     share: Share = 0.0
     """Share of costs waived (rent_waiver, tax_cut)."""
     per_worker_per_day: Annotated[float, Field(ge=0, le=MAX_OUTPUT, allow_inf_nan=False)] = 0.0
     """Subsidy per worker per day (wage_subsidy), in value units."""
-    amount_days: Day = 0.0
+    amount_days: Days = 0.0
     """Loan size in days of the firm's running costs (credit_line)."""
     only_when_short: bool = True
     """Credit lines: a firm applies only once its cash runs below 10 days of costs."""
@@ -1277,7 +1298,7 @@ class Finance(Frozen):
     """Wages per day as a share of baseline output; they run while closed."""
     grace_days: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = 14.0
     """Days a firm can stay below zero cash before it fails for good."""
-    switch_days: Day = 14.0
+    switch_days: Days = 14.0
     """Days for customers of a failed firm to switch to their named alternative."""
     relief: Relief = Relief()
     """Relief programme."""
@@ -1352,7 +1373,7 @@ class Demand(Frozen):
     order, and stores the rest while its store has room; then it makes only what
     is ordered (cause `demand`). Absent: no demand limit at all."""
 
-    stock_days: Day = 7.0
+    stock_days: Days = 7.0
     """Store of unsold finished goods, in days of the firm's baseline output (its own
     store, beside the outbound `supply.finished_stock_days`); when full, a firm
     produces only what is ordered."""
@@ -1491,6 +1512,14 @@ class Scenario(Frozen):
     """Metric definitions."""
     limits: Limits = Field(default=Limits(), exclude=True)
     """Budgets on the size of the run (not recorded with the results)."""
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        """Validate a scenario; a date in a day key counts from the scenario's own
+        `start_date`, unless a validation `context` is given (sim/scenario/dates.py)."""
+        if kwargs.get("context") is None:
+            kwargs["context"] = dates.context(obj)
+        return super().model_validate(obj, **kwargs)
 
     @field_validator("days")
     @classmethod
