@@ -519,7 +519,7 @@ LABELS: dict[str, str] = {
     "per_day": "{n} firms a day",
     "share_per_day": "{share} of the eligible firms a day",
     "zones": "Control levels over time",
-    "zone": "{id} ({name}{firms} firms, {suppliers} suppliers): {steps}",
+    "zone": "{id} ({name}firms {firms}, suppliers {suppliers}): {steps}",
     "step": "{level} from {when}",
     "levels": "What each level allows",
     "level": "{name}: {operate}; {loop}; {commute}; {leave}; {review}; output cap {cap}; {pass_}",
@@ -560,7 +560,8 @@ LABELS: dict[str, str] = {
     "origins": "; origins: {origins}",
     "returns": "  return: {points}",
     "return_point": "{share} by {when}",
-    "all_back": "  return: all back on day 0 (no `migrant_return` given)",
+    "all_back": "  return: all back on day 0 (no `migrant_return` given), then {quarantine} "
+    "days of quarantine",
     "supply": "Suppliers: {suppliers} external; {lines} input lines",
     "day": "day {day}",
     "day_date": "{date} (day {day})",
@@ -776,7 +777,7 @@ def render(summary: ParkSummary, file: str, labels: dict[str, str] | None = None
         )
     )
     if m.all_back_on_day_0:
-        out.append(L["all_back"])
+        out.append(L["all_back"].format(quarantine=_num(m.quarantine_days)))
     else:
         points = ", ".join(
             L["return_point"].format(share=_pct(r.share), when=_day(r.when, L)) for r in m.returns

@@ -115,9 +115,9 @@ def test_the_text_says_it_all_in_days_or_dates(tmp_path: Path) -> None:
     assert "  same_day  day 1.5  lists 1, new 1  [tags: backbone]" in text
     assert text.index("  first ") < text.index("  same_day ")
     assert "  late      day 50   lists 1, new 0  [firms: e]  (after the horizon" in text
-    assert "park (示范园区; 5 firms, 0 suppliers): normal from day 0, controlled from day 3" in text
+    assert "park (示范园区; firms 5, suppliers 0): normal from day 0, controlled from day 3" in text
     assert "2 bays x 10 h / 2 h a trip = 10 trips a day (50 goods)" in text
-    assert "return: all back on day 0 (no `migrant_return` given)" in text
+    assert "return: all back on day 0 (no `migrant_return` given), then 10 days of" in text
     dated = summary.render(tiny(tmp_path, "start_date: 2022-04-01\n"), "tiny.yaml")
     assert "  same_day  2022-04-03 (day 1.5)  lists 1, new 1" in dated
     assert "controlled from 2022-04-04 (day 3)" in dated
@@ -196,3 +196,11 @@ def test_validate_prints_the_summary_and_json_matches_it() -> None:
     expected = summary.summarise(load_scenario(DEMO))
     assert data == json.loads(json.dumps(summary.as_json(expected)))
     assert summary.render(summary.from_json(data), str(DEMO)) + "\n" == text.stdout
+
+
+def test_the_example_in_the_docs_is_what_validate_prints() -> None:
+    doc = (SCENARIOS.parent / "docs" / "commands.md").read_text(encoding="utf-8")
+    start = doc.index("$ parksim validate scenarios/demo_park.yaml\n")
+    shown = doc[start:].split("\n", 1)[1].split("```", 1)[0]
+    expected = summary.render(summary.summarise(load_scenario(DEMO)), "scenarios/demo_park.yaml")
+    assert shown == expected + "\n"
