@@ -441,10 +441,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print_warnings(park, file=sys.stderr)
     facts = summary.summarise(park)
     if args.json:
-        print(json.dumps(summary.as_json(facts), indent=2, ensure_ascii=False))
+        data = summary.as_json(facts)
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if not _encodable(text):  # a console without Chinese: \u escapes, still JSON
+            text = json.dumps(data, indent=2)
     else:
-        print(summary.render(facts, str(args.scenario)))
+        text = summary.render(facts, str(args.scenario))
+        if not _encodable(text):
+            encoding = sys.stdout.encoding or "ascii"
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+    print(text)
     return EXIT_OK
+
+
+def _encodable(text: str) -> bool:
+    """Whether stdout can print `text` (a Windows pipe in a Western code page cannot
+    print Chinese names)."""
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -204,3 +204,14 @@ def test_the_example_in_the_docs_is_what_validate_prints() -> None:
     shown = doc[start:].split("\n", 1)[1].split("```", 1)[0]
     expected = summary.render(summary.summarise(load_scenario(DEMO)), "scenarios/demo_park.yaml")
     assert shown == expected + "\n"
+
+
+def test_validate_prints_on_a_console_without_chinese() -> None:
+    """A Windows pipe in a Western code page cannot print 规上: escapes, not a crash."""
+    env = {"PYTHONIOENCODING": "cp1252"}
+    text = run_cli("validate", str(DEMO), env=env)
+    assert text.returncode == 0, text.stderr
+    assert "13 above scale (\\u89c4\\u4e0a)" in text.stdout
+    as_json = run_cli("validate", str(DEMO), "--json", env=env)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["above_scale"] == 13
