@@ -232,8 +232,11 @@ class ParkSummary:
 # --- from a park ---------------------------------------------------------------------
 
 
-def _when(day: float, start: dt.date | None) -> When:
-    date = dates.date_of(math.ceil(day), start)
+def _when(day: float, start: dt.date | None, *, moment: bool = False) -> When:
+    """A day as written and its date: that of the whole day it takes effect on (a
+    fraction: the next day, as releases and level changes do), or, for a `moment` (a
+    station opening at 2.5 opens during day 2), the day it falls in."""
+    date = dates.date_of(day if moment else math.ceil(day), start)
     return When(day, date.isoformat() if date else None)
 
 
@@ -372,8 +375,8 @@ def _stations(sc: Scenario, start: dt.date | None) -> tuple[Station, ...]:
             Station(
                 s.id,
                 s.name,
-                _when(s.opening_day, start),
-                None if s.closing_day is None else _when(s.closing_day, start),
+                _when(s.opening_day, start, moment=True),
+                None if s.closing_day is None else _when(s.closing_day, start, moment=True),
                 s.bays,
                 s.hours_per_day,
                 handling,

@@ -121,6 +121,7 @@ def test_the_text_says_it_all_in_days_or_dates(tmp_path: Path) -> None:
     dated = summary.render(tiny(tmp_path, "start_date: 2022-04-01\n"), "tiny.yaml")
     assert "  same_day  2022-04-03 (day 1.5)  lists 1, new 1" in dated
     assert "controlled from 2022-04-04 (day 3)" in dated
+    assert "gate: open 2022-04-03 (day 2.5);" in dated  # a station opens during day 2
     assert "horizon 20 days (2022-04-01 to 2022-04-20)" in dated
 
 
