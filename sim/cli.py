@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import sys
 import traceback
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -117,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a scenario and print what it holds")
     _scenario_args(val)
+    val.add_argument(
+        "--json",
+        action="store_true",
+        help="print what the scenario holds as JSON (the same facts as the text)",
+    )
 
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sch.add_argument(
@@ -423,7 +427,11 @@ def _print_option_warnings(options: Sequence[Any]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate and describe a scenario; warnings (legal but probably not meant) go to stderr."""
+    """Validate a scenario and print what a planner must check in it (`sim.scenario.summary`),
+    as text or, with `--json`, as data; warnings (legal but probably not meant) go to stderr."""
+    import json
+
+    from sim.scenario import summary
     from sim.scenario.load import load_scenario, print_warnings
 
     try:
@@ -431,28 +439,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except ScenarioError as e:
         return _fail_input(e)
     print_warnings(park, file=sys.stderr)
-    sc = park.scenario
-    sectors = Counter(f.sector for f in park.firms)
-    print(f"{args.scenario}: valid scenario '{sc.name}'")
-    print(
-        f"  horizon {sc.days} days, {sc.replications} replications, seed {sc.seed}"
-        + (f", day 0 = {sc.start_date}" if sc.start_date else "")
-    )
-    print(
-        f"  {len(park.firms)} firms ({sum(f.above_scale for f in park.firms)} above scale, "
-        f"{sum(f.staff for f in park.firms)} staff) in {len(sectors)} sectors: "
-        + ", ".join(f"{s} {k}" for s, k in sorted(sectors.items()))
-    )
-    print(f"  {len(sc.regions)} regions: " + ", ".join(r.id for r in sc.regions))
-    print(
-        f"  {len(sc.suppliers)} external suppliers; "
-        f"{sum(len(f.inputs) for f in park.firms)} input lines"
-    )
-    print(
-        f"  {sc.reopening.service_teams} service teams, "
-        f"{len(sc.reopening.whitelists)} white-list batches"
-    )
+    facts = summary.summarise(park)
+    if args.json:
+        data = summary.as_json(facts)
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if not _encodable(text):  # a console without Chinese: \u escapes, still JSON
+            text = json.dumps(data, indent=2)
+    else:
+        text = summary.render(facts, str(args.scenario))
+        if not _encodable(text):
+            encoding = sys.stdout.encoding or "ascii"
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+    print(text)
     return EXIT_OK
+
+
+def _encodable(text: str) -> bool:
+    """Whether stdout can print `text` (a Windows pipe in a Western code page cannot
+    print Chinese names)."""
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

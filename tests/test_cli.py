@@ -13,8 +13,8 @@ from tests.conftest import ROOT, SCENARIOS, run_cli
 def test_validate_describes_the_demo_park() -> None:
     r = run_cli("validate", str(SCENARIOS / "demo_park.yaml"))
     assert r.returncode == 0, r.stderr
-    assert "38 firms" in r.stdout
-    assert "4 sectors" in r.stdout
+    assert "Firms: 38 in 4 sectors, 13 above scale" in r.stdout
+    assert "White-list batches" in r.stdout
 
 
 def test_bad_input_exits_2_with_location_and_no_traceback(tmp_path) -> None:

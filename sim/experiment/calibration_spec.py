@@ -45,7 +45,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 import sim
 from sim.experiment import sweep_spec
@@ -53,6 +61,7 @@ from sim.experiment.sweep_spec import Name
 from sim.files import timeseries
 from sim.files.resolved import scenario_json
 from sim.metrics import SHARE_METRICS
+from sim.scenario import dates
 from sim.scenario.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.expand import Park
 from sim.scenario.load import load_source, validate_source
@@ -79,10 +88,16 @@ class _Frozen(BaseModel):
 
 
 class Range(_Frozen):
-    """A `from`/`to` pair."""
+    """A `from`/`to` pair (dates, for a day key: they count from the scenario's
+    `start_date`)."""
 
     from_: float = Field(alias="from", allow_inf_nan=False)
     to: float = Field(allow_inf_nan=False)
+
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _days(cls, v: Any, info: ValidationInfo) -> Any:
+        return dates.day_value(v, info)
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -108,6 +123,11 @@ class Normal(_Frozen):
     sd: float = Field(gt=0, allow_inf_nan=False)
     from_: float | None = Field(default=None, alias="from", allow_inf_nan=False)
     to: float | None = Field(default=None, allow_inf_nan=False)
+
+    @field_validator("mean", "from_", "to", mode="before")
+    @classmethod
+    def _days(cls, v: Any, info: ValidationInfo) -> Any:
+        return dates.day_value(v, info)
 
     @model_validator(mode="after")
     def _ordered(self) -> Normal:
@@ -187,9 +207,10 @@ class Parameter(_Frozen):
     prior: Prior | None = None
     """`{uniform: {from, to}}`, `{loguniform: {from, to}}`, `{normal: {mean, sd[, from,
     to]}}` or `{lognormal: {median, sigma}}`."""
-    from_: float | None = Field(default=None, alias="from", allow_inf_nan=False)
-    """Shorthand of a uniform prior (as in sweep files): its lowest value."""
-    to: float | None = Field(default=None, allow_inf_nan=False)
+    from_: sweep_spec.DayOrNumber = Field(default=None, alias="from")
+    """Shorthand of a uniform prior (as in sweep files): its lowest value (a date, for a
+    day key)."""
+    to: sweep_spec.DayOrNumber = None
     """Shorthand of a uniform prior: its highest value."""
     integer: bool = False
     """Round the value to a whole number when it goes into the scenario."""
@@ -212,6 +233,17 @@ class Parameter(_Frozen):
                     + " (a path like logistics.transfer_stations[id=north_gate].bays)"
                 ) from None
         return v.strip() if isinstance(v, str) else [p.strip() for p in v]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dates_on_days(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            path = data.get("path")
+            paths = path if isinstance(path, list) else [path]
+            sweep_spec.refuse_dates_off_days(
+                paths, [data.get("from"), data.get("to"), data.get("prior")]
+            )
+        return data
 
     @model_validator(mode="after")
     def _one_prior(self) -> Parameter:
@@ -257,7 +289,8 @@ class ObservationItem(_Frozen):
     id: str | None = Field(default=None, min_length=1, max_length=200)
     """Name in the tables and for `--hold-out` (default `metric/group/date or day`)."""
     day: int | None = Field(default=None, ge=0)
-    """Day of the figure (day 0 = the scenario's `start_date`)."""
+    """Day of the figure (day 0 = the scenario's `start_date`); a date written here is
+    read as `date`."""
     date: dt.date | None = None
     """Calendar date of the figure (needs the scenario's `start_date`)."""
     metric: str = Field(min_length=1)
@@ -272,6 +305,15 @@ class ObservationItem(_Frozen):
     """Short text for tables and plots."""
     source: str = ""
     """Where it was reported (place and date)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_as_day(cls, data: Any) -> Any:
+        """`day: 2022-04-29` is the figure's date."""
+        if isinstance(data, dict) and dates.looks_like_date(data.get("day")):
+            if data.get("date") in (None, ""):
+                data = {k: v for k, v in data.items() if k != "day"} | {"date": data["day"]}
+        return data
 
     @model_validator(mode="after")
     def _day_or_date(self) -> ObservationItem:
@@ -818,7 +860,9 @@ def load_calibration(
     if not isinstance(source.data, dict):
         raise ScenarioError([_at(source, (), "a calibration file must be a mapping of keys")])
     try:
-        spec = CalibrationSpec.model_validate(source.data)
+        spec = CalibrationSpec.model_validate(
+            source.data, context=sweep_spec.base_context(path, source.data)
+        )
     except ValidationError as e:
         raise ScenarioError(_problems(e, source)) from None
 

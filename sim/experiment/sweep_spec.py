@@ -46,6 +46,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -60,7 +61,7 @@ from sim.files.manifest import sha256_file
 from sim.files.resolved import scenario_json
 from sim.files.sweep import RESERVED_COLUMNS
 from sim.metrics import HEADLINE, METRICS
-from sim.scenario import strict
+from sim.scenario import dates, strict
 from sim.scenario.errors import (
     KeyPath,
     Problem,
@@ -71,7 +72,8 @@ from sim.scenario.errors import (
 )
 from sim.scenario.expand import Park, registry_path
 from sim.scenario.load import load_source, validate_source
-from sim.scenario.overlay import apply_set, parse_set
+from sim.scenario.overlay import Key, apply_set, parse_set
+from sim.scenario.schema import Scenario
 from sim.scenario.source import Source, load_yaml
 
 METHODS = ("grid", "lhs", "sobol", "morris")
@@ -97,6 +99,62 @@ class _Frozen(BaseModel):
         return strict.check(cls, info.field_name, v)
 
 
+def names_a_day(path: str) -> bool:
+    """Whether a `--set` key path names a day of the run (which may be given as a date)."""
+    try:
+        selectors, _ = parse_set(f"{path}=0")
+    except ScenarioError:
+        return False
+    return dates.names_a_day(Scenario, [s.name if isinstance(s, Key) else None for s in selectors])
+
+
+def refuse_dates_off_days(paths: Sequence[Any], values: Sequence[Any]) -> None:
+    """A date among a parameter's range is for a day of the run: refuse it on any other
+    key path, where it would silently become a day count."""
+    if not any(_holds_date(v) for v in values):
+        return
+    for path in paths:
+        if isinstance(path, str) and not names_a_day(path):
+            raise ValueError(
+                f"a date is given, but '{path.strip()}' is not a day of the run; give numbers "
+                "(dates are for keys such as `day` or `opening_day`)"
+            )
+
+
+def _holds_date(v: Any) -> bool:
+    if isinstance(v, dict):
+        return any(_holds_date(x) for x in v.values())
+    return dates.looks_like_date(v)
+
+
+DayOrNumber = Annotated[float | None, Field(allow_inf_nan=False), BeforeValidator(dates.day_value)]
+"""An end of a parameter's range: a number, or a date (for a day key path) counted from
+the base scenario's `start_date`."""
+
+
+def base_context(spec_file: Path, raw: Any) -> dict[str, Any]:
+    """The validation context of a sweep or calibration file: its base scenario's
+    `start_date` (with the file's overlays and `set:` applied), so that a date in the file
+    counts from it; empty when the base cannot be read (its problems are reported later)."""
+    if not isinstance(raw, dict):
+        return {}
+    scenario, policies, sets = raw.get("scenario"), raw.get("policies", []), raw.get("set", [])
+    texts = (
+        [scenario, *policies, *sets]
+        if isinstance(policies, list) and isinstance(sets, list)
+        else []
+    )
+    if not texts or not all(isinstance(t, str) for t in texts):
+        return {}
+    try:
+        base = load_source(
+            _relative(spec_file, scenario), [_relative(spec_file, p) for p in policies], sets
+        )
+    except (ScenarioError, OSError, ValueError):
+        return {}
+    return dates.context(base.data)
+
+
 class Parameter(_Frozen):
     """One parameter of the sweep: a scenario key path and the values it takes."""
 
@@ -104,10 +162,19 @@ class Parameter(_Frozen):
     """`--set` key path into the scenario, e.g. `logistics.transfer_stations[id=x].bays`."""
     name: str | None = Field(default=None, min_length=1, max_length=100)
     """Column name in the results (default: the path itself)."""
-    from_: float | None = Field(default=None, alias="from", allow_inf_nan=False)
-    """Lowest value of a continuous range."""
-    to: float | None = Field(default=None, allow_inf_nan=False)
-    """Highest value of a continuous range."""
+    from_: DayOrNumber = Field(default=None, alias="from")
+    """Lowest value of a continuous range (for a day key, a date may be given: it counts
+    from the base scenario's `start_date`)."""
+    to: DayOrNumber = None
+    """Highest value of a continuous range (a date, for a day key)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dates_on_days(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            refuse_dates_off_days([data.get("path")], [data.get("from"), data.get("to")])
+        return data
+
     integer: bool = False
     """Round values of the range to whole numbers."""
     levels: list[JsonValue] | None = Field(default=None, min_length=1, max_length=10_000)
@@ -561,7 +628,7 @@ def load_sweep(path: Path | str) -> Sweep:
     if not isinstance(source.data, dict):
         raise ScenarioError([_at(source, (), "a sweep file must be a mapping of keys")])
     try:
-        spec = SweepSpec.model_validate(source.data)
+        spec = SweepSpec.model_validate(source.data, context=base_context(path, source.data))
     except ValidationError as e:
         raise ScenarioError(_problems(e, source)) from None
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.scenario import refs, schema
+from sim.scenario import dates, refs, schema
 from sim.scenario.dists import Dist
 
 SCHEMA_ID = "https://parksim.invalid/scenario.schema.json"
@@ -41,6 +41,15 @@ _DIST_UNION = typing.get_args(Dist)[0]
 """The union of distribution models under `dists.Dist`'s annotations."""
 
 
+def _without_day(tp: Any) -> Any:
+    """`tp` with the day mark's annotation layer taken off (`Day` → float)."""
+    if typing.get_origin(tp) is typing.Annotated:
+        base, *meta = typing.get_args(tp)
+        if any(isinstance(m, dates.DayMark) for m in meta):
+            return base
+    return tp
+
+
 def _is_dist(tp: Any) -> bool:
     """Whether `tp` is the distribution syntax (possibly annotated with bounds)."""
     while typing.get_origin(tp) is typing.Annotated:
@@ -49,6 +58,10 @@ def _is_dist(tp: Any) -> bool:
 
 
 def _type_name(tp: Any) -> str:
+    bare = _without_day(tp)
+    if bare is not tp:
+        inner = _type_name(bare)
+        return "day or date" + (" or distribution" if "distribution" in inner else "")
     if _is_dist(tp):
         return "number or distribution"
     origin = typing.get_origin(tp)
@@ -202,7 +215,10 @@ def reference_markdown() -> str:
         for name, f in model.model_fields.items():
             key = f.alias or name
             desc = " ".join(_describe(model, name).split()).replace("|", "\\|")
-            kind = _type_name(f.annotation) + _bounds(f)
+            kind = _type_name(f.annotation)
+            if dates.is_day_field(f) and not kind.startswith("day"):
+                kind = "day or date" + (" or distribution" if "distribution" in kind else "")
+            kind += _bounds(f)
             parts.append(f"| `{key}` | {kind} | {_default(f)} | {desc} |")
         parts.append("")
     return "\n".join(parts)

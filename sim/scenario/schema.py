@@ -12,11 +12,12 @@ import codecs
 import datetime as dt
 import math
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -26,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario import industries, strict
+from sim.scenario import dates, industries, strict
 from sim.scenario.dists import Dist, bounded, fixed
 from sim.scenario.ids import (
     Context,
@@ -64,8 +65,19 @@ MAX_GENERATED = 1_000_000
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-Day = Annotated[float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False)]
-"""A day, or a duration in days."""
+Days = Annotated[
+    float, Field(ge=0, le=MAX_DAYS, allow_inf_nan=False), BeforeValidator(dates.duration_value)
+]
+"""A duration in days (how long something takes or lasts; a number, never a date)."""
+Day = Annotated[
+    float,
+    Field(ge=0, le=MAX_DAYS, allow_inf_nan=False),
+    BeforeValidator(dates.day_value),
+    dates.DAY,
+]
+"""A day of the run: a number (0 = the first day; a fraction is a moment within the
+day) or, when the scenario has `start_date`, a calendar date such as 2022-04-29, which
+counts from it (sim/scenario/dates.py). Every key that names a day is of this type."""
 Output = Annotated[float, Field(gt=0, le=MAX_OUTPUT, allow_inf_nan=False)]
 Ratio = Annotated[float, Field(ge=0, le=MAX_RATIO, allow_inf_nan=False)]
 Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
@@ -163,6 +175,15 @@ DelayDist = Annotated[
     AfterValidator(bounded(0, limit=MAX_DAYS)),
     Field(json_schema_extra={"minimum": 0, "maximum": MAX_DAYS}),
 ]
+DayDist = Annotated[
+    Dist,
+    BeforeValidator(dates.dist_day_value),
+    AfterValidator(bounded(0, limit=MAX_DAYS)),
+    Field(json_schema_extra={"minimum": 0, "maximum": MAX_DAYS}),
+    dates.DAY,
+]
+"""A day of the run drawn per replication: a number, a date (with `start_date`), or a
+distribution whose days (`from`, `to`, `mode`, ...) may be dates."""
 HoursDist = Annotated[
     Dist,
     AfterValidator(bounded(0, limit=24 * MAX_DAYS)),
@@ -233,7 +254,12 @@ def _as_list(v: object) -> object:
 
 
 class ControlLevel(Frozen):
-    """What an epidemic control level allows in a zone (Kunshan, undated: zoned, graded control)."""
+    """What an epidemic control level allows in a zone (Kunshan, undated: zoned, graded control).
+
+    A key not written takes the default below (any firm that applies, after a review,
+    with commuting, no freight pass and no cap), not that of a default level of the
+    same name: the defaults `lockdown`, `controlled` and `normal` are described at
+    `control_levels`."""
 
     operate: Literal["whitelist", "apply", "all"] = "apply"
     """Who may start reopening: only white-listed firms, any firm that applies, or all."""
@@ -244,7 +270,9 @@ class ControlLevel(Frozen):
     review: bool = True
     """Reopening needs an on-site review by a service team."""
     output_cap: Share = 1.0
-    """Ceiling on each firm's output, as a share of its baseline."""
+    """Ceiling on each firm's output, as a share of its baseline. Typical: 1, no ceiling
+    (the articles' levels halt firms or let them run, they cap no output); below 1 for a
+    level that lets firms run at part capacity."""
     freight_pass: bool = False
     """Freight crossing into or out of this zone needs a pass."""
     departures: bool | None = None
@@ -252,7 +280,8 @@ class ControlLevel(Frozen):
     `workforce.origins` from this zone set off only on days it allows (absent: as
     `commuting`, so by default `lockdown` holds them)."""
     rank: int = Field(default=0, ge=0, le=100)
-    """Severity: higher is stricter (used when outbreaks raise a zone's level)."""
+    """Severity: higher is stricter (used when outbreaks raise a zone's level). Typical:
+    none, it is an order (the defaults: normal 0, controlled 1, lockdown 2)."""
 
 
 def default_levels() -> dict[str, ControlLevel]:
@@ -310,14 +339,18 @@ class Input(Frozen):
     )
     """Firm or external supplier id(s) it is bought from; demand is split equally."""
     per_output: Ratio
-    """Units of input (value) per unit of the firm's output."""
+    """Units of input (value) per unit of the firm's output. Typical: none in the articles;
+    the value of the input per unit of output value (a sector's is in the input-output
+    table)."""
     criticality: Criticality = "critical"
     """`critical`: output cannot exceed its availability; `important`: a shortage cuts
     output by `shortage_cut` of the gap; `non_critical`: no effect on output."""
     shortage_cut: Share = 0.5
-    """For `important` inputs: share of the shortage gap that is lost output."""
-    stock_days: Day | None = None
-    """Initial stock in days of cover at baseline (default: `supply.stock_days`)."""
+    """For `important` inputs: share of the shortage gap that is lost output. Typical: none
+    in the articles; the default 0.5 is an assumption."""
+    stock_days: Days | None = None
+    """Initial stock in days of cover at baseline (default: `supply.stock_days`). Typical:
+    as `supply.stock_days`."""
     alternative: Annotated[Ident, Ref(FIRM, SUPPLIER)] | None = None
     """Firm or supplier that takes over if a source fails (after `finance.switch_days`)."""
 
@@ -346,29 +379,47 @@ class Enterprise(Frozen):
     above_scale: bool = False
     """An "above designated size" (规上) firm."""
     baseline_output: Output
-    """Pre-shock output per day (value units/day)."""
+    """Pre-shock output per day (value units/day). Typical: none, the firm's own output
+    value a day before the shock (registry or statistics)."""
     staff: Count
-    """Staff required for full output (headcount)."""
+    """Staff required for full output (headcount). Typical: none, the firm's own headcount
+    (Jinshan, 12 May 2022: the alloy firm was at full capacity with 170 staff back)."""
     migrant_share: Share = 0.0
-    """Share of staff who are migrants from other regions (must return and quarantine)."""
+    """Share of staff who are migrants from other regions (must return and quarantine).
+    Typical: about 0.18 (Changzhou, 29 Feb 2020: 107k of the 608k workers back came from
+    other provinces); more in firms that recruit across provinces."""
     dorm_beds: Count = 0
-    """Beds on site: staff who can live in (closed-loop) without commuting."""
+    """Beds on site: staff who can live in (closed-loop) without commuting. Typical: none in
+    the articles; the firm's own beds."""
     bus_seats: Count = 0
-    """Point-to-point bus seats: locals brought in under lockdown once the firm is clean."""
+    """Point-to-point bus seats: locals brought in under lockdown once the firm is clean.
+    Typical: none in the articles; the seats of the buses the firm runs (Jinshan, 12 May
+    2022: point-to-point buses for firms without a case for 14 days)."""
     closed_loop: bool = False
     """Can run closed-loop (required to operate under `closed_loop_only` levels)."""
-    ramp_days: Day | None = None
-    """Days from reopening to full output (default: `reopening.ramp_days`)."""
+    ramp_days: Days | None = None
+    """Days from reopening to full output (default: `reopening.ramp_days`). Typical: 7–15
+    (Jinshan, 12 May 2022: the alloy firm was at 100 % on 8 May, 15 days after its freight
+    was unblocked on 23 April)."""
     tags: Tags = Field(default_factory=list)
-    """Policy tags, e.g. `backbone`, `livelihood`, `low_labor` (see docs/model.md)."""
+    """Policy tags that white lists, review priority, liaisons, relief and continuity rules
+    pick firms by. Built in: `backbone` (head or backbone firms, 头部/骨干),
+    `supply_security` (保供), `specialized` (专精特新), `epidemic_supplies` (防疫物资),
+    `livelihood` (民生), `supporting` (upstream and downstream suppliers, 上下游配套),
+    `low_labor` (few workers, 用工较少), `foreign_invested` (外资); a scenario declares more
+    in `extra_tags`."""
     initially_open: bool = False
     """Operating normally at day 0 (not shut by the shock)."""
-    cash_days: Day | None = None
+    cash_days: Days | None = None
     """Cash at day 0, in days of the firm's fixed costs and wages (default:
-    `finance.cash_days`; cash is not modelled when both are absent)."""
+    `finance.cash_days`; cash is not modelled when both are absent). Typical: none in the
+    articles (Kunshan, undated: relief aimed at firms' cash flow); the demo park assumes
+    30–150."""
     outbound_share: Share = 0.0
-    """Share of output trucked out of the park's zone (needs freight passes when
-    controlled; it piles up in the finished-goods store otherwise; Jinshan, 12 May 2022)."""
+    """Share of output trucked out of the park's zone (needs freight passes when controlled;
+    it piles up in the finished-goods store otherwise; Jinshan, 12 May 2022). Typical: none
+    in the articles; 0 for a firm selling inside its zone, up to 1 for one whose buyers are
+    all outside."""
     inputs: list[Input] = Field(default_factory=list)
     """Input recipe."""
 
@@ -388,15 +439,19 @@ class InputRule(Frozen):
     ) = None
     """Draw sources among park firms of this sector (instead of, or beside, `from`)."""
     links: LinksDist = fixed(1)
-    """Number of distinct sources (rounded); capped by the number of candidates."""
+    """Number of distinct sources (rounded); capped by the number of candidates. Typical:
+    none in the articles; the demo park draws 1–3."""
     per_output: RatioDist
-    """Units of input per unit of output."""
+    """Units of input per unit of output. Typical: as
+    `enterprises[].inputs[].per_output`."""
     criticality: Criticality = "critical"
     """See `enterprises[].inputs[].criticality`."""
     shortage_cut: Share = 0.5
-    """See `enterprises[].inputs[].shortage_cut`."""
+    """See `enterprises[].inputs[].shortage_cut`. Typical: as
+    `enterprises[].inputs[].shortage_cut`."""
     stock_days: DelayDist | None = None
-    """Initial stock in days of cover (default: `supply.stock_days`)."""
+    """Initial stock in days of cover (default: `supply.stock_days`). Typical: as
+    `supply.stock_days`."""
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -418,29 +473,37 @@ class FirmClass(Frozen):
     region: Annotated[Ident, Ref(REGION)] | None = None
     """Zone of the firms."""
     above_scale_share: Share = 0.0
-    """Probability that a generated firm is above designated size."""
+    """Probability that a generated firm is above designated size. Typical: about 0.3
+    (Changzhou, 29 Feb 2020: 4,378 of the 14,366 industrial firms back were above scale)."""
     baseline_output: OutputDist | None = None
-    """Pre-shock output per day (value units/day)."""
+    """Pre-shock output per day (value units/day). Typical: as
+    `enterprises[].baseline_output` (a lognormal spreads sizes as parks have them)."""
     staff: CountDist | None = None
-    """Headcount (rounded)."""
+    """Headcount (rounded). Typical: as `enterprises[].staff`."""
     migrant_share: ShareDist = fixed(0)
-    """Share of staff who are migrants."""
+    """Share of staff who are migrants. Typical: as `enterprises[].migrant_share`."""
     dorm_beds_share: ShareDist = fixed(0)
-    """Dormitory beds as a share of staff."""
+    """Dormitory beds as a share of staff. Typical: none in the articles; the demo park
+    assumes 0.1–0.4."""
     bus_seats_share: ShareDist = fixed(0)
-    """Point-to-point bus seats as a share of staff."""
+    """Point-to-point bus seats as a share of staff. Typical: none in the articles; the demo
+    park assumes 0.2."""
     closed_loop_share: Share = 0.0
-    """Probability that a firm can run closed-loop."""
+    """Probability that a firm can run closed-loop. Typical: none in the articles."""
     ramp_days: DelayDist | None = None
-    """Ramp-up days (default: `reopening.ramp_days`)."""
+    """Ramp-up days (default: `reopening.ramp_days`). Typical: as
+    `enterprises[].ramp_days`."""
     cash_days: DelayDist | None = None
-    """Cash runway in days of fixed costs and wages (default: `finance.cash_days`)."""
+    """Cash runway in days of fixed costs and wages (default: `finance.cash_days`). Typical:
+    as `enterprises[].cash_days`."""
     tags: Tags = Field(default_factory=list)
     """Tags every firm of the class carries."""
     tag_shares: Annotated[dict[Annotated[Ident, Ref(TAG)], Share], Field(max_length=100)] = Field(
         default_factory=dict
     )
-    """Tags carried by a random share of the firms, e.g. `{backbone: 0.1}`."""
+    """Tags carried by a random share of the firms, e.g. `{backbone: 0.1}`. Typical: none,
+    the park's own mix (Jinshan, 12 May 2022: its third white list put head,
+    supply-security, specialised and supporting firms first)."""
     inputs: list[InputRule] = Field(default_factory=list)
     """Input rules."""
 
@@ -547,7 +610,8 @@ class Registry(Frozen):
     a byte-order mark, else GB18030, which reads GBK)."""
     header_row: Annotated[int, Field(ge=1, le=1000)] | None = None
     """Row (or CSV line, counting records) holding the column names (default: the first
-    row not blank); rows above it, such as a title, are not read."""
+    row not blank); rows above it, such as a title, are not read. Typical: 1–3 (a
+    ledger exported from Excel often has a title row or two above its header)."""
     columns: Annotated[
         dict[Annotated[str, Field(min_length=1, max_length=200)], LedgerField],
         Field(max_length=1000),
@@ -602,22 +666,27 @@ class Supplier(Frozen):
     region: Annotated[Ident, Ref(REGION)]
     """Region the supplier is in."""
     capacity: Amount
-    """Output it can ship per day once open (value units/day)."""
-    reopen_day: DelayDist = fixed(0)
+    """Output it can ship per day once open (value units/day). Typical: none, the supplier's
+    own output of the goods, in the park's value unit."""
+    reopen_day: DayDist = fixed(0)
     """Day it reopens (drawn per replication)."""
     lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 2.0
-    """Days from shipment to arrival at the park."""
+    """Days from shipment to arrival at the park. Typical: none in the articles; the days a
+    truck takes (the demo park assumes 1–3)."""
     whitelisted: bool = False
     """On its region's white list: ships even while the region's level only lets
     white-listed firms operate."""
-    ramp_days: Day | None = None
-    """Days from reopening to full capacity, linear: on the k-th day from its reopening
-    day (k = 1 on that day, or on the next whole day after a fractional one) it ships at
-    most k / ramp_days of its capacity, whether or not its zone lets it ship that day
-    (default `supply.supplier_ramp_days`; 0: full capacity at once)."""
+    ramp_days: Days | None = None
+    """Days from reopening to full capacity, linear: on the k-th day from its reopening day
+    (k = 1 on that day, or on the next whole day after a fractional one) it ships at most k
+    / ramp_days of its capacity, whether or not its zone lets it ship that day (default
+    `supply.supplier_ramp_days`; 0: full capacity at once). Typical: as
+    `supply.supplier_ramp_days`."""
     park_share: Share = 1.0
-    """Share of its capacity that serves the park (the rest goes to its other
-    customers): it ships at most `park_share × capacity` a day to park firms."""
+    """Share of its capacity that serves the park (the rest goes to its other customers): it
+    ships at most `park_share × capacity` a day to park firms. Typical: none in the
+    articles; 1 when the park is its main customer (Sichuan, 9 May 2022: 70+ Sichuan
+    electronics firms shared 100+ suppliers in Shanghai and Jiangsu)."""
 
 
 class Coordination(Frozen):
@@ -626,35 +695,46 @@ class Coordination(Frozen):
     start_day: Day = 0.0
     """Day the coordination teams start."""
     speedup: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 2.0
-    """Remaining reopening delay of targeted suppliers is divided by this."""
+    """Remaining reopening delay of targeted suppliers is divided by this. Typical: none in
+    the articles (Sichuan, 9 May 2022: coordination pushed 30+ of 100+ upstream firms to
+    reopen sooner); the default 2 is an assumption."""
     suppliers: list[Annotated[Ident, Ref(SUPPLIER)]] = Field(default_factory=list)
     """Suppliers targeted by name."""
     top_n: Count = 0
-    """Also target the N suppliers on which the most park output depends."""
+    """Also target the N suppliers on which the most park output depends. Typical: about a
+    third of the suppliers the park depends on (Sichuan, 9 May 2022: 30+ of 100+)."""
 
 
 class Supply(Frozen):
     """Stock rules for inputs (days of cover at baseline use)."""
 
-    stock_days: Day = 7.0
-    """Default initial stock of every input, in days of cover."""
-    reorder_days: Day = 5.0
-    """Reorder when stock plus goods on order fall below this many days of cover."""
-    order_up_to_days: Day = 10.0
-    """Order enough to bring stock plus goods on order up to this many days of cover."""
+    stock_days: Days = 7.0
+    """Default initial stock of every input, in days of cover. Typical: none in the
+    articles; the default 7 is an assumption (the demo park's electronics firms hold
+    5–15)."""
+    reorder_days: Days = 5.0
+    """Reorder when stock plus goods on order fall below this many days of cover. Typical:
+    none in the articles; the default 5 is an assumption."""
+    order_up_to_days: Days = 10.0
+    """Order enough to bring stock plus goods on order up to this many days of cover.
+    Typical: none in the articles; the default 10 is an assumption. Restocking fast (far
+    above `reorder_days`) makes late demand spikes (docs/model.md)."""
     park_lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] = 1.0
-    """Days from shipment to arrival between two park firms."""
+    """Days from shipment to arrival between two park firms. Typical: 1, a day's trucking
+    inside the park (an assumption)."""
     backlog_rule: Literal["proportional", "priority"] = "proportional"
     """How a short source fills its orders: in proportion, or customers in review
     priority order (then firm order)."""
-    finished_stock_days: Day = 7.0
-    """Finished-goods store of firms that truck output out, in days of baseline
-    outbound volume; when full, production stops (cause `output_full`)."""
+    finished_stock_days: Days = 7.0
+    """Finished-goods store of firms that truck output out, in days of baseline outbound
+    volume; when full, production stops (cause `output_full`). Typical: none in the
+    articles; the default 7 (a week of output) is an assumption."""
     coordination: Coordination = Coordination()
     """Supply coordination lever."""
-    supplier_ramp_days: Day = 0.0
-    """Days an external supplier takes from reopening to full capacity, linearly, unless
-    it gives its own `ramp_days` (0: full capacity the day it reopens)."""
+    supplier_ramp_days: Days = 0.0
+    """Days an external supplier takes from reopening to full capacity, linearly, unless it
+    gives its own `ramp_days` (0: full capacity the day it reopens). Typical: none in the
+    articles; the default 0 keeps the numbers of earlier versions."""
 
     @field_validator("order_up_to_days")
     @classmethod
@@ -687,15 +767,22 @@ class TransferStation(Frozen):
     closing_day: Day | None = None
     """Day it closes (never, if absent)."""
     bays: Annotated[int, Field(ge=0, le=MAX_BAYS)] = 1
-    """Unloading bays working in parallel (0: nothing is ever cleared)."""
+    """Unloading bays working in parallel (0: nothing is ever cleared). Typical: 1–4; 2 bays
+    working 12 h at about 3 h a trip (8 trips a day) reproduce the 83 trips Qingtaishan
+    cleared from 23 April to 5 May (Sichuan, 9 May 2022; the Chengdu case); 1 at a partner
+    firm's yard (Jinshan, 12 May 2022)."""
     hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] = 24.0
-    """Working hours per day."""
+    """Working hours per day. Typical: 12–24 (12 in the Chengdu case, which reproduces
+    Qingtaishan's 83 trips cleared in its first 12 days; Sichuan, 9 May 2022)."""
     handling_hours: HoursDist = fixed(4)
-    """Bay time per truck trip (unload, disinfect, reload), in working hours."""
+    """Bay time per truck trip (unload, disinfect, reload), in working hours. Typical: 2–4 h
+    a trip (about 3 in the Chengdu case; Sichuan, 9 May 2022)."""
     admit_share: Share = 1.0
-    """Share of declared trips that pass testing and are admitted."""
+    """Share of declared trips that pass testing and are admitted. Typical: 0.5–1 (Sichuan,
+    9 May 2022: 99 of 177 declared trips admitted at Qingtaishan, 0.56)."""
     admit_per_day: Count | None = None
-    """Testing capacity: trips tested per day (no limit if absent)."""
+    """Testing capacity: trips tested per day (no limit if absent). Typical: about 8
+    (Sichuan, 9 May 2022: Qingtaishan admitted 99 trips in 12 days)."""
     serves: list[Annotated[Ident, Ref(REGION)]] = Field(default_factory=list)
     """Regions of origin it serves (empty: all)."""
     partner_for: list[Annotated[Ident, Ref(FIRM)]] = Field(default_factory=list)
@@ -727,9 +814,19 @@ class Logistics(Frozen):
     """Freight passes and transfer stations for freight crossing controlled zones."""
 
     truck_load: Annotated[float, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)] = 10.0
-    """Goods per truck trip (value units)."""
+    """Goods per truck trip (value units). Typical: none in the articles; the value of one
+    truckload in the park's value unit (20 t of steel at 5,000 CNY/t is 10 when output is in
+    10k CNY)."""
     passes_per_day: Count | None = None
-    """Passes issued per day to waiting routes (no limit if absent)."""
+    """Passes issued per day to waiting routes and outbound trucks (no limit if absent). A
+    route is one source (a park firm or an external supplier) supplying one input of one
+    park firm, when the goods cross between zones and either zone's level asks for freight
+    passes (`freight_pass`); a pass lets all its trucks through until it expires
+    (`pass_valid_days`). A firm that trucks output out (`outbound_share`) asks for one
+    outbound pass from the same quota. Passes go to liaised firms first, then by review
+    priority, then oldest request first. Typical: a few a day (Jinshan, 12 May 2022: 2
+    cross-province passes unblocked one firm; Sichuan, 9 May 2022: 200+ firms declared 177
+    truck trips in 12 days, about 15 a day)."""
     grants: list[PassGrant] = Field(default_factory=list)
     """Passes granted explicitly."""
     transfer_stations: list[TransferStation] = Field(default_factory=list)
@@ -737,14 +834,16 @@ class Logistics(Frozen):
     routing: Literal["nearest", "shortest_queue"] = "shortest_queue"
     """How trips pick a station: the first open one serving their origin, or the
     open one with the fewest trips in it. Partner points always come first."""
-    retry_days: Day = 1.0
-    """Days before a turned-back trip declares again."""
+    retry_days: Days = 1.0
+    """Days before a turned-back trip declares again. Typical: 1, the next day (none in the
+    articles)."""
     pass_valid_days: Annotated[float, Field(ge=1, le=MAX_DAYS, allow_inf_nan=False)] | None = None
     """Days a freight pass (a route's or a firm's outbound, issued or granted) is valid,
-    counted from the day it is issued, a fraction rounded up (never expires if absent).
-    An expired pass is asked for again at once: the route or firm joins the queue for
-    `passes_per_day` as a request of that day (after earlier requests of equal
-    priority) and ships nothing across the boundary until it holds a pass again."""
+    counted from the day it is issued, a fraction rounded up (never expires if absent). An
+    expired pass is asked for again at once: the route or firm joins the queue for
+    `passes_per_day` as a request of that day (after earlier requests of equal priority) and
+    ships nothing across the boundary until it holds a pass again. Typical: none in the
+    articles; leave it absent unless the place's passes expire."""
 
 
 # --- reopening, workforce, outbreaks -------------------------------------------
@@ -754,7 +853,8 @@ class TopN(Frozen):
     """The `n` largest firms by a size measure."""
 
     n: Count
-    """How many firms."""
+    """How many firms. Typical: none, the number the district lists (Jinshan, 12 May 2022:
+    its third white list put head firms first)."""
     by: Literal["baseline_output", "staff"] = "baseline_output"
     """Size measure."""
 
@@ -784,9 +884,11 @@ class Liaison(Frozen):
     """Cadres assigned to key firms (Jinshan, 12 May 2022: groups of 3, each with 3–5 firms)."""
 
     firms_per_team: Count = 0
-    """Firms each service team liaises with; 0 switches liaison off."""
+    """Firms each service team liaises with; 0 switches liaison off. Typical: 3–5 (Jinshan,
+    12 May 2022: groups of 3 cadres, each liaising with 3–5 key firms)."""
     speedup: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = 2.0
-    """Delays of liaised firms (application, rectification, migrant return) are divided by this."""
+    """Delays of liaised firms (application, rectification, migrant return) are divided by
+    this. Typical: none in the articles; the default 2 is an assumption."""
     tags: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
     """Only firms with one of these tags get a liaison (empty: any firm, by priority)."""
 
@@ -853,8 +955,8 @@ class ApplyDaysRule(Frozen):
     """Firms released by this white-list batch or approval rule (see `released_by` in
     docs/model.md): it listed them before they started reopening."""
     apply_days: DelayDist
-    """Days from being allowed to applying, for these firms (drawn for every firm from
-    this rule's own random stream)."""
+    """Days from being allowed to applying, for these firms (drawn for every firm from this
+    rule's own random stream). Typical: as `reopening.apply_days`."""
 
     @model_validator(mode="after")
     def _one_group(self) -> ApplyDaysRule:
@@ -894,7 +996,9 @@ class ApprovalEligibility(Frozen):
     closed_loop: bool | None = None
     """Only firms that can run closed-loop (true), only those that cannot (false), or both."""
     max_staff: Count | None = None
-    """Only firms with at most this many staff."""
+    """Only firms with at most this many staff. Typical: 1,000 for small and medium, 300 for
+    small, 20 for micro industrial firms (below these; China's 2011 size classes,
+    中小企业划型标准规定)."""
 
 
 class Approval(Frozen):
@@ -913,11 +1017,12 @@ class Approval(Frozen):
     end_day: Day | None = None
     """No approvals from this day on (never ends, if absent)."""
     per_day: Count | None = None
-    """Firms approved per day."""
+    """Firms approved per day. Typical: none in the articles; the firms the district can
+    review a day (Linyi, 28 Feb 2020: the zone reviewed firms' declarations)."""
     share_per_day: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
-    """Share of the firms eligible for the rule (counted at the start of the run)
-    approved per day; the running total is rounded down, so 0.1 of 15 firms approves
-    1, 2, 1, 2, ... firms."""
+    """Share of the firms eligible for the rule (counted at the start of the run) approved
+    per day; the running total is rounded down, so 0.1 of 15 firms approves 1, 2, 1, 2, ...
+    firms. Typical: none in the articles."""
     eligible: ApprovalEligibility = ApprovalEligibility()
     """Who may be approved. Only firms not yet listed and not yet reopening are."""
     order: Literal["priority", "size", "random"] = "priority"
@@ -940,31 +1045,42 @@ class Reopening(Frozen):
     """White lists, the on-site review queue, service teams and ramp-up."""
 
     service_teams: Annotated[int, Field(ge=1, le=1_000_000)] = 5
-    """Teams reviewing applications on site, one firm at a time each."""
+    """Teams reviewing applications on site, one firm at a time each. Typical: one team per
+    3–5 firms to reopen (Jinshan, 12 May 2022: 1,000+ cadres in groups of 3, some 330
+    groups, for 1,100+ reopened firms; Changzhou, 29 Feb 2020: every firm's reopening
+    reviewed on site)."""
     review_days: DelayDist = fixed(1)
-    """Time a team spends on one review (days)."""
+    """Time a team spends on one review (days). Typical: 0.1–2 (none in the articles; the
+    cases assume 0.1–2)."""
     fail_prob: Share = 0.1
-    """Probability that a firm fails review and must rectify."""
+    """Probability that a firm fails review and must rectify. Typical: none in the articles;
+    the cases assume 0–0.15."""
     rectify_days: DelayDist = fixed(3)
-    """Days to rectify after a failed review, before re-applying."""
+    """Days to rectify after a failed review, before re-applying. Typical: none in the
+    articles; the cases assume 1–5."""
     apply_days: DelayDist = fixed(0)
-    """Days from being allowed (listed or zone opened) to applying: preparation."""
+    """Days from being allowed (listed or zone opened) to applying: preparation. Typical: 0
+    for ready firms, weeks for partly ready ones (Linyi, 28 Feb 2020: ready firms at once,
+    partly ready ones in phases)."""
     apply_days_by: list[ApplyDaysRule] = Field(default_factory=list)
     """Preparation time per class, tag or batch, instead of `apply_days`. A firm takes
     the rule of the batch that released it, else the first rule naming one of its tags,
     else the first naming its class, else `apply_days` (batch > tags > class > park)."""
     closed_loop_apply_factor: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
     """Preparation time of firms that can run closed-loop is multiplied by this (ready
-    firms: housing, staff on site; 0.5 halves it)."""
+    firms: housing, staff on site; 0.5 halves it). Typical: none in the articles; the
+    default 1 gives closed-loop firms no head start."""
     priority: list[PriorityEntry] = Field(default_factory=list)
     """Review priority order: tags and groups such as `{above_scale: true}` or
     `{class: NAME}` (Linyi, 28 Feb 2020: epidemic_supplies, livelihood, backbone,
     low_labor). A firm takes the place of the first entry it matches; ties by
     application time, then firm order."""
-    ramp_days: Day = 7.0
-    """Default days from reopening to full output."""
+    ramp_days: Days = 7.0
+    """Default days from reopening to full output. Typical: 7–15 (see
+    `enterprises[].ramp_days`)."""
     ramp_shape: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
-    """Ramp curve: cap on day k after reopening is min(1, (k / ramp_days) ** ramp_shape)."""
+    """Ramp curve: cap on day k after reopening is min(1, (k / ramp_days) ** ramp_shape).
+    Typical: 1, linear (none in the articles)."""
     whitelists: list[WhitelistBatch] = Field(default_factory=list)
     """White-list batches."""
     approvals: list[Approval] = Field(default_factory=list)
@@ -1013,7 +1129,8 @@ class ContinuityRule(Frozen):
     levels: list[Annotated[Ident, Ref(CONTROL_LEVEL)]] = Field(default_factory=list)
     """Control levels under which they keep running (empty: every level that halts them)."""
     share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-    """Share of baseline output they keep; the rest is lost to `not_allowed`."""
+    """Share of baseline output they keep; the rest is lost to `not_allowed`. Typical: none
+    in the articles; what the plant kept running at, from its own report."""
 
 
 class ReturnPoint(Frozen):
@@ -1022,7 +1139,9 @@ class ReturnPoint(Frozen):
     day: Day
     """Day."""
     share: Share
-    """Cumulative share returned."""
+    """Cumulative share returned. Typical: 0.8 within a week of chartered buses at one site
+    (Changzhou, 29 Feb 2020: an expressway site had 450 workers back, 80 % of those planned,
+    from 23 Feb)."""
 
 
 def _return_curve(v: list[ReturnPoint] | None) -> list[ReturnPoint] | None:
@@ -1052,13 +1171,16 @@ class Origin(Frozen):
     region: Annotated[Ident, Ref(REGION)]
     """Region they come from (its `timeline`, and any raise, gate their departure)."""
     share: Share
-    """Share of each firm's migrants from this region."""
+    """Share of each firm's migrants from this region. Typical: none, the firm's own split
+    of its migrants by home region."""
     travel_days: Annotated[float, Field(ge=0, le=MAX_TRAVEL_DAYS, allow_inf_nan=False)] = 1.0
-    """Days on the road (rounded up) from setting off to arriving at the park."""
-    leave_over_days: Day = 0.0
-    """Once their region lets them go they set off evenly over this many days of
-    departures allowed (0: all on the first such day); a day their region holds them
-    again does not count. A liaison divides it by its speedup."""
+    """Days on the road (rounded up) from setting off to arriving at the park. Typical: 1–2
+    (none in the articles)."""
+    leave_over_days: Days = 0.0
+    """Once their region lets them go they set off evenly over this many days of departures
+    allowed (0: all on the first such day); a day their region holds them again does not
+    count. A liaison divides it by its speedup. Typical: none in the articles; the default 0
+    sends all on the first day allowed."""
 
 
 def _origin_shares(v: list[Origin]) -> list[Origin]:
@@ -1083,10 +1205,11 @@ class Housing(Frozen):
     rooms nearby, so the staff they can hold rises over days."""
 
     growth_per_day: Share
-    """Beds added per day, as a share of the firm's staff."""
+    """Beds added per day, as a share of the firm's staff. Typical: none in the articles."""
     ceiling_share: Share = 1.0
-    """The firm's dormitory beds plus those added reach at most this share of its staff
-    (a firm with more dormitory beds adds none)."""
+    """The firm's dormitory beds plus those added reach at most this share of its staff (a
+    firm with more dormitory beds adds none). Typical: none in the articles; up to 1 for a
+    plant sealed with all its staff."""
     starts: Literal["allowed", "open"] = "allowed"
     """When the firm starts adding beds. `allowed`: the first day it is allowed to
     operate (white-listed, or its zone's level admits it), so it prepares beds while it
@@ -1105,8 +1228,9 @@ class HotelBeds(Frozen):
     """Day from which the rooms are available (a fractional day: from the next whole
     day); until the next entry."""
     beds: Count
-    """Beds available park-wide, shared among operating firms by priority together
-    with `employee_station_beds`."""
+    """Beds available park-wide, shared among operating firms by priority together with
+    `employee_station_beds`. Typical: hundreds (Changzhou, 29 Feb 2020: 100 furnished talent
+    apartments, free)."""
 
 
 class WorkforceClass(Frozen):
@@ -1132,27 +1256,36 @@ class CharteredBus(Frozen):
     day: Day
     """Day of arrival."""
     seats: Count
-    """Seats (migrants brought back), given to firms by priority."""
+    """Seats (migrants brought back), given to firms by priority. Typical: none in the
+    articles (Changzhou, 29 Feb 2020: buses in batches from 23 Feb)."""
 
 
 class Workforce(Frozen):
     """Commuting, housing on site, employee stations, local and migrant return, quarantine."""
 
-    quarantine_days: Day = 14.0
-    """Days a returning migrant spends in quarantine before going on post."""
+    quarantine_days: Days = 14.0
+    """Days a returning migrant spends in quarantine before going on post. Typical: 14 (2020
+    practice for returnees from other provinces; docs/model.md)."""
     migrant_return: list[ReturnPoint] = Field(
         default_factory=lambda: [ReturnPoint(day=0, share=1.0)]
     )
-    """Cumulative share of migrants back by day (linear between points)."""
+    """Cumulative share of migrants back by day (linear between points; none before the
+    first). Absent: every migrant is back on day 0 (`[{day: 0, share: 1}]`); like every
+    arrival they then spend `quarantine_days` in quarantine, so by default they are on post
+    from day 14. Migrants of listed `origins` follow their region instead."""
     chartered_buses: list[CharteredBus] = Field(default_factory=list)
     """Extra batch returns by chartered bus, on top of `migrant_return`; a bus also
     fetches migrants of `origins` whose region lets people leave that day."""
     employee_station_beds: Count = 0
-    """Park-level beds in employee stations (员工驿站), shared among open firms by priority."""
-    clean_days_for_bus: Day = 0.0
-    """Days without a case before a firm may run point-to-point buses (Jinshan, 12 May 2022: 14)."""
+    """Park-level beds in employee stations (员工驿站), shared among open firms by priority.
+    Typical: hundreds (Changzhou, 29 Feb 2020: 100 furnished talent apartments; Jinshan, 12
+    May 2022: talent apartments turned into employee stations)."""
+    clean_days_for_bus: Days = 0.0
+    """Days without a case before a firm may run point-to-point buses (Jinshan, 12 May 2022:
+    14). Typical: 14 (Jinshan, 12 May 2022)."""
     min_crew_share: Share = 0.0
-    """Below this share of staff on post a line cannot run at all."""
+    """Below this share of staff on post a line cannot run at all. Typical: none in the
+    articles; the default 0 lets a line run with any crew."""
     local_return: list[ReturnPoint] | None = None
     """Cumulative share of each firm's local staff able to come to work by day (linear
     between points; none before the first): travel quarantine, sealed villages and
@@ -1192,13 +1325,14 @@ class LevelRaise(Frozen):
     """Outbreaks raise a zone's level: `cases` within `window_days` → `level` for `days`."""
 
     cases: Annotated[int, Field(ge=1, le=MAX_COUNT)]
-    """Cases in the zone that trigger the raise."""
+    """Cases in the zone that trigger the raise. Typical: none in the articles."""
     window_days: Annotated[float, Field(gt=0, le=365, allow_inf_nan=False)] = 7.0
-    """Window over which cases are counted."""
+    """Window over which cases are counted. Typical: 7–14 (none in the articles)."""
     level: Annotated[Ident, Ref(CONTROL_LEVEL)]
     """Level imposed."""
     days: Annotated[float, Field(gt=0, le=MAX_DAYS, allow_inf_nan=False)] = 14.0
-    """How long it lasts (extended by further triggers)."""
+    """How long it lasts (extended by further triggers). Typical: 14 (none in the
+    articles)."""
 
 
 MAX_RATE_FACTOR = 1000.0
@@ -1212,7 +1346,8 @@ class RatePoint(Frozen):
     day: Day
     """Day."""
     factor: Annotated[float, Field(ge=0, le=MAX_RATE_FACTOR, allow_inf_nan=False)]
-    """Multiplier on the base rate (community pressure: 2 doubles the expected cases)."""
+    """Multiplier on the base rate (community pressure: 2 doubles the expected cases).
+    Typical: none in the articles."""
 
 
 class ScreeningPhase(Frozen):
@@ -1224,10 +1359,11 @@ class ScreeningPhase(Frozen):
     day: Day
     """Day the phase starts (a fractional day: from the next whole day)."""
     coverage: Share
-    """Share of staff on post tested routinely."""
+    """Share of staff on post tested routinely. Typical: none in the articles; up to 1 where
+    all staff on post are tested routinely."""
     effect: Share
-    """Share of the cases among tested staff that testing prevents (found before
-    they spread and shut the firm)."""
+    """Share of the cases among tested staff that testing prevents (found before they spread
+    and shut the firm). Typical: none in the articles."""
 
 
 def _in_order_of_day(v: list[Any], what: str, one: str = "entry") -> None:
@@ -1247,19 +1383,26 @@ class Outbreaks(Frozen):
     rate_per_1000_staff_day: Annotated[
         float, Field(ge=0, le=MAX_CASE_RATE, allow_inf_nan=False)
     ] = 0.0
-    """Expected cases per 1,000 staff on post per day at an open firm."""
+    """Expected cases per 1,000 staff on post per day at an open firm. Typical: none in the
+    articles; 0.05 (the demo park) gives a few cases a month among a few thousand staff."""
     closed_loop_factor: Share = 0.3
-    """Multiplier on the rate at closed-loop firms."""
+    """Multiplier on the rate at closed-loop firms. Typical: none in the articles; the
+    default 0.3 is an assumption."""
     suspension_days: DelayDist = fixed(7)
-    """Days a firm is shut after a case."""
+    """Days a firm is shut after a case. Typical: 7–14 (none in the articles; Jinshan, 12
+    May 2022 asked 14 days without a case before point-to-point buses)."""
     closed_loop_suspension_days: DelayDist = fixed(3)
-    """Days a closed-loop firm is suspended after a case."""
+    """Days a closed-loop firm is suspended after a case. Typical: none in the articles; the
+    default 3 is an assumption."""
     suspended_output_share: Share = 0.0
-    """Output a closed-loop firm keeps while suspended (partial suspension)."""
+    """Output a closed-loop firm keeps while suspended (partial suspension). Typical: none
+    in the articles; the default 0 stops the plant."""
     isolated_per_case: CountDist = fixed(5)
-    """Staff isolated per case (close contacts)."""
-    isolation_days: Day = 14.0
-    """Days isolated staff are off post."""
+    """Staff isolated per case (close contacts). Typical: none in the articles; the default
+    5 is an assumption."""
+    isolation_days: Days = 14.0
+    """Days isolated staff are off post. Typical: 14 (none in the articles; as
+    `workforce.quarantine_days`)."""
     raise_level: LevelRaise | None = None
     """Optional rule raising the zone's level after cases."""
     rate_schedule: list[RatePoint] = Field(default_factory=list)
@@ -1310,7 +1453,9 @@ class Eligibility(Frozen):
     above_scale: bool | None = None
     """Only above-scale firms (true), only smaller firms (false), or both (absent)."""
     max_staff: Count | None = None
-    """Only firms with at most this many staff (small and micro firms)."""
+    """Only firms with at most this many staff (small and micro firms). Typical: 1,000 for
+    small and medium, 300 for small, 20 for micro industrial firms (below these; China's
+    2011 size classes, 中小企业划型标准规定)."""
 
 
 class ReliefMeasure(Frozen):
@@ -1326,14 +1471,18 @@ class ReliefMeasure(Frozen):
     `amount_days` days of running costs, after a review by a service team."""
     start_day: Day = 0.0
     """First day of the measure."""
-    days: Day = 90.0
-    """How long it runs (rent waivers, tax cuts, subsidies)."""
+    days: Days = 90.0
+    """How long it runs (rent waivers, tax cuts, subsidies). Typical: none in the articles
+    (Kunshan, undated); the default 90 is an assumption."""
     share: Share = 0.0
-    """Share of costs waived (rent_waiver, tax_cut)."""
+    """Share of costs waived (rent_waiver, tax_cut). Typical: none in the articles (Kunshan,
+    undated: rent waivers, tax and fee cuts)."""
     per_worker_per_day: Annotated[float, Field(ge=0, le=MAX_OUTPUT, allow_inf_nan=False)] = 0.0
-    """Subsidy per worker per day (wage_subsidy), in value units."""
-    amount_days: Day = 0.0
-    """Loan size in days of the firm's running costs (credit_line)."""
+    """Subsidy per worker per day (wage_subsidy), in value units. Typical: none in the
+    articles (Kunshan, undated: job-retention subsidies)."""
+    amount_days: Days = 0.0
+    """Loan size in days of the firm's running costs (credit_line). Typical: none in the
+    articles (Kunshan, undated: financing support)."""
     only_when_short: bool = True
     """Credit lines: a firm applies only once its cash runs below 10 days of costs."""
     eligible: Eligibility = Eligibility()
@@ -1344,7 +1493,8 @@ class Relief(Frozen):
     """The relief programme ("one firm, one policy") and its budget."""
 
     budget: Amount | None = None
-    """Total money the programme may pay (no cap if absent), in value units."""
+    """Total money the programme may pay (no cap if absent), in value units. Typical: none,
+    the programme's own budget (Kunshan, undated, names the measures, not amounts)."""
     measures: list[ReliefMeasure] = Field(default_factory=list)
     """Measures; within a day, firms are paid in review-priority order while budget lasts."""
 
@@ -1353,17 +1503,23 @@ class Finance(Frozen):
     """Cash: revenue from output, costs that run while closed, failure when cash runs out."""
 
     cash_days: DelayDist | None = None
-    """Default cash runway, in days of fixed costs and wages (absent: cash not modelled)."""
+    """Default cash runway, in days of fixed costs and wages (absent: cash not modelled).
+    Typical: as `enterprises[].cash_days`."""
     margin: Share = 0.35
-    """Cash earned per unit of output (value added net of inputs)."""
+    """Cash earned per unit of output (value added net of inputs). Typical: none in the
+    articles; the default 0.35 is an assumption."""
     fixed_cost_share: Share = 0.15
-    """Fixed costs (rent, interest, upkeep) per day as a share of baseline output."""
+    """Fixed costs (rent, interest, upkeep) per day as a share of baseline output. Typical:
+    none in the articles; the default 0.15 is an assumption."""
     wage_share: Share = 0.15
-    """Wages per day as a share of baseline output; they run while closed."""
+    """Wages per day as a share of baseline output; they run while closed. Typical: none in
+    the articles; the default 0.15 is an assumption."""
     grace_days: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)] = 14.0
-    """Days a firm can stay below zero cash before it fails for good."""
-    switch_days: Day = 14.0
-    """Days for customers of a failed firm to switch to their named alternative."""
+    """Days a firm can stay below zero cash before it fails for good. Typical: none in the
+    articles; the default 14 is an assumption."""
+    switch_days: Days = 14.0
+    """Days for customers of a failed firm to switch to their named alternative. Typical:
+    none in the articles; the default 14 is an assumption."""
     relief: Relief = Relief()
     """Relief programme."""
 
@@ -1408,7 +1564,8 @@ class DemandPoint(Frozen):
     day: Day
     """Day of the point (day 0 = first day)."""
     value: Annotated[float, Field(ge=0, le=MAX_DEMAND_INDEX, allow_inf_nan=False)]
-    """Demand index: 1 = pre-shock orders, 0.6 = 40 % fewer, 1.3 = a surge (at most 100)."""
+    """Demand index: 1 = pre-shock orders, 0.6 = 40 % fewer, 1.3 = a surge (at most 100).
+    Typical: none in the articles."""
 
 
 class FinalDemand(Frozen):
@@ -1437,10 +1594,10 @@ class Demand(Frozen):
     order, and stores the rest while its store has room; then it makes only what
     is ordered (cause `demand`). Absent: no demand limit at all."""
 
-    stock_days: Day = 7.0
-    """Store of unsold finished goods, in days of the firm's baseline output (its own
-    store, beside the outbound `supply.finished_stock_days`); when full, a firm
-    produces only what is ordered."""
+    stock_days: Days = 7.0
+    """Store of unsold finished goods, in days of the firm's baseline output (its own store,
+    beside the outbound `supply.finished_stock_days`); when full, a firm produces only what
+    is ordered. Typical: none in the articles; the default 7 is an assumption."""
     final: list[FinalDemand] = Field(default_factory=list)
     """Final demand index per sector over time (no entry for a sector: 1, its
     pre-shock orders). A firm's final demand is its baseline output less what park
@@ -1526,13 +1683,21 @@ class Scenario(Frozen):
     extra_tags: Annotated[
         list[Annotated[Ident, Declares(TAG, unique_in=None)]], Field(max_length=1000)
     ] = Field(default_factory=list)
-    """Tags used in this scenario beyond the built-in ones."""
+    """Tags used in this scenario beyond the built-in ones (listed at
+    `enterprises[].tags`)."""
     control_levels: dict[Annotated[Ident, Declares(CONTROL_LEVEL)], ControlLevel] = Field(
         default_factory=default_levels
     )
-    """Named control levels (defaults: lockdown, controlled, normal). They replace the
-    defaults; zones are at `normal` until their timeline's first entry, so a set
-    without `normal` needs every zone's timeline to start at day 0."""
+    """Named control levels. Absent, the three defaults: `lockdown` lets only white-listed
+    firms that can run closed-loop operate, after an on-site review, with no commuting,
+    nobody leaving the zone and freight only with a pass; `controlled` lets any firm that
+    applies operate after an on-site review, with commuting, and freight only with a pass;
+    `normal` lets every firm operate at once, with no review and no pass. None of them caps
+    output (`output_cap` 1). Given, they replace the defaults (write all three to change
+    one), and a level's keys not written take the defaults of `ControlLevel` below, not
+    those of the default level of the same name; zones are at `normal` until their
+    timeline's first entry, so a set without `normal` needs every zone's timeline to start
+    at day 0."""
     regions: list[Region] = Field(min_length=1)
     """The park's zones and outside regions."""
     firm_classes: dict[Annotated[Ident, Declares(FIRM_CLASS)], FirmClass] = Field(
@@ -1577,6 +1742,14 @@ class Scenario(Frozen):
     """Metric definitions."""
     limits: Limits = Field(default=Limits(), exclude=True)
     """Budgets on the size of the run (not recorded with the results)."""
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        """Validate a scenario; a date in a day key counts from the scenario's own
+        `start_date`, unless a validation `context` is given (sim/scenario/dates.py)."""
+        if kwargs.get("context") is None:
+            kwargs["context"] = dates.context(obj)
+        return super().model_validate(obj, **kwargs)
 
     @field_validator("days")
     @classmethod

@@ -203,3 +203,35 @@ def test_the_calibrated_overlay_reaches_list_items_by_id_and_by_position(tmp_pat
     assert sc.enterprises[0].inputs[0].stock_days == 12.5
     base = load_scenario(demo).scenario
     assert sc.enterprises[1:] == base.enterprises[1:]
+
+
+def test_observation_days_and_prior_ranges_may_be_dates(tmp_path) -> None:
+    f = spec(
+        tmp_path,
+        "parameters:\n"
+        "  - {name: prep, path: reopening.apply_days.lognormal.median, from: 2, to: 20}\n"
+        "  - name: level_day\n"
+        "    path: regions.0.timeline.0.day\n"
+        "    prior: {uniform: {from: 2022-03-01, to: 2022-03-04}}\n"
+        "  - {name: same, path: regions.0.timeline.0.day, from: 2022-03-02, to: 3}\n"
+        "observations:\n"
+        "  - {day: 2022-03-05, metric: resumption, value: 0.1}\n",
+    )
+    cal = load_calibration(f)
+    assert [(o.id, o.day) for o in cal.observations] == [("resumption/park/2022-03-05", 4)]
+    uniform = cal.spec.parameters[1].the_prior.uniform
+    assert uniform is not None and (uniform.from_, uniform.to) == (0, 3)
+    assert cal.spec.parameters[2].from_ == 1
+
+
+def test_a_date_on_a_key_that_is_no_day_is_refused(tmp_path) -> None:
+    f = spec(
+        tmp_path,
+        "parameters:\n"
+        "  - {name: prep, path: reopening.apply_days.lognormal.median,\n"
+        "     prior: {normal: {mean: 2022-03-05, sd: 2}}}\n"
+        "observations:\n  - {day: 2, metric: resumption, value: 0.1}\n",
+    )
+    assert "a date is given, but 'reopening.apply_days.lognormal.median' is not a day" in (
+        problems(f)
+    )

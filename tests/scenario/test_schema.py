@@ -308,3 +308,76 @@ def test_every_plain_number_in_the_schema_has_an_upper_bound() -> None:
         and _upper_bound(f) is None
     )
     assert unbounded == []
+
+
+# --- documented defaults and ranges (issue 18) -------------------------------------
+
+NOT_LEVERS = {
+    "Scenario": "run settings (horizon, seed, replications)",
+    "Limits": "budgets on the size of a run, not the park",
+    "Scale": "a size knob for synthetic parks",
+    "Generate": "how many firms a class makes: the park itself",
+    "Reporting": "how metrics are read off the curves",
+    "Observation": "published figures to compare with, not inputs",
+}
+"""Sections whose numbers are not levers or guesses about the park, and why."""
+
+
+def _a_number(f: object) -> bool:
+    tp = f.annotation  # type: ignore[attr-defined]
+    if typing.get_origin(tp) is dict:
+        tp = typing.get_args(tp)[1]
+    return _numeric(tp) or "Dist" in str(tp) or "Fixed" in str(tp)
+
+
+def test_every_lever_says_its_typical_range_or_why_it_has_none() -> None:
+    """Every number a planner sets or guesses has `Typical: <range>`, `Typical: none ...`
+    (with the reason) or `Typical: as <other key>` in its description, which the JSON
+    Schema and the key reference carry. Days of the scenario's own timeline are exempt."""
+    from sim.scenario import dates
+
+    models: set[type[BaseModel]] = set()
+    _models(Scenario, models)
+    missing = []
+    checked = 0
+    for m in models:
+        if m.__name__ in NOT_LEVERS:
+            continue
+        for name, f in m.model_fields.items():
+            if not _a_number(f) or dates.is_day_field(f):
+                continue
+            checked += 1
+            doc = " ".join((f.description or "").split())
+            typical = doc.partition("Typical: ")[2]
+            if not (
+                typical[:1].isdigit()
+                or typical.startswith(("about ", "a few", "one ", "hundreds", "as `"))
+                or (typical.startswith("none") and len(typical) > len("none, x."))
+            ):
+                missing.append(f"{m.__name__}.{name}: {typical[:30]!r}")
+    assert missing == []
+    assert checked > 90
+
+
+def test_the_defaults_and_words_a_planner_needs_are_documented() -> None:
+    from sim.scenario.jsonschema import scenario_schema
+    from sim.scenario.schema import KNOWN_TAGS, Logistics
+
+    levels = " ".join((Scenario.model_fields["control_levels"].description or "").split())
+    for phrase in (
+        "`lockdown` lets only white-listed firms that can run closed-loop operate",
+        "`controlled` lets any firm that applies operate after an on-site review",
+        "`normal` lets every firm operate at once, with no review and no pass",
+    ):
+        assert phrase in levels
+    lock, controlled, normal = default_levels().values()
+    assert (lock.operate, lock.closed_loop_only, lock.commuting) == ("whitelist", True, False)
+    assert (controlled.operate, normal.operate, normal.review) == ("apply", "all", False)
+    tags = Enterprise.model_fields["tags"].description or ""
+    assert [t for t in KNOWN_TAGS if f"`{t}`" not in tags] == []
+    back = " ".join((Workforce.model_fields["migrant_return"].description or "").split())
+    assert "Absent: every migrant is back on day 0" in back
+    passes = " ".join((Logistics.model_fields["passes_per_day"].description or "").split())
+    assert "A route is one source" in passes
+    station = scenario_schema()["$defs"]["TransferStation"]["properties"]["handling_hours"]
+    assert "Typical: 2–4 h a trip" in " ".join(station["description"].split())
