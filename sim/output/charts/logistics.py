@@ -18,6 +18,7 @@ from sim.files.bottlenecks import PARK_FIRM, PASSES, STATION, SUPPLIER, Bottlene
 from sim.files.cells import require_file
 from sim.files.folders import PLOTS_DIR
 from sim.files.logistics import LOGISTICS_FIELDS
+from sim.files.names import display, read_names
 from sim.files.summary import RunSummary
 from sim.output.charts.style import (
     BAND_PERCENTILES,
@@ -121,7 +122,8 @@ def draw_logistics(results_dir: Path) -> Path | None:
         top, bottom = fig.subfigures(
             2, 1, height_ratios=[_LOGI_HEADER - 0.5 + station_height, bar_height], hspace=0.02
         )
-        _draw_station_panels(top, stations, funnel, summary, subtitle)
+        shown = [display(read_names(summary.raw), STATION, s) for s in stations]
+        _draw_station_panels(top, shown, funnel, summary, subtitle)
     else:
         bottom = fig.subfigures(1, 1)
         bottom.suptitle(subtitle, fontsize=9, color="#444444")

@@ -28,6 +28,7 @@ from sim.metrics import (
     RESUMPTION_WEIGHTED,
     WORKFORCE,
 )
+from sim.output.annotate import relapse_marks
 from sim.output.charts.style import (
     BAND_PERCENTILES,
     OKABE_ITO,
@@ -226,6 +227,7 @@ def draw_recovery(timeseries: dict[Key, np.ndarray], summary: RunSummary, out: P
         marker = ax.axvline(to_x(day80, start), color=OKABE_ITO[3], linewidth=1.5, linestyle="-.")
         marker.set_label(f"80 % capacity: {format_when(day80, start)} ({note})")
         handles.append(marker)
+    handles += relapse_marks(ax, summary, n_days=n_days, start=start)
 
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
