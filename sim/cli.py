@@ -102,9 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--variant",
         action="append",
         default=[],
-        metavar="'NAME: KEY.PATH=VALUE; ...'",
-        help="one option made of --set expressions, e.g. "
-        "'teams6: reopening.service_teams=6' (repeatable)",
+        metavar="'NAME: [OVERLAY.yaml;] KEY.PATH=VALUE; ...'",
+        help="one option made of overlay files and --set expressions (overlays first, then "
+        "the sets), e.g. 'teams6: reopening.service_teams=6' (repeatable)",
+    )
+    cmp.add_argument(
+        "--robust",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=LOW..HIGH",
+        help="an input you are unsure of: run the whole comparison again with it at LOW and "
+        "at HIGH, one input at a time, and say whether the ranking holds (repeatable)",
     )
     _set_arg(cmp, "override one value in every option, baseline included (repeatable)")
     _replication_args(
@@ -349,10 +357,13 @@ def _censored(m: dict[str, Any], n: int) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and every option on the same seeds; write and print the comparison."""
-    from sim.comparison import compare_traces
+    from sim.comparison import RobustEnd, Robustness, compare_traces
     from sim.experiment.compare import load_options
-    from sim.experiment.runner import run_replications
+    from sim.experiment.robust import load_robust
+    from sim.files.comparison_explain import explain
     from sim.files.comparison_md import main_table, render_table
+    from sim.files.explain_md import holds_back_table, relapse_rule
+    from sim.files.robustness import summary_lines as robustness_lines
     from sim.output.compare_report import write_compare
     from sim.output.folder import COMPARISON, claim, default_folder
 
@@ -363,6 +374,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     shared = _overrides(args)
     try:
         options = load_options(args.scenario, args.policy, args.variant, shared)
+        robust_runs = load_robust(args.robust, args.scenario, args.policy, args.variant, shared)
     except ScenarioError as e:
         return _fail_input(e)
     if len(options) < 2:
@@ -372,24 +384,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sc = options[0].park.scenario
     n = sc.replications
     out = args.out or default_folder(sc.name, "_compare")
-    traces = {}
+    margin = sc.reporting.relapse_margin
     with claim(out, COMPARISON, force=args.force) as moved:
         _said_moved("compare", moved)
-        if not args.quiet and sys.stderr.isatty():
-            from rich.progress import Progress
-
-            with Progress(transient=True, auto_refresh=False) as bar:
-                task = bar.add_task("options × replications", total=n * len(options))
-                for o in options:
-                    bar.update(task, description=f"{o.name}: replications")
-                    traces[o.name] = run_replications(
-                        o.park, n, None, args.workers, _advance(bar, task)
+        traces = _run_options(options, n, args.workers, args.quiet, "")
+        cmp = compare_traces(traces, sc.reporting.sustain_days, margin)
+        robust = None
+        if robust_runs:
+            ends = []
+            for run in robust_runs:
+                where = f"{run.input.expression(run.end)}: "
+                found = _run_options(run.options, n, args.workers, args.quiet, where)
+                ends.append(
+                    RobustEnd(
+                        run.input.key,
+                        run.end,
+                        run.input.value(run.end),
+                        compare_traces(found, sc.reporting.sustain_days, margin),
                     )
-        else:
-            for o in options:
-                traces[o.name] = run_replications(o.park, n, None, args.workers)
-        cmp = compare_traces(traces, sc.reporting.sustain_days)
+                )
+            robust = Robustness(cmp, tuple(ends))
         executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
+        explained = explain(traces, [o.park for o in options])
         write_compare(
             out,
             options,
@@ -401,6 +417,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
             executor=executor,
             plots=not args.no_plots,
             force=args.force,
+            robust=robust,
+            robust_inputs=list({r.input.key: r.input.as_json() for r in robust_runs}.values()),
+            explained=explained,
         )
     if not args.quiet:
         print(
@@ -409,7 +428,36 @@ def cmd_compare(args: argparse.Namespace) -> int:
         )
         print(render_table(main_table(cmp, sc.start_date)))
         print("* the 95 % CI of the paired difference from the baseline excludes 0")
+        print(relapse_rule(sc.reporting.sustain_days, margin))
+        print("What holds each option back:")
+        table = holds_back_table(
+            cmp, explained.sources, explained.loads, explained.names, sc.start_date
+        )
+        print(render_table(table))
+        if robust is not None:
+            print("\n".join(robustness_lines(robust)))
     return EXIT_OK
+
+
+def _run_options(
+    options: Sequence[Any], n: int, workers: int, quiet: bool, where: str
+) -> dict[str, Any]:
+    """Every replication of every option, with a progress bar on a terminal."""
+    from sim.experiment.runner import run_replications
+
+    traces = {}
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True, auto_refresh=False) as bar:
+            task = bar.add_task(f"{where}options × replications", total=n * len(options))
+            for o in options:
+                bar.update(task, description=f"{where}{o.name}: replications")
+                traces[o.name] = run_replications(o.park, n, None, workers, _advance(bar, task))
+    else:
+        for o in options:
+            traces[o.name] = run_replications(o.park, n, None, workers)
+    return traces
 
 
 def _print_option_warnings(options: Sequence[Any]) -> None:

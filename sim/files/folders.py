@@ -15,10 +15,12 @@ from sim.files import (
     calibration_md,
     causes,
     comparison,
+    comparison_explain,
     comparison_md,
     logistics,
     manifest,
     resolved,
+    robustness,
     states,
     summary,
     sweep,
@@ -74,7 +76,14 @@ KIND_REQUIRED: dict[str, tuple[str, ...]] = {
 
 KIND_FILES: dict[str, tuple[str, ...]] = {
     RUN: (*KIND_REQUIRED[RUN], PLOTS, manifest.FILE),
-    COMPARISON: (*KIND_REQUIRED[COMPARISON], resolved.OPTIONS, PLOTS, manifest.FILE),
+    COMPARISON: (
+        *KIND_REQUIRED[COMPARISON],
+        *comparison_explain.FILES,
+        robustness.CSV,
+        resolved.OPTIONS,
+        PLOTS,
+        manifest.FILE,
+    ),
     SWEEP: (
         sweep.SPEC,
         sweep.LEDGER,
