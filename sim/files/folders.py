@@ -16,6 +16,7 @@ from sim.files import (
     causes,
     comparison,
     comparison_md,
+    key_firms,
     logistics,
     manifest,
     resolved,
@@ -48,6 +49,7 @@ KIND_REQUIRED: dict[str, tuple[str, ...]] = {
         *RUN_DAILY,
         logistics.FILE,
         bottlenecks.FILE,
+        key_firms.FILE,
         resolved.FILE,
     ),
     COMPARISON: (

@@ -8,7 +8,8 @@ under the names they have always had, the share that has resumed (`resumed`), an
 capacity, resumption, resumed, workforce and staff on post of each group of firms
 (`tag:…`, `class:…`, `batch:…`, `approval:…`: `sim.model.groups`), then any other
 daily series a mechanism declares, under its own name. Series other files hold (lost
-output by cause, firms by state, the stations' funnel) are left to them. Shares are
+output by cause, firms by state, the stations' funnel, the key firms' paths) are left
+to them. Shares are
 0..1; counts are people, firms, applications, cases or trips; a value that does not
 exist that day (the mean wait on a day no review started, a batch not yet released)
 is an empty cell.
@@ -22,14 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.files import causes, logistics, states
+from sim.files import causes, key_firms, logistics, states
 from sim.files.cells import float_column, int_column, number, read_columns, shape, text
 from sim.metrics import daily
 from sim.record import Trace
 
 FILE = "timeseries.csv"
 COLUMNS = ("day", "replication", "metric", "group", "value")
-ELSEWHERE = (causes.SERIES, states.SERIES, logistics.SERIES)
+ELSEWHERE = (causes.SERIES, states.SERIES, logistics.SERIES, *key_firms.SERIES)
 """Declared daily series other files of the run hold."""
 
 Key = tuple[str, str]

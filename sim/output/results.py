@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import sim
-from sim.files import bottlenecks, causes, logistics, resolved, states, summary, timeseries
+from sim.files import (
+    bottlenecks,
+    causes,
+    key_firms,
+    logistics,
+    resolved,
+    states,
+    summary,
+    timeseries,
+)
 from sim.files.cells import json_text, lines
 from sim.files.folders import PLOTS_DIR
 from sim.files.manifest import hashes, sha256_file, versions
@@ -118,6 +127,7 @@ def _fill(
     write_file(partial / states.FILE, lines(states.rows(traces)))
     write_file(partial / logistics.FILE, lines(logistics.rows(traces)))
     write_file(partial / bottlenecks.FILE, lines(bottlenecks.rows(traces, n_firms)))
+    write_file(partial / key_firms.FILE, lines(key_firms.rows(traces, park)))
     write_file(partial / resolved.FILE, resolved.resolved_yaml(park, scenario_file))
     if plots:
         from sim.output.plots import draw_run_plots

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sim.files import calibration, comparison, resolved, summary, sweep
+from sim.files import calibration, comparison, key_firms, resolved, summary, sweep
 from sim.files.cells import read_columns, read_json
 from sim.files.folders import KIND_REQUIRED, PLOTS_DIR, RUN_DAILY
 from sim.files.manifest import (
@@ -134,7 +134,19 @@ def _check_run(folder: Path, doc: dict[str, Any]) -> list[str]:
     problems = _same(folder, summary.FILE, summ, doc, keys)
     if problems:
         return problems
-    return _check_tables(folder, RUN_DAILY, int(summ["replications"]), int(summ["days"]))
+    reps, days = int(summ["replications"]), int(summ["days"])
+    problems = _check_tables(folder, RUN_DAILY, reps, days)
+    if key_firms.FILE in doc["files"]:
+        cols = read_columns(folder / key_firms.FILE, ("replication", "to_day"))
+        got = {int(r) for r in cols["replication"]}
+        last = max((int(d) for d in cols["to_day"]), default=days - 1)
+        if not got <= set(range(reps)) or last != days - 1:
+            problems.append(
+                f"{folder / key_firms.FILE}: holds replications {sorted(got)[:5]}… up to day "
+                f"{last}, but the run had {reps} replication(s) of {days} days "
+                "(files of different runs mixed in one folder)"
+            )
+    return problems
 
 
 def _check_comparison(folder: Path, doc: dict[str, Any]) -> list[str]:
