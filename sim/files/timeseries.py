@@ -25,7 +25,7 @@ import numpy as np
 
 from sim.files import causes, key_firms, logistics, states
 from sim.files.cells import float_column, int_column, number, read_columns, shape, text
-from sim.metrics import daily
+from sim.metrics import PARK, daily
 from sim.record import Trace
 
 FILE = "timeseries.csv"
@@ -98,3 +98,29 @@ def read(
     cube = np.full((len(index), n_rep, n_day), np.nan)
     cube[key_idx, rep, day] = value
     return {key: cube[i] for key, i in index.items()}
+
+
+def read_park(
+    path: Path, metrics: Sequence[str], *, replications: int, days: int
+) -> dict[Key, np.ndarray]:
+    """Read only the park-wide rows of some metrics, as `read` would give them: a quick
+    look at a large file (the rows are picked before their cells are parsed)."""
+    path = Path(path)
+    wanted = set(metrics)
+    out = {(m, PARK): np.full((replications, days), np.nan) for m in metrics}
+    with path.open(encoding="utf-8", newline="") as f:
+        header = f.readline().rstrip("\r\n")
+        if header != ",".join(COLUMNS):
+            raise ValueError(f"{path}:1: expected the header {','.join(COLUMNS)}; found {header}")
+        for no, line in enumerate(f, 2):
+            parts = line.rstrip("\r\n").split(",", 4)
+            if len(parts) != 5 or parts[3] != PARK or parts[2] not in wanted:
+                continue
+            try:
+                d, r = int(parts[0]), int(parts[1])
+                v = float(parts[4]) if parts[4] else math.nan
+            except ValueError:
+                raise ValueError(f"{path}:{no}: not a number in {line.strip()!r}") from None
+            if 0 <= r < replications and 0 <= d < days:
+                out[(parts[2], PARK)][r, d] = v
+    return {k: v for k, v in out.items() if not np.isnan(v).all()}
