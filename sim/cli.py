@@ -591,6 +591,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of a results folder: into it (listed in its manifest, under its
     lock, like `parksim plot`) or to `--out`."""
+    from sim.files import report as report_file
     from sim.files.manifest import FILE as MANIFEST
     from sim.files.manifest import read_manifest
     from sim.output.folder import claim
@@ -618,7 +619,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     lang = args.lang or doc.get("lang") or "en"
     try:
-        if args.out is not None:
+        inside = args.out is not None and args.out.resolve().is_relative_to(folder.resolve())
+        if inside and args.out.resolve() != (folder / report_file.FILE).resolve():
+            print(
+                f"parksim report: --out {args.out}: inside the results folder, where only "
+                f"parksim's own files go; leave out --out to write {folder / report_file.FILE}",
+                file=sys.stderr,
+            )
+            return EXIT_INPUT
+        if args.out is not None and not inside:
             if args.out.is_dir():
                 print(
                     f"parksim report: --out {args.out}: is a folder; name a file", file=sys.stderr

@@ -1012,12 +1012,17 @@ def write_report(
     manifest: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the report of `folder` to `out` (default `folder/report.html`), flushed to
-    disk and put in place in one step; returns its path."""
+    disk and put in place in one step; returns its path. Into the folder, the page is
+    first written beside it, so a crash leaves no stray file inside."""
     import os
 
-    target = Path(out) if out is not None else Path(folder) / FILE
+    folder = Path(folder)
+    target = Path(out) if out is not None else folder / FILE
     html = build_page(folder, lang, manifest)
-    tmp = target.with_name(f".{target.name}.tmp")
+    if out is None:
+        tmp = folder.with_name(f".{folder.name}.{FILE}.tmp")
+    else:
+        tmp = target.with_name(f".{target.name}.tmp")
     with tmp.open("w", encoding="utf-8", newline="\n") as f:
         f.write(html)
         f.flush()

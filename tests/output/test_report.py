@@ -277,3 +277,32 @@ def test_the_embedded_font_holds_just_the_page_glyphs() -> None:
     assert css.startswith('@font-face { font-family: "Parksim CJK SC"')
     assert 1_000 < len(css) < 20_000  # three glyphs, not the 1.5 MB font
     assert i18n.tr("report.sec_caveats", "zh") == "说明与局限"
+
+
+def test_parksim_report_keeps_out_of_the_folder_but_its_own_file(
+    zh_run: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(zh_run, copy)
+    done = run_cli("report", str(copy), "--out", str(copy / "memo.html"))
+    assert done.returncode == 2 and "inside the results folder" in done.stderr
+    assert not (copy / "memo.html").exists()
+    done = run_cli("report", str(copy), "--out", str(copy / report_file.FILE), "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    assert verify(copy) == []
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_plots_redrawn_in_english_make_english_the_folders_language(
+    zh_run: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(zh_run, copy)
+    done = run_cli("plot", str(copy), "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    doc, _ = read_manifest(copy)
+    assert doc is not None and doc["lang"] == "en" and doc["report"] is True
+    assert verify(copy) == []
+    done = run_cli("report", str(copy))
+    assert done.returncode == 0, done.stderr
+    assert "Under the current plan" in _page(copy)
