@@ -409,7 +409,8 @@ def _run_page(folder: Path, lang: str, draw: Drawer) -> Page:
     )
     page.sections.append(loss)
 
-    ranked = bottlenecks.read(folder / bottlenecks.FILE)
+    has_ranking = (folder / bottlenecks.FILE).is_file()  # runs older than it have none
+    ranked = bottlenecks.read(folder / bottlenecks.FILE) if has_ranking else []
     neck = Section("bottlenecks", w("sec_bottlenecks"))
     if ranked:
         neck.paragraphs.append(w("bottlenecks_text"))
