@@ -414,6 +414,15 @@ def describe(sweep: Sweep) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What a finished sweep shows: plots, in which language, and the report."""
+
+    plots: bool
+    lang: str
+    report: bool
+
+
 def run_sweep(
     sweep: Sweep,
     out: Path,
@@ -425,17 +434,22 @@ def run_sweep(
     progress: Progress | None = None,
     plots: bool = True,
     force: bool = False,
+    lang: str | None = None,
+    report: bool = False,
 ) -> SweepResult:
     """Run what the folder lacks, then write the complete folder; see the module doc.
 
     Raises FolderError (bad folder, another process writing it) before anything
     runs; `force` moves a folder holding files a sweep does not write aside. An
     interruption (Ctrl-C, a killed driver) leaves every finished run in the ledger.
+    Plots and, with `report`, `report.html` are in `lang` (default: the base scenario's
+    `reporting.lang`).
     """
     from sim.output.folder import SWEEP, claim
 
     with claim(out, SWEEP, force=force):
-        return _run_sweep(sweep, out, executor, fresh, retry_failed, task_fn, progress, plots)
+        shown = Shown(plots, lang or sweep.base.scenario.reporting.lang, report)
+        return _run_sweep(sweep, out, executor, fresh, retry_failed, task_fn, progress, shown)
 
 
 def _run_sweep(
@@ -446,7 +460,7 @@ def _run_sweep(
     retry_failed: bool,
     task_fn: Callable[[Task], dict[str, Any]],
     progress: Progress | None,
-    plots: bool,
+    shown: Shown,
 ) -> SweepResult:
     from sim.output.sweep_store import SweepStore
 
@@ -494,7 +508,9 @@ def _run_sweep(
             point_rows(sweep, rows),
             sensitivity(sweep, rows),
             manifest,
-            plots=plots,
+            plots=shown.plots,
+            lang=shown.lang,
+            report=shown.report,
         )
     finally:
         store.close()

@@ -16,8 +16,10 @@ from sim.files import (
     causes,
     comparison,
     comparison_md,
+    key_firms,
     logistics,
     manifest,
+    report,
     resolved,
     states,
     summary,
@@ -48,6 +50,7 @@ KIND_REQUIRED: dict[str, tuple[str, ...]] = {
         *RUN_DAILY,
         logistics.FILE,
         bottlenecks.FILE,
+        key_firms.FILE,
         resolved.FILE,
     ),
     COMPARISON: (
@@ -73,8 +76,14 @@ KIND_REQUIRED: dict[str, tuple[str, ...]] = {
 """Files a complete folder of each kind must hold (besides its manifest)."""
 
 KIND_FILES: dict[str, tuple[str, ...]] = {
-    RUN: (*KIND_REQUIRED[RUN], PLOTS, manifest.FILE),
-    COMPARISON: (*KIND_REQUIRED[COMPARISON], resolved.OPTIONS, PLOTS, manifest.FILE),
+    RUN: (*KIND_REQUIRED[RUN], PLOTS, report.FILE, manifest.FILE),
+    COMPARISON: (
+        *KIND_REQUIRED[COMPARISON],
+        resolved.OPTIONS,
+        PLOTS,
+        report.FILE,
+        manifest.FILE,
+    ),
     SWEEP: (
         sweep.SPEC,
         sweep.LEDGER,
@@ -83,6 +92,7 @@ KIND_FILES: dict[str, tuple[str, ...]] = {
         sweep.POINTS,
         sweep.SENSITIVITY,
         PLOTS,
+        report.FILE,
         *TEMPORARY,
         manifest.FILE,
     ),

@@ -23,7 +23,7 @@ RUN, COMPARISON, SWEEP, CALIBRATION = "run", "comparison", "sweep", "calibration
 KINDS = (RUN, COMPARISON, SWEEP, CALIBRATION)
 """The kinds of results folder, as the manifest's `kind` names them."""
 
-DEPENDENCIES = ("numpy", "simpy", "pydantic", "scipy", "matplotlib", "pyyaml", "rich")
+DEPENDENCIES = ("numpy", "simpy", "pydantic", "scipy", "matplotlib", "pyyaml", "rich", "jinja2")
 """The packages whose versions every manifest records."""
 
 

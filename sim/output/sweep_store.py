@@ -47,6 +47,7 @@ from sim.files.cells import csv_text, json_text, read_rows
 from sim.files.folders import PLOTS_DIR, temporary
 from sim.files.manifest import FILE as MANIFEST
 from sim.files.manifest import hashes, versions
+from sim.files.report import FILE as REPORT
 from sim.files.sweep import (
     CHUNKS,
     LEDGER,
@@ -260,19 +261,28 @@ class SweepStore:
         manifest: Mapping[str, Any],
         *,
         plots: bool = True,
+        lang: str = "en",
+        report: bool = False,
     ) -> None:
         """Write the outputs of a complete sweep, the manifest last, and release the folder.
 
         A folder that was complete when opened and has not changed keeps its outputs
-        (made from the same records by the same parksim) and gets a new manifest only,
-        unless plots are asked for and were not drawn (`plots` in the manifest).
+        (made from the same records by the same parksim) and gets a new manifest only
+        (and, with `report`, a new `report.html`), unless plots are asked for and were
+        not drawn in `lang` (`plots` and `lang` in the manifest). Plots and the report are
+        in `lang`.
         """
         folder = self.folder
         if self.complete:
-            drawn = bool(manifest_file.read(folder).get(PLOTS))
-            if drawn or not plots:
+            before = manifest_file.read(folder)
+            drawn = bool(before.get(PLOTS))
+            drawn_in = before.get("lang", "en")
+            if not plots or (drawn and drawn_in == lang):
+                shown = drawn_in if drawn else lang  # the language of the plots it holds
+                about = {**manifest, PLOTS: drawn, "lang": shown, "report": report}
                 self.close()
-                write_manifest(folder, {**manifest, PLOTS: drawn})
+                self._report(about, lang, report)
+                write_manifest(folder, about)
                 return
             self._unfinish()
         _write_parquet(folder / RUNS, runs)
@@ -283,11 +293,23 @@ class SweepStore:
         if plots:
             from sim.output.sweep_plots import draw_sweep_plots
 
-            draw_sweep_plots(folder)
+            draw_sweep_plots(folder, lang)
         self.close()
         shutil.rmtree(folder / CHUNKS, ignore_errors=True)  # runs.parquet holds them all now
+        about = {**manifest, PLOTS: plots, "lang": lang, "report": report}
+        self._report(about, lang, report)
         fsync_tree(folder)  # plots were never flushed; names of the rest maybe not
-        write_manifest(folder, {**manifest, PLOTS: plots})
+        write_manifest(folder, about)
+
+    def _report(self, about: Mapping[str, Any], lang: str, report: bool) -> None:
+        """Write `report.html` (when asked) from the finished files, or drop an old one."""
+        path = self.folder / REPORT
+        if report:
+            from sim.output.report import write_report
+
+            write_report(self.folder, lang, manifest={**about, "kind": SWEEP})
+        elif path.is_file():
+            path.unlink()
 
 
 def _read_ledger(handle: IO[bytes], path: Path) -> dict[str, dict[str, Any]]:
@@ -341,17 +363,33 @@ def _manifest_tmp(folder: Path) -> Path:
     return folder.with_name(f".{folder.name}.{MANIFEST}.tmp")
 
 
-def report(folder: Path) -> list[str]:
+def report(folder: Path, lang: str = "en") -> list[str]:
     """A few lines for the terminal, from a complete sweep folder's files: what ran, and
-    per outcome the best and worst points (grid) or the indices (sampled designs)."""
+    per outcome the best and worst points (grid) or the indices (sampled designs), in
+    `lang`; and where the report is."""
+    from sim.files.report import FILE as REPORT_FILE
+    from sim.output import i18n
+
     folder = Path(folder)
     man = manifest_file.read(folder)
     meta = read_spec(folder)
     lines = [
-        f"{man['sweep']}: {man['points']} points × {man['replications']} replication(s) = "
-        f"{man['runs']} runs ({man['runs_this_session']} run now, {man['failed_runs']} failed) "
-        f"on {man['executor']} in {man['wall_seconds']:.1f} s → {folder}"
+        i18n.tr(
+            "cli.sweep_head",
+            lang,
+            sweep=man["sweep"],
+            points=man["points"],
+            replications=man["replications"],
+            runs=man["runs"],
+            now=man["runs_this_session"],
+            failed=man["failed_runs"],
+            executor=man["executor"],
+            secs=f"{man['wall_seconds']:.1f}",
+            folder=folder,
+        )
     ]
+    if (folder / REPORT_FILE).is_file():
+        lines.append(i18n.tr("cli.report", lang, path=folder / REPORT_FILE))
     names = [p["name"] for p in meta["parameters"]]
     if (folder / SENSITIVITY).is_file():
         sens = read_sensitivity(folder)
@@ -360,7 +398,8 @@ def report(folder: Path) -> list[str]:
         )
         for outcome, entry in sens["outcomes"].items():
             share = entry.get("noise_share")
-            head = f"  {outcome}" + (f" (noise share {share:.0%})" if share is not None else "")
+            noise = "" if share is None else i18n.tr("cli.sweep_noise", lang, share=f"{share:.0%}")
+            head = f"  {outcome}" + noise
             ix = entry.get("indices")
             if not ix:
                 lines.append(f"{head}: {entry.get('error', 'no indices')}")
@@ -383,7 +422,14 @@ def report(folder: Path) -> list[str]:
 
         lo, hi = mine[0], mine[-1]
         lines.append(
-            f"  {outcome}: lowest mean {float(lo['mean']):.4g} at {at(lo)}; "
-            f"highest {float(hi['mean']):.4g} at {at(hi)}"
+            i18n.tr(
+                "cli.sweep_grid",
+                lang,
+                outcome=outcome,
+                lo=f"{float(lo['mean']):.4g}",
+                at_lo=at(lo),
+                hi=f"{float(hi['mean']):.4g}",
+                at_hi=at(hi),
+            )
         )
     return lines

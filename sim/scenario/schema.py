@@ -1550,6 +1550,22 @@ class Reporting(Frozen):
     """Days-to-X% counts the first day capacity stays >= X% for this many days."""
     observations: list[Observation] = Field(default_factory=list)
     """Published figures drawn on `plots/recovery.png` next to the simulated curves."""
+    lang: Literal["en", "zh"] = "en"
+    """Language of plots, the report and the terminal summary: `en` English, `zh`
+    Chinese (简体中文; `--lang` on the command line overrides it). It changes no number."""
+    key_firms: list[Annotated[Ident, Ref(FIRM)]] = Field(default_factory=list)
+    """Firms whose day-by-day path (waiting for the list, preparing, under review,
+    rectifying, ramping, suspended) `key_firms.csv` and the report show; empty: the
+    firms tagged `backbone`, then the largest above-scale firms, then the largest, 12 in
+    all."""
+
+    @field_validator("key_firms")
+    @classmethod
+    def _each_firm_once(cls, v: list[str]) -> list[str]:
+        twice = sorted({f for f in v if v.count(f) > 1})
+        if twice:
+            raise ValueError(f"name each key firm once; given more than once: {', '.join(twice)}")
+        return v
 
 
 # --- demand ----------------------------------------------------------------------
