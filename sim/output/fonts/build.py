@@ -43,14 +43,22 @@ def gb2312() -> set[str]:
 
 def project_characters(root: Path = ROOT) -> set[str]:
     """Characters beyond ASCII of the project's own Chinese text: the catalogue, the
-    shipped scenarios, policies, sweeps, calibrations and registries."""
+    shipped scenarios, policies, sweeps, calibrations, registries and ledgers."""
     files = [root / "sim" / "output" / "catalogue.yaml"]
     for pattern in ("*.yaml", "*.csv"):
         files += sorted((root / "scenarios").rglob(pattern))
     chars: set[str] = set()
     for f in files:
-        chars |= {c for c in f.read_text(encoding="utf-8") if ord(c) > 0x7E}
+        chars |= {c for c in _text(f.read_bytes()) if ord(c) > 0x7E}
     return chars
+
+
+def _text(data: bytes) -> str:
+    """A shipped file's text: UTF-8, or GB18030 for ledgers saved by Chinese Excel."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
 
 
 def wanted() -> set[str]:
