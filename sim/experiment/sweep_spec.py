@@ -191,7 +191,7 @@ class Design(_Frozen):
     num_resamples: int = Field(default=200, ge=10, le=100_000)
     """Bootstrap resamples behind the confidence interval of every sensitivity index
     (SALib's `num_resamples`); changing it only re-analyses."""
-    conf_level: float = Field(default=0.95, gt=0.5, lt=1.0, allow_inf_nan=False)
+    conf_level: float = Field(default=0.95, gt=0.0, lt=1.0, allow_inf_nan=False)
     """Confidence level of the intervals of the sensitivity indices (SALib's
     `conf_level`); changing it only re-analyses."""
 

@@ -77,6 +77,8 @@ KIND_FILES: dict[str, tuple[str, ...]] = {
     COMPARISON: (*KIND_REQUIRED[COMPARISON], resolved.OPTIONS, PLOTS, manifest.FILE),
     SWEEP: (
         sweep.SPEC,
+        *sweep.INPUT_FILES,
+        sweep.SESSIONS,
         sweep.LEDGER,
         sweep.CHUNK_FILES,
         sweep.RUNS,

@@ -7,7 +7,9 @@
 - `plots/sensitivity.png` for sampled designs: Sobol' first and total order indices
   with their 95 % intervals, Morris mu* against sigma, or first-order indices
   (RBD-FAST, for a Latin hypercube), one panel per outcome, with the noise share of
-  each outcome in its title.
+  each outcome in its title and its warnings (indices not to be trusted) under it.
+- `plots/convergence.png` for sampled designs: each outcome's indices (ST, mu* or
+  S1) at N/4, N/2 and N base samples with their intervals, one line per parameter.
 
 They read `sweep.json`, `points.csv` and `sensitivity.json` (through their owner,
 `sim.files.sweep`) and nothing else, so `draw_sweep_plots(folder)` redraws them from a
@@ -34,6 +36,17 @@ if TYPE_CHECKING:
 
 SWEEP_PLOT = "sweep.png"
 SENSITIVITY_PLOT = "sensitivity.png"
+CONVERGENCE_PLOT = "convergence.png"
+
+WARNING_LABELS = {
+    "st_above_one": "total index above 1 beyond its interval",
+    "s1_negative": "first-order index below 0 beyond its interval",
+    "noise": "replication noise",
+    "few_samples": "too few base samples",
+    "not_converged": "not converged",
+}
+"""How a panel names each warning of `sensitivity.json` (its text there says more)."""
+WARNING_COLOUR = "#B22222"
 
 
 def _num(text: str | None) -> float:
@@ -220,6 +233,7 @@ def draw_sensitivity_plot(folder: Path) -> Path | None:
     meta = read_spec(folder)
     method, names = sens["method"], sens["parameters"]
     outcomes = list(sens["outcomes"])
+    ci = _level(sens)
     n = len(outcomes)
     height = 3.6 if method == "morris" else 1.6 + 0.45 * len(names)
     fig = _figure(max(5.0 * n, 6.0), max(height, 3.2))
@@ -230,6 +244,7 @@ def draw_sensitivity_plot(folder: Path) -> Path | None:
         title = axis_label(outcome)
         title += f"\nnoise share {share:.0%}" if share is not None else ""
         ax.set_title(title, fontsize=10)
+        _warning_note(ax, entry)
         ix = entry.get("indices")
         if not ix:
             ax.text(
@@ -253,14 +268,14 @@ def draw_sensitivity_plot(folder: Path) -> Path | None:
                     ("total order ST", _get(ix, names, "ST"), _get(ix, names, "ST_conf")),
                 ],
             )
-            ax.set_xlabel("share of the variance of the point means (95 % CI)")
+            ax.set_xlabel(f"share of the variance of the point means ({ci} CI)")
         elif method == "lhs":
             _bars(
                 ax,
                 names,
                 [("first order S1 (RBD-FAST)", _get(ix, names, "S1"), _get(ix, names, "S1_conf"))],
             )
-            ax.set_xlabel("share of the variance of the point means (95 % CI)")
+            ax.set_xlabel(f"share of the variance of the point means ({ci} CI)")
         else:
             mu = _get(ix, names, "mu_star")
             sigma = _get(ix, names, "sigma")
@@ -275,7 +290,7 @@ def draw_sensitivity_plot(folder: Path) -> Path | None:
             ax.plot([0, top], [0, top], ls=":", color="#888888", lw=0.8)
             ax.set_xlim(left=0)
             ax.set_ylim(bottom=0)
-            ax.set_xlabel(f"mu* (mean |effect| on {outcome}, 95 % CI)")
+            ax.set_xlabel(f"mu* (mean |effect| on {outcome}, {ci} CI)")
             ax.set_ylabel("sigma (spread of effects)")
             ax.grid(alpha=0.3)
     what = {"sobol": "Sobol' indices", "morris": "Morris screening", "lhs": "First-order indices"}
@@ -283,7 +298,89 @@ def draw_sensitivity_plot(folder: Path) -> Path | None:
     return _save(fig, folder / PLOTS_DIR / SENSITIVITY_PLOT)
 
 
+def _level(sens: dict[str, Any]) -> str:
+    """The confidence level of the intervals of `sensitivity.json`, as `95 %`."""
+    level = (sens.get("analysis") or {}).get("arguments", {}).get("conf_level", 0.95)
+    return f"{100 * level:.3g} %"
+
+
+def _warning_note(ax: Axes, entry: dict[str, Any]) -> None:
+    """Under a panel, in red: the warnings of its outcome (`WARNING_LABELS`), if any."""
+    codes = list(dict.fromkeys(w.get("code", "") for w in entry.get("warnings", [])))
+    if not codes:
+        return
+    text = "not to be trusted: " + "; ".join(WARNING_LABELS.get(c, c) for c in codes)
+    ax.annotate(
+        text + "\n(sensitivity.json says why and what to do)",
+        xy=(0.5, 0.0),
+        xycoords="axes fraction",
+        xytext=(0, -34),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=7,
+        color=WARNING_COLOUR,
+        wrap=True,
+        annotation_clip=False,
+    )
+
+
+def draw_convergence_plot(folder: Path) -> Path | None:
+    """`plots/convergence.png`: each outcome's indices at N/4, N/2 and N base samples with
+    their intervals, from `sensitivity.json` (None when it has no convergence to show)."""
+    try:
+        sens = read_sensitivity(folder)
+    except FileNotFoundError:
+        return None
+    meta = read_spec(folder)
+    method, names = sens["method"], sens["parameters"]
+    key = {"sobol": "ST", "morris": "mu_star"}.get(method, "S1")
+    label = {
+        "sobol": "total index ST",
+        "morris": "mu* (mean |effect|)",
+        "lhs": "first-order index S1 (RBD-FAST)",
+    }[method]
+    unit = {"sobol": "base samples N", "morris": "trajectories N", "lhs": "points N"}[method]
+    outcomes = [o for o, e in sens["outcomes"].items() if e.get("convergence")]
+    if not outcomes:
+        return None
+    fig = _figure(max(4.6 * len(outcomes), 5.6), 4.0)
+    axes = fig.subplots(1, len(outcomes), squeeze=False)[0]
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        steps = [s for s in sens["outcomes"][outcome]["convergence"] if s.get("indices")]
+        xs = np.array([s["base_samples"] for s in steps], dtype=float)
+        for k, name in enumerate(names):
+            ys = np.array([s["indices"][name][key] for s in steps], dtype=float)
+            conf = np.array([s["indices"][name].get(f"{key}_conf", math.nan) for s in steps])
+            ax.errorbar(
+                xs * (1 + 0.03 * (k - (len(names) - 1) / 2)),
+                ys,
+                yerr=np.where(np.isfinite(conf), conf, 0.0),
+                fmt="o-",
+                color=OKABE_ITO[k % len(OKABE_ITO)],
+                capsize=2,
+                label=name,
+            )
+        if method != "morris":
+            for level in (0.0, 1.0):
+                ax.axhline(level, color="#333333", lw=0.8, ls=":")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(xs, [f"{int(x)}" for x in xs])
+        ax.minorticks_off()
+        ax.set_xlabel(f"{unit} (the first N/4, N/2, all N)")
+        ax.set_ylabel(f"{label} with its interval")
+        ax.set_title(axis_label(outcome), fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        _warning_note(ax, sens["outcomes"][outcome])
+    fig.suptitle(
+        f"Convergence of the indices — sweep {meta['name']}\n{_subtitle(meta)}", fontsize=11
+    )
+    return _save(fig, folder / PLOTS_DIR / CONVERGENCE_PLOT)
+
+
 def draw_sweep_plots(folder: Path | str) -> list[Path]:
     """Every chart a sweep folder's files support; returns the files written."""
     folder = Path(folder)
-    return [p for p in (draw_sweep_plot(folder), draw_sensitivity_plot(folder)) if p]
+    drawn = (draw_sweep_plot(folder), draw_sensitivity_plot(folder), draw_convergence_plot(folder))
+    return [p for p in drawn if p]

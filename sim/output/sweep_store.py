@@ -2,7 +2,11 @@
 
 ```
 results/<sweep>/
-  sweep.json        the sweep as run: file, scenario, parameters, design points, SHA-256
+  sweep.json        the sweep as run: file, scenario, parameters, design points, SHA-256,
+                    code, sampler call, analysis
+  inputs/           copies of the sweep file, scenario, overlays, registries; the base
+                    scenario resolved
+  sessions.jsonl    a line when each session starts and one when it ends, fsync'd
   ledger.jsonl      one JSON line per finished run (failures included), fsync'd as it
                     arrives: the durable record, and what a re-run reads to skip work
   chunks/           Parquet snapshots of the ledger every N runs or T seconds while the
@@ -17,19 +21,25 @@ The driver is the only writer. It holds an exclusive lock on the ledger while it
 runs, so two drivers cannot write one folder; the lock goes with the process, so a
 killed driver leaves nothing to clean up. A line cut short by a crash is dropped
 when the ledger is opened again (that run is simply run again). A folder holding a
-different sweep (another SHA-256 in `sweep.json`) is refused unless `fresh`.
+different sweep (another SHA-256 in `sweep.json`) is refused unless `fresh`; one
+whose runs were made by other code (another `code.source_sha256`) is refused unless
+`allow_code_change`, which the session log records. Every session appends a line
+to `sessions.jsonl` when it starts and one when it ends, and tags the runs it
+records with its number, so the manifest can list every session with its runs.
 Every other file is written to a temporary name, fsync'd and renamed; the manifest
 is written last and removed first, so a folder with `manifest.json` is complete.
 Running a complete sweep again keeps it complete at every moment: its outputs are
 kept as they are (they come from the same records) and only the manifest is
-replaced, in one rename; the manifest is removed, and the folder becomes a sweep
-in progress, only when something changes (a run is recorded, `sweep.json`
-differs, plots are asked for and were not drawn).
+replaced, in one rename (the session log gains its two lines just before); the
+manifest is removed, and the folder becomes a sweep in progress, only when
+something changes (a run is recorded, `sweep.json` differs, plots are asked for
+and were not drawn, or the outputs are recomputed on request).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sys
@@ -43,24 +53,29 @@ import pyarrow.parquet as pq
 
 import sim
 from sim.files import manifest as manifest_file
-from sim.files.cells import csv_text, json_text, read_rows
+from sim.files.cells import json_text, read_rows
 from sim.files.folders import PLOTS_DIR, temporary
 from sim.files.manifest import FILE as MANIFEST
 from sim.files.manifest import hashes, versions
 from sim.files.sweep import (
     CHUNKS,
+    INPUTS,
     LEDGER,
     POINTS,
     RUNS,
     SENSITIVITY,
+    SESSIONS,
     SPEC,
     chunk_file,
     flat,
     ledger_line,
     ledger_record,
+    points_text,
     read_sensitivity,
+    read_sessions,
     read_spec,
     rows_table,
+    session_line,
     whole_lines,
 )
 from sim.output.durable import fsync_dir, fsync_tree
@@ -85,6 +100,24 @@ CHUNK_SECONDS = 60.0
 
 class SweepFolderError(FolderError):
     """The folder cannot take this sweep (another sweep's results, locked, not a sweep)."""
+
+
+class CodeChangedError(SweepFolderError):
+    """The folder's runs were made by other code than the code installed now."""
+
+
+def _code_refusal(folder: Path, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    def which(c: Mapping[str, Any]) -> str:
+        commit = c.get("git_commit")
+        git = f", git commit {commit}" + (" with uncommitted changes" if c.get("git_dirty") else "")
+        return f"source SHA-256 {c.get('source_sha256')}" + (git if commit else "")
+
+    return (
+        f"{folder}: its runs were made by other parksim code ({which(old)}) than the code "
+        f"installed now ({which(new)}); resuming would mix two states of the model in one "
+        "sweep. Run with --fresh to start over, --out to write elsewhere, or "
+        "--allow-code-change to resume anyway (the session log records it)"
+    )
 
 
 def write_atomic(path: Path, write: Callable[[IO[bytes]], None], tmp: Path | None = None) -> None:
@@ -136,14 +169,33 @@ class SweepStore:
         )
         self.chunk_runs = CHUNK_RUNS
         self.chunk_seconds = CHUNK_SECONDS
+        self.code_changed = False
+        """The folder's runs were made by other code (resumed with `allow_code_change`)."""
+        self.session: int | None = None
+        """This session's number once `begin_session` logged it."""
+        self._ran = 0
+        self._ended = False
 
     @classmethod
-    def open(cls, folder: Path, sweep: Mapping[str, Any], *, fresh: bool = False) -> SweepStore:
-        """Open (or start) the folder of `sweep` (the content of `sweep.json`, with `sha256`).
+    def open(
+        cls,
+        folder: Path,
+        sweep: Mapping[str, Any],
+        *,
+        fresh: bool = False,
+        inputs: Sequence[tuple[str, bytes]] = (),
+        allow_code_change: bool = False,
+        require: Sequence[str] | None = None,
+    ) -> SweepStore:
+        """Open (or start) the folder of `sweep` (the content of `sweep.json`, with `sha256`
+        and `code`), keeping `inputs` (path in the folder, bytes) as copies.
 
         Raises SweepFolderError when the folder holds another sweep's results (unless
         `fresh`, which discards them), is not a sweep folder, or is being written by
-        another driver.
+        another driver; CodeChangedError when its runs were made by other code (unless
+        `fresh` or `allow_code_change`). With `require` (run_ids) the folder must hold a
+        sweep with a record of each of them (analysing only); it is then never
+        refused for a code change. Nothing is changed when it refuses.
         """
         folder = Path(folder)
         spec_file, ledger = folder / SPEC, folder / LEDGER
@@ -170,6 +222,18 @@ class SweepStore:
                     "design points or the parksim version differ from what it was run "
                     "with); run with --fresh to discard them, or --out to write elsewhere"
                 )
+        if require is not None and (fresh or not is_sweep):
+            raise SweepFolderError(
+                f"{folder}: holds no runs of this sweep to analyse; run `parksim sweep` "
+                "without --analyse-only first"
+            )
+        old_code = _recorded_code(folder) if is_sweep and not fresh else None
+        new_code = sweep.get("code") or {}
+        changed = old_code is not None and old_code.get("source_sha256") != new_code.get(
+            "source_sha256"
+        )
+        if changed and not allow_code_change and require is None:
+            raise CodeChangedError(_code_refusal(folder, old_code or {}, new_code))
         folder.mkdir(parents=True, exist_ok=True)
         handle = ledger.open("a+b")
         try:
@@ -188,7 +252,16 @@ class SweepStore:
                         shutil.rmtree(p) if p.is_dir() else p.unlink()
                 handle.truncate(0)
             records = _read_ledger(handle, ledger)
+            if require is not None:
+                missing = [r for r in require if r not in records]
+                if missing:
+                    raise SweepFolderError(
+                        f"{folder}: {len(missing)} of the sweep's {len(require)} runs are not "
+                        f"recorded yet (first: {missing[0]}); --analyse-only needs a finished "
+                        "sweep: run `parksim sweep` without it to finish them"
+                    )
             store = cls(folder, handle, records, complete)
+            store.code_changed = changed
             if not complete:
                 for p in list(folder.rglob(".*.tmp")):  # left by a crash in write_atomic
                     p.unlink()
@@ -197,10 +270,101 @@ class SweepStore:
             if not spec_file.is_file() or spec_file.read_text(encoding="utf-8") != spec:
                 store._unfinish()
                 write_text_atomic(spec_file, spec)
+            store._keep_inputs(inputs)
         except BaseException:
             handle.close()
             raise
         return store
+
+    def _keep_inputs(self, inputs: Sequence[tuple[str, bytes]]) -> None:
+        """Copies of the input files in `inputs/`, as given (any other file there removed)."""
+        root = self.folder / INPUTS
+        wanted = dict(inputs)
+        present = {p.relative_to(self.folder).as_posix() for p in root.rglob("*") if p.is_file()}
+        stale = present - set(wanted)
+        differ = [
+            n
+            for n, data in wanted.items()
+            if not (self.folder / n).is_file() or (self.folder / n).read_bytes() != data
+        ]
+        if not stale and not differ:
+            return
+        self._unfinish()
+        for name in sorted(stale):
+            (self.folder / name).unlink()
+        for name in differ:
+            path = self.folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = wanted[name]
+            write_atomic(path, lambda f, data=data: f.write(data))
+        for d in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
+            if not any(d.iterdir()):
+                d.rmdir()
+
+    def begin_session(self, info: Mapping[str, Any]) -> int:
+        """Log the start of this session (`info`: mode, start, executor, command, code,
+        …) in `sessions.jsonl`, fsync'd; the runs it records carry its number."""
+        earlier = read_sessions(self.folder)
+        self.session = 1 + max((int(s["session"]) for s in earlier), default=0)
+        self._log({"session": self.session, "event": "start", **info})
+        return self.session
+
+    def _log(self, event: Mapping[str, Any]) -> None:
+        with (self.folder / SESSIONS).open("ab") as f:
+            f.write(session_line(event).encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+
+    def _end_session(self, status: str) -> None:
+        """Log the end of this session: when, how it ended, the runs it recorded."""
+        if self.session is None or self._ended:
+            return
+        self._ended = True
+        self._log(
+            {
+                "session": self.session,
+                "event": "end",
+                "ended": dt.datetime.now(dt.UTC).isoformat(),
+                "status": status,
+                "runs": self._ran,
+            }
+        )
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session of the folder for the manifest: number, mode, start and end,
+        status, executor, runs recorded (ledger lines carrying its number) and its code."""
+        counts: dict[int, int] = {}
+        ledger = self.folder / LEDGER
+        if ledger.is_file():
+            for line in whole_lines(ledger.read_bytes()).decode("utf-8").splitlines():
+                if line.strip():
+                    k = json.loads(line).get("session")
+                    if isinstance(k, int):
+                        counts[k] = counts.get(k, 0) + 1
+        out = []
+        for s in read_sessions(self.folder):
+            code = s.get("code") or {}
+            out.append(
+                {
+                    "session": s["session"],
+                    "mode": s.get("mode"),
+                    "started": s.get("started"),
+                    "ended": s.get("ended"),
+                    "status": s.get("status", "killed"),
+                    "executor": s.get("executor"),
+                    "runs": counts.get(int(s["session"]), 0),
+                    "source_sha256": code.get("source_sha256"),
+                    "git_commit": code.get("git_commit"),
+                    "git_dirty": code.get("git_dirty"),
+                    "allow_code_change": s.get("allow_code_change", False),
+                    "code_changed": s.get("code_changed", False),
+                }
+            )
+        return out
+
+    def unfinish(self) -> None:
+        """Make the folder a sweep in progress, so that `finish` writes every output again."""
+        self._unfinish()
 
     def _unfinish(self) -> None:
         """The folder is about to change: remove the manifest (first, on disk too), then
@@ -220,10 +384,13 @@ class SweepStore:
         assert self._handle is not None, "the store is closed"
         if self.complete:
             self._unfinish()
+        if self.session is not None:
+            record = {**record, "session": self.session}
         self._handle.write(ledger_line(record).encode("utf-8"))
         self._handle.flush()
         os.fsync(self._handle.fileno())
         self.records[str(record["run_id"])] = dict(record)
+        self._ran += 1
         self._pending.append(dict(record))
         if (
             len(self._pending) >= self.chunk_runs
@@ -243,11 +410,13 @@ class SweepStore:
         self._pending.clear()
 
     def close(self) -> None:
-        """Write the last chunk and release the folder."""
+        """Write the last chunk, log the end of a session that did not finish (interrupted)
+        and release the folder."""
         if self._handle is None:
             return
         try:
             self.flush()
+            self._end_session("interrupted")
         finally:
             self._handle.close()
             self._handle = None
@@ -271,23 +440,34 @@ class SweepStore:
         if self.complete:
             drawn = bool(manifest_file.read(folder).get(PLOTS))
             if drawn or not plots:
+                self._end_session("complete")
                 self.close()
-                write_manifest(folder, {**manifest, PLOTS: drawn})
+                write_manifest(folder, {**manifest, "sessions": self.sessions(), PLOTS: drawn})
                 return
             self._unfinish()
         _write_parquet(folder / RUNS, runs)
         header, rows = points
-        write_text_atomic(folder / POINTS, csv_text(header, rows))
+        write_text_atomic(folder / POINTS, points_text(header, rows))
         if sensitivity is not None:
             write_text_atomic(folder / SENSITIVITY, json_text(dict(sensitivity)))
         if plots:
             from sim.output.sweep_plots import draw_sweep_plots
 
             draw_sweep_plots(folder)
+        self._end_session("complete")
         self.close()
         shutil.rmtree(folder / CHUNKS, ignore_errors=True)  # runs.parquet holds them all now
         fsync_tree(folder)  # plots were never flushed; names of the rest maybe not
-        write_manifest(folder, {**manifest, PLOTS: plots})
+        write_manifest(folder, {**manifest, "sessions": self.sessions(), PLOTS: plots})
+
+
+def _recorded_code(folder: Path) -> dict[str, Any] | None:
+    """The code identity `sweep.json` records (None: none recorded, or unreadable)."""
+    try:
+        code = read_spec(folder).get("code")
+    except (OSError, ValueError):
+        return None
+    return code if isinstance(code, dict) and code.get("source_sha256") else None
 
 
 def _read_ledger(handle: IO[bytes], path: Path) -> dict[str, dict[str, Any]]:
@@ -359,8 +539,10 @@ def report(folder: Path) -> list[str]:
             sens["method"], ("S1", "S1_conf")
         )
         for outcome, entry in sens["outcomes"].items():
-            share = entry.get("noise_share")
-            head = f"  {outcome}" + (f" (noise share {share:.0%})" if share is not None else "")
+            share, of_means = entry.get("noise_share"), entry.get("noise_share_of_means")
+            noise = [f"noise share {share:.0%}"] if share is not None else []
+            noise += [f"of the point means {of_means:.0%}"] if of_means is not None else []
+            head = f"  {outcome}" + (f" ({', '.join(noise)})" if noise else "")
             ix = entry.get("indices")
             if not ix:
                 lines.append(f"{head}: {entry.get('error', 'no indices')}")
@@ -387,3 +569,17 @@ def report(folder: Path) -> list[str]:
             f"highest {float(hi['mean']):.4g} at {at(hi)}"
         )
     return lines
+
+
+def warning_lines(folder: Path) -> list[str]:
+    """The warnings of a sweep folder's `sensitivity.json`, one line each with its advice
+    (none for a grid, or when every index is to be trusted)."""
+    path = Path(folder) / SENSITIVITY
+    if not path.is_file():
+        return []
+    sens = read_sensitivity(folder)
+    return [
+        f"parksim sweep: warning: {outcome}: {w['message']}; {w['advice']}"
+        for outcome, entry in sens.get("outcomes", {}).items()
+        for w in entry.get("warnings", [])
+    ]

@@ -58,6 +58,12 @@ def test_killing_the_driver_midway_then_rerunning_completes_every_run_once(tmp_p
     r = run_cli("sweep", str(f), "--out", str(out), "--executor", "local", "--workers", "2")
     assert r.returncode == 0, r.stderr
     assert f"({36 - done_before} run now, 0 failed)" in r.stdout
+    # the manifest lists both sessions: the killed one could not log its end
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert [(x["session"], x["status"], x["ended"] is None, x["runs"]) for x in sessions] == [
+        (1, "killed", True, done_before),
+        (2, "complete", False, 36 - done_before),
+    ]
 
     ids = [json.loads(line)["run_id"] for line in ledger.read_text().splitlines()]
     assert len(ids) == 36 == len(set(ids))  # no run twice in the ledger either
@@ -88,10 +94,11 @@ outcomes: [lost_output_days]
 
 
 def _files(folder) -> dict:
+    """Every file but the manifest and the session log (which every session adds to)."""
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in folder.rglob("*")
-        if p.is_file() and p.name != "manifest.json"
+        if p.is_file() and p.name not in ("manifest.json", "sessions.jsonl")
     }
 
 
@@ -109,7 +116,12 @@ def test_rerunning_a_complete_sweep_keeps_its_files_and_only_renews_the_manifest
     assert r.returncode == 0, r.stderr
     assert "(0 run now, 0 failed)" in r.stdout
     assert _files(out) == before
-    assert json.loads((out / "manifest.json").read_text())["runs_this_session"] == 0
+    again = json.loads((out / "manifest.json").read_text())
+    assert again["runs_this_session"] == 0
+    assert [(x["session"], x["runs"], x["status"]) for x in again["sessions"]] == [
+        (1, 2, "complete"),
+        (2, 0, "complete"),
+    ]
     assert verify(out) == []
 
     # asked for plots it lacks, the folder changes: drawn, listed, complete again
@@ -119,10 +131,11 @@ def test_rerunning_a_complete_sweep_keeps_its_files_and_only_renews_the_manifest
     assert verify(out) == []
     # drawn once, they are not drawn again (nor are they, for a sweep no chart fits)
     drawn = _files(out)
-    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name != "manifest.json"}
+    logs = ("manifest.json", "sessions.jsonl")
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name not in logs}
     run_sweep(load_sweep(f), out, SerialExecutor(), plots=True)
     assert _files(out) == drawn
-    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name != "manifest.json"} == mtimes
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name not in logs} == mtimes
     assert json.loads((out / "manifest.json").read_text())["plots"] is True
     assert verify(out) == []
 
