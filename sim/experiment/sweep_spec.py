@@ -405,8 +405,8 @@ def _latin_hypercube(d: int, seed: int) -> Any:
 
 def sampler_call(spec: SweepSpec, seed: int) -> dict[str, Any]:
     """The library call that draws the design's sample, as `sweep.json` records it: the
-    function, its arguments (the seed among them; `problem` is `Sweep.problem`) and what
-    is done with its result."""
+    function, what it is given first (`inputs`: the SALib `problem`, `Sweep.problem`), its
+    keyword arguments (the seed among them) and what is done with its result."""
     d = spec.design
     if d.method == "grid":
         return {
@@ -424,8 +424,8 @@ def sampler_call(spec: SweepSpec, seed: int) -> dict[str, Any]:
     if d.method == "sobol":
         return {
             "function": "SALib.sample.sobol.sample",
+            "inputs": ["problem"],
             "arguments": {
-                "problem": "problem",
                 "N": d.samples,
                 "calc_second_order": d.second_order,
                 "scramble": True,
@@ -435,8 +435,8 @@ def sampler_call(spec: SweepSpec, seed: int) -> dict[str, Any]:
         }
     return {
         "function": "SALib.sample.morris.sample",
+        "inputs": ["problem"],
         "arguments": {
-            "problem": "problem",
             "N": d.samples,
             "num_levels": d.morris_levels,
             "optimal_trajectories": None,
@@ -457,7 +457,6 @@ def sample(spec: SweepSpec, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
     }
     d = spec.design
     args = dict(sampler_call(spec, seed)["arguments"])
-    args.pop("problem", None)
     given = dict(problem)  # SALib adds keys to the problem it is given
     if d.method == "grid":
         axes = [_grid_axis(p, d.points_per_axis) for p in params]

@@ -201,8 +201,8 @@ replications: 1
         spec = json.loads((out / "sweep.json").read_text())
         call = spec["sampler"]
         module, name = call["function"].rsplit(".", 1)
-        args = {k: v for k, v in call["arguments"].items() if k != "problem"}
-        x = getattr(importlib.import_module(module), name)(call["problem"], **args)
+        assert call["inputs"] == ["problem"]
+        x = getattr(importlib.import_module(module), name)(call["problem"], **call["arguments"])
         assert np.array_equal(x, np.array([p["x"] for p in spec["points"]]))
         assert [p["params"]["teams"] for p in spec["points"]] == [min(int(u), 6) for u in x[:, 0]]
         assert "equal-width bin" in spec["integer_rule"]
