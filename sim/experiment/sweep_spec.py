@@ -239,8 +239,8 @@ class SweepLimits(_Frozen):
 
     points: int = Field(default=100_000, ge=1, le=10**12)
     """Most points a design may have (a grid's product of axis sizes, lhs `samples`,
-    sobol N·(D+2), morris N·(D+1)); each point is a row in memory while the sweep is
-    built."""
+    sobol N·(D+2) or N·(2D+2) with `second_order`, morris N·(D+1)); each point is a row
+    in memory while the sweep is built."""
     runs: int = Field(default=1_000_000, ge=1, le=10**15)
     """Most runs a sweep may have: points × replications (each is a task and a row
     of `runs.parquet`)."""

@@ -30,10 +30,11 @@ Every other file is written to a temporary name, fsync'd and renamed; the manife
 is written last and removed first, so a folder with `manifest.json` is complete.
 Running a complete sweep again keeps it complete at every moment: its outputs are
 kept as they are (they come from the same records) and only the manifest is
-replaced, in one rename (the session log gains its two lines just before); the
-manifest is removed, and the folder becomes a sweep in progress, only when
-something changes (a run is recorded, `sweep.json` differs, plots are asked for
-and were not drawn, or the outputs are recomputed on request).
+replaced, in one rename (it lists that session; the session log gets it when a
+later session changes the folder); the manifest is removed, and the folder becomes
+a sweep in progress, only when something changes (a run is recorded, `sweep.json`
+or an input copy differs, plots are asked for and were not drawn, or the outputs
+are recomputed on request).
 """
 
 from __future__ import annotations
@@ -175,6 +176,15 @@ class SweepStore:
         """This session's number once `begin_session` logged it."""
         self._ran = 0
         self._ended = False
+        self._deferred: dict[str, Any] | None = None
+        """The start of this session, not yet in the log: the folder was complete and
+        nothing has changed it (written by `_unfinish` when something does)."""
+        self._carried: list[dict[str, Any]] = []
+        """Sessions only the manifest lists (they found the folder complete and changed
+        nothing), carried into the next manifest, and into the log once the folder
+        changes."""
+        self._quiet: dict[str, Any] | None = None
+        """This session, when it ended having changed nothing."""
 
     @classmethod
     def open(
@@ -262,6 +272,13 @@ class SweepStore:
                     )
             store = cls(folder, handle, records, complete)
             store.code_changed = changed
+            if complete:
+                logged = {int(x["session"]) for x in read_sessions(folder)}
+                store._carried = [
+                    x
+                    for x in manifest_file.read(folder).get("sessions", [])
+                    if isinstance(x, dict) and int(x.get("session", 0)) not in logged
+                ]
             if not complete:
                 for p in list(folder.rglob(".*.tmp")):  # left by a crash in write_atomic
                     p.unlink()
@@ -303,10 +320,17 @@ class SweepStore:
 
     def begin_session(self, info: Mapping[str, Any]) -> int:
         """Log the start of this session (`info`: mode, start, executor, command, code,
-        …) in `sessions.jsonl`, fsync'd; the runs it records carry its number."""
-        earlier = read_sessions(self.folder)
-        self.session = 1 + max((int(s["session"]) for s in earlier), default=0)
-        self._log({"session": self.session, "event": "start", **info})
+        …) in `sessions.jsonl`, fsync'd; the runs it records carry its number. In a
+        complete folder the line waits until something changes the folder, so that a
+        session that changes nothing touches no file but the manifest (which lists it)."""
+        earlier = [int(s["session"]) for s in read_sessions(self.folder)]
+        earlier += [int(s["session"]) for s in self._carried]
+        self.session = 1 + max(earlier, default=0)
+        start = {"session": self.session, "event": "start", **info}
+        if self.complete:
+            self._deferred = start
+        else:
+            self._log(start)
         return self.session
 
     def _log(self, event: Mapping[str, Any]) -> None:
@@ -316,19 +340,33 @@ class SweepStore:
             os.fsync(f.fileno())
 
     def _end_session(self, status: str) -> None:
-        """Log the end of this session: when, how it ended, the runs it recorded."""
+        """Log the end of this session: when, how it ended, the runs it recorded (kept for
+        the manifest alone when the session changed nothing)."""
         if self.session is None or self._ended:
             return
         self._ended = True
-        self._log(
-            {
-                "session": self.session,
-                "event": "end",
-                "ended": dt.datetime.now(dt.UTC).isoformat(),
-                "status": status,
-                "runs": self._ran,
-            }
-        )
+        end = {
+            "session": self.session,
+            "event": "end",
+            "ended": dt.datetime.now(dt.UTC).isoformat(),
+            "status": status,
+            "runs": self._ran,
+        }
+        if self._deferred is not None:
+            self._quiet = _summary({**self._deferred, **end}, self._ran)
+        else:
+            self._log(end)
+
+    def _write_waiting_sessions(self) -> None:
+        """Into the log: the sessions only the manifest listed, then this one's start."""
+        for x in self._carried:
+            start, end = _events(x)
+            self._log(start)
+            self._log(end)
+        self._carried = []
+        if self._deferred is not None:
+            self._log(self._deferred)
+            self._deferred = None
 
     def sessions(self) -> list[dict[str, Any]]:
         """Every session of the folder for the manifest: number, mode, start and end,
@@ -341,26 +379,9 @@ class SweepStore:
                     k = json.loads(line).get("session")
                     if isinstance(k, int):
                         counts[k] = counts.get(k, 0) + 1
-        out = []
-        for s in read_sessions(self.folder):
-            code = s.get("code") or {}
-            out.append(
-                {
-                    "session": s["session"],
-                    "mode": s.get("mode"),
-                    "started": s.get("started"),
-                    "ended": s.get("ended"),
-                    "status": s.get("status", "killed"),
-                    "executor": s.get("executor"),
-                    "runs": counts.get(int(s["session"]), 0),
-                    "source_sha256": code.get("source_sha256"),
-                    "git_commit": code.get("git_commit"),
-                    "git_dirty": code.get("git_dirty"),
-                    "allow_code_change": s.get("allow_code_change", False),
-                    "code_changed": s.get("code_changed", False),
-                }
-            )
-        return out
+        out = [_summary(s, counts.get(int(s["session"]), 0)) for s in read_sessions(self.folder)]
+        out += self._carried + ([self._quiet] if self._quiet else [])
+        return sorted(out, key=lambda s: int(s["session"]))
 
     def unfinish(self) -> None:
         """Make the folder a sweep in progress, so that `finish` writes every output again."""
@@ -372,6 +393,7 @@ class SweepStore:
         self.complete = False
         (self.folder / MANIFEST).unlink(missing_ok=True)
         fsync_dir(self.folder)
+        self._write_waiting_sessions()
         for name in OUTPUTS:
             p = self.folder / name
             if p.is_dir():
@@ -459,6 +481,48 @@ class SweepStore:
         shutil.rmtree(folder / CHUNKS, ignore_errors=True)  # runs.parquet holds them all now
         fsync_tree(folder)  # plots were never flushed; names of the rest maybe not
         write_manifest(folder, {**manifest, "sessions": self.sessions(), PLOTS: plots})
+
+
+def _summary(s: Mapping[str, Any], runs: int) -> dict[str, Any]:
+    """A session as the manifest lists it, from its merged start and end events."""
+    code = s.get("code") or {}
+    return {
+        "session": s["session"],
+        "mode": s.get("mode"),
+        "started": s.get("started"),
+        "ended": s.get("ended"),
+        "status": s.get("status", "killed"),
+        "executor": s.get("executor"),
+        "runs": runs,
+        "source_sha256": code.get("source_sha256"),
+        "git_commit": code.get("git_commit"),
+        "git_dirty": code.get("git_dirty"),
+        "allow_code_change": s.get("allow_code_change", False),
+        "code_changed": s.get("code_changed", False),
+    }
+
+
+def _events(summary: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The start and end events of a session the manifest lists (`_summary` back)."""
+    k = summary["session"]
+    start = {
+        "session": k,
+        "event": "start",
+        "mode": summary.get("mode"),
+        "started": summary.get("started"),
+        "executor": summary.get("executor"),
+        "code": {c: summary.get(c) for c in ("source_sha256", "git_commit", "git_dirty")},
+        "allow_code_change": summary.get("allow_code_change", False),
+        "code_changed": summary.get("code_changed", False),
+    }
+    end = {
+        "session": k,
+        "event": "end",
+        "ended": summary.get("ended"),
+        "status": summary.get("status"),
+        "runs": summary.get("runs", 0),
+    }
+    return start, end
 
 
 def _recorded_code(folder: Path) -> dict[str, Any] | None:

@@ -94,11 +94,10 @@ outcomes: [lost_output_days]
 
 
 def _files(folder) -> dict:
-    """Every file but the manifest and the session log (which every session adds to)."""
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in folder.rglob("*")
-        if p.is_file() and p.name not in ("manifest.json", "sessions.jsonl")
+        if p.is_file() and p.name != "manifest.json"
     }
 
 
@@ -131,11 +130,17 @@ def test_rerunning_a_complete_sweep_keeps_its_files_and_only_renews_the_manifest
     assert verify(out) == []
     # drawn once, they are not drawn again (nor are they, for a sweep no chart fits)
     drawn = _files(out)
-    logs = ("manifest.json", "sessions.jsonl")
-    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name not in logs}
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name != "manifest.json"}
     run_sweep(load_sweep(f), out, SerialExecutor(), plots=True)
     assert _files(out) == drawn
-    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name not in logs} == mtimes
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name != "manifest.json"} == mtimes
+    # every session is listed: the two that changed nothing by the manifest alone, and
+    # in the log once a later session changed the folder
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert [(x["session"], x["runs"]) for x in sessions] == [(1, 2), (2, 0), (3, 0), (4, 0)]
+    from sim.files.sweep import read_sessions
+
+    assert [x["session"] for x in read_sessions(out)] == [1, 2, 3]
     assert json.loads((out / "manifest.json").read_text())["plots"] is True
     assert verify(out) == []
 
