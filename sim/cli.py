@@ -212,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     _shown_args(swp)
     swp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _force_arg(swp)
+    _sweep_analysis_args(swp)
 
     cal = sub.add_parser(
         "calibrate",
@@ -262,6 +263,22 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _force_arg(cal)
     return ap
+
+
+def _sweep_analysis_args(p: argparse.ArgumentParser) -> None:
+    """`parksim sweep`'s options of re-analysis and code identity."""
+    p.add_argument(
+        "--analyse-only",
+        action="store_true",
+        help="run nothing: recompute points.csv, the sensitivity indices and the plots of a "
+        "finished sweep folder with the sweep file's current outcomes and design settings",
+    )
+    p.add_argument(
+        "--allow-code-change",
+        action="store_true",
+        help="resume a sweep whose runs were made by other parksim code (another source "
+        "SHA-256) instead of refusing; the session log records it",
+    )
 
 
 def _fail_input(err: ScenarioError) -> int:
@@ -692,6 +709,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "parksim sweep: --scheduler and --scheduler-file need --executor dask", file=sys.stderr
         )
         return EXIT_INPUT
+    if args.analyse_only and (args.fresh or args.retry_failed):
+        print(
+            "parksim sweep: --analyse-only runs nothing; it cannot go with --fresh or "
+            "--retry-failed",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
     try:
         sweep = load_sweep(args.sweep)
     except ScenarioError as e:
@@ -700,6 +724,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     print_warnings(sweep.base, file=sys.stderr)
     out = args.out or default_folder(sweep.spec.name)
+    if args.analyse_only:
+        return _analyse_sweep(args, sweep, out)
     try:
         executor = make_executor(
             args.executor,
@@ -768,6 +794,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 force=args.force,
                 lang=args.lang,
                 report=_report_wanted(args),
+                allow_code_change=args.allow_code_change,
             )
     except FolderError as e:
         print(f"parksim sweep: {e}", file=sys.stderr)
@@ -785,7 +812,41 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         lang = args.lang or sweep.base.scenario.reporting.lang
         for line in report(out, lang):
             print(line)
+    _print_index_warnings(out)
     return EXIT_FAILED_RUNS if result.failed else EXIT_OK
+
+
+def _analyse_sweep(args: argparse.Namespace, sweep: Any, out: Path) -> int:
+    """`parksim sweep --analyse-only`: recompute a finished folder's analysis, run nothing."""
+    from sim.experiment.sweep import analyse_sweep
+    from sim.output.folder import FolderError
+    from sim.output.sweep_store import report
+
+    try:
+        result = analyse_sweep(
+            sweep,
+            out,
+            plots=not args.no_plots,
+            force=args.force,
+            lang=args.lang,
+            report=_report_wanted(args),
+        )
+    except FolderError as e:
+        print(f"parksim sweep: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    if not args.quiet:
+        for line in report(out, args.lang or sweep.base.scenario.reporting.lang):
+            print(line)
+    _print_index_warnings(out)
+    return EXIT_FAILED_RUNS if result.failed else EXIT_OK
+
+
+def _print_index_warnings(out: Path) -> None:
+    """The warnings of `sensitivity.json` (indices not to be trusted, and what to do)."""
+    from sim.output.sweep_store import warning_lines
+
+    for line in warning_lines(out):
+        print(line, file=sys.stderr)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

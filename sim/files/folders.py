@@ -86,6 +86,8 @@ KIND_FILES: dict[str, tuple[str, ...]] = {
     ),
     SWEEP: (
         sweep.SPEC,
+        *sweep.INPUT_FILES,
+        sweep.SESSIONS,
         sweep.LEDGER,
         sweep.CHUNK_FILES,
         sweep.RUNS,

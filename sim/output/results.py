@@ -36,7 +36,7 @@ from sim.files import (
 from sim.files import report as report_file
 from sim.files.cells import json_text, lines
 from sim.files.folders import PLOTS_DIR
-from sim.files.manifest import hashes, sha256_file, versions
+from sim.files.manifest import code_identity, hashes, sha256_file, versions
 from sim.model.streams import SPAWN_SCHEME
 from sim.output.durable import fsync_dir, fsync_tree
 from sim.output.folder import (
@@ -173,12 +173,14 @@ def _fill(
 def write_manifest(
     partial: Path, about: dict[str, Any], started: dt.datetime, executor: str
 ) -> None:
-    """Write `manifest.json` last into a folder being built: versions, what was run
-    (`about`), how and when, and the SHA-256 of every file already in the folder."""
+    """Write `manifest.json` last into a folder being built: versions, the code that ran
+    (`code`: git commit, uncommitted changes, SHA-256 of the package's source), what was
+    run (`about`), how and when, and the SHA-256 of every file already in the folder."""
     ended = dt.datetime.now(dt.UTC)
     manifest: dict[str, Any] = {
         "parksim": sim.__version__,
         "versions": versions(),
+        "code": code_identity(),
         **about,
         "spawn_scheme": SPAWN_SCHEME,
         "executor": executor,

@@ -7,7 +7,9 @@
 - `plots/sensitivity.png` for sampled designs: Sobol' first and total order indices
   with their 95 % intervals, Morris mu* against sigma, or first-order indices
   (RBD-FAST, for a Latin hypercube), one panel per outcome, with the noise share of
-  each outcome in its title.
+  each outcome in its title and its warnings (indices not to be trusted) under it.
+- `plots/convergence.png` for sampled designs: each outcome's indices (ST, mu* or
+  S1) at N/4, N/2 and N base samples with their intervals, one line per parameter.
 
 They read `sweep.json`, `points.csv` and `sensitivity.json` (through their owner,
 `sim.files.sweep`) and nothing else, so `draw_sweep_plots(folder)` redraws them from a
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 
 SWEEP_PLOT = "sweep.png"
 SENSITIVITY_PLOT = "sensitivity.png"
+CONVERGENCE_PLOT = "convergence.png"
+
+WARNING_COLOUR = "#B22222"
 
 
 def _num(text: str | None) -> float:
@@ -244,6 +249,7 @@ def draw_sensitivity_plot(folder: Path, lang: str = "en", out: Path | None = Non
     meta = read_spec(folder)
     method, names = sens["method"], sens["parameters"]
     outcomes = list(sens["outcomes"])
+    ci = _level(sens)
     n = len(outcomes)
     height = 3.6 if method == "morris" else 1.6 + 0.45 * len(names)
     fig = _figure(max(5.0 * n, 6.0), max(height, 3.2))
@@ -255,6 +261,7 @@ def draw_sensitivity_plot(folder: Path, lang: str = "en", out: Path | None = Non
         if share is not None:
             title += "\n" + i18n.tr("sweep.noise", lang, share=f"{share:.0%}")
         ax.set_title(title, fontsize=10)
+        _warning_note(ax, entry, lang)
         ix = entry.get("indices")
         if not ix:
             ax.text(
@@ -278,7 +285,7 @@ def draw_sensitivity_plot(folder: Path, lang: str = "en", out: Path | None = Non
                     (i18n.tr("sweep.st", lang), _get(ix, names, "ST"), _get(ix, names, "ST_conf")),
                 ],
             )
-            ax.set_xlabel(i18n.tr("sweep.variance_share", lang))
+            ax.set_xlabel(i18n.tr("sweep.variance_share", lang, ci=ci))
         elif method == "lhs":
             _bars(
                 ax,
@@ -291,7 +298,7 @@ def draw_sensitivity_plot(folder: Path, lang: str = "en", out: Path | None = Non
                     )
                 ],
             )
-            ax.set_xlabel(i18n.tr("sweep.variance_share", lang))
+            ax.set_xlabel(i18n.tr("sweep.variance_share", lang, ci=ci))
         else:
             mu = _get(ix, names, "mu_star")
             sigma = _get(ix, names, "sigma")
@@ -306,7 +313,7 @@ def draw_sensitivity_plot(folder: Path, lang: str = "en", out: Path | None = Non
             ax.plot([0, top], [0, top], ls=":", color="#888888", lw=0.8)
             ax.set_xlim(left=0)
             ax.set_ylim(bottom=0)
-            ax.set_xlabel(i18n.tr("sweep.mu_star", lang, outcome=outcome))
+            ax.set_xlabel(i18n.tr("sweep.mu_star", lang, outcome=outcome, ci=ci))
             ax.set_ylabel(i18n.tr("sweep.sigma", lang))
             ax.grid(alpha=0.3)
     what = i18n.tr(f"sweep.method.{method}", lang)
@@ -319,7 +326,99 @@ def draw_sensitivity_plot(folder: Path, lang: str = "en", out: Path | None = Non
     return _save(fig, out or folder / PLOTS_DIR / SENSITIVITY_PLOT)
 
 
+def _level(sens: dict[str, Any]) -> str:
+    """The confidence level of the intervals of `sensitivity.json`, as `95 %`."""
+    level = (sens.get("analysis") or {}).get("arguments", {}).get("conf_level", 0.95)
+    return f"{100 * level:.3g} %"
+
+
+def _warning_note(ax: Axes, entry: dict[str, Any], lang: str = "en") -> None:
+    """Under a panel, in red: the warnings of its outcome (`sweep.warn.*` of the
+    catalogue), if any."""
+    codes = list(dict.fromkeys(w.get("code", "") for w in entry.get("warnings", [])))
+    if not codes:
+        return
+    sep = "；" if lang == "zh" else "; "
+    why = sep.join(_warning_label(c, lang) for c in codes)
+    ax.annotate(
+        i18n.tr("sweep.untrusted", lang, why=why),
+        xy=(0.5, 0.0),
+        xycoords="axes fraction",
+        xytext=(0, -34),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=7,
+        color=WARNING_COLOUR,
+        wrap=True,
+        annotation_clip=False,
+    )
+
+
+def _warning_label(code: str, lang: str) -> str:
+    try:
+        return i18n.tr(f"sweep.warn.{code}", lang)
+    except KeyError:
+        return code
+
+
+def draw_convergence_plot(folder: Path, lang: str = "en") -> Path | None:
+    """`plots/convergence.png`: each outcome's indices at N/4, N/2 and N base samples with
+    their intervals, from `sensitivity.json` (None when it has no convergence to show)."""
+    try:
+        sens = read_sensitivity(folder)
+    except FileNotFoundError:
+        return None
+    meta = read_spec(folder)
+    method, names = sens["method"], sens["parameters"]
+    key = {"sobol": "ST", "morris": "mu_star"}.get(method, "S1")
+    label = i18n.tr(f"sweep.conv_label.{method}", lang)
+    unit = i18n.tr(f"sweep.conv_unit.{method}", lang)
+    outcomes = [o for o, e in sens["outcomes"].items() if e.get("convergence")]
+    if not outcomes:
+        return None
+    fig = _figure(max(4.6 * len(outcomes), 5.6), 4.0)
+    axes = fig.subplots(1, len(outcomes), squeeze=False)[0]
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        steps = [s for s in sens["outcomes"][outcome]["convergence"] if s.get("indices")]
+        xs = np.array([s["base_samples"] for s in steps], dtype=float)
+        for k, name in enumerate(names):
+            ys = np.array([s["indices"][name][key] for s in steps], dtype=float)
+            conf = np.array([s["indices"][name].get(f"{key}_conf", math.nan) for s in steps])
+            ax.errorbar(
+                xs * (1 + 0.03 * (k - (len(names) - 1) / 2)),
+                ys,
+                yerr=np.where(np.isfinite(conf), conf, 0.0),
+                fmt="o-",
+                color=OKABE_ITO[k % len(OKABE_ITO)],
+                capsize=2,
+                label=name,
+            )
+        if method != "morris":
+            for level in (0.0, 1.0):
+                ax.axhline(level, color="#333333", lw=0.8, ls=":")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(xs, [f"{int(x)}" for x in xs])
+        ax.minorticks_off()
+        ax.set_xlabel(i18n.tr("sweep.conv_x", lang, unit=unit))
+        ax.set_ylabel(i18n.tr("sweep.conv_y", lang, label=label))
+        ax.set_title(i18n.metric_axis(outcome, lang), fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        _warning_note(ax, sens["outcomes"][outcome], lang)
+    fig.suptitle(
+        i18n.tr("sweep.conv_title", lang, name=meta["name"]) + "\n" + _subtitle(meta, lang),
+        fontsize=11,
+    )
+    return _save(fig, folder / PLOTS_DIR / CONVERGENCE_PLOT)
+
+
 def draw_sweep_plots(folder: Path | str, lang: str = "en") -> list[Path]:
     """Every chart a sweep folder's files support, in `lang`; returns the files written."""
     folder = Path(folder)
-    return [p for p in (draw_sweep_plot(folder, lang), draw_sensitivity_plot(folder, lang)) if p]
+    drawn = (
+        draw_sweep_plot(folder, lang),
+        draw_sensitivity_plot(folder, lang),
+        draw_convergence_plot(folder, lang),
+    )
+    return [p for p in drawn if p]
