@@ -56,9 +56,32 @@ def _replication_args(p: argparse.ArgumentParser, replications: str, seed: str, 
     p.add_argument(
         "--workers", type=int, default=1, help="local processes for replications (default 1)"
     )
-    p.add_argument("--no-plots", action="store_true", help="skip drawing plots")
+    _shown_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or table")
     _force_arg(p)
+
+
+def _lang_arg(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--lang", choices=("en", "zh"), help=help)
+
+
+def _shown_args(p: argparse.ArgumentParser) -> None:
+    """--no-plots, --no-report and --lang of the commands that write a results folder."""
+    p.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="skip drawing plots (and so the report, which is made of them)",
+    )
+    p.add_argument("--no-report", action="store_true", help="do not write report.html")
+    _lang_arg(
+        p,
+        "language of plots, report and summary: en (English) or zh (Chinese); "
+        "default: the scenario's reporting.lang",
+    )
+
+
+def _report_wanted(args: argparse.Namespace) -> bool:
+    return not (args.no_plots or args.no_report)
 
 
 def _force_arg(p: argparse.ArgumentParser) -> None:
@@ -139,6 +162,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser("plot", help="redraw the plots of a results folder")
     plot.add_argument("results", type=Path)
+    _lang_arg(plot, "language of the plots: en or zh (default: the language they were drawn in)")
+
+    rep = sub.add_parser(
+        "report",
+        help="write the planner's report (one HTML page) of a run, comparison or sweep folder",
+        description="Write report.html: the headline, the official curves, lost output by "
+        "cause, bottlenecks, the key firms' paths (runs), the options ranked (comparisons) or "
+        "the sensitivity ranking (sweeps), what was assumed and the caveats, in one "
+        "self-contained page (figures embedded, nothing fetched).",
+    )
+    rep.add_argument("results", type=Path, help="a run, comparison or sweep folder")
+    _lang_arg(rep, "en or zh (default: the language of the folder's plots)")
+    rep.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="where to write it (default: RESULTS/report.html, listed in the manifest)",
+    )
 
     ver = sub.add_parser("verify", help="check a results folder against its manifest")
     ver.add_argument("results", type=Path)
@@ -176,9 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument(
         "--retry-failed", action="store_true", help="run the failed runs of the folder again"
     )
-    swp.add_argument("--no-plots", action="store_true", help="skip drawing plots")
+    _shown_args(swp)
     swp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _force_arg(swp)
+    _sweep_analysis_args(swp)
 
     cal = sub.add_parser(
         "calibrate",
@@ -229,6 +271,22 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _force_arg(cal)
     return ap
+
+
+def _sweep_analysis_args(p: argparse.ArgumentParser) -> None:
+    """`parksim sweep`'s options of re-analysis and code identity."""
+    p.add_argument(
+        "--analyse-only",
+        action="store_true",
+        help="run nothing: recompute points.csv, the sensitivity indices and the plots of a "
+        "finished sweep folder with the sweep file's current outcomes and design settings",
+    )
+    p.add_argument(
+        "--allow-code-change",
+        action="store_true",
+        help="resume a sweep whose runs were made by other parksim code (another source "
+        "SHA-256) instead of refusing; the session log records it",
+    )
 
 
 def _fail_input(err: ScenarioError) -> int:
@@ -286,9 +344,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             executor=executor,
             plots=not args.no_plots,
             force=args.force,
+            lang=args.lang,
+            report=_report_wanted(args),
         )
     if not args.quiet:
-        _print_summary(out)
+        _print_summary(out, args.lang or sc.reporting.lang)
     return EXIT_OK
 
 
@@ -311,35 +371,47 @@ def _advance(bar: Any, task: Any) -> Callable[[int], None]:
     return advance
 
 
-def _print_summary(out: Path) -> None:
+def _print_summary(out: Path, lang: str = "en") -> None:
     """The headline of a finished run, read back from its `summary.json`: every metric
-    with its 95 % CI and the largest causes of lost output."""
-    from sim.files import summary
+    with its 95 % CI and the largest causes of lost output (in `lang`), and the report."""
+    from sim.files import report, summary
     from sim.metrics import DAYS_TO_PREFIX
+    from sim.output import i18n
+
+    def tr(key: str, **kw: Any) -> str:
+        return i18n.tr(f"cli.{key}", lang, **kw)
+
+    def label(name: str) -> str:
+        return name if lang == "en" else i18n.metric(name, lang)
 
     summ = summary.read(out / summary.FILE).raw
     n = summ["replications"]
-    print(f"{summ['scenario']}: {n} replication(s) × {summ['days']} days → {out}")
+    width = max([18, *(i18n.columns(label(name)) for name in summ["metrics"])])
+    print(tr("run_head", scenario=summ["scenario"], n=n, days=summ["days"], out=out))
     for name, m in summ["metrics"].items():
         if name.startswith(DAYS_TO_PREFIX) and "median" in m:
-            print(f"  {name:<18} {_censored(m, n)}")
+            print(f"  {i18n.pad(label(name), width)} {_censored(m, n, tr)}")
             continue
         if m["mean"] is None:
-            txt = f"never reached ({m['reached']}/{n} replications)"
+            txt = tr("never", k=m["reached"], n=n)
         else:
             lo, hi = m["ci95"]
-            txt = f"{m['mean']:.3f}  (95% CI {lo:.3f} – {hi:.3f})"
+            txt = tr("mean_ci", mean=f"{m['mean']:.3f}", lo=f"{lo:.3f}", hi=f"{hi:.3f}")
             if name.startswith(DAYS_TO_PREFIX) and m["reached"] < n:
-                txt += f"  reached in {m['reached']}/{n}"
-        print(f"  {name:<18} {txt}")
+                txt += tr("reached", k=m["reached"], n=n)
+        print(f"  {i18n.pad(label(name), width)} {txt}")
     top = sorted(summ["causes"].items(), key=lambda kv: -(kv[1]["mean"] or 0))[:5]
     print(
-        "  lost output by cause (baseline-days): "
-        + ", ".join(f"{c} {v['mean']:.2f}" for c, v in top if (v["mean"] or 0) > 0)
+        tr("causes")
+        + tr("cause_sep").join(
+            f"{i18n.cause(c, lang)} {v['mean']:.2f}" for c, v in top if (v["mean"] or 0) > 0
+        )
     )
+    if (out / report.FILE).is_file():
+        print(tr("report", path=out / report.FILE))
 
 
-def _censored(m: dict[str, Any], n: int) -> str:
+def _censored(m: dict[str, Any], n: int, tr: Callable[..., str]) -> str:
     """A days-to-X line: the Kaplan–Meier median and its CI (a missing end: beyond the
     horizon), how many replications reached the level."""
 
@@ -347,11 +419,11 @@ def _censored(m: dict[str, Any], n: int) -> str:
         return f"{v:.0f}" if v is not None else f">{m['censored_at']}"
 
     if m["median"] is None and m["reached"] == 0:
-        return f"never reached (0/{n} replications)"
+        return tr("never", k=0, n=n)
     lo, hi = m["median_ci95"]
-    txt = f"median {day(m['median'])}  (95% CI {day(lo)} – {day(hi)})"
+    txt = tr("median", median=day(m["median"]), lo=day(lo), hi=day(hi))
     if m["reached"] < n:
-        txt += f"  reached in {m['reached']}/{n}"
+        txt += tr("reached", k=m["reached"], n=n)
     return txt
 
 
@@ -362,9 +434,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiment.robust import load_robust
     from sim.files.comparison_explain import explain
     from sim.files.comparison_md import main_table, render_table
-    from sim.files.explain_md import holds_back_table, relapse_rule
-    from sim.files.robustness import summary_lines as robustness_lines
     from sim.output.compare_report import write_compare
+    from sim.output.compare_text import holds_back_table, relapse_rule, robustness_lines
     from sim.output.folder import COMPARISON, claim, default_folder
 
     started = dt.datetime.now(dt.UTC)
@@ -420,22 +491,39 @@ def cmd_compare(args: argparse.Namespace) -> int:
             robust=robust,
             robust_inputs=list({r.input.key: r.input.as_json() for r in robust_runs}.values()),
             explained=explained,
+            lang=args.lang,
+            report=_report_wanted(args),
         )
     if not args.quiet:
+        from sim.files import report
+        from sim.output import i18n
+
+        lang = args.lang or sc.reporting.lang
         print(
-            f"{sc.name}: {len(options)} options × {n} replication(s) × {sc.days} days, "
-            f"seed {sc.seed} (the same for every option) → {out}"
+            i18n.tr(
+                "cli.compare_head",
+                lang,
+                scenario=sc.name,
+                k=len(options),
+                n=n,
+                days=sc.days,
+                seed=sc.seed,
+                out=out,
+            )
         )
-        print(render_table(main_table(cmp, sc.start_date)))
-        print("* the 95 % CI of the paired difference from the baseline excludes 0")
-        print(relapse_rule(sc.reporting.sustain_days, margin))
-        print("What holds each option back:")
+        table = [[i18n.table_cell(c, lang) for c in row] for row in main_table(cmp, sc.start_date)]
+        print(render_table(table))
+        print(i18n.tr("cli.compare_star", lang))
+        print(relapse_rule(sc.reporting.sustain_days, margin, lang))
+        print(i18n.tr("cli.holds_back", lang))
         table = holds_back_table(
-            cmp, explained.sources, explained.loads, explained.names, sc.start_date
+            cmp, explained.sources, explained.loads, explained.names, sc.start_date, lang
         )
         print(render_table(table))
         if robust is not None:
-            print("\n".join(robustness_lines(robust)))
+            print("\n".join(robustness_lines(robust, lang)))
+        if (out / report.FILE).is_file():
+            print(i18n.tr("cli.report", lang, path=out / report.FILE))
     return EXIT_OK
 
 
@@ -544,31 +632,91 @@ def cmd_plot(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INPUT
+    lang = args.lang or doc.get("lang") or "en"
     with claim(folder, kind):
         try:
             if kind == SWEEP:
                 from sim.output.sweep_plots import draw_sweep_plots
 
-                paths = draw_sweep_plots(folder)
+                paths = draw_sweep_plots(folder, lang)
             elif kind == COMPARISON:
                 from sim.output.compare_plots import draw_compare_plots
 
-                paths = draw_compare_plots(folder)
+                paths = draw_compare_plots(folder, lang)
             elif kind == CALIBRATION:
                 from sim.output.calibration_plots import draw_calibration_plots
 
-                paths = draw_calibration_plots(folder)
+                paths = draw_calibration_plots(folder, lang)
             else:
                 from sim.output.plots import draw_run_plots
 
-                paths = draw_run_plots(folder)
+                paths = draw_run_plots(folder, lang)
         except (FileNotFoundError, ValueError) as e:
             print(f"parksim plot: {e}", file=sys.stderr)
             return EXIT_INPUT
         finally:
-            refresh_manifest(folder)
+            refresh_manifest(folder, lang)
     for p in paths:
         print(p)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the report of a results folder: into it (listed in its manifest, under its
+    lock, like `parksim plot`) or to `--out`."""
+    from sim.files import report as report_file
+    from sim.files.manifest import FILE as MANIFEST
+    from sim.files.manifest import read_manifest
+    from sim.output.folder import claim
+    from sim.output.report import KINDS, ReportError, write_report
+    from sim.output.results import refresh_manifest
+
+    folder = args.results
+    if folder.is_symlink() or not folder.is_dir():
+        print(f"parksim report: {folder}: not a results folder", file=sys.stderr)
+        return EXIT_INPUT
+    doc, kind = read_manifest(folder)
+    if doc is None:
+        print(
+            f"parksim report: {folder / MANIFEST}: {kind}; only a complete parksim results "
+            "folder can be reported on",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    if kind not in KINDS:
+        print(
+            f"parksim report: {folder}: a {kind} folder has no report (its summary is "
+            "calibration.md)",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    lang = args.lang or doc.get("lang") or "en"
+    try:
+        inside = args.out is not None and args.out.resolve().is_relative_to(folder.resolve())
+        if inside and args.out.resolve() != (folder / report_file.FILE).resolve():
+            print(
+                f"parksim report: --out {args.out}: inside the results folder, where only "
+                f"parksim's own files go; leave out --out to write {folder / report_file.FILE}",
+                file=sys.stderr,
+            )
+            return EXIT_INPUT
+        if args.out is not None and not inside:
+            if args.out.is_dir():
+                print(
+                    f"parksim report: --out {args.out}: is a folder; name a file", file=sys.stderr
+                )
+                return EXIT_INPUT
+            path = write_report(folder, lang, out=args.out, manifest=doc)
+        else:
+            with claim(folder, kind):
+                try:
+                    path = write_report(folder, lang, manifest=doc)
+                finally:
+                    refresh_manifest(folder)
+    except (ReportError, FileNotFoundError, ValueError) as e:
+        print(f"parksim report: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    print(path)
     return EXIT_OK
 
 
@@ -608,6 +756,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "parksim sweep: --scheduler and --scheduler-file need --executor dask", file=sys.stderr
         )
         return EXIT_INPUT
+    if args.analyse_only and (args.fresh or args.retry_failed):
+        print(
+            "parksim sweep: --analyse-only runs nothing; it cannot go with --fresh or "
+            "--retry-failed",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
     try:
         sweep = load_sweep(args.sweep)
     except ScenarioError as e:
@@ -616,6 +771,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     print_warnings(sweep.base, file=sys.stderr)
     out = args.out or default_folder(sweep.spec.name)
+    if args.analyse_only:
+        return _analyse_sweep(args, sweep, out)
     try:
         executor = make_executor(
             args.executor,
@@ -682,6 +839,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 plots=not args.no_plots,
                 progress=progress,
                 force=args.force,
+                lang=args.lang,
+                report=_report_wanted(args),
+                allow_code_change=args.allow_code_change,
             )
     except FolderError as e:
         print(f"parksim sweep: {e}", file=sys.stderr)
@@ -696,9 +856,44 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
         return 130 if isinstance(e, KeyboardInterrupt) else EXIT_INTERNAL
     if not args.quiet:
-        for line in report(out):
+        lang = args.lang or sweep.base.scenario.reporting.lang
+        for line in report(out, lang):
             print(line)
+    _print_index_warnings(out)
     return EXIT_FAILED_RUNS if result.failed else EXIT_OK
+
+
+def _analyse_sweep(args: argparse.Namespace, sweep: Any, out: Path) -> int:
+    """`parksim sweep --analyse-only`: recompute a finished folder's analysis, run nothing."""
+    from sim.experiment.sweep import analyse_sweep
+    from sim.output.folder import FolderError
+    from sim.output.sweep_store import report
+
+    try:
+        result = analyse_sweep(
+            sweep,
+            out,
+            plots=not args.no_plots,
+            force=args.force,
+            lang=args.lang,
+            report=_report_wanted(args),
+        )
+    except FolderError as e:
+        print(f"parksim sweep: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    if not args.quiet:
+        for line in report(out, args.lang or sweep.base.scenario.reporting.lang):
+            print(line)
+    _print_index_warnings(out)
+    return EXIT_FAILED_RUNS if result.failed else EXIT_OK
+
+
+def _print_index_warnings(out: Path) -> None:
+    """The warnings of `sensitivity.json` (indices not to be trusted, and what to do)."""
+    from sim.output.sweep_store import warning_lines
+
+    for line in warning_lines(out):
+        print(line, file=sys.stderr)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -824,6 +1019,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
     "plot": cmd_plot,
+    "report": cmd_report,
     "verify": cmd_verify,
     "sweep": cmd_sweep,
     "calibrate": cmd_calibrate,

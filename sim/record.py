@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 PARK = "park"
 """Group of the series the recorder declares itself (the World's firm arrays)."""
 
+KEY_FIRMS = 12
+"""How many key firms a run follows day by day when the scenario names none."""
+KEY_SERIES = ("key_firm_state", "key_firm_cause", "key_firm_output")
+"""The key firms' daily state, cause of loss and output share (`key_firms.csv`)."""
+
 
 @dataclass(eq=False)
 class Recorded:
@@ -189,6 +194,11 @@ class Trace:
         return self.series["cost_by_producer"].axes[0]
 
     @property
+    def key_firms(self) -> tuple[str, ...]:
+        """Ids of the firms followed day by day (`key_firm_*` series)."""
+        return self.series["key_firm_state"].axes[0]
+
+    @property
     def capacity(self) -> np.ndarray:
         """Park output as a share of baseline, per day."""
         share: np.ndarray = self.output / self.baseline_total
@@ -244,6 +254,18 @@ class Recorder:
             if not n_above:
                 return np.nan
             return float((has_resumed(w.state) & firms.above_scale).sum() / n_above)
+
+        key = key_firm_numbers(
+            firms.ids, firms.tags, firms.above_scale, firms.baseline, w.cfg.reporting.key_firms
+        )
+        key_ids = tuple(firms.ids[i] for i in key)
+        key_base = firms.baseline[key]
+
+        def key_output() -> np.ndarray:
+            out: np.ndarray = np.divide(
+                w.output[key], key_base, out=np.zeros(len(key)), where=key_base > 0
+            )
+            return out
 
         groups = Groups(w)
         by_group = (
@@ -316,6 +338,29 @@ class Recorder:
                 resumed_above,
             ),
             *(by_group if len(groups) else ()),
+            Series(
+                "key_firm_state",
+                "state",
+                "each key firm's reopening state at the end of the day (`FirmState`)",
+                lambda: w.state[key],
+                axes=(key_ids,),
+                dtype=np.int64,
+            ),
+            Series(
+                "key_firm_cause",
+                "cause",
+                "each key firm's cause of lost output that day (column of `lost`)",
+                lambda: w.cause[key],
+                axes=(key_ids,),
+                dtype=np.int64,
+            ),
+            Series(
+                "key_firm_output",
+                "share",
+                "each key firm's output that day, share of its baseline",
+                key_output,
+                axes=(key_ids,),
+            ),
         )
 
     def record(self, d: int) -> None:
@@ -348,6 +393,28 @@ class Recorder:
             ),
             series=series,
         )
+
+
+def key_firm_numbers(
+    ids: Sequence[str],
+    tags: Sequence[frozenset[str]],
+    above_scale: np.ndarray,
+    baseline: np.ndarray,
+    chosen: Sequence[str],
+) -> np.ndarray:
+    """Firm numbers of the key firms, in the order they are shown: those `chosen` (the
+    scenario's `reporting.key_firms`) or else up to `KEY_FIRMS` of the firms tagged
+    `backbone`, then of the above-scale firms, then of the rest, each by baseline output
+    (largest first; ties by firm number)."""
+    if chosen:
+        index = {fid: i for i, fid in enumerate(ids)}
+        return np.array([index[f] for f in chosen], dtype=np.int64)
+    n = len(ids)
+    rank = np.where(
+        np.array(["backbone" in t for t in tags], dtype=bool), 0, np.where(above_scale, 1, 2)
+    )
+    order = np.lexsort((np.arange(n), -baseline, rank))
+    return np.asarray(order[:KEY_FIRMS], dtype=np.int64)
 
 
 __all__ = ["WORKFORCE_PARTS", "FirmState", "Recorded", "Recorder", "Trace"]

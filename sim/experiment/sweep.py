@@ -8,23 +8,32 @@ does, so points are compared on common random numbers and a run's numbers do not
 depend on which process, machine or executor ran it. `run_id` is made from the
 point and the replication only, so a re-run finds what is already done.
 
-`run_sweep` drives it: open the sweep folder (`sim.output.sweep_store`), skip the
-run_ids its ledger holds, stream the rest through an executor, record each result
-as it arrives, then write the tables, the sensitivity indices and the plots.
+`run_sweep` drives it: open the sweep folder (`sim.output.sweep_store`), refuse it
+when its runs were made by other code (the SHA-256 of the installed package's
+source, `sim.files.manifest.code_identity`) unless told to go on, log the session,
+skip the run_ids its ledger holds, stream the rest through an executor, record each
+result as it arrives, then write the tables, the sensitivity indices and the plots.
+`analyse_sweep` does the last step alone on a finished folder.
 
 Statistics: per point, the mean and Student-t 95 % CI of every metric over its
-replications (as `parksim run`'s summary). Sensitivity indices come from SALib,
-on the per-point mean over replications (SALib assumes a deterministic model):
-Sobol' first and total order for `sobol`, Morris mu*/sigma for `morris`,
-first-order indices by RBD-FAST for `lhs`. Beside them, the noise share: mean
-within-point variance over replications ÷ total variance of the runs, how much
-of the spread is replication noise rather than the parameters.
+successful replications, a days-to-X never reached counting as the horizon
+(right-censored there), and for days to X the Kaplan–Meier median as `parksim
+run`'s summary gives it. Sensitivity indices come from SALib, on the same per-point
+means (SALib assumes a deterministic model): Sobol' first and total order (and
+second order when asked) for `sobol`, Morris mu*/sigma for `morris`, first-order
+indices by RBD-FAST for `lhs`, with the bootstrap resamples and confidence level of
+the sweep file's `design`. Beside them: the noise shares (of the runs, and of the
+point means the indices decompose), warnings where the indices are not to be
+trusted (`index_warnings`) and the indices at N/4, N/2 and N (`convergence`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import math
+import sys
 import time
 import traceback
 import warnings
@@ -36,18 +45,25 @@ from typing import Any
 import numpy as np
 
 from sim.experiment.executors import Executor
-from sim.experiment.sweep_spec import Sweep
-from sim.files.sweep import POINT_COLUMNS, RESERVED_COLUMNS, rows_table
-from sim.metrics import DAYS_TO_PREFIX, METRICS, ci95, replication_metrics
+from sim.experiment.sweep_spec import INTEGER_RULE, Sweep, rows_per_sample
+from sim.files.manifest import code_identity
+from sim.files.sweep import (
+    INPUTS,
+    POINT_COLUMNS,
+    RESERVED_COLUMNS,
+    RESOLVED,
+    input_file,
+    resolved_text,
+    rows_table,
+)
+from sim.metrics import DAYS_TO_PREFIX, METRICS, ci95, days_to_median, replication_metrics
 from sim.model import world
-from sim.scenario.expand import Park
+from sim.scenario.expand import Park, registry_path
 from sim.scenario.load import load_scenario
 
 Progress = Callable[[int, int, int], None]
 """progress(finished, failed, total), called at the start and after every run."""
 OK, FAILED = "ok", "failed"
-NUM_RESAMPLES = 200
-"""Bootstrap resamples for the confidence intervals of sensitivity indices."""
 
 
 def run_id(point_id: int, replication: int) -> str:
@@ -224,10 +240,40 @@ def metric_columns(records: Any) -> list[str]:
 # --------------------------------------------------------------------------- statistics
 
 
+def run_value(row: Mapping[str, Any], metric: str) -> tuple[float | None, bool]:
+    """One successful run's value of a metric as every file of a sweep counts it, and
+    whether it is censored: a days-to-X never reached counts as the run's horizon
+    (right-censored there: the run would have taken longer)."""
+    v = row.get(metric)
+    if v is None and metric.startswith(DAYS_TO_PREFIX) and row.get("days") is not None:
+        return float(row["days"]), True
+    return (None if v is None else float(v)), False
+
+
+def point_values(
+    rows: Sequence[Mapping[str, Any]], metric: str
+) -> tuple[dict[int, list[float]], int]:
+    """Each point's values of a metric over its successful runs (`run_value`: days to X
+    never reached counts as the horizon), and how many runs were censored so."""
+    by_point: dict[int, list[float]] = {}
+    censored = 0
+    for r in rows:
+        if r["status"] != OK:
+            continue
+        v, cut = run_value(r, metric)
+        if v is not None:
+            by_point.setdefault(int(r["point_id"]), []).append(v)
+            censored += cut
+    return by_point, censored
+
+
 def point_rows(sweep: Sweep, rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[dict]]:
-    """`points.csv`: per point and metric, mean and 95 % CI over the replications with a
-    value (`n`; days_to_X counts only replications that reach X), out of `runs` recorded,
-    `failed` of which failed."""
+    """`points.csv`: per point and metric, the mean over the point's successful runs with
+    its Student-t 95 % CI, where a days-to-X never reached counts as the horizon
+    (`censored` runs; `n` counts the runs with an observed value), out of `runs`
+    recorded, `failed` of which failed; for days to X also the Kaplan–Meier median and
+    its 95 % CI, as `parksim run`'s summary.json gives them. `mean` is what the
+    sensitivity indices are computed from."""
     names = list(sweep.names)
     metrics = [c for c in (rows[0] if rows else {}) if c not in RESERVED_COLUMNS + sweep.names]
     by_point: dict[int, list[Mapping[str, Any]]] = {}
@@ -240,37 +286,31 @@ def point_rows(sweep: Sweep, rows: Sequence[Mapping[str, Any]]) -> tuple[list[st
             continue
         ok = [r for r in runs if r["status"] == OK]
         for m in metrics:
-            vals = [float(r[m]) for r in ok if r.get(m) is not None]
+            vals, observed = [], []
+            for r in ok:
+                v, cut = run_value(r, m)
+                if v is not None:
+                    vals.append(v)
+                    observed.append(None if cut else v)
             ci = ci95(vals)
-            out.append(
-                {
-                    "point_id": pt.point_id,
-                    **dict(zip(names, pt.values, strict=True)),
-                    "metric": m,
-                    "mean": float(np.mean(vals)) if vals else None,
-                    "ci95_lo": ci[0] if ci else None,
-                    "ci95_hi": ci[1] if ci else None,
-                    "n": len(vals),
-                    "runs": len(runs),
-                    "failed": len(runs) - len(ok),
-                }
-            )
+            row: dict[str, Any] = {
+                "point_id": pt.point_id,
+                **dict(zip(names, pt.values, strict=True)),
+                "metric": m,
+                "mean": float(np.mean(vals)) if vals else None,
+                "ci95_lo": ci[0] if ci else None,
+                "ci95_hi": ci[1] if ci else None,
+                "n": sum(v is not None for v in observed),
+                "runs": len(runs),
+                "failed": len(runs) - len(ok),
+                "censored": sum(v is None for v in observed),
+            }
+            if m.startswith(DAYS_TO_PREFIX) and observed:
+                horizon = max(int(r["days"]) for r in ok)
+                median, (lo, hi) = days_to_median(observed, horizon)
+                row.update(median=median, median_ci95_lo=lo, median_ci95_hi=hi)
+            out.append(row)
     return ["point_id", *names, *POINT_COLUMNS], out
-
-
-def _outcome_values(rows: Sequence[Mapping[str, Any]], outcome: str) -> tuple[list, int]:
-    """(point_id, value) of every successful run; days_to_X never reached counts as the
-    horizon (censored). Returns the pairs and the number of censored runs."""
-    pairs, censored = [], 0
-    for r in rows:
-        if r["status"] != OK:
-            continue
-        v = r.get(outcome)
-        if v is None and outcome.startswith(DAYS_TO_PREFIX) and r.get("days") is not None:
-            v, censored = r["days"], censored + 1
-        if v is not None:
-            pairs.append((int(r["point_id"]), float(v)))
-    return pairs, censored
 
 
 def noise_share(values_by_point: Mapping[int, Sequence[float]]) -> float | None:
@@ -283,68 +323,309 @@ def noise_share(values_by_point: Mapping[int, Sequence[float]]) -> float | None:
     return float(np.mean(within)) / total if total > 0 else None
 
 
-def _indices(method: str, sweep: Sweep, y: np.ndarray) -> dict[str, dict[str, float]]:
-    """SALib's indices of each parameter for one outcome (per-point means `y`)."""
-    problem, seed, names = sweep.problem, sweep.seed, sweep.names
+def noise_share_of_means(values_by_point: Mapping[int, Sequence[float]]) -> float | None:
+    """The share of the variance of the point means — what the indices are computed from —
+    that replication noise makes: mean over points of (within-point variance ÷ the
+    point's replications) ÷ variance of the point means (None when undefined). It falls
+    about as 1 / replications."""
+    noise = [np.var(v, ddof=1) / len(v) for v in values_by_point.values() if len(v) >= 2]
+    means = [float(np.mean(v)) for v in values_by_point.values() if len(v)]
+    if not noise or len(means) < 2:
+        return None
+    total = float(np.var(means, ddof=1))
+    return float(np.mean(noise)) / total if total > 0 else None
+
+
+def analysis_call(sweep: Sweep) -> dict[str, Any] | None:
+    """The SALib call that computes the indices of one outcome (None for a grid): the
+    function, what it is given (`problem`, `X` the sample, `Y` the point means) and its
+    keyword arguments, as `sensitivity.json` and `sweep.json` record them."""
+    d = sweep.spec.design
+    common = {"num_resamples": d.num_resamples, "conf_level": d.conf_level, "seed": sweep.seed}
+    if d.method == "sobol":
+        return {
+            "function": "SALib.analyze.sobol.analyze",
+            "inputs": ["problem", "Y"],
+            "arguments": {"calc_second_order": d.second_order, **common},
+        }
+    if d.method == "morris":
+        return {
+            "function": "SALib.analyze.morris.analyze",
+            "inputs": ["problem", "X", "Y"],
+            "arguments": {"num_levels": d.morris_levels, **common},
+        }
+    if d.method == "lhs":
+        return {
+            "function": "SALib.analyze.rbd_fast.analyze",
+            "inputs": ["problem", "X", "Y"],
+            "arguments": {"M": 10, **common},
+        }
+    return None
+
+
+INDEX_KEYS = {
+    "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
+    "morris": ("mu", "mu_star", "mu_star_conf", "sigma"),
+    "lhs": ("S1", "S1_conf"),
+}
+"""The indices written per parameter, by design."""
+
+
+def _indices(
+    sweep: Sweep, x: np.ndarray, y: np.ndarray
+) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]] | None]:
+    """SALib's indices of each parameter for one outcome (point means `y` of the sample
+    `x`), and the second-order indices of every pair when the design asks for them."""
+    method, names = sweep.spec.design.method, sweep.names
+    call = analysis_call(sweep)
+    assert call is not None
+    args = call["arguments"]
+    problem = dict(sweep.problem)  # SALib adds keys to the problem it is given
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         if method == "sobol":
             from SALib.analyze import sobol
 
-            res = sobol.analyze(
-                problem, y, calc_second_order=False, num_resamples=NUM_RESAMPLES, seed=seed
-            )
-            keys = ("S1", "S1_conf", "ST", "ST_conf")
+            res = sobol.analyze(problem, y, **args)
         elif method == "morris":
             from SALib.analyze import morris
 
-            res = morris.analyze(
-                problem,
-                sweep.x,
-                y,
-                num_resamples=NUM_RESAMPLES,
-                num_levels=sweep.spec.design.morris_levels,
-                seed=seed,
-            )
-            keys = ("mu", "mu_star", "mu_star_conf", "sigma")
+            res = morris.analyze(problem, x, y, **args)
         else:
             from SALib.analyze import rbd_fast
 
-            res = rbd_fast.analyze(problem, sweep.x, y, num_resamples=NUM_RESAMPLES, seed=seed)
-            keys = ("S1", "S1_conf")
-    return {n: {k: float(np.asarray(res[k])[i]) for k in keys} for i, n in enumerate(names)}
+            res = rbd_fast.analyze(problem, x, y, **args)
+    keys = INDEX_KEYS[method]
+    first = {n: {k: float(np.asarray(res[k])[i]) for k in keys} for i, n in enumerate(names)}
+    second = None
+    if method == "sobol" and args["calc_second_order"]:
+        s2, conf = np.asarray(res["S2"]), np.asarray(res["S2_conf"])
+        second = [
+            {"parameters": [a, b], "S2": float(s2[i, j]), "S2_conf": float(conf[i, j])}
+            for i, a in enumerate(names)
+            for j, b in enumerate(names)
+            if i < j
+        ]
+    return first, second
+
+
+def convergence(sweep: Sweep, y: np.ndarray) -> list[dict[str, Any]]:
+    """The indices on the first N/4, N/2 and all N base samples (Saltelli blocks, Morris
+    trajectories, or the first points of a Latin hypercube), with the same settings: if
+    they still move between N/2 and N beyond their intervals, N is too small."""
+    per = rows_per_sample(sweep.spec)
+    n = len(sweep.points) // per
+    out: list[dict[str, Any]] = []
+    for k in sorted({n // 4, n // 2, n} - {0, 1}):
+        step: dict[str, Any] = {"base_samples": k, "points": k * per}
+        try:
+            step["indices"] = _indices(sweep, sweep.x[: k * per], y[: k * per])[0]
+        except Exception as e:  # SALib refusing a small sample
+            step["error"] = f"{type(e).__name__}: {e}"
+        out.append(step)
+    return out
+
+
+NOISE_LIMIT = 0.10
+"""Warn when replication noise makes more than this share of the variance of the point
+means (`noise_share_of_means`)."""
+INTERVAL_LIMIT = 0.10
+"""Warn when an S1 or ST interval is wider than ± this (half-width)."""
+MIN_BASE_SAMPLES = {"sobol": 64, "morris": 10, "lhs": 100}
+"""Warn below this many base samples (sobol), trajectories (morris) or points (lhs):
+bootstrap intervals of fewer are not to be trusted, however narrow."""
+
+
+def thresholds() -> dict[str, Any]:
+    """The limits of the warnings, as `sensitivity.json` states them."""
+    return {
+        "noise_share_of_means": NOISE_LIMIT,
+        "interval_half_width": INTERVAL_LIMIT,
+        "min_base_samples": dict(MIN_BASE_SAMPLES),
+        "st_above_one": "ST - ST_conf > 1",
+        "s1_negative": "S1 + S1_conf < 0",
+        "not_converged": "|index at N - index at N/2| > its interval at N/2 (ST, mu_star, S1)",
+    }
+
+
+def _more_samples(method: str, n: int) -> str:
+    what = {"sobol": "design.samples", "morris": "design.samples (trajectories)"}.get(
+        method, "design.samples"
+    )
+    return f"raise {what} from {n} to {4 * n} or more (4× the samples halve the intervals)"
+
+
+def index_warnings(
+    sweep: Sweep, entry: Mapping[str, Any], *, replications: int
+) -> list[dict[str, str]]:
+    """Why the indices of one outcome are not to be trusted, each with what to do: a total
+    index above 1 or a first-order index below 0 beyond its interval (impossible for the
+    true index), replication noise above `NOISE_LIMIT` of the variance analysed, too few
+    base samples or intervals wider than `INTERVAL_LIMIT`, indices still moving from
+    N/2 to N base samples beyond their interval (`convergence`). Empty when none applies."""
+    d = sweep.spec.design
+    method = d.method
+    n = len(sweep.points) // rows_per_sample(sweep.spec)
+    level = f"{d.conf_level:.0%}"
+    out: list[dict[str, str]] = []
+    ix: Mapping[str, Mapping[str, float]] = entry.get("indices") or {}
+
+    def listed(items: list[str]) -> str:
+        return ", ".join(items[:4]) + (f" and {len(items) - 4} more" if len(items) > 4 else "")
+
+    if ix and method in ("sobol", "lhs"):
+        if method == "sobol":
+            high = [
+                f"{p} {v['ST']:.2f} ± {v['ST_conf']:.2f}"
+                for p, v in ix.items()
+                if v["ST"] - v["ST_conf"] > 1
+            ]
+            if high:
+                out.append(
+                    {
+                        "code": "st_above_one",
+                        "message": f"total index above 1 beyond its {level} interval "
+                        f"({listed(high)}): no share of the variance exceeds 1, so sampling "
+                        "error or replication noise dominates these estimates",
+                        "advice": f"{_more_samples(method, n)}, and more replications",
+                    }
+                )
+        low = [
+            f"{p} {v['S1']:.2f} ± {v['S1_conf']:.2f}"
+            for p, v in ix.items()
+            if v["S1"] + v["S1_conf"] < 0
+        ]
+        if low:
+            out.append(
+                {
+                    "code": "s1_negative",
+                    "message": f"first-order index below 0 beyond its {level} interval "
+                    f"({listed(low)}): no share of the variance is negative, so sampling "
+                    "error or replication noise dominates these estimates",
+                    "advice": f"{_more_samples(method, n)}, and more replications",
+                }
+            )
+    share = entry.get("noise_share_of_means")
+    if replications < 2:
+        out.append(
+            {
+                "code": "noise",
+                "message": "one replication per point: the replication noise cannot be "
+                "measured, and it is in every index",
+                "advice": "run at least 2 (better 5–10) replications per point",
+            }
+        )
+    elif share is not None and share > NOISE_LIMIT:
+        ratio = share * (1 - NOISE_LIMIT) / (NOISE_LIMIT * max(1 - share, 1e-9))
+        need = math.ceil(replications * ratio)
+        out.append(
+            {
+                "code": "noise",
+                "message": f"replication noise makes {share:.0%} of the variance of the point "
+                f"means the indices are computed from (threshold {NOISE_LIMIT:.0%}); every "
+                "total index is inflated by up to about that much, and small indices are "
+                "noise",
+                "advice": f"raise replications from {replications} to about "
+                f"{min(need, 10 * replications)} (this share falls about as 1 / replications)",
+            }
+        )
+    few = []
+    if n < MIN_BASE_SAMPLES[method]:
+        unit = {"sobol": "base samples", "morris": "trajectories", "lhs": "points"}[method]
+        few.append(
+            f"{n} {unit}, fewer than the {MIN_BASE_SAMPLES[method]} bootstrap intervals need"
+        )
+    if ix and method in ("sobol", "lhs"):
+        confs = [
+            (v[k], p, k.removesuffix("_conf")) for p, v in ix.items() for k in v if "_conf" in k
+        ]
+        widest = max(confs, default=None)
+        if widest is not None and widest[0] > INTERVAL_LIMIT:
+            few.append(
+                f"intervals as wide as ± {widest[0]:.2f} ({widest[2]} of {widest[1]}), wider "
+                f"than ± {INTERVAL_LIMIT:.2f}: the ranking of the parameters may not hold"
+            )
+    if few:
+        out.append(
+            {
+                "code": "few_samples",
+                "message": "too few base samples: " + "; ".join(few),
+                "advice": _more_samples(method, n),
+            }
+        )
+    moved = _still_moving(method, entry.get("convergence") or [])
+    if moved:
+        out.append(
+            {
+                "code": "not_converged",
+                "message": f"the indices still move between N/2 and N base samples ({moved})",
+                "advice": _more_samples(method, n),
+            }
+        )
+    return out
+
+
+def _still_moving(method: str, steps: Sequence[Mapping[str, Any]]) -> str | None:
+    """The parameter whose index moved most from N/2 to N base samples, when that move is
+    beyond its interval at N/2 (None when every move is within)."""
+    done = [s for s in steps if s.get("indices")]
+    if len(done) < 2:
+        return None
+    half, full = done[-2], done[-1]
+    key = {"sobol": "ST", "morris": "mu_star"}.get(method, "S1")
+    worst = None
+    for p, v in full["indices"].items():
+        before = half["indices"][p]
+        move = abs(v[key] - before[key])
+        if move > before[f"{key}_conf"] and (worst is None or move > worst[0]):
+            worst = (move, p, before[key], v[key], before[f"{key}_conf"])
+    if worst is None:
+        return None
+    _, p, a, b, conf = worst
+    return (
+        f"{key} of {p} {a:.3g} at {half['base_samples']} → {b:.3g} at {full['base_samples']}, "
+        f"beyond its interval at {half['base_samples']} (± {conf:.2g})"
+    )
 
 
 METHOD_NOTES = {
     "sobol": "Sobol' indices (Saltelli sampling, SALib): S1 is the share of the variance of "
-    "the outcome's point means due to the parameter alone, ST including its interactions; "
-    "_conf is the half-width of a 95 % bootstrap interval.",
+    "the outcome's point means due to the parameter alone, ST including its interactions, "
+    "S2 (when asked) the share due to a pair's interaction alone; _conf is the half-width "
+    "of a bootstrap interval at conf_level.",
     "morris": "Morris elementary effects (SALib): mu_star is the mean absolute effect of "
     "moving the parameter one level step (outcome units), sigma their spread (non-linearity "
-    "or interactions); mu_star_conf is the half-width of a 95 % bootstrap interval.",
+    "or interactions); mu_star_conf is the half-width of a bootstrap interval at conf_level.",
     "lhs": "First-order Sobol' index S1 estimated from the Latin hypercube sample by random "
     "balance designs FAST (SALib rbd_fast): the share of the variance of the outcome's point "
-    "means due to the parameter alone; S1_conf is the half-width of a 95 % bootstrap "
-    "interval. For total-order indices (interactions) use the sobol design.",
+    "means due to the parameter alone; S1_conf is the half-width of a bootstrap interval at "
+    "conf_level. For total-order indices (interactions) use the sobol design.",
 }
+
+
+ANALYSED = (
+    "per-point mean over the point's successful replications (the `mean` of points.csv), "
+    "in the order of sweep.json's points; a days_to_X never reached counts as the horizon "
+    "(right-censored there)"
+)
 
 
 def sensitivity(sweep: Sweep, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """`sensitivity.json` for sampled designs (None for a grid): per outcome, SALib's
-    indices on the per-point mean over replications, and the noise share beside them."""
+    indices on the per-point mean over replications, the noise shares, warnings where the
+    indices are not to be trusted, and the indices at N/4, N/2 and N (convergence)."""
     method = sweep.spec.design.method
-    if method == "grid":
+    call = analysis_call(sweep)
+    if call is None:
         return None
     outcomes: dict[str, Any] = {}
     for outcome in sweep.spec.outcomes:
-        pairs, censored = _outcome_values(rows, outcome)
-        by_point: dict[int, list[float]] = {}
-        for pid, v in pairs:
-            by_point.setdefault(pid, []).append(v)
+        by_point, censored = point_values(rows, outcome)
         entry: dict[str, Any] = {
             "noise_share": noise_share(by_point),
+            "noise_share_of_means": noise_share_of_means(by_point),
             "censored_runs": censored,
-            "runs": len(pairs),
+            "runs": sum(len(v) for v in by_point.values()),
         }
         missing = [pt.point_id for pt in sweep.points if pt.point_id not in by_point]
         y = np.array([np.mean(by_point.get(pt.point_id, [np.nan])) for pt in sweep.points])
@@ -357,23 +638,33 @@ def sensitivity(sweep: Sweep, rows: Sequence[Mapping[str, Any]]) -> dict[str, An
             entry["error"] = "the outcome is the same at every point; no variance to share"
         else:
             try:
-                entry["indices"] = _indices(method, sweep, y)
+                entry["indices"], second = _indices(sweep, sweep.x, y)
+                if second is not None:
+                    entry["second_order"] = second
+                entry["convergence"] = convergence(sweep, y)
             except Exception as e:  # SALib refusing a sample (e.g. too few points)
                 entry["error"] = f"SALib could not analyse it: {type(e).__name__}: {e}"
+        entry["warnings"] = index_warnings(sweep, entry, replications=sweep.replications)
         outcomes[outcome] = entry
     return {
         "sweep": sweep.spec.name,
         "method": method,
         "points": len(sweep.points),
+        "base_samples": len(sweep.points) // rows_per_sample(sweep.spec),
         "replications": sweep.replications,
         "seed": sweep.seed,
         "parameters": list(sweep.names),
-        "analysed": "per-point mean over replications; days_to_X never reached counts as "
-        "the horizon",
+        "analysed": ANALYSED,
+        "analysis": call,
         "note": METHOD_NOTES[method],
         "noise_share": "mean within-point variance over replications ÷ total variance of "
-        "all runs: near 0, the parameters explain the spread; near 1, replication noise does "
-        "(add replications before trusting the indices)",
+        "all runs: near 0, the parameters explain the spread; near 1, replication noise does",
+        "noise_share_of_means": "mean over points of (within-point variance ÷ replications) ÷ "
+        "variance of the point means: the share of what the indices decompose that is "
+        "replication noise; falls about as 1 / replications",
+        "convergence": "the indices on the first N/4, N/2 and N base samples (sobol: "
+        "Saltelli blocks; morris: trajectories; lhs: the first points), same settings",
+        "thresholds": thresholds(),
         "outcomes": outcomes,
     }
 
@@ -381,18 +672,59 @@ def sensitivity(sweep: Sweep, rows: Sequence[Mapping[str, Any]]) -> dict[str, An
 # --------------------------------------------------------------------------- the whole sweep
 
 
-def describe(sweep: Sweep) -> dict[str, Any]:
-    """The content of `sweep.json`: what was swept, how, and the design's points."""
+def inputs(sweep: Sweep) -> list[tuple[str, str, Path | None, bytes]]:
+    """The files a sweep ran from, as its folder keeps copies of them: (role, where in the
+    folder, the original or None, the bytes) for the sweep file, the scenario, every
+    overlay and every registry, then the base scenario resolved."""
+    out: list[tuple[str, str, Path | None, bytes]] = []
+
+    def add(role: str, k: int, path: Path) -> str:
+        where = input_file(role, k, path.name)
+        out.append((role, where, path, path.read_bytes()))
+        return where
+
+    add("sweep", 1, sweep.file)
+    add("scenario", 1, sweep.scenario)
+    for k, p in enumerate(sweep.policies, 1):
+        add("policies", k, p)
+    copies = [
+        add("registry", k, registry_path(sweep.scenario, reg.file)).removeprefix(f"{INPUTS}/")
+        for k, reg in enumerate(sweep.base.scenario.registry, 1)
+    ]
+    out.append(("resolved", RESOLVED, None, resolved_text(sweep.base, copies).encode("utf-8")))
+    return out
+
+
+def describe(
+    sweep: Sweep,
+    code: Mapping[str, Any] | None = None,
+    copies: Sequence[tuple[str, str, Path | None, bytes]] = (),
+) -> dict[str, Any]:
+    """The content of `sweep.json`: what was swept, how, with which code and inputs, the
+    sampler call and the analysis, and the design's points (with their coordinates in the
+    sampler's space, for sampled designs)."""
     spec = sweep.spec
+    sampled = spec.design.method != "grid"
+    library = "SALib" if spec.design.method in ("sobol", "morris") else "scipy"
     return {
         "name": spec.name,
         "description": spec.description,
         "sha256": sweep.sha256,
+        "code": dict(code) if code is not None else code_identity(),
         "sweep_file": str(sweep.file),
         "scenario": str(sweep.scenario),
         "scenario_name": sweep.base.scenario.name,
         "policies": [str(p) for p in sweep.policies],
         "set": list(sweep.base_sets),
+        "inputs": [
+            {
+                "role": role,
+                "file": where,
+                "source": str(src) if src else None,
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+            for role, where, src, data in copies
+        ],
         "seed": sweep.seed,
         "days": sweep.base.scenario.days,
         "start_date": (
@@ -404,20 +736,58 @@ def describe(sweep: Sweep) -> dict[str, Any]:
             {"name": p.label, **p.model_dump(mode="json", by_alias=True, exclude_none=True)}
             for p in spec.parameters
         ],
+        "sampler": {
+            **sweep.sampler,
+            "problem": sweep.problem,
+            "library": f"{library} {_version(library)}" if sampled else None,
+        },
+        "integer_rule": INTEGER_RULE,
+        "analysis": (
+            {**call, "on": ANALYSED, "thresholds": thresholds()}
+            if (call := analysis_call(sweep))
+            else None
+        ),
         "outcomes": list(spec.outcomes),
         "points": [
-            {"point_id": pt.point_id, "params": dict(zip(sweep.names, pt.values, strict=True))}
+            {
+                "point_id": pt.point_id,
+                "params": dict(zip(sweep.names, pt.values, strict=True)),
+                **({"x": [float(u) for u in sweep.x[pt.point_id]]} if sampled else {}),
+            }
             for pt in sweep.points
         ],
-        "spawn_scheme": "numpy SeedSequence(seed, spawn_key=(replication, mechanism_index)); "
-        "replication r draws the same streams at every point",
+        "spawn_scheme": SPAWN,
     }
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a finished sweep shows: plots, in which language, and the report."""
+
+    plots: bool
+    lang: str
+    report: bool
+
+
+SPAWN = (
+    "numpy SeedSequence(seed, spawn_key=(replication, mechanism_index)); "
+    "replication r draws the same streams at every point"
+)
+
+
+def _version(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def run_sweep(
     sweep: Sweep,
     out: Path,
-    executor: Executor,
+    executor: Executor | None,
     *,
     fresh: bool = False,
     retry_failed: bool = False,
@@ -425,52 +795,117 @@ def run_sweep(
     progress: Progress | None = None,
     plots: bool = True,
     force: bool = False,
+    lang: str | None = None,
+    report: bool = False,
+    allow_code_change: bool = False,
+    analyse_only: bool = False,
 ) -> SweepResult:
     """Run what the folder lacks, then write the complete folder; see the module doc.
 
-    Raises FolderError (bad folder, another process writing it) before anything
-    runs; `force` moves a folder holding files a sweep does not write aside. An
-    interruption (Ctrl-C, a killed driver) leaves every finished run in the ledger.
+    Raises FolderError (bad folder, another process writing it, a folder whose runs
+    were made by other code unless `allow_code_change`) before anything runs; `force`
+    moves a folder holding files a sweep does not write aside. An interruption (Ctrl-C,
+    a killed driver) leaves every finished run in the ledger. `analyse_only` runs
+    nothing: it recomputes points, indices and plots of a folder holding every run
+    (`executor` may then be None). Plots and, with `report`, `report.html` are in
+    `lang` (default: the base scenario's `reporting.lang`).
     """
     from sim.output.folder import SWEEP, claim
 
     with claim(out, SWEEP, force=force):
-        return _run_sweep(sweep, out, executor, fresh, retry_failed, task_fn, progress, plots)
+        shown = Shown(plots, lang or sweep.base.scenario.reporting.lang, report)
+        return _run_sweep(
+            sweep,
+            out,
+            executor,
+            fresh,
+            retry_failed,
+            task_fn,
+            progress,
+            shown,
+            allow_code_change,
+            analyse_only,
+        )
+
+
+def analyse_sweep(
+    sweep: Sweep,
+    out: Path,
+    *,
+    plots: bool = True,
+    force: bool = False,
+    lang: str | None = None,
+    report: bool = False,
+) -> SweepResult:
+    """Recompute `points.csv`, `sensitivity.json` and the plots of a finished sweep folder
+    with the sweep file's current outcomes and analysis settings, running nothing."""
+    return run_sweep(
+        sweep, out, None, plots=plots, force=force, lang=lang, report=report, analyse_only=True
+    )
 
 
 def _run_sweep(
     sweep: Sweep,
     out: Path,
-    executor: Executor,
+    executor: Executor | None,
     fresh: bool,
     retry_failed: bool,
     task_fn: Callable[[Task], dict[str, Any]],
     progress: Progress | None,
-    plots: bool,
+    shown: Shown,
+    allow_code_change: bool,
+    analyse_only: bool,
 ) -> SweepResult:
     from sim.output.sweep_store import SweepStore
 
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
-    where = executor.describe()
-    store = SweepStore.open(out, describe(sweep), fresh=fresh)
+    where = executor.describe() if executor is not None else "none (analysis only)"
+    code = code_identity()
+    copies = inputs(sweep)
+    doc = describe(sweep, code, copies)
+    store = SweepStore.open(
+        out,
+        doc,
+        fresh=fresh,
+        inputs=[(where_, data) for _, where_, _, data in copies],
+        allow_code_change=allow_code_change,
+        require=[t.run_id for t in tasks(sweep)] if analyse_only else None,
+    )
     try:
-        ran = execute(
-            sweep,
-            store,
-            executor,
-            task_fn=task_fn,
-            retry_failed=retry_failed,
-            progress=progress,
+        store.begin_session(
+            {
+                "mode": "analyse" if analyse_only else "run",
+                "started": started.isoformat(),
+                "executor": where,
+                "command": list(sys.argv),
+                "code": code,
+                "allow_code_change": allow_code_change,
+                "code_changed": store.code_changed,
+            }
         )
+        if analyse_only:
+            ran = 0
+            store.unfinish()
+        else:
+            assert executor is not None
+            ran = execute(
+                sweep,
+                store,
+                executor,
+                task_fn=task_fn,
+                retry_failed=retry_failed,
+                progress=progress,
+            )
         store.flush()
         rows = collect(sweep, store.records)
         columns = [*RESERVED_COLUMNS, *sweep.names, *metric_columns(store.records.values())]
         meta = {
             "parksim.sweep": sweep.spec.name,
             "parksim.sweep_sha256": sweep.sha256,
+            "parksim.code_sha256": code["source_sha256"],
             "parksim.seed": str(sweep.seed),
-            "parksim.spawn_scheme": describe(sweep)["spawn_scheme"],
+            "parksim.spawn_scheme": SPAWN,
         }
         failed = sum(r["status"] != OK for r in rows)
         wall = time.perf_counter() - t0
@@ -478,6 +913,7 @@ def _run_sweep(
             "sweep": sweep.spec.name,
             "sweep_file": str(sweep.file),
             "sweep_sha256": sweep.sha256,
+            "code": code,
             "scenario": str(sweep.scenario),
             "seed": sweep.seed,
             "points": len(sweep.points),
@@ -494,7 +930,9 @@ def _run_sweep(
             point_rows(sweep, rows),
             sensitivity(sweep, rows),
             manifest,
-            plots=plots,
+            plots=shown.plots,
+            lang=shown.lang,
+            report=shown.report,
         )
     finally:
         store.close()

@@ -24,9 +24,15 @@ a range and inside it, or at every level, and the result must still validate), s
 does not exist in the scenario is rejected naming the path and its line.
 
 Samplers come from libraries, never from here: `scipy.stats.qmc.LatinHypercube`
-for `lhs`, SALib's Saltelli/Sobol' sampler (N·(D+2) points, N a power of 2) and
-Morris trajectories (N·(D+1) points). A parameter given by `levels` is sampled
-as a position in [0, k) and floored to a level in these designs.
+for `lhs`, SALib's Saltelli/Sobol' sampler (N·(D+2) points, N a power of 2;
+N·(2D+2) with `second_order`) and Morris trajectories (N·(D+1) points); the exact
+call is recorded (`Sweep.sampler`). In these designs every value of a discrete
+parameter gets an equal-width bin of the sampler's space, so each is drawn equally
+often (`INTEGER_RULE`): a parameter given by `levels` is sampled as a position in
+[0, k) and floored to a level, an `integer` range from ⌈from⌉ to ⌊to⌋ as a
+coordinate in [⌈from⌉, ⌊to⌋ + 1) floored to a whole number. (Rounding a continuous
+coordinate in [from, to] would give both ends half the weight of the others.) A
+grid takes evenly spaced values of a range, ends included, rounded halves up.
 """
 
 from __future__ import annotations
@@ -80,6 +86,16 @@ METHODS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_OUTCOMES = HEADLINE
 PROBE = 0.381966
 """Where inside a range its path is tried besides the ends (a share of the range)."""
+INTEGER_RULE = (
+    "sampled designs (lhs, sobol, morris): an integer range from..to takes the whole "
+    "numbers k = ceil(from)..floor(to), each given an equal-width bin [k, k+1) of the "
+    "sampler's coordinate in [ceil(from), floor(to)+1), so each is drawn equally often "
+    "(value = floor(coordinate), the upper end kept in the last bin); a `levels` "
+    "parameter is a position in [0, number of levels) floored the same way. A grid takes "
+    "points_per_axis evenly spaced values from..to, ends included, rounded halves up."
+)
+"""How the sampler's continuous coordinates become whole numbers and levels (recorded
+in `sweep.json`)."""
 MAX_PROBES = 25
 """Levels of a parameter tried against the scenario when the sweep is loaded: all of
 them up to this many, else this many spread over the list, both ends included (each
@@ -216,6 +232,12 @@ class Parameter(_Frozen):
         """Column name in the results and label in plots."""
         return self.name or self.path
 
+    @property
+    def whole(self) -> tuple[int, int]:
+        """The lowest and highest whole number of an `integer` range."""
+        assert self.from_ is not None and self.to is not None
+        return math.ceil(self.from_), math.floor(self.to)
+
 
 class Design(_Frozen):
     """How parameters become points."""
@@ -230,6 +252,15 @@ class Design(_Frozen):
     morris: number of trajectories N (N·(D+1) points)."""
     morris_levels: int = Field(default=4, ge=2, le=1000)
     """morris: grid levels of each range."""
+    second_order: bool = False
+    """sobol: also estimate the second-order index S2 of every pair of parameters (their
+    interaction alone); Saltelli's sample then has N·(2D+2) points instead of N·(D+2)."""
+    num_resamples: int = Field(default=200, ge=10, le=100_000)
+    """Bootstrap resamples behind the confidence interval of every sensitivity index
+    (SALib's `num_resamples`); changing it only re-analyses."""
+    conf_level: float = Field(default=0.95, gt=0.0, lt=1.0, allow_inf_nan=False)
+    """Confidence level of the intervals of the sensitivity indices (SALib's
+    `conf_level`); changing it only re-analyses."""
 
     @model_validator(mode="before")
     @classmethod
@@ -240,6 +271,15 @@ class Design(_Frozen):
     def _sizes(self) -> Design:
         if self.method == "grid" and self.samples is not None:
             raise ValueError("a grid takes `points_per_axis` (for ranges), not `samples`")
+        if self.method == "grid":
+            given = sorted({"num_resamples", "conf_level"} & self.model_fields_set)
+            if given:
+                raise ValueError(
+                    f"`{given[0]}` sets the intervals of sensitivity indices, which a grid "
+                    "does not compute (use lhs, sobol or morris)"
+                )
+        if self.second_order and self.method != "sobol":
+            raise ValueError("`second_order` is for sobol designs (Saltelli sampling)")
         if self.method != "grid":
             if self.points_per_axis is not None:
                 raise ValueError(f"`points_per_axis` is for grids; {self.method} takes `samples`")
@@ -266,8 +306,8 @@ class SweepLimits(_Frozen):
 
     points: int = Field(default=100_000, ge=1, le=10**12)
     """Most points a design may have (a grid's product of axis sizes, lhs `samples`,
-    sobol N·(D+2), morris N·(D+1)); each point is a row in memory while the sweep is
-    built."""
+    sobol N·(D+2) or N·(2D+2) with `second_order`, morris N·(D+1)); each point is a row
+    in memory while the sweep is built."""
     runs: int = Field(default=1_000_000, ge=1, le=10**15)
     """Most runs a sweep may have: points × replications (each is a task and a row
     of `runs.parquet`)."""
@@ -353,6 +393,8 @@ class Sweep:
     """The sample in the sampler's space, one row per point (what SALib analyses)."""
     problem: dict[str, Any]
     """SALib problem: names and bounds of that space."""
+    sampler: dict[str, Any]
+    """The sampler call that made `x`: `function`, `arguments` (the seed among them)."""
     sha256: str
     """Identity of the runs: version, base scenario, registries and design points."""
 
@@ -378,34 +420,45 @@ def _tidy(v: float) -> float:
 
 
 def _value(p: Parameter, u: float) -> Any:
-    """The parameter's value at coordinate `u` of the sampler's space."""
+    """The parameter's value at coordinate `u` of the sampler's space: a level or a whole
+    number from the equal-width bin `u` falls in (`INTEGER_RULE`), or `u` itself."""
     if p.levels is not None:
         k = len(p.levels)
         return p.levels[min(max(math.floor(u), 0), k - 1)]
     if p.integer:
-        return math.floor(u + 0.5)
+        lo, hi = p.whole
+        return min(max(math.floor(u), lo), hi)
     return _tidy(u)
 
 
 def _bounds(p: Parameter) -> list[float]:
+    """The parameter's interval in the sampler's space: one unit per level or whole number."""
     if p.levels is not None:
         return [0.0, float(len(p.levels))]
+    if p.integer:
+        lo, hi = p.whole
+        return [float(lo), float(hi + 1)]
     assert p.from_ is not None and p.to is not None
     return [p.from_, p.to]
 
 
 def _grid_axis(p: Parameter, n: int | None) -> list[tuple[float, Any]]:
-    """(coordinate, value) of every grid value of one parameter, without repeats."""
+    """(coordinate, value) of every grid value of one parameter, without repeats: the
+    levels, or `n` evenly spaced values of the range (whole numbers rounded halves up)."""
     if p.levels is not None:
         return [(float(i), v) for i, v in enumerate(p.levels)]
     assert p.from_ is not None and p.to is not None and n is not None
     out: list[tuple[float, Any]] = []
     seen: set[str] = set()
     for u in np.linspace(p.from_, p.to, n):
-        v = _value(p, float(u))
+        c = float(u)
+        if p.integer:
+            lo, hi = p.whole
+            c = float(min(max(math.floor(c + 0.5), lo), hi))
+        v = _value(p, c)
         if json.dumps(v) not in seen:
             seen.add(json.dumps(v))
-            out.append((float(u), v))
+            out.append((c, v))
     return out
 
 
@@ -417,8 +470,52 @@ def _latin_hypercube(d: int, seed: int) -> Any:
     return qmc.LatinHypercube(d=d, seed=seed)  # scipy < 1.15
 
 
+def sampler_call(spec: SweepSpec, seed: int) -> dict[str, Any]:
+    """The library call that draws the design's sample, as `sweep.json` records it: the
+    function, what it is given first (`inputs`: the SALib `problem`, `Sweep.problem`), its
+    keyword arguments (the seed among them) and what is done with its result."""
+    d = spec.design
+    if d.method == "grid":
+        return {
+            "function": "itertools.product",
+            "arguments": {"points_per_axis": d.points_per_axis},
+            "then": "every combination of each parameter's grid values, first parameter slowest",
+        }
+    if d.method == "lhs":
+        return {
+            "function": "scipy.stats.qmc.LatinHypercube",
+            "arguments": {"d": len(spec.parameters), "rng": seed},
+            "then": f".random({d.samples}), scaled onto the problem's bounds by "
+            "scipy.stats.qmc.scale",
+        }
+    if d.method == "sobol":
+        return {
+            "function": "SALib.sample.sobol.sample",
+            "inputs": ["problem"],
+            "arguments": {
+                "N": d.samples,
+                "calc_second_order": d.second_order,
+                "scramble": True,
+                "skip_values": 0,
+                "seed": seed,
+            },
+        }
+    return {
+        "function": "SALib.sample.morris.sample",
+        "inputs": ["problem"],
+        "arguments": {
+            "N": d.samples,
+            "num_levels": d.morris_levels,
+            "optimal_trajectories": None,
+            "local_optimization": True,
+            "seed": seed,
+        },
+    }
+
+
 def sample(spec: SweepSpec, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
-    """The design's sample in the sampler's space (one row per point) and its SALib problem."""
+    """The design's sample in the sampler's space (one row per point) and its SALib problem,
+    drawn by the call `sampler_call` describes."""
     params = spec.parameters
     problem = {
         "num_vars": len(params),
@@ -426,6 +523,8 @@ def sample(spec: SweepSpec, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
         "bounds": [_bounds(p) for p in params],
     }
     d = spec.design
+    args = dict(sampler_call(spec, seed)["arguments"])
+    given = dict(problem)  # SALib adds keys to the problem it is given
     if d.method == "grid":
         axes = [_grid_axis(p, d.points_per_axis) for p in params]
         x = np.array([[c for c, _ in combo] for combo in itertools.product(*axes)], dtype=float)
@@ -439,11 +538,11 @@ def sample(spec: SweepSpec, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
     elif d.method == "sobol":
         from SALib.sample import sobol as saltelli
 
-        x = saltelli.sample(problem, d.samples, calc_second_order=False, seed=seed)
+        x = saltelli.sample(given, **args)
     else:
         from SALib.sample import morris
 
-        x = morris.sample(problem, d.samples, num_levels=d.morris_levels, seed=seed)
+        x = morris.sample(given, **args)
     return np.asarray(x, dtype=float).reshape(-1, len(params)), problem
 
 
@@ -462,8 +561,16 @@ def point_count(spec: SweepSpec) -> tuple[int, KeyPath]:
             where = ("design", "points_per_axis")
         return math.prod(sizes), where
     assert d.samples is not None
-    per = {"lhs": 1, "sobol": n_params + 2, "morris": n_params + 1}[d.method]
-    return d.samples * per, ("design", "samples")
+    return d.samples * rows_per_sample(spec), ("design", "samples")
+
+
+def rows_per_sample(spec: SweepSpec) -> int:
+    """Points per base sample of a sampled design: 1 (lhs), D+2 or 2D+2 (sobol, one block
+    of Saltelli's sample), D+1 (morris, one trajectory)."""
+    d, n_params = spec.design, len(spec.parameters)
+    if d.method == "sobol":
+        return 2 * n_params + 2 if d.second_order else n_params + 2
+    return {"lhs": 1, "morris": n_params + 1}.get(d.method, 1)
 
 
 def design_points(spec: SweepSpec, x: np.ndarray) -> tuple[Point, ...]:
@@ -563,8 +670,9 @@ def check_parameter(
         assert p.from_ is not None and p.to is not None
         # An inner value off any round number, so a whole-number key refuses a range
         # that is not marked `integer` here rather than in every run.
-        inner = p.from_ + PROBE * (p.to - p.from_)
-        trials = [_value(p, u) for u in (p.from_, inner, p.to)]
+        lo, hi = _bounds(p)
+        inner = lo + PROBE * (hi - lo)
+        trials = [_value(p, u) for u in (lo, inner, hi)]
     problems: list[Problem] = []
     seen: set[str] = set()
     for value in trials:
@@ -643,6 +751,15 @@ def load_sweep(path: Path | str) -> Sweep:
         if p.label in RESERVED_COLUMNS or p.label in METRICS:
             problems.append(
                 _at(source, key, f"'{p.label}' names a results column already; give a `name`")
+            )
+        if p.integer and p.whole[0] > p.whole[1]:
+            problems.append(
+                _at(
+                    source,
+                    ("parameters", i, "integer"),
+                    f"no whole number lies between `from` ({p.from_:g}) and `to` ({p.to:g}); "
+                    "widen the range or drop `integer`",
+                )
             )
     is_grid = spec.design.method == "grid"
     grid_ranges = [i for i, p in enumerate(spec.parameters) if p.levels is None and is_grid]
@@ -738,5 +855,6 @@ def load_sweep(path: Path | str) -> Sweep:
         points=points,
         x=x,
         problem=problem,
+        sampler=sampler_call(spec, seed),
         sha256=_identity(base, scenario_file, points),
     )

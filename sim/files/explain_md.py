@@ -113,35 +113,11 @@ def stations_table(
     return rows
 
 
-def holds_back_table(
-    cmp: Comparison,
-    sources: Sequence[SourceRow],
-    loads: Sequence[StationLoad],
-    names: Names,
-    start: dt.date | None,
-) -> list[list[str]]:
-    """What `parksim compare` prints: each option's largest bottleneck and its busiest
-    station's peak queue, options ranked as in the main table."""
-    rows = [["option", "largest bottleneck (baseline-days, Δ)", "busiest station: peak queue"]]
-    for name in cmp.ranked():
-        mine = sorted((s for s in sources if s.option == name and s.mean > 0), key=lambda s: s.rank)
-        first = "—"
-        if mine:
-            s = mine[0]
-            first = f"{display(names, s.kind, s.id)} {_num(s.mean)}"
-            if name != cmp.baseline:
-                first += _delta(s)
-        busiest = max(
-            (x for x in loads if x.option == name), key=lambda x: x.peak_queue, default=None
-        )
-        queue = "—"
-        if busiest is not None:
-            queue = (
-                f"{display(names, STATION, busiest.station)}: {busiest.peak_queue:.1f} trips "
-                f"({_when(busiest.peak_day, start)})"
-            )
-        rows.append([name, first, queue])
-    return rows
+def bottleneck_cell(s: SourceRow, names: Names, with_delta: bool) -> str:
+    """`North gate 2.72 (Δ +1.87 *)`: a bottleneck by name, the park output its missing
+    goods cost (baseline-days) and, `with_delta`, its paired difference from the baseline."""
+    text = f"{display(names, s.kind, s.id)} {_num(s.mean)}"
+    return text + _delta(s) if with_delta else text
 
 
 def section(

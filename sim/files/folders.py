@@ -17,8 +17,10 @@ from sim.files import (
     comparison,
     comparison_explain,
     comparison_md,
+    key_firms,
     logistics,
     manifest,
+    report,
     resolved,
     robustness,
     states,
@@ -50,6 +52,7 @@ KIND_REQUIRED: dict[str, tuple[str, ...]] = {
         *RUN_DAILY,
         logistics.FILE,
         bottlenecks.FILE,
+        key_firms.FILE,
         resolved.FILE,
     ),
     COMPARISON: (
@@ -75,23 +78,27 @@ KIND_REQUIRED: dict[str, tuple[str, ...]] = {
 """Files a complete folder of each kind must hold (besides its manifest)."""
 
 KIND_FILES: dict[str, tuple[str, ...]] = {
-    RUN: (*KIND_REQUIRED[RUN], PLOTS, manifest.FILE),
+    RUN: (*KIND_REQUIRED[RUN], PLOTS, report.FILE, manifest.FILE),
     COMPARISON: (
         *KIND_REQUIRED[COMPARISON],
         *comparison_explain.FILES,
         robustness.CSV,
         resolved.OPTIONS,
         PLOTS,
+        report.FILE,
         manifest.FILE,
     ),
     SWEEP: (
         sweep.SPEC,
+        *sweep.INPUT_FILES,
+        sweep.SESSIONS,
         sweep.LEDGER,
         sweep.CHUNK_FILES,
         sweep.RUNS,
         sweep.POINTS,
         sweep.SENSITIVITY,
         PLOTS,
+        report.FILE,
         *TEMPORARY,
         manifest.FILE,
     ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import subprocess
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -23,7 +24,7 @@ RUN, COMPARISON, SWEEP, CALIBRATION = "run", "comparison", "sweep", "calibration
 KINDS = (RUN, COMPARISON, SWEEP, CALIBRATION)
 """The kinds of results folder, as the manifest's `kind` names them."""
 
-DEPENDENCIES = ("numpy", "simpy", "pydantic", "scipy", "matplotlib", "pyyaml", "rich")
+DEPENDENCIES = ("numpy", "simpy", "pydantic", "scipy", "matplotlib", "pyyaml", "rich", "jinja2")
 """The packages whose versions every manifest records."""
 
 
@@ -36,6 +37,60 @@ def versions(extra: Sequence[str] = ()) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[dep] = "not installed"
     return out
+
+
+SOURCE = Path(sim.__file__).resolve().parent
+"""The installed `sim` package whose source files `code_identity` hashes."""
+
+
+def source_sha256(package: Path | None = None) -> tuple[str, int]:
+    """SHA-256 of the code of the `sim` package as installed (a checkout or a wheel alike)
+    and the number of files it covers: every file under the package but compiled caches,
+    by relative path and content, in path order. Any edit of the model changes it."""
+    root = package or SOURCE
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
+    )
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+        h.update(sha256_file(p).encode() + b"\n")
+    return h.hexdigest(), len(files)
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def code_identity(package: Path | None = None) -> dict[str, Any]:
+    """Which code ran: the parksim version, the SHA-256 of the installed package's source
+    files (always there, from a wheel too), and, when the package lies in a git checkout,
+    its commit and whether tracked files had uncommitted changes (`git_dirty`); None for
+    those two elsewhere."""
+    root = package or SOURCE
+    digest, count = source_sha256(root)
+    commit = dirty = None
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is not None and (root.parent == Path(top.strip()).resolve()):
+        head = _git(root, "rev-parse", "HEAD")
+        status = _git(root, "status", "--porcelain", "--untracked-files=no")
+        commit = head.strip() if head else None
+        dirty = bool(status.strip()) if status is not None else None
+    return {
+        "parksim": sim.__version__,
+        "source_sha256": digest,
+        "source_files": count,
+        "git_commit": commit,
+        "git_dirty": dirty,
+    }
 
 
 def sha256_file(path: Path) -> str:

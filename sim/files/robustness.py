@@ -1,7 +1,7 @@
-"""`robustness.csv` of a comparison folder, and the "Robustness" section of
-`comparison.md` and of what `parksim compare --robust` prints: the comparison as given
-and again with each uncertain input at the low and at the high end of its range, one at
-a time (`sim.comparison.Robustness`).
+"""`robustness.csv` of a comparison folder and the "Robustness" section of
+`comparison.md` (what `parksim compare --robust` prints is `sim.output.compare_text`): the
+comparison as given and again with each uncertain input at the low and at the high end of
+its range, one at a time (`sim.comparison.Robustness`).
 
 `robustness.csv` is tidy, one row per run of the comparison × option × metric:
 `input,end,value,option,rank,metric,mean,diff,diff_lo,diff_hi,n_pairs,significant,
@@ -126,36 +126,6 @@ def differences_table(rob: Robustness) -> list[list[str]]:
                 ]
             )
     return out
-
-
-def summary_lines(rob: Robustness) -> list[str]:
-    """What `parksim compare --robust` prints after the table: a few lines."""
-    first = rob.ranking(rob.nominal)
-    lines = [
-        "robustness (each input at its low and high value, one at a time, every other as "
-        f"given; {len(rob.ends)} more runs of the comparison):",
-        "  ranking as given: " + " > ".join(first),
-    ]
-    changed = rob.changed()
-    if changed:
-        for e in changed:
-            lines.append(
-                f"  ranking changes at {e.label}: " + " > ".join(rob.ranking(e.comparison))
-            )
-    else:
-        lines.append("  the ranking holds at every end")
-    flips = [
-        f"{_SHORT.get(m, m)} of {o} (at {', '.join(e.label for e in rob.flips(o, m))})"
-        for o in first
-        if o != rob.nominal.baseline
-        for m in ROBUST_METRICS
-        if not rob.keeps_sign(o, m) and not all(s == 0 for s in rob.signs(o, m))
-    ]
-    if flips:
-        lines.append("  differences that change sign: " + "; ".join(flips))
-    else:
-        lines.append("  every difference from the baseline keeps its sign")
-    return lines
 
 
 def section(rob: Robustness, render: Callable[[list[list[str]]], str]) -> list[str]:

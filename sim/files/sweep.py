@@ -1,14 +1,22 @@
 """The files of a sweep folder (`parksim sweep`):
 
 ```
-sweep.json        the sweep as run: file, scenario, parameters, design points, SHA-256
+sweep.json        the sweep as run: file, scenario, parameters, design points, SHA-256,
+                  the code that ran it, the sampler call, the integer rule, the analysis
+inputs/           copies of the files it ran from: the sweep file, the scenario, every
+                  overlay and registry, and the base scenario resolved (`INPUT_FILES`)
+sessions.jsonl    one JSON line when each session of the sweep starts and one when it
+                  ends: times, executor, code, runs done (`read_sessions`)
 ledger.jsonl      one JSON line per finished run (failures included): the durable record,
-                  and what a re-run reads to skip work
+                  and what a re-run reads to skip work; each names its session
 chunks/           chunk-NNNNNN.parquet: snapshots of the ledger while the sweep runs
 runs.parquet      when complete: one row per (point, replication), sorted —
                   `RESERVED_COLUMNS`, then the parameters, then every metric
-points.csv        per point and metric: `point_id`, the parameters, `POINT_COLUMNS`
-sensitivity.json  sensitivity indices of each outcome (sampled designs)
+points.csv        per point and metric: `point_id`, the parameters, `POINT_COLUMNS`, every
+                  number at full precision (`exact`); join it to runs.parquet and
+                  sweep.json on `point_id`, never on parameter values
+sensitivity.json  sensitivity indices of each outcome (sampled designs), their warnings
+                  and their convergence
 ```
 
 The folder is written by `sim.output.sweep_store`, its charts drawn by
@@ -18,11 +26,15 @@ The folder is written by `sim.output.sweep_store`, its charts drawn by
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.files.cells import read_json, read_rows
+import yaml
+
+from sim.files.cells import cell, csv_lines, read_json, read_rows
+from sim.scenario.expand import Park
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -34,6 +46,15 @@ CHUNK_FILES = f"{CHUNKS}/chunk-*.parquet"
 RUNS = "runs.parquet"
 POINTS = "points.csv"
 SENSITIVITY = "sensitivity.json"
+SESSIONS = "sessions.jsonl"
+INPUTS = "inputs"
+INPUT_FILES = (f"{INPUTS}/*", f"{INPUTS}/*/*", f"{INPUTS}/*/*/*")
+"""`inputs/scenario.resolved.yaml` and the copies (`input_file`), with their temporary
+files while they are written."""
+INPUT_ROLES = ("sweep", "scenario", "policies", "registry")
+RESOLVED = f"{INPUTS}/scenario.resolved.yaml"
+"""The base scenario as every point starts from it (overlays, `set:` and the seed
+applied), its registries named by their copies, so it runs from the folder alone."""
 
 RESERVED_COLUMNS = (
     "run_id",
@@ -46,8 +67,63 @@ RESERVED_COLUMNS = (
     "wall_seconds",
 )
 """Columns of `runs.parquet` that are not parameters or metrics."""
-POINT_COLUMNS = ("metric", "mean", "ci95_lo", "ci95_hi", "n", "runs", "failed")
-"""Columns of `points.csv` after the point's id and parameters."""
+POINT_COLUMNS = (
+    "metric",
+    "mean",
+    "ci95_lo",
+    "ci95_hi",
+    "n",
+    "runs",
+    "failed",
+    "censored",
+    "median",
+    "median_ci95_lo",
+    "median_ci95_hi",
+)
+"""Columns of `points.csv` after the point's id and parameters: `mean` over the point's
+successful runs (days to X: one that never reached X counts as the horizon, `censored`
+of them) with its Student-t 95 % CI, `n` runs with an observed value, `runs` recorded,
+`failed`; days to X also the Kaplan–Meier `median` and its 95 % CI as `summary.json`
+gives them (empty: beyond the horizon; other metrics: empty)."""
+
+
+def input_file(role: str, number: int, name: str) -> str:
+    """Where the `number`-th input file of a role, named `name`, is copied, relative to
+    the folder: `inputs/sweep/<name>`, `inputs/scenario/<name>`, `inputs/policies/<k>-<name>`
+    (in the order they apply) and `inputs/registry/<k>/<name>` (a registry keeps its file
+    name, which keys the random stream its firms are drawn from)."""
+    if role == "policies":
+        return f"{INPUTS}/{role}/{number}-{name}"
+    if role == "registry":
+        return f"{INPUTS}/{role}/{number}/{name}"
+    return f"{INPUTS}/{role}/{name}"
+
+
+def resolved_text(park: Park, registries: Sequence[str]) -> str:
+    """`inputs/scenario.resolved.yaml`: the base scenario as validated, every default
+    spelled out, its registries named by their copies (`registries`, relative to
+    `inputs/`), so that it runs from the folder alone."""
+    data = park.scenario.model_dump(mode="json", by_alias=True)
+    for reg, name in zip(data.get("registry", []), registries, strict=True):
+        reg["file"] = name
+    head = (
+        "# The base scenario of the sweep as every point starts from it (overlays, `set:` and\n"
+        "# the seed applied, defaults spelled out); its registries are the copies beside it.\n"
+    )
+    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def exact(v: Any) -> str:
+    """A `points.csv` cell at full precision: floats as the shortest text that reads back
+    to the same number (`repr`), otherwise as `cells.cell` spells them."""
+    if isinstance(v, float) and not isinstance(v, bool):
+        return repr(v) if math.isfinite(v) else ""
+    return cell(v)
+
+
+def points_text(header: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    """The text of `points.csv`: every number at full precision."""
+    return csv_lines([list(header), *([exact(r.get(h)) for h in header] for r in rows)])
 
 
 def chunk_file(number: int) -> str:
@@ -155,3 +231,32 @@ def read_points(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: missing (not a complete parksim sweep folder)")
     return read_rows(path)
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def session_line(event: Mapping[str, Any]) -> str:
+    """One event of `sessions.jsonl`: a session's `start` or its `end`."""
+    return json.dumps(dict(event), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def read_sessions(folder: Path) -> list[dict[str, Any]]:
+    """The sessions of a sweep folder in order, each its start event merged with its end
+    event (`ended` None: the session was killed before it could say so); a last line cut
+    short is left out."""
+    path = Path(folder) / SESSIONS
+    if not path.is_file():
+        return []
+    data = whole_lines(path.read_bytes())
+    out: dict[int, dict[str, Any]] = {}
+    for line in data.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        ev = json.loads(line)
+        k = int(ev["session"])
+        if ev.get("event") == "start":
+            out[k] = {**{kk: v for kk, v in ev.items() if kk != "event"}, "ended": None}
+        elif k in out:
+            out[k].update({kk: v for kk, v in ev.items() if kk not in ("event", "session")})
+    return [out[k] for k in sorted(out)]

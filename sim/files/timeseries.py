@@ -8,7 +8,8 @@ under the names they have always had, the share that has resumed (`resumed`), an
 capacity, resumption, resumed, workforce and staff on post of each group of firms
 (`tag:…`, `class:…`, `batch:…`, `approval:…`: `sim.model.groups`), then any other
 daily series a mechanism declares, under its own name. Series other files hold (lost
-output by cause, firms by state, the stations' funnel) are left to them. Shares are
+output by cause, firms by state, the stations' funnel, the key firms' paths) are left
+to them. Shares are
 0..1; counts are people, firms, applications, cases or trips; a value that does not
 exist that day (the mean wait on a day no review started, a batch not yet released)
 is an empty cell.
@@ -22,14 +23,22 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.files import causes, logistics, states
-from sim.files.cells import float_column, int_column, number, read_columns, shape, text
-from sim.metrics import daily
+from sim.files import causes, key_firms, logistics, states
+from sim.files.cells import (
+    CSV_ENCODING,
+    float_column,
+    int_column,
+    number,
+    read_columns,
+    shape,
+    text,
+)
+from sim.metrics import PARK, daily
 from sim.record import Trace
 
 FILE = "timeseries.csv"
 COLUMNS = ("day", "replication", "metric", "group", "value")
-ELSEWHERE = (causes.SERIES, states.SERIES, logistics.SERIES)
+ELSEWHERE = (causes.SERIES, states.SERIES, logistics.SERIES, *key_firms.SERIES)
 """Declared daily series other files of the run hold."""
 
 Key = tuple[str, str]
@@ -97,3 +106,29 @@ def read(
     cube = np.full((len(index), n_rep, n_day), np.nan)
     cube[key_idx, rep, day] = value
     return {key: cube[i] for key, i in index.items()}
+
+
+def read_park(
+    path: Path, metrics: Sequence[str], *, replications: int, days: int
+) -> dict[Key, np.ndarray]:
+    """Read only the park-wide rows of some metrics, as `read` would give them: a quick
+    look at a large file (the rows are picked before their cells are parsed)."""
+    path = Path(path)
+    wanted = set(metrics)
+    out = {(m, PARK): np.full((replications, days), np.nan) for m in metrics}
+    with path.open(encoding=CSV_ENCODING, newline="") as f:
+        header = f.readline().rstrip("\r\n")
+        if header != ",".join(COLUMNS):
+            raise ValueError(f"{path}:1: expected the header {','.join(COLUMNS)}; found {header}")
+        for no, line in enumerate(f, 2):
+            parts = line.rstrip("\r\n").split(",", 4)
+            if len(parts) != 5 or parts[3] != PARK or parts[2] not in wanted:
+                continue
+            try:
+                d, r = int(parts[0]), int(parts[1])
+                v = float(parts[4]) if parts[4] else math.nan
+            except ValueError:
+                raise ValueError(f"{path}:{no}: not a number in {line.strip()!r}") from None
+            if 0 <= r < replications and 0 <= d < days:
+                out[(parts[2], PARK)][r, d] = v
+    return {k: v for k, v in out.items() if not np.isnan(v).all()}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.files.summary import RunSummary
 from sim.metrics import RELAPSE_LEVEL, days_to_name
+from sim.output import i18n
 from sim.output.charts.style import OKABE_ITO, to_x
 
 if TYPE_CHECKING:
@@ -27,32 +28,40 @@ def _points(value: float) -> str:
     return f"{value * 100:.0f}"
 
 
-def sustain_rule(level: int, sustain_days: int | None) -> str:
+def sustain_rule(level: int, sustain_days: int | None, lang: str = "en") -> str:
     """`80 % reached: first day capacity holds ≥ 80 % for 3 days`."""
     if not sustain_days or sustain_days == 1:
-        return f"{level} % reached: first day capacity is ≥ {level} %"
-    return f"{level} % reached: first day capacity holds ≥ {level} % for {sustain_days} days"
+        return i18n.tr("relapse.rule_once", lang, level=level)
+    return i18n.tr("relapse.rule", lang, level=level, days=sustain_days)
 
 
-def relapse_text(entry: Mapping[str, Any], level: int = RELAPSE_LEVEL) -> str:
+def relapse_text(entry: Mapping[str, Any], level: int = RELAPSE_LEVEL, lang: str = "en") -> str:
     """`relapse ▼: 2 of 9 runs fell below 70 % after reaching 80 %` (runs: the
     replications that reached the level)."""
     below = _points(float(entry["level"]) - float(entry["margin"]))
     reached, relapsed = int(entry["reached"]), int(entry["relapsed"])
     if not relapsed:
-        return f"no relapse: none of {reached} runs fell below {below} % after reaching {level} %"
-    return f"relapse ▼: {relapsed} of {reached} runs fell below {below} % after reaching {level} %"
+        return i18n.tr("relapse.none", lang, reached=reached, below=below, level=level)
+    return i18n.tr(
+        "relapse.some", lang, relapsed=relapsed, reached=reached, below=below, level=level
+    )
 
 
 def relapse_marks(
-    ax: Axes, summary: RunSummary, *, n_days: int, start: date | None, level: int = RELAPSE_LEVEL
+    ax: Axes,
+    summary: RunSummary,
+    *,
+    n_days: int,
+    start: date | None,
+    level: int = RELAPSE_LEVEL,
+    lang: str = "en",
 ) -> list[Any]:
     """Mark, at level − margin, the first day each relapsed replication fell that low (▼);
     return legend entries: the rule that counts the level as reached, and how many
     replications relapsed (nothing for a run older than relapses or none reaching it)."""
     from matplotlib.lines import Line2D
 
-    rule = sustain_rule(level, summary.sustain_days)
+    rule = sustain_rule(level, summary.sustain_days, lang)
     handles: list[Any] = [Line2D([], [], color="none", label=rule)]
     entry = summary.relapse(days_to_name(level))
     if entry is None or not entry.get("reached"):
@@ -78,19 +87,19 @@ def relapse_marks(
                 marker="v",
                 color=RELAPSE_COLOUR,
                 markeredgecolor="black",
-                label=relapse_text(entry, level),
+                label=relapse_text(entry, level, lang),
             )
         )
     else:
-        handles.append(Line2D([], [], color="none", label=relapse_text(entry, level)))
+        handles.append(Line2D([], [], color="none", label=relapse_text(entry, level, lang)))
     return handles
 
 
-def relapse_label(stat: Any) -> str:
+def relapse_label(stat: Any, lang: str = "en") -> str:
     """`; relapsed 7/10` for a comparison option's legend, from its `relapsed_80` row of
     `comparison.csv` (the share relapsed among the `n` replications reaching 80 %); empty
     when none relapsed or the file is older than relapses."""
     if stat is None or not stat.n or stat.mean != stat.mean:  # NaN: none reached 80 %
         return ""
     k = round(stat.mean * stat.n)
-    return f"; relapsed {k}/{stat.n}" if k else ""
+    return i18n.tr("relapse.legend", lang, k=k, n=stat.n) if k else ""

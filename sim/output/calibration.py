@@ -160,8 +160,10 @@ class CalibrationStore:
         wall_seconds: float,
         plots: bool = True,
     ) -> None:
-        """Write every output of a finished calibration, the manifest last."""
+        """Write every output of a finished calibration, the manifest last (plots in the
+        base scenario's `reporting.lang`)."""
         folder = self.folder
+        lang = cal.base.scenario.reporting.lang
         columns = list(dict.fromkeys(k for r in rows for k in r))
         meta = {
             "parksim.calibration": str(result["name"]),
@@ -185,7 +187,7 @@ class CalibrationStore:
         if plots:
             from sim.output.calibration_plots import draw_calibration_plots
 
-            draw_calibration_plots(folder)
+            draw_calibration_plots(folder, lang)
         fsync_tree(folder)
         doc = {
             "kind": CALIBRATION,

@@ -24,6 +24,8 @@ import numpy as np
 from sim.files.calibration import FIT, POSTERIOR_CSV, PREDICTIVE, read_spec, read_table
 from sim.files.folders import PLOTS_DIR
 from sim.metrics import SHARE_METRICS
+from sim.output import i18n
+from sim.output.charts.fonts import use_chart_fonts
 from sim.output.charts.style import DPI, OKABE_ITO, style_time_axis, to_x
 
 POSTERIOR_PLOT = "posterior.png"
@@ -35,6 +37,7 @@ def _figure(w: float, h: float) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    use_chart_fonts()
     fig = Figure(figsize=(w, h), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -44,7 +47,9 @@ def _float(v: str) -> float:
     return float(v) if v not in ("", None) else math.nan
 
 
-def draw_posterior(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]]) -> Path:
+def draw_posterior(
+    folder: Path, meta: dict[str, Any], rows: list[dict[str, str]], lang: str = "en"
+) -> Path:
     """`plots/posterior.png`: marginal posteriors against the prior range."""
     params = meta["parameters"]
     post = {p["name"]: p for p in meta["posterior"]}
@@ -73,27 +78,43 @@ def draw_posterior(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]
             density=True,
             color=OKABE_ITO[0],
             alpha=0.75,
-            label=f"posterior (generation {last})",
+            label=i18n.tr("cal.posterior", lang, generation=last),
         )
         ax.axhline(
-            1.0 / (hi - lo), color="#888888", ls=":", lw=1, label="flat over the prior range"
+            1.0 / (hi - lo),
+            color="#888888",
+            ls=":",
+            lw=1,
+            label=i18n.tr("cal.flat", lang),
         )
         s = post.get(name)
         if s:
-            ax.axvline(s["median"], color=OKABE_ITO[3], lw=1.8, label=f"median {s['median']:.3g}")
-            ax.axvspan(*s["ci90"], color=OKABE_ITO[3], alpha=0.12, label="90 % credible interval")
+            ax.axvline(
+                s["median"],
+                color=OKABE_ITO[3],
+                lw=1.8,
+                label=i18n.tr("cal.median", lang, value=f"{s['median']:.3g}"),
+            )
+            ax.axvspan(
+                *s["ci90"], color=OKABE_ITO[3], alpha=0.12, label=i18n.tr("cal.credible", lang)
+            )
         if "truth" in p:
-            ax.axvline(p["truth"], color="black", ls="--", lw=1.2, label=f"truth {p['truth']:.3g}")
+            ax.axvline(
+                p["truth"],
+                color="black",
+                ls="--",
+                lw=1.2,
+                label=i18n.tr("cal.truth", lang, value=f"{p['truth']:.3g}"),
+            )
         ax.set_xlim(lo, hi)
         ax.set_xlabel(f"{name}\n({', '.join(p['paths'])})", fontsize=8)
-        ax.set_ylabel("density")
+        ax.set_ylabel(i18n.tr("cal.density", lang))
         ax.legend(fontsize=7, loc="upper right")
         ax.grid(True, color="#eeeeee", lw=0.6)
     for k in range(n, nrows * cols):
         axes[k // cols][k % cols].set_visible(False)
     fig.suptitle(
-        f"Calibration {meta['name']}: posterior of each parameter\n"
-        "(grey outlines: earlier generations)",
+        i18n.tr("cal.posterior_title", lang, name=meta["name"]),
         fontweight="bold",
         fontsize=11,
     )
@@ -102,7 +123,9 @@ def draw_posterior(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]
     return out
 
 
-def draw_pairs(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]]) -> Path | None:
+def draw_pairs(
+    folder: Path, meta: dict[str, Any], rows: list[dict[str, str]], lang: str = "en"
+) -> Path | None:
     """`plots/pairs.png`: the last generation in every pair of parameters."""
     params = meta["parameters"]
     if len(params) < 2:
@@ -132,7 +155,7 @@ def draw_pairs(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]]) -
                 ax.set_ylabel(pi["name"], fontsize=8)
             ax.tick_params(labelsize=7)
     fig.suptitle(
-        f"Calibration {meta['name']}: posterior particles by pair (size: weight)",
+        i18n.tr("cal.pairs_title", lang, name=meta["name"]),
         fontweight="bold",
         fontsize=11,
     )
@@ -141,7 +164,7 @@ def draw_pairs(folder: Path, meta: dict[str, Any], rows: list[dict[str, str]]) -
     return out
 
 
-def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
+def draw_predictive(folder: Path, meta: dict[str, Any], lang: str = "en") -> Path:
     """`plots/predictive.png`: predictive bands per observed series, observations as points."""
     start = dt.date.fromisoformat(meta["start_date"]) if meta.get("start_date") else None
     days = int(meta["days"])
@@ -166,13 +189,29 @@ def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
             arr = np.array([[d.get(day, math.nan) for day in range(days)] for d in draws.values()])
             with np.errstate(all="ignore"):
                 q = np.nanpercentile(arr, [5, 25, 50, 75, 95], axis=0) * scale
-            ax.fill_between(x, q[0], q[4], color=OKABE_ITO[0], alpha=0.18, lw=0, label="90 % band")
-            ax.fill_between(x, q[1], q[3], color=OKABE_ITO[0], alpha=0.3, lw=0, label="50 % band")
-            label = f"median of {len(draws)} posterior draws"
+            ax.fill_between(
+                x,
+                q[0],
+                q[4],
+                color=OKABE_ITO[0],
+                alpha=0.18,
+                lw=0,
+                label=i18n.tr("cal.band90", lang),
+            )
+            ax.fill_between(
+                x,
+                q[1],
+                q[3],
+                color=OKABE_ITO[0],
+                alpha=0.3,
+                lw=0,
+                label=i18n.tr("cal.band50", lang),
+            )
+            label = i18n.tr("cal.median_draws", lang, n=len(draws))
             ax.plot(x, q[2], color=OKABE_ITO[0], lw=1.8, label=label)
         for role, colour, marker, face, text in (
-            ("fit", "black", "o", "black", "fitted observation"),
-            ("held_out", OKABE_ITO[3], "D", "white", "held-out observation (out of sample)"),
+            ("fit", "black", "o", "black", i18n.tr("cal.fitted", lang)),
+            ("held_out", OKABE_ITO[3], "D", "white", i18n.tr("cal.held_out", lang)),
         ):
             pts = [r for r in fit if (r["metric"], r["group"], r["role"]) == (metric, group, role)]
             if not pts:
@@ -191,10 +230,10 @@ def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
                 ms=7,
                 capsize=3,
                 zorder=5,
-                label=f"{text} ± uncertainty",
+                label=i18n.tr("cal.uncertainty", lang, what=text),
             )
-        style_time_axis(ax, days, start)
-        unit = "% (of firms, output or staff)" if scale == 100 else "value"
+        style_time_axis(ax, days, start, lang)
+        unit = i18n.tr("cal.unit_share" if scale == 100 else "cal.unit_value", lang)
         ax.set_ylabel(f"{metric} [{unit}]" if scale == 100 else metric)
         if scale == 100:
             ax.set_ylim(0, 105)
@@ -203,7 +242,7 @@ def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
     for k in range(n, nrows * cols):
         axes[k // cols][k % cols].set_visible(False)
     fig.suptitle(
-        f"Calibration {meta['name']}: posterior predictive runs and the observations",
+        i18n.tr("cal.predictive_title", lang, name=meta["name"]),
         fontweight="bold",
         fontsize=11,
     )
@@ -212,14 +251,14 @@ def draw_predictive(folder: Path, meta: dict[str, Any]) -> Path:
     return out
 
 
-def draw_calibration_plots(folder: Path) -> list[Path]:
-    """Draw every plot of a calibration folder from its files; returns the paths."""
+def draw_calibration_plots(folder: Path, lang: str = "en") -> list[Path]:
+    """Draw every plot of a calibration folder from its files, in `lang`; returns the paths."""
     meta = read_spec(folder)
     (folder / PLOTS_DIR).mkdir(exist_ok=True)
     rows = read_table(folder, POSTERIOR_CSV)
-    out = [draw_posterior(folder, meta, rows)]
-    pairs = draw_pairs(folder, meta, rows)
+    out = [draw_posterior(folder, meta, rows, lang)]
+    pairs = draw_pairs(folder, meta, rows, lang)
     if pairs:
         out.append(pairs)
-    out.append(draw_predictive(folder, meta))
+    out.append(draw_predictive(folder, meta, lang))
     return out

@@ -29,7 +29,8 @@ from sim.files.comparison_explain import (
 )
 from sim.files.folders import PLOTS_DIR
 from sim.files.names import STATION, display, read_names
-from sim.output import palette
+from sim.output import i18n, palette
+from sim.output.charts.fonts import use_chart_fonts
 from sim.output.charts.style import (
     DPI,
     day_axis,
@@ -45,37 +46,49 @@ TOP_PER_OPTION = 3
 """Each option's largest bottlenecks the chart shows (together, at most `MAX_SHOWN`)."""
 MAX_SHOWN = 8
 _KIND_LABELS = {
-    "station": "station",
-    "passes": "passes",
-    "supplier": "supplier",
-    "park_firm": "park firm",
+    "station": "explain.kind_station",
+    "passes": "explain.kind_passes",
+    "supplier": "explain.kind_supplier",
+    "park_firm": "explain.kind_park_firm",
 }
+"""Catalogue keys of the short kind names the bottleneck chart's rows start with."""
+
+
+def _kind(kind: str, lang: str) -> str:
+    key = _KIND_LABELS.get(kind)
+    return i18n.tr(key, lang) if key else kind
 
 
 def _figure(width: float, height: float, rows: int = 1) -> tuple[Any, list[Any]]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    use_chart_fonts()
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, 1, squeeze=False, sharex=True)[:, 0]
     return fig, list(axes)
 
 
-def draw_explain_plots(folder: Path, meta: CompareMeta) -> list[Path]:
+def draw_explain_plots(folder: Path, meta: CompareMeta, lang: str = "en") -> list[Path]:
     """Draw `compare_bottlenecks.png` and `compare_stations.png` into `folder/plots/` where
     the folder has what they show; return the paths drawn."""
     folder = Path(folder)
     out = []
     if (folder / BOTTLENECKS).is_file():
         path = draw_compare_bottlenecks(
-            read_bottlenecks(folder / BOTTLENECKS), meta, folder / PLOTS_DIR / BOTTLENECKS_PLOT
+            read_bottlenecks(folder / BOTTLENECKS),
+            meta,
+            folder / PLOTS_DIR / BOTTLENECKS_PLOT,
+            lang,
         )
         if path is not None:
             out.append(path)
     if (folder / STATIONS).is_file():
         stations, queues = read_stations(folder / STATIONS, meta.replications, meta.days)
-        path = draw_compare_stations(stations, queues, meta, folder / PLOTS_DIR / STATIONS_PLOT)
+        path = draw_compare_stations(
+            stations, queues, meta, folder / PLOTS_DIR / STATIONS_PLOT, lang
+        )
         if path is not None:
             out.append(path)
     return out
@@ -97,7 +110,7 @@ def _shown(rows: list[OptionBottleneck], options: tuple[str, ...]) -> list[tuple
 
 
 def draw_compare_bottlenecks(
-    rows: list[OptionBottleneck], meta: CompareMeta, out: Path
+    rows: list[OptionBottleneck], meta: CompareMeta, out: Path, lang: str = "en"
 ) -> Path | None:
     """Grouped bars: for each of the largest bottlenecks, the park output it cost under
     each option (mean over replications, 95 % CI whisker), the paired difference from the
@@ -147,15 +160,18 @@ def draw_compare_bottlenecks(
                     fontweight="bold" if r.significant else "normal",
                 )
     names = read_names(meta.raw)
-    labels = [f"{_KIND_LABELS.get(k, k)}: {display(names, k, i)}" for k, i in keys]
+    labels = [
+        i18n.tr("explain.row", lang, kind=_kind(k, lang), name=display(names, k, i))
+        for k, i in keys
+    ]
     ax.set_yticks(range(len(keys)), labels, fontsize=8.5)
     ax.set_ylim(len(keys) - 0.5, -0.5)
     ax.set_xlim(0, right * 1.3 if right > 0 else 1.0)
-    ax.set_xlabel("park output lost to its missing goods, baseline-days (mean over replications)")
+    ax.set_xlabel(i18n.tr("explain.bottlenecks_xlabel", lang))
     ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.set_title(
-        f"What holds each option back: its largest bottlenecks — {meta.scenario}",
+        i18n.tr("explain.bottlenecks_title", lang, scenario=meta.scenario),
         fontweight="bold",
         fontsize=12,
         loc="left",
@@ -167,15 +183,18 @@ def draw_compare_bottlenecks(
         ncols=min(4, len(handles)),
         frameon=False,
         fontsize=8.5,
-        title="option · whisker: 95 % CI · Δ: paired difference from the baseline, "
-        "* and bold: its 95 % CI excludes 0",
+        title=i18n.tr("explain.bottlenecks_legend", lang),
         title_fontsize=8.5,
     )
     return save(fig, out)
 
 
 def draw_compare_stations(
-    stations: list[str], queues: dict[str, np.ndarray], meta: CompareMeta, out: Path
+    stations: list[str],
+    queues: dict[str, np.ndarray],
+    meta: CompareMeta,
+    out: Path,
+    lang: str = "en",
 ) -> Path | None:
     """Per transfer station, the trips waiting at the end of each day under every option
     (mean over replications). None (nothing drawn) when no option has a station."""
@@ -209,17 +228,17 @@ def draw_compare_stations(
             )
             seen.setdefault(o, line)
         ax.set_title(
-            f"Trips waiting in {display(names, STATION, station)}",
+            i18n.tr("explain.stations_panel", lang, station=display(names, STATION, station)),
             fontsize=10,
             loc="left",
         )
-        ax.set_ylabel("truck trips waiting\nat end of day")
+        ax.set_ylabel(i18n.tr("explain.stations_ylabel", lang))
         ax.set_ylim(bottom=0)
-        style_time_axis(ax, n_days, meta.start_date)
+        style_time_axis(ax, n_days, meta.start_date, lang)
         if s < len(stations) - 1:
             ax.set_xlabel("")
     fig.suptitle(
-        f"Transfer-station queues under each option — {meta.scenario}",
+        i18n.tr("explain.stations_title", lang, scenario=meta.scenario),
         fontweight="bold",
         fontsize=12,
     )
@@ -230,7 +249,7 @@ def draw_compare_stations(
         ncols=min(4, max(len(handles), 1)),
         frameon=False,
         fontsize=8.5,
-        title="option (mean over replications; a station an option does not have is not drawn)",
+        title=i18n.tr("explain.stations_legend", lang),
         title_fontsize=8.5,
     )
     return save(fig, out)

@@ -36,8 +36,9 @@ from sim.files.comparison import (
 )
 from sim.files.folders import PLOTS_DIR
 from sim.metrics import DAYS_TO_80, DAYS_TO_PREFIX, LOST_OUTPUT_DAYS, RELAPSED_80
-from sim.output import palette
+from sim.output import i18n, palette
 from sim.output.annotate import relapse_label, sustain_rule
+from sim.output.charts.fonts import use_chart_fonts
 from sim.output.charts.style import (
     BAND_PERCENTILES,
     DPI,
@@ -87,7 +88,7 @@ def _ranked(meta: CompareMeta, stats: dict[tuple[str, str], Stat]) -> list[str]:
 def _fmt_delta(s: Stat | None, digits: int = 1) -> str:
     """`Δ -4.1 [-5.0, -3.2] *` (the paired difference, its 95 % CI, significance)."""
     if s is None or math.isnan(s.diff):
-        return "Δ n/a"
+        return "Δ n/a"  # the same in both languages
     if s.diff == 0 and not s.significant:
         return "Δ 0"
     if 0 < abs(s.diff) < 0.5 * 10**-digits:
@@ -100,13 +101,13 @@ def _fmt_delta(s: Stat | None, digits: int = 1) -> str:
     return text
 
 
-def _subtitle(meta: CompareMeta, n_rep: int, n_days: int) -> str:
-    parts = [f"{n_rep} replication{'s' if n_rep != 1 else ''} per option, same seeds"]
+def _subtitle(meta: CompareMeta, n_rep: int, n_days: int, lang: str = "en") -> str:
+    parts = [i18n.tr("compare.sub_replications", lang, n=n_rep, s=i18n.plural(n_rep))]
     if meta.seed is not None:
-        parts.append(f"seed {meta.seed}")
-    parts.append(f"{n_days} days")
+        parts.append(i18n.tr("sub.seed", lang, seed=meta.seed))
+    parts.append(i18n.tr("sub.days", lang, n=n_days))
     if meta.start_date is not None:
-        parts.append(f"from {meta.start_date.isoformat()}")
+        parts.append(i18n.tr("sub.from", lang, start=meta.start_date.isoformat()))
     return " · ".join(parts)
 
 
@@ -114,6 +115,7 @@ def _figure(width: float, height: float, ncols: int = 1) -> tuple[Any, list[Axes
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    use_chart_fonts()
     fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, ncols, squeeze=False)[0]
@@ -128,6 +130,7 @@ def draw_compare_capacity(
     stats: dict[tuple[str, str], Stat],
     meta: CompareMeta,
     out: Path,
+    lang: str = "en",
 ) -> Path:
     """Every option's mean park capacity with a 90 % band, one colour each, baseline dashed."""
     from matplotlib.patches import Patch
@@ -161,15 +164,15 @@ def draw_compare_capacity(
         lost = stats.get((name, LOST_OUTPUT_DAYS))
         label = name
         if lost is not None and not math.isnan(lost.mean):
-            label += f": lost {lost.mean:.1f} baseline-days"
+            label += i18n.tr("compare.lost", lang, lost=f"{lost.mean:.1f}")
             if name != meta.baseline:
                 label += f" ({_fmt_delta(lost)})"
         d80 = stats.get((name, DAYS_TO_80))
         if d80 is not None and not math.isnan(d80.mean):
-            label += f"; 80 % on {format_when(d80.mean, start)}"
+            label += i18n.tr("compare.80_on", lang, when=format_when(d80.mean, start, lang))
         elif d80 is not None:
-            label += "; never at 80 %"
-        label += relapse_label(stats.get((name, RELAPSED_80)))
+            label += i18n.tr("compare.80_never", lang)
+        label += relapse_label(stats.get((name, RELAPSED_80)), lang)
         (line,) = ax.plot(
             x,
             steps(nan_stat(np.nanmean, data)),
@@ -191,18 +194,23 @@ def draw_compare_capacity(
             Patch(
                 facecolor="#888888",
                 alpha=0.3,
-                label=f"shaded: {hi_pct - lo_pct:g} % of replications "
-                f"({lo_pct:g}th–{hi_pct:g}th percentile)",
+                label=i18n.tr(
+                    "compare.band",
+                    lang,
+                    width=f"{hi_pct - lo_pct:g}",
+                    lo=f"{lo_pct:g}",
+                    hi=f"{hi_pct:g}",
+                ),
             )
         )
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    ax.set_ylabel("park output, % of pre-shock baseline")
-    style_time_axis(ax, n_days, start)
+    ax.set_ylabel(i18n.tr("compare.capacity_ylabel", lang))
+    style_time_axis(ax, n_days, start, lang)
     set_titles(
         ax,
-        f"Capacity recovery under each policy option — {meta.scenario}",
-        "mean curve per option · " + _subtitle(meta, n_rep, n_days),
+        i18n.tr("compare.capacity_title", lang, scenario=meta.scenario),
+        i18n.tr("compare.mean_curve", lang) + " · " + _subtitle(meta, n_rep, n_days, lang),
     )
     legend = fig.legend(
         handles=handles,
@@ -210,24 +218,38 @@ def draw_compare_capacity(
         ncols=1,
         frameon=False,
         fontsize=8.5,
-        title="option (Δ = paired difference from baseline, [95 % CI], * = CI excludes 0) · "
-        + sustain_rule(80, meta.sustain_days),
+        title=i18n.tr("compare.capacity_legend", lang)
+        + " · "
+        + sustain_rule(80, meta.sustain_days, lang),
         title_fontsize=8.5,
     )
     legend.get_title().set_color("#444444")
     return save(fig, out)
 
 
-def draw_compare_metrics(stats: dict[tuple[str, str], Stat], meta: CompareMeta, out: Path) -> Path:
+def draw_compare_metrics(
+    stats: dict[tuple[str, str], Stat],
+    meta: CompareMeta,
+    out: Path,
+    lang: str = "en",
+) -> Path:
     """Days to 80 % and lost output per option: mean with 95 % CI, Δ vs baseline annotated."""
     panels = [
         (
             DAYS_TO_80,
-            "Days to 80 % capacity",
-            f"days from day 0{_start_note(meta)} until capacity stays ≥ 80 %"
-            + (f" for {meta.sustain_days} days" if meta.sustain_days else ""),
+            i18n.tr("compare.d80_title", lang),
+            i18n.tr("compare.d80_xlabel", lang, start=_start_note(meta, lang))
+            + (
+                i18n.tr("compare.d80_for", lang, days=meta.sustain_days)
+                if meta.sustain_days
+                else ""
+            ),
         ),
-        (LOST_OUTPUT_DAYS, "Lost output", "baseline-days (days of pre-shock park output)"),
+        (
+            LOST_OUTPUT_DAYS,
+            i18n.tr("compare.lost_title", lang),
+            i18n.tr("compare.lost_xlabel", lang),
+        ),
     ]
     ranked = _ranked(meta, stats)
     styles = option_styles(meta)
@@ -266,12 +288,12 @@ def draw_compare_metrics(stats: dict[tuple[str, str], Stat], meta: CompareMeta, 
         span = hi_x - lo_x or 1.0
         ax.set_xlim(lo_x, hi_x + 1.0 * span)
         for yi, name, s in ((e[0], e[2], e[3]) for e in ends):
-            note = "baseline" if name == meta.baseline else _fmt_delta(s)
+            note = i18n.tr("baseline", lang) if name == meta.baseline else _fmt_delta(s)
             note = f"{s.mean:.1f}   {note}"
             if metric.startswith(DAYS_TO_PREFIX) and n_rep and s.n < n_rep:
-                note += f"\nreached in {s.n}/{n_rep}"
+                note += "\n" + i18n.tr("compare.reached", lang, k=s.n, n=n_rep)
                 if name != meta.baseline and s.n_pairs < s.n:
-                    note += f", Δ over the {s.n_pairs} where both do"
+                    note += i18n.tr("compare.pairs", lang, k=s.n_pairs)
             ax.annotate(
                 note,
                 (max(v for v in (s.ci95_hi, s.mean) if not math.isnan(v)), yi),
@@ -284,7 +306,8 @@ def draw_compare_metrics(stats: dict[tuple[str, str], Stat], meta: CompareMeta, 
         for yi, name in zip(y, ranked, strict=True):
             s = stats.get((name, metric))
             if s is None or math.isnan(s.mean):
-                ax.text(lo_x, yi, "  never reached" if s is not None else "  n/a", va="center")
+                what = i18n.tr("never_reached", lang) if s is not None else "n/a"
+                ax.text(lo_x, yi, f"  {what}", va="center")
         ax.set_yticks(y, ranked)
         ax.set_ylim(len(ranked) - 0.5, -0.5)  # best on top
         ax.set_title(title, fontsize=11, loc="left", fontweight="bold")
@@ -292,24 +315,23 @@ def draw_compare_metrics(stats: dict[tuple[str, str], Stat], meta: CompareMeta, 
         ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
     fig.suptitle(
-        f"Policy options against the baseline — {meta.scenario}", fontweight="bold", fontsize=12
+        i18n.tr("compare.metrics_title", lang, scenario=meta.scenario),
+        fontweight="bold",
+        fontsize=12,
     )
     n_days = meta.days or 0
     fig.supxlabel(
-        "point: mean over replications, bar: 95 % CI · Δ: paired difference from the baseline, "
-        "[95 % CI], * and bold: CI excludes 0 · options ranked by lost output\n"
-        + _subtitle(meta, n_rep, n_days),
+        i18n.tr("compare.metrics_note", lang) + "\n" + _subtitle(meta, n_rep, n_days, lang),
         fontsize=8,
         color="#444444",
     )
     return save(fig, out)
 
 
-def _start_note(meta: CompareMeta) -> str:
+def _start_note(meta: CompareMeta, lang: str = "en") -> str:
     if meta.start_date is None:
         return ""
-    s = meta.start_date
-    return f" ({s.day} {s:%b %Y})"
+    return f" ({i18n.date_text(meta.start_date, lang)})"
 
 
 def draw_compare_causes(
@@ -318,6 +340,7 @@ def draw_compare_causes(
     stats: dict[tuple[str, str], Stat],
     meta: CompareMeta,
     out: Path,
+    lang: str = "en",
 ) -> Path:
     """Mean lost output by cause per option: one stacked bar per option, side by side
     (horizontal, best option on top), the total and its Δ vs baseline at the bar's end."""
@@ -348,7 +371,7 @@ def draw_compare_causes(
     for yi, name in zip(y, ranked, strict=True):
         s = stats.get((name, LOST_OUTPUT_DAYS))
         text = f"{left[yi]:.1f}"
-        text += "   baseline" if name == meta.baseline else f"   {_fmt_delta(s)}"
+        text += "   " + (i18n.tr("baseline", lang) if name == meta.baseline else _fmt_delta(s))
         ax.annotate(
             text,
             (left[yi], yi),
@@ -361,21 +384,21 @@ def draw_compare_causes(
     ax.set_yticks(y, ranked)
     ax.set_ylim(len(ranked) - 0.5, -0.5)  # best on top
     ax.set_xlim(0, right * 1.45 if right > 0 else 1.0)
-    ax.set_xlabel("lost output over the horizon, baseline-days (days of pre-shock park output)")
+    ax.set_xlabel(i18n.tr("compare.causes_xlabel", lang))
     ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     n_rep = max((len(v) for v in lost.values()), default=0)
     set_titles(
         ax,
-        f"Where output is lost, by policy option — {meta.scenario}",
-        "mean over replications · " + _subtitle(meta, n_rep, meta.days or 0),
+        i18n.tr("compare.causes_title", lang, scenario=meta.scenario),
+        i18n.tr("mean_over", lang) + " · " + _subtitle(meta, n_rep, meta.days or 0, lang),
     )
     handles = [
         Patch(
             facecolor=colour,
             hatch=hatch or None,
             edgecolor=contrast(colour) if hatch else colour,
-            label=causes[i],
+            label=i18n.cause(causes[i], lang),
         )
         for (colour, hatch), i in zip(styles, shown, strict=True)
     ]
@@ -385,15 +408,14 @@ def draw_compare_causes(
         ncols=min(4, max(len(handles), 1)),
         frameon=False,
         fontsize=8.5,
-        title="cause of lost output, in stacking order · total at the bar's end with its Δ "
-        "vs baseline [95 % CI], * and bold = CI excludes 0",
+        title=i18n.tr("compare.causes_legend", lang),
         title_fontsize=8.5,
     )
     legend.get_title().set_color("#444444")
     return save(fig, out)
 
 
-def draw_compare_plots(folder: Path) -> list[Path]:
+def draw_compare_plots(folder: Path, lang: str = "en") -> list[Path]:
     """Draw the three comparison charts of a comparison folder into `folder/plots/`.
 
     Writes `compare_capacity.png`, `compare_metrics.png` and `compare_causes.png` and
@@ -409,8 +431,8 @@ def draw_compare_plots(folder: Path) -> list[Path]:
     causes, lost = read_option_causes(folder / CAUSES)
     plots = folder / PLOTS_DIR
     return [
-        draw_compare_capacity(capacity, stats, meta, plots / CAPACITY_PLOT),
-        draw_compare_metrics(stats, meta, plots / METRICS_PLOT),
-        draw_compare_causes(causes, lost, stats, meta, plots / CAUSES_PLOT),
-        *draw_explain_plots(folder, meta),
+        draw_compare_capacity(capacity, stats, meta, plots / CAPACITY_PLOT, lang),
+        draw_compare_metrics(stats, meta, plots / METRICS_PLOT, lang),
+        draw_compare_causes(causes, lost, stats, meta, plots / CAUSES_PLOT, lang),
+        *draw_explain_plots(folder, meta, lang),
     ]

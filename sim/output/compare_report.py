@@ -14,7 +14,8 @@ Files (each defined by its owner in `sim.files`):
 - `compare_bottlenecks.csv`, `compare_stations.csv` (`sim.files.comparison_explain`):
   what holds each option back;
 - `robustness.csv` (`sim.files.robustness`), with `--robust`;
-- `plots/compare_*.png` (`sim.output.compare_plots`) and `manifest.json`.
+- `plots/compare_*.png` (`sim.output.compare_plots`), `report.html`
+  (`sim.output.report`, unless turned off) and `manifest.json`.
 
 CSV files start with a UTF-8 byte-order mark unless the baseline's
 `reporting.csv_bom` is false.
@@ -53,17 +54,21 @@ def write_compare(
     robust: Robustness | None = None,
     robust_inputs: Sequence[Mapping[str, str]] = (),
     explained: Explanation | None = None,
+    lang: str | None = None,
+    report: bool = False,
 ) -> Path:
     """Write the comparison folder atomically; returns its final path. With `robust`
     (the comparison again at each end of the `robust_inputs`), `robustness.csv` too.
 
     Raises FolderError (nothing changed) when `out` is not parksim's to replace,
-    unless `force` moves it aside (see `sim.output.folder`).
+    unless `force` moves it aside (see `sim.output.folder`). Plots and, with `report`,
+    `report.html` are in `lang` (default: the baseline's `reporting.lang`).
     """
     if not options or options[0].name != cmp.baseline:
         raise ValueError(f"the first option must be the baseline '{cmp.baseline}'")
 
     reporting = options[0].park.scenario.reporting
+    language = lang or reporting.lang
     if explained is None:
         explained = comparison_explain.explain(traces, [o.park for o in options])
 
@@ -102,21 +107,26 @@ def write_compare(
         if plots:
             from sim.output.compare_plots import draw_compare_plots
 
-            draw_compare_plots(partial)
-        _write_manifest(partial, meta, started, executor, plots)
+            draw_compare_plots(partial, language)
+        about = _about(meta, plots, language, report)
+        if report:
+            from sim.output.report import write_report
+
+            write_report(partial, language, manifest=about)
+        write_manifest(partial, about, started, executor)
 
     with claim(out, COMPARISON, force=force):
         return build(out, COMPARISON, fill, force=force)
 
 
-def _write_manifest(
-    partial: Path, meta: Mapping[str, Any], started: dt.datetime, executor: str, plots: bool
-) -> None:
-    about = {
+def _about(meta: Mapping[str, Any], plots: bool, lang: str, report: bool) -> dict[str, Any]:
+    """What the manifest says of the comparison (beside versions, times and files)."""
+    return {
         "kind": COMPARISON,
         "plots": plots,
         **{k: meta[k] for k in ("scenario", "scenario_file", "seed", "replications", "days")},
         "common_random_numbers": "every option runs replications 0..N-1 with the same seed",
         "options": meta["options"],
+        "lang": lang,
+        "report": report,
     }
-    write_manifest(partial, about, started, executor)

@@ -21,12 +21,13 @@ from sim.output.charts import recovery as recovery_chart
 from sim.output.charts.logistics import draw_logistics
 
 
-def draw_run_plots(results_dir: Path) -> list[Path]:
+def draw_run_plots(results_dir: Path, lang: str = "en") -> list[Path]:
     """Redraw the charts of one run from its results folder, into `results_dir/plots/`.
 
-    Writes `recovery.png` (capacity recovery and resumption of firms), `causes.png`
-    (lost output by cause) and, when the run has any logistics or bottleneck rows,
-    `logistics.png` (see `draw_logistics`), and returns their paths in that order.
+    Writes, in `lang` (`en` or `zh`), `recovery.png` (capacity recovery and resumption
+    of firms), `causes.png` (lost output by cause) and, when the run has any logistics
+    or bottleneck rows, `logistics.png` (see `draw_logistics`), and returns their paths
+    in that order.
     Raises FileNotFoundError naming the missing file if the folder lacks
     `timeseries.csv`, `causes.csv` or `summary.json`; `logistics.csv` and
     `bottlenecks.csv` are optional (runs older than them have none).
@@ -46,12 +47,17 @@ def draw_run_plots(results_dir: Path) -> list[Path]:
     )
     plots = results_dir / PLOTS_DIR
     paths = [
-        recovery_chart.draw_recovery(daily, run, plots / recovery_chart.FILE),
+        recovery_chart.draw_recovery(daily, run, plots / recovery_chart.FILE, lang),
         causes_chart.draw_causes(
-            names, lost, run, plots / causes_chart.FILE, capacity=daily.get((CAPACITY, PARK))
+            names,
+            lost,
+            run,
+            plots / causes_chart.FILE,
+            capacity=daily.get((CAPACITY, PARK)),
+            lang=lang,
         ),
     ]
-    logistics = draw_logistics(results_dir)
+    logistics = draw_logistics(results_dir, lang)
     if logistics is not None:
         paths.append(logistics)
     return paths

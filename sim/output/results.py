@@ -26,6 +26,7 @@ import sim
 from sim.files import (
     bottlenecks,
     causes,
+    key_firms,
     logistics,
     names,
     resolved,
@@ -33,9 +34,10 @@ from sim.files import (
     summary,
     timeseries,
 )
+from sim.files import report as report_file
 from sim.files.cells import excel, json_text, lines
 from sim.files.folders import PLOTS_DIR
-from sim.files.manifest import hashes, sha256_file, versions
+from sim.files.manifest import code_identity, hashes, sha256_file, versions
 from sim.model.streams import SPAWN_SCHEME
 from sim.output.durable import fsync_dir, fsync_tree
 from sim.output.folder import (
@@ -72,8 +74,13 @@ def write_run(
     executor: str,
     plots: bool = True,
     force: bool = False,
+    lang: str | None = None,
+    report: bool = False,
 ) -> Path:
     """Write the whole results folder atomically; returns its final path.
+
+    Plots and, with `report`, `report.html` are in `lang` (default: the scenario's
+    `reporting.lang`).
 
     Raises FolderError (nothing changed) when `out` is not parksim's to replace
     (see `sim.output.folder`), unless `force` moves it aside.
@@ -82,7 +89,17 @@ def write_run(
         return build(
             out,
             RUN,
-            lambda partial: _fill(partial, park, traces, scenario_file, started, executor, plots),
+            lambda partial: _fill(
+                partial,
+                park,
+                traces,
+                scenario_file,
+                started,
+                executor,
+                plots,
+                lang or park.scenario.reporting.lang,
+                report,
+            ),
             force=force,
         )
 
@@ -117,6 +134,8 @@ def _fill(
     started: dt.datetime,
     executor: str,
     plots: bool,
+    lang: str,
+    report: bool,
 ) -> None:
     sc = park.scenario
     summ = summary.document(park, traces)
@@ -132,37 +151,42 @@ def _fill(
     write_file(partial / logistics.FILE, table(logistics.rows(traces)))
     named = names.of_park(park)
     write_file(partial / bottlenecks.FILE, table(bottlenecks.rows(traces, n_firms, named)))
+    write_file(partial / key_firms.FILE, table(key_firms.rows(traces, park)))
     write_file(partial / resolved.FILE, resolved.resolved_yaml(park, scenario_file))
     if plots:
         from sim.output.plots import draw_run_plots
 
-        draw_run_plots(partial)
-    write_manifest(
-        partial,
-        {
-            "kind": RUN,
-            "scenario": sc.name,
-            "scenario_file": str(scenario_file) if scenario_file else None,
-            "scenario_sha256": summ["scenario_sha256"],
-            "seed": sc.seed,
-            "replications": len(traces),
-            "days": summ["days"],
-            "plots": plots,
-        },
-        started,
-        executor,
-    )
+        draw_run_plots(partial, lang)
+    about = {
+        "kind": RUN,
+        "scenario": sc.name,
+        "scenario_file": str(scenario_file) if scenario_file else None,
+        "scenario_sha256": summ["scenario_sha256"],
+        "seed": sc.seed,
+        "replications": len(traces),
+        "days": summ["days"],
+        "plots": plots,
+        "lang": lang,
+        "report": report,
+    }
+    if report:
+        from sim.output.report import write_report
+
+        write_report(partial, lang, manifest=about)
+    write_manifest(partial, about, started, executor)
 
 
 def write_manifest(
     partial: Path, about: dict[str, Any], started: dt.datetime, executor: str
 ) -> None:
-    """Write `manifest.json` last into a folder being built: versions, what was run
-    (`about`), how and when, and the SHA-256 of every file already in the folder."""
+    """Write `manifest.json` last into a folder being built: versions, the code that ran
+    (`code`: git commit, uncommitted changes, SHA-256 of the package's source), what was
+    run (`about`), how and when, and the SHA-256 of every file already in the folder."""
     ended = dt.datetime.now(dt.UTC)
     manifest: dict[str, Any] = {
         "parksim": sim.__version__,
         "versions": versions(),
+        "code": code_identity(),
         **about,
         "spawn_scheme": SPAWN_SCHEME,
         "executor": executor,
@@ -175,14 +199,18 @@ def write_manifest(
     write_file(partial / MANIFEST, json_text(manifest))
 
 
-def refresh_manifest(folder: Path) -> None:
+def refresh_manifest(folder: Path, lang: str | None = None) -> None:
     """List the files of a complete folder again in its manifest, after `parksim plot`
-    redrew its charts (the folder is held and holds only parksim's files)."""
+    redrew its charts or `parksim report` wrote its report, in `lang` when given (the
+    folder is held and holds only parksim's files)."""
     doc, _ = read_manifest(folder)
     assert doc is not None, "refresh_manifest needs a parksim folder"
     files = sorted(name for name, _ in walk(folder) if name != MANIFEST)
     doc["files"] = {name: sha256_file(folder / name) for name in files}
     doc["plots"] = any(name.startswith(f"{PLOTS_DIR}/") for name in files)
+    doc["report"] = report_file.FILE in files
+    if lang is not None:
+        doc["lang"] = lang
     tmp = folder.with_name(f".{folder.name}.{MANIFEST}.tmp")
     write_file(tmp, json_text(doc))
     os.replace(tmp, folder / MANIFEST)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sim.files import calibration, comparison, resolved, summary, sweep
+from sim.files import calibration, comparison, key_firms, report, resolved, summary, sweep
 from sim.files.cells import read_columns, read_json
 from sim.files.folders import KIND_REQUIRED, PLOTS_DIR, RUN_DAILY
 from sim.files.manifest import (
@@ -68,6 +68,10 @@ def check_folder(folder: Path) -> list[str]:
             problems.append(f"{folder / name}: missing (every {kind} folder has it)")
     if doc.get("plots") is True and not any(n.startswith(f"{PLOTS_DIR}/") for n in files):
         problems.append(f"{folder / PLOTS_DIR}: missing (the manifest says plots were drawn)")
+    if doc.get("report") is True and report.FILE not in files:
+        problems.append(f"{folder / report.FILE}: missing (the manifest says it was written)")
+    if report.FILE in files:
+        problems += _check_report(folder, doc, kind)
     if problems:
         return problems
     try:
@@ -82,6 +86,20 @@ def check_folder(folder: Path) -> list[str]:
     except (OSError, ValueError, KeyError, TypeError) as e:
         problems.append(f"{folder}: a results file cannot be read ({type(e).__name__}: {e})")
     return problems
+
+
+def _check_report(folder: Path, doc: dict[str, Any], kind: str) -> list[str]:
+    """The report describes this folder: its kind, scenario and seed are the manifest's."""
+    meta = report.read_meta(folder / report.FILE)
+    scenario = doc.get("scenario") if kind != SWEEP else None
+    want = {"kind": kind, "seed": str(doc.get("seed"))}
+    if scenario is not None:
+        want["scenario"] = str(scenario)
+    wrong = [k for k, v in want.items() if meta.get(k) != v]
+    if not wrong:
+        return []
+    said = ", ".join(f"{k} {meta.get(k)!r} (manifest: {want[k]!r})" for k in wrong)
+    return [f"{folder / report.FILE}: describes another folder: {said}"]
 
 
 def _json(path: Path) -> Any:
@@ -134,7 +152,19 @@ def _check_run(folder: Path, doc: dict[str, Any]) -> list[str]:
     problems = _same(folder, summary.FILE, summ, doc, keys)
     if problems:
         return problems
-    return _check_tables(folder, RUN_DAILY, int(summ["replications"]), int(summ["days"]))
+    reps, days = int(summ["replications"]), int(summ["days"])
+    problems = _check_tables(folder, RUN_DAILY, reps, days)
+    if key_firms.FILE in doc["files"]:
+        cols = read_columns(folder / key_firms.FILE, ("replication", "to_day"))
+        got = {int(r) for r in cols["replication"]}
+        last = max((int(d) for d in cols["to_day"]), default=days - 1)
+        if not got <= set(range(reps)) or last != days - 1:
+            problems.append(
+                f"{folder / key_firms.FILE}: holds replications {sorted(got)[:5]}… up to day "
+                f"{last}, but the run had {reps} replication(s) of {days} days "
+                "(files of different runs mixed in one folder)"
+            )
+    return problems
 
 
 def _check_comparison(folder: Path, doc: dict[str, Any]) -> list[str]:

@@ -1555,13 +1555,29 @@ class Reporting(Frozen):
     days, it later fell more than this share of baseline below the level (0.1: ten
     points, so below 70 % after reaching 80 %). Relapses are flagged in `summary.json`,
     the comparison table and the recovery charts; days to the level still count the first
-    sustained crossing."""
+    sustained crossing. Typical: none in the articles; 0.1 is a reading convention."""
     csv_bom: bool = True
     """Start the CSV files of run and comparison folders with a UTF-8 byte-order mark, so
     that Excel (Chinese Windows included) reads names as UTF-8 rather than as GBK; pandas,
     R's readr and parksim read them either way. false for tools that take the mark for
     part of the first column's name (Python's `csv` module opened as `utf-8`, R's
     `read.csv`)."""
+    lang: Literal["en", "zh"] = "en"
+    """Language of plots, the report and the terminal summary: `en` English, `zh`
+    Chinese (简体中文; `--lang` on the command line overrides it). It changes no number."""
+    key_firms: list[Annotated[Ident, Ref(FIRM)]] = Field(default_factory=list)
+    """Firms whose day-by-day path (waiting for the list, preparing, under review,
+    rectifying, ramping, suspended) `key_firms.csv` and the report show; empty: the
+    firms tagged `backbone`, then the largest above-scale firms, then the largest, 12 in
+    all."""
+
+    @field_validator("key_firms")
+    @classmethod
+    def _each_firm_once(cls, v: list[str]) -> list[str]:
+        twice = sorted({f for f in v if v.count(f) > 1})
+        if twice:
+            raise ValueError(f"name each key firm once; given more than once: {', '.join(twice)}")
+        return v
 
 
 # --- demand ----------------------------------------------------------------------

@@ -356,7 +356,10 @@ outcomes: [lost_output_days]
     assert main(["sweep", str(f), "--executor", "serial", "--out", str(out), "--quiet"]) == 0
     entry = json.loads((out / "sensitivity.json").read_text())["outcomes"]["lost_output_days"]
     assert entry["indices"]["sustain"]["ST"] == 0.0
-    assert entry["indices"]["teams"]["ST"] > 0.5
+    # teams explain every bit of the variance (true S1 = ST = 1), but 8 base samples
+    # estimate it poorly, and the sweep says so
+    assert entry["indices"]["teams"]["ST"] > 0.3
+    assert [w["code"] for w in entry["warnings"]] == ["few_samples"]
     assert 0 <= entry["noise_share"] < 1
 
 

@@ -58,6 +58,12 @@ def test_killing_the_driver_midway_then_rerunning_completes_every_run_once(tmp_p
     r = run_cli("sweep", str(f), "--out", str(out), "--executor", "local", "--workers", "2")
     assert r.returncode == 0, r.stderr
     assert f"({36 - done_before} run now, 0 failed)" in r.stdout
+    # the manifest lists both sessions: the killed one could not log its end
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert [(x["session"], x["status"], x["ended"] is None, x["runs"]) for x in sessions] == [
+        (1, "killed", True, done_before),
+        (2, "complete", False, 36 - done_before),
+    ]
 
     ids = [json.loads(line)["run_id"] for line in ledger.read_text().splitlines()]
     assert len(ids) == 36 == len(set(ids))  # no run twice in the ledger either
@@ -109,7 +115,12 @@ def test_rerunning_a_complete_sweep_keeps_its_files_and_only_renews_the_manifest
     assert r.returncode == 0, r.stderr
     assert "(0 run now, 0 failed)" in r.stdout
     assert _files(out) == before
-    assert json.loads((out / "manifest.json").read_text())["runs_this_session"] == 0
+    again = json.loads((out / "manifest.json").read_text())
+    assert again["runs_this_session"] == 0
+    assert [(x["session"], x["runs"], x["status"]) for x in again["sessions"]] == [
+        (1, 2, "complete"),
+        (2, 0, "complete"),
+    ]
     assert verify(out) == []
 
     # asked for plots it lacks, the folder changes: drawn, listed, complete again
@@ -123,6 +134,13 @@ def test_rerunning_a_complete_sweep_keeps_its_files_and_only_renews_the_manifest
     run_sweep(load_sweep(f), out, SerialExecutor(), plots=True)
     assert _files(out) == drawn
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.name != "manifest.json"} == mtimes
+    # every session is listed: the two that changed nothing by the manifest alone, and
+    # in the log once a later session changed the folder
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert [(x["session"], x["runs"]) for x in sessions] == [(1, 2), (2, 0), (3, 0), (4, 0)]
+    from sim.files.sweep import read_sessions
+
+    assert [x["session"] for x in read_sessions(out)] == [1, 2, 3]
     assert json.loads((out / "manifest.json").read_text())["plots"] is True
     assert verify(out) == []
 

@@ -9,7 +9,6 @@ from sim.comparison import Comparison, Row, SourceRow, StationLoad
 from sim.files.comparison_md import main_table
 from sim.files.explain_md import (
     bottlenecks_table,
-    holds_back_table,
     relapse_note,
     relapse_rule,
     stations_table,
@@ -76,5 +75,3 @@ def test_each_option_names_what_holds_it_back() -> None:
     assert table[2] == ["baseline", "North gate 0.85", "elec8 0.53", "—"]  # the id when no name
     stations = stations_table(LOADS, NAMES, ["teams", "baseline"], dt.date(2022, 4, 1))
     assert stations[1] == ["teams", "North gate", "43.4 (26 May)", "8.6", "330", "2.5"]
-    printed = holds_back_table(CMP, SOURCES, LOADS, NAMES, None)
-    assert printed[1] == ["teams", "North gate 2.72 (Δ +1.87 *)", "North gate: 43.4 trips (day 55)"]

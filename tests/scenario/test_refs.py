@@ -148,6 +148,7 @@ DANGLING = park(
         }
     },
     demand={"final": [{"sectors": ["s", "w4"], "index": [{"day": 0, "value": 0.5}]}]},
+    reporting={"key_firms": ["ba"]},
 )
 
 EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
@@ -421,6 +422,12 @@ EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
         "sectors",
         ("demand", "final", 0, "sectors", 1),
         "unknown sector 'w4' (did you mean 'w'?); sectors: s, w",
+    ),
+    (
+        schema.Reporting,
+        "key_firms",
+        ("reporting", "key_firms", 0),
+        "unknown firm 'ba' (did you mean 'a'?)",
     ),
 ]
 """Each reference of the schema, the key path of its dangling name in DANGLING, and

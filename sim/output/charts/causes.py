@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.files.summary import RunSummary
 from sim.metrics import LOST_OUTPUT_DAYS
-from sim.output import palette
+from sim.output import i18n, palette
 from sim.output.charts.style import (
     contrast,
     day_axis,
@@ -36,6 +36,7 @@ def draw_causes(
     out: Path,
     *,
     capacity: np.ndarray | None = None,
+    lang: str = "en",
 ) -> Path:
     """Chart the mean daily output lost to each cause, stacked, in % of baseline output.
 
@@ -59,7 +60,9 @@ def draw_causes(
         total = summary.cause_mean(cause)
         if total is None:
             total = float(per_run_total[:, c].mean()) if n_rep else 0.0
-        labels.append(f"{cause} ({total:.1f} baseline-days)")
+        labels.append(
+            i18n.tr("causes.entry", lang, cause=i18n.cause(cause, lang), total=f"{total:.1f}")
+        )
     handles: list[Any] = []
     if causes and n_days:
         polys = ax.stackplot(
@@ -86,13 +89,13 @@ def draw_causes(
             color="#000000",
             linewidth=1.2,
             linestyle="--",
-            label="total lost = 100 % − mean park capacity",
+            label=i18n.tr("causes.total_edge", lang),
         )
         handles.insert(0, edge)
         if np.isfinite(loss).any():
             top = max(top, float(np.nanmax(loss)))
     elif not handles:
-        handles.append(Line2D([], [], color="none", label="no lost output recorded"))
+        handles.append(Line2D([], [], color="none", label=i18n.tr("causes.none", lang)))
 
     total_mean = summary.metric_mean(LOST_OUTPUT_DAYS)
     if total_mean is None:
@@ -100,19 +103,19 @@ def draw_causes(
 
     ax.set_ylim(0, min(1.05, top * 1.08) if top > 0 else 0.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
-    ax.set_ylabel("lost output, % of baseline daily output")
-    style_time_axis(ax, n_days, start)
+    ax.set_ylabel(i18n.tr("causes.ylabel", lang))
+    style_time_axis(ax, n_days, start, lang)
     set_titles(
         ax,
-        f"Lost output by cause — {summary.scenario}",
-        f"mean over replications · {run_subtitle(summary, n_rep, n_days)}",
+        i18n.tr("causes.title", lang, scenario=summary.scenario),
+        i18n.tr("mean_over", lang) + " · " + run_subtitle(summary, n_rep, n_days, lang),
     )
     fig.legend(
         handles=handles,
         loc="outside right upper",
         frameon=False,
         fontsize=8,
-        title=f"cause (mean lost)\ntotal {total_mean:.1f} baseline-days",
+        title=i18n.tr("causes.legend", lang, total=f"{total_mean:.1f}"),
         title_fontsize=8,
         alignment="left",
     )

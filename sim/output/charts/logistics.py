@@ -20,6 +20,8 @@ from sim.files.folders import PLOTS_DIR
 from sim.files.logistics import LOGISTICS_FIELDS
 from sim.files.names import display, read_names
 from sim.files.summary import RunSummary
+from sim.output import i18n
+from sim.output.charts.fonts import use_chart_fonts
 from sim.output.charts.style import (
     BAND_PERCENTILES,
     DPI,
@@ -50,9 +52,9 @@ _FUNNEL_CURVES = (
     # (field, legend label, colour, line style, line width), drawn in this order: the
     # thin black admitted curve goes over the broad cleared one, which it often follows
     # within a trip or two, and both stay visible.
-    ("declared_total", "declared (cumulative trips)", OKABE_ITO[1], "--", 1.6),
-    ("cleared_total", "cleared (cumulative trips)", OKABE_ITO[2], "-", 3.6),
-    ("admitted_total", "admitted (cumulative trips)", OKABE_ITO[7], (0, (4, 2)), 1.0),
+    ("declared_total", "funnel.declared", OKABE_ITO[1], "--", 1.6),
+    ("cleared_total", "funnel.cleared", OKABE_ITO[2], "-", 3.6),
+    ("admitted_total", "funnel.admitted", OKABE_ITO[7], (0, (4, 2)), 1.0),
 )
 _QUEUE_COLOUR = OKABE_ITO[3]
 _KIND_COLOURS = {
@@ -61,15 +63,15 @@ _KIND_COLOURS = {
     SUPPLIER: OKABE_ITO[1],
     PARK_FIRM: OKABE_ITO[0],
 }
-_KIND_LABELS = {
-    STATION: "transfer station",
-    PASSES: "passes / no open station",
-    SUPPLIER: "external supplier",
-    PARK_FIRM: "park firm as supplier",
-}
 
 
-def draw_logistics(results_dir: Path) -> Path | None:
+def bottleneck_label(b: Bottleneck, lang: str = "en") -> str:
+    """`<kind>: <name>`, as charts and the report name a bottleneck (`物流中转站：北门` in
+    Chinese; the id where the scenario gives no name)."""
+    return b.label if lang == "en" else f"{i18n.kind(b.kind, lang)}：{b.shown}"
+
+
+def draw_logistics(results_dir: Path, lang: str = "en", out: Path | None = None) -> Path | None:
     """Chart the goods side of a run into `results_dir/plots/logistics.png`.
 
     Reads `summary.json`, `logistics.csv` and `bottlenecks.csv` of the results folder
@@ -78,9 +80,10 @@ def draw_logistics(results_dir: Path) -> Path | None:
     waiting in the station at the end of each day (mean and 90 % band), all on one time
     axis; below them, the top `TOP_BOTTLENECKS` bottlenecks with their 95 % CI.
 
-    Returns the path of the chart, or None (nothing drawn) when neither file has a data
-    row: a scenario without stations whose suppliers never held the park up, or a
-    folder written before these files existed. A missing file counts as empty.
+    Drawn into `out` instead when given. Returns the path of the chart, or None (nothing
+    drawn) when neither file has a data row: a scenario without stations whose
+    suppliers never held the park up, or a folder written before these files existed.
+    A missing file counts as empty.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -100,39 +103,48 @@ def draw_logistics(results_dir: Path) -> Path | None:
     if not stations and not bottlenecks:
         return None
 
+    no_station = i18n.tr("logistics.no_station", lang)
     if stations:
-        subtitle = run_subtitle(summary, *funnel.shape[:2])
+        subtitle = run_subtitle(summary, *funnel.shape[:2], lang)
     elif summary.replications is not None and summary.days is not None:
-        subtitle = run_subtitle(summary, summary.replications, summary.days)
-        subtitle += " · no transfer stations in this scenario"
+        subtitle = run_subtitle(summary, summary.replications, summary.days, lang)
+        subtitle += " · " + no_station
     else:
-        subtitle = "no transfer stations in this scenario"
+        subtitle = no_station
 
     n_bars = min(len(bottlenecks), TOP_BOTTLENECKS)
     bar_height = _LOGI_BAR_BASE + _LOGI_BAR_ROW * max(n_bars, 2) if n_bars else 0.9
     station_height = _LOGI_STATION_ROW * len(stations)
+    use_chart_fonts()
     fig = Figure(
         figsize=(_LOGI_WIDTH, _LOGI_HEADER + station_height + bar_height),
         dpi=DPI,
         layout="constrained",
     )
     FigureCanvasAgg(fig)
-    fig.suptitle(f"Logistics — {summary.scenario}", fontweight="bold", fontsize=13)
+    fig.suptitle(
+        i18n.tr("logistics.title", lang, scenario=summary.scenario), fontweight="bold", fontsize=13
+    )
     if stations:
         top, bottom = fig.subfigures(
             2, 1, height_ratios=[_LOGI_HEADER - 0.5 + station_height, bar_height], hspace=0.02
         )
         shown = [display(read_names(summary.raw), STATION, s) for s in stations]
-        _draw_station_panels(top, shown, funnel, summary, subtitle)
+        _draw_station_panels(top, shown, funnel, summary, subtitle, lang)
     else:
         bottom = fig.subfigures(1, 1)
         bottom.suptitle(subtitle, fontsize=9, color="#444444")
-    _draw_bottlenecks(bottom, bottlenecks)
-    return save(fig, results_dir / PLOTS_DIR / FILE)
+    _draw_bottlenecks(bottom, bottlenecks, lang)
+    return save(fig, out or results_dir / PLOTS_DIR / FILE)
 
 
 def _draw_station_panels(
-    fig: Any, stations: Sequence[str], funnel: np.ndarray, summary: RunSummary, subtitle: str
+    fig: Any,
+    stations: Sequence[str],
+    funnel: np.ndarray,
+    summary: RunSummary,
+    subtitle: str,
+    lang: str = "en",
 ) -> None:
     """Per station a row: cumulative funnel (left) and trips waiting (right), shared x."""
     from matplotlib.patches import Patch
@@ -161,7 +173,7 @@ def _draw_station_panels(
                 color=colour,
                 linestyle=style,
                 linewidth=width,
-                label=f"{label}, mean",
+                label=i18n.tr("mean_of", lang, what=i18n.tr(label, lang)),
             )
             if s == 0:
                 handles.append(line)
@@ -175,26 +187,26 @@ def _draw_station_panels(
             drawstyle="steps-post",
             color=_QUEUE_COLOUR,
             linewidth=2,
-            label="trips waiting in the station at end of day, mean",
+            label=i18n.tr("mean_of", lang, what=i18n.tr("funnel.waiting", lang)),
         )
         if s == 0:
             handles.append(line)
         band(ax_queue, queue, _QUEUE_COLOUR)
 
         ax_funnel.set_title(
-            f"Transfer-station funnel — {station}\ncumulative trips: declared ≥ admitted ≥ cleared",
-            fontsize=9.5,
-            loc="left",
+            i18n.tr("funnel.title", lang, station=station), fontsize=9.5, loc="left"
         )
         ax_queue.set_title(
-            f"Trips waiting in the station — {station}\n{_mean_wait_text(funnel[:, :, s])}",
+            i18n.tr("funnel.queue_title", lang, station=station)
+            + "\n"
+            + _mean_wait_text(funnel[:, :, s], lang),
             fontsize=9.5,
             loc="left",
         )
-        ax_funnel.set_ylabel("truck trips, cumulative")
-        ax_queue.set_ylabel("truck trips in station")
+        ax_funnel.set_ylabel(i18n.tr("funnel.ylabel", lang))
+        ax_queue.set_ylabel(i18n.tr("funnel.queue_ylabel", lang))
         for ax in (ax_funnel, ax_queue):
-            style_time_axis(ax, n_days, start)
+            style_time_axis(ax, n_days, start, lang)
             if start is None:  # whole days, not 2.5
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylim(bottom=0)
@@ -210,8 +222,14 @@ def _draw_station_panels(
             Patch(
                 facecolor="#888888",
                 alpha=0.3,
-                label=f"{hi_pct - lo_pct:g} % band across {n_rep} replications "
-                f"({lo_pct:g}th–{hi_pct:g}th percentile; cleared and waiting)",
+                label=i18n.tr(
+                    "funnel.band",
+                    lang,
+                    width=f"{hi_pct - lo_pct:g}",
+                    n=n_rep,
+                    lo=f"{lo_pct:g}",
+                    hi=f"{hi_pct:g}",
+                ),
             )
         )
     # The subtitle heads the legend: a separate subtitle would collide with it.
@@ -221,38 +239,38 @@ def _draw_station_panels(
         ncols=3,
         frameon=False,
         fontsize=8.5,
-        title=f"mean over replications · {subtitle}",
+        title=i18n.tr("mean_over", lang) + f" · {subtitle}",
         title_fontsize=9,
     )
     legend.get_title().set_color("#444444")
 
 
-def _mean_wait_text(station: np.ndarray) -> str:
+def _mean_wait_text(station: np.ndarray, lang: str = "en") -> str:
     """Mean wait of all cleared trips of a station (replications, days, fields), pooled."""
     cleared = station[..., LOGISTICS_FIELDS.index("cleared")]
     wait = station[..., LOGISTICS_FIELDS.index("mean_wait_days")]
     ok = np.isfinite(cleared) & np.isfinite(wait) & (cleared > 0)
     if not ok.any():
-        return "no trip cleared"
+        return i18n.tr("funnel.none_cleared", lang)
     mean = float((wait[ok] * cleared[ok]).sum() / cleared[ok].sum())
-    return f"mean wait {mean:.1f} days from declaration to clearance (all cleared trips)"
+    return i18n.tr("funnel.mean_wait", lang, days=f"{mean:.1f}")
 
 
-def _draw_bottlenecks(fig: Any, bottlenecks: Sequence[Bottleneck]) -> None:
+def _draw_bottlenecks(fig: Any, bottlenecks: Sequence[Bottleneck], lang: str = "en") -> None:
     """Horizontal bars of the top bottlenecks, largest on top, 95 % CI whiskers."""
     from matplotlib.patches import Patch
 
     ax = fig.subplots()
     shown = list(bottlenecks[:TOP_BOTTLENECKS])
-    title = "Bottlenecks: park output they cost"
+    title = i18n.tr("bottlenecks.title", lang)
     if len(bottlenecks) > len(shown):
-        title += f" (top {len(shown)} of {len(bottlenecks)})"
+        title += i18n.tr("bottlenecks.top", lang, k=len(shown), n=len(bottlenecks))
     ax.set_title(title, fontsize=10, loc="left")
     if not shown:
         ax.text(
             0.5,
             0.5,
-            "no supplier, transfer station or pass system cost the park any output",
+            i18n.tr("bottlenecks.none", lang),
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -263,7 +281,7 @@ def _draw_bottlenecks(fig: Any, bottlenecks: Sequence[Bottleneck]) -> None:
         ax.set_yticks([])
         return
 
-    ax.set_xlabel("park output lost, baseline-days (days of pre-shock park output)")
+    ax.set_xlabel(i18n.tr("bottlenecks.xlabel", lang))
     ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
 
@@ -292,20 +310,21 @@ def _draw_bottlenecks(fig: Any, bottlenecks: Sequence[Bottleneck]) -> None:
     left = min(0.0, float(np.nanmin(lo[has_ci]))) if has_ci.any() else 0.0
     ax.set_xlim(left * 1.05, span * 1.15)
     ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_yticks(y, [b.label for b in shown], fontsize=8.5)
+    ax.set_yticks(y, [bottleneck_label(b, lang) for b in shown], fontsize=8.5)
     ax.set_ylim(len(shown) - 0.5, -0.5)  # rank 1 on top
 
     kinds = list(dict.fromkeys(b.kind for b in shown))
     handles: list[Any] = [
-        Patch(color=_KIND_COLOURS.get(k, "#888888"), label=_KIND_LABELS.get(k, k)) for k in kinds
+        Patch(color=_KIND_COLOURS.get(k, "#888888"), label=i18n.kind(k, lang)) for k in kinds
     ]
     fig.legend(
         handles=handles,
         loc="outside right upper",
         frameon=False,
         fontsize=8,
-        title="bar: mean over replications\n"
-        + ("whisker: 95 % CI" if has_ci.any() else "(no CI: one replication)"),
+        title=i18n.tr("bottlenecks.bar", lang)
+        + "\n"
+        + i18n.tr("bottlenecks.whisker" if has_ci.any() else "bottlenecks.no_ci", lang),
         title_fontsize=8,
         alignment="left",
     )

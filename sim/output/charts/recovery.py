@@ -28,6 +28,7 @@ from sim.metrics import (
     RESUMPTION_WEIGHTED,
     WORKFORCE,
 )
+from sim.output import i18n
 from sim.output.annotate import relapse_marks
 from sim.output.charts.style import (
     BAND_PERCENTILES,
@@ -54,14 +55,15 @@ FILE = "recovery.png"
 class _Curve:
     metric: str
     label: str
+    """Its catalogue key (`sim.output.i18n`)."""
     colour: str
     linestyle: str
 
 
 _RECOVERY_CURVES = (
-    _Curve(CAPACITY, "park capacity (output / baseline)", OKABE_ITO[0], "-"),
-    _Curve(RESUMPTION, "firms resumed (share of firms)", OKABE_ITO[1], "-"),
-    _Curve(RESUMPTION_ABOVE_SCALE, "above-scale firms resumed", OKABE_ITO[2], "--"),
+    _Curve(CAPACITY, "recovery.capacity", OKABE_ITO[0], "-"),
+    _Curve(RESUMPTION, "recovery.resumption", OKABE_ITO[1], "-"),
+    _Curve(RESUMPTION_ABOVE_SCALE, "recovery.above_scale", OKABE_ITO[2], "--"),
 )
 
 _FIGURE_COLOURS = {
@@ -74,7 +76,12 @@ metrics the recovery chart draws no curve for."""
 
 
 def draw_reported_figures(
-    ax: Axes, figures: Sequence[ReportedFigure], *, n_days: int, start: date | None
+    ax: Axes,
+    figures: Sequence[ReportedFigure],
+    *,
+    n_days: int,
+    start: date | None,
+    lang: str = "en",
 ) -> list[Any]:
     """Mark published figures on a time chart; return their legend entries.
 
@@ -97,7 +104,7 @@ def draw_reported_figures(
     for fig in figures:
         text = fig.label or f"{fig.metric} {fig.value:.1%}"
         if not 0 <= fig.day < n_days:
-            outside.append(f"{text} ({format_when(fig.day, start)})")
+            outside.append(f"{text} ({format_when(fig.day, start, lang)})")
             continue
         colour = _FIGURE_COLOURS.get(fig.metric, OKABE_ITO[7])
         # figures of the same day stand side by side, their labels one under another
@@ -139,7 +146,7 @@ def draw_reported_figures(
         if fig.source not in sources:
             sources.append(fig.source)
     ax.set_ylim(ax.get_ylim()[0], top)
-    bar = ", bar = stated tolerance" if any_tolerance else ""
+    bar = i18n.tr("figures.tolerance", lang) if any_tolerance else ""
     handles: list[Any] = [
         Line2D(
             [],
@@ -148,18 +155,30 @@ def draw_reported_figures(
             linestyle="none",
             color="#999999",
             markeredgecolor="black",
-            label=(f"reported figure ({source})" if source else "reported figure") + bar,
+            label=(
+                i18n.tr("figures.from", lang, source=source)
+                if source
+                else i18n.tr("figures.reported", lang)
+            )
+            + bar,
         )
         for source in sources
     ]
     if outside:
         handles.append(
-            Line2D([], [], color="none", label="not in the plotted days: " + "; ".join(outside))
+            Line2D(
+                [],
+                [],
+                color="none",
+                label=i18n.tr("figures.outside", lang, figures="; ".join(outside)),
+            )
         )
     return handles
 
 
-def draw_recovery(timeseries: dict[Key, np.ndarray], summary: RunSummary, out: Path) -> Path:
+def draw_recovery(
+    timeseries: dict[Key, np.ndarray], summary: RunSummary, out: Path, lang: str = "en"
+) -> Path:
     """Chart the park's capacity and the resumption of firms, mean and 90 % band.
 
     Published figures in `summary.observations` are marked beside the curves
@@ -191,7 +210,7 @@ def draw_recovery(timeseries: dict[Key, np.ndarray], summary: RunSummary, out: P
             color=curve.colour,
             linestyle=curve.linestyle,
             linewidth=2,
-            label=f"{curve.label}, mean",
+            label=i18n.tr("mean_of", lang, what=i18n.tr(curve.label, lang)),
         )
         handles.append(line)
         if n_rep > 1:
@@ -201,7 +220,13 @@ def draw_recovery(timeseries: dict[Key, np.ndarray], summary: RunSummary, out: P
             )
 
     handles.append(
-        ax.axhline(1.0, color="#555555", linewidth=1, linestyle=":", label="pre-shock baseline")
+        ax.axhline(
+            1.0,
+            color="#555555",
+            linewidth=1,
+            linestyle=":",
+            label=i18n.tr("recovery.baseline", lang),
+        )
     )
     if n_rep > 1:
         lo_pct, hi_pct = BAND_PERCENTILES
@@ -209,35 +234,43 @@ def draw_recovery(timeseries: dict[Key, np.ndarray], summary: RunSummary, out: P
             Patch(
                 facecolor="#888888",
                 alpha=0.3,
-                label=f"{hi_pct - lo_pct:g} % band across {n_rep} replications "
-                f"({lo_pct:g}th–{hi_pct:g}th percentile)",
+                label=i18n.tr(
+                    "band",
+                    lang,
+                    width=f"{hi_pct - lo_pct:g}",
+                    n=n_rep,
+                    lo=f"{lo_pct:g}",
+                    hi=f"{hi_pct:g}",
+                ),
             )
         )
 
     day80 = summary.metric_mean(DAYS_TO_80)
     if day80 is None and lookup(summary.raw, "metrics", DAYS_TO_80) is not None:
-        handles.append(
-            Line2D([], [], color="none", label="80 % capacity: not reached in any replication")
-        )
+        handles.append(Line2D([], [], color="none", label=i18n.tr("recovery.80_never", lang)))
     elif day80 is not None and math.isfinite(day80):
         reached = summary.metric_reached(DAYS_TO_80)
-        note = "mean"
+        note = i18n.tr("mean", lang)
         if reached is not None and reached < n_rep:
-            note = f"mean of the {reached} of {n_rep} replications that reach it"
+            note = i18n.tr("recovery.mean_of_reached", lang, k=reached, n=n_rep)
         marker = ax.axvline(to_x(day80, start), color=OKABE_ITO[3], linewidth=1.5, linestyle="-.")
-        marker.set_label(f"80 % capacity: {format_when(day80, start)} ({note})")
+        marker.set_label(
+            i18n.tr("recovery.80_on", lang, when=format_when(day80, start, lang), note=note)
+        )
         handles.append(marker)
-    handles += relapse_marks(ax, summary, n_days=n_days, start=start)
+    handles += relapse_marks(ax, summary, n_days=n_days, start=start, lang=lang)
 
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    ax.set_ylabel("% of pre-shock level (output or firms)")
-    style_time_axis(ax, n_days, start)
-    handles += draw_reported_figures(ax, summary.observations, n_days=n_days, start=start)
+    ax.set_ylabel(i18n.tr("recovery.ylabel", lang))
+    style_time_axis(ax, n_days, start, lang)
+    handles += draw_reported_figures(
+        ax, summary.observations, n_days=n_days, start=start, lang=lang
+    )
     set_titles(
         ax,
-        f"Capacity recovery and resumption — {summary.scenario}",
-        run_subtitle(summary, n_rep, n_days),
+        i18n.tr("recovery.title", lang, scenario=summary.scenario),
+        run_subtitle(summary, n_rep, n_days, lang),
     )
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=9)
     return save(fig, out)

@@ -9,13 +9,15 @@ nothing left open); matplotlib is imported inside the functions, never at import
 from __future__ import annotations
 
 import warnings
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.files.summary import RunSummary
+from sim.output import i18n
+from sim.output.charts.fonts import use_chart_fonts
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,17 +55,10 @@ def cause_styles(n: int) -> list[tuple[str, str]]:
     ]
 
 
-def _format_day(x: float) -> str:
-    text = f"{x:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def format_when(day: float, start: date | None) -> str:
-    """A point in the run as a planner reads it: `day 23.5`, or `14 Mar 2020` with a start date."""
-    if start is None:
-        return f"day {_format_day(day)}"
-    when = start + timedelta(days=round(day))
-    return f"{when.day} {when:%b %Y}"
+def format_when(day: float, start: date | None, lang: str = "en") -> str:
+    """A point in the run as a planner reads it: `day 23.5`, or `14 Mar 2020` with a start
+    date (`第23.5天`, `2020年3月14日` in Chinese)."""
+    return i18n.when(day, start, lang)
 
 
 def day_axis(n_days: int, start: date | None) -> np.ndarray:
@@ -87,31 +82,30 @@ def steps(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values, values[-1:]], axis=0) if len(values) else values
 
 
-def style_time_axis(ax: Axes, n_days: int, start: date | None) -> None:
+def style_time_axis(ax: Axes, n_days: int, start: date | None, lang: str = "en") -> None:
     """Day or calendar axis over the whole run, with a light grid."""
     if start is None:
-        ax.set_xlabel("day since start (day 0 = first simulated day)")
+        ax.set_xlabel(i18n.tr("axis.days", lang))
         ax.set_xlim(0, max(n_days, 1))
     else:
-        _set_date_ticks(ax, n_days)
-        ax.set_xlabel(f"date (day 0 = {start.day} {start:%b %Y})")
+        _set_date_ticks(ax, n_days, lang)
+        ax.set_xlabel(i18n.tr("axis.date", lang, start=i18n.date_text(start, lang)))
         lo = to_x(0.0, start)
         ax.set_xlim(lo, lo + max(n_days, 1))
     ax.grid(True, color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
 
 
-def _set_date_ticks(ax: Axes, n_days: int) -> None:
+def _set_date_ticks(ax: Axes, n_days: int, lang: str = "en") -> None:
     """Calendar ticks a planner reads at a glance: Mondays for short runs, months for long."""
     from matplotlib import dates as mdates
     from matplotlib.ticker import FuncFormatter
 
     def day_month(x: float, _pos: int | None = None) -> str:
-        when = mdates.num2date(x)
-        return f"{when.day} {when:%b}"
+        return i18n.date_text(mdates.num2date(x).date(), lang, year=False)
 
     def month_year(x: float, _pos: int | None = None) -> str:
-        return f"{mdates.num2date(x):%b %Y}"
+        return i18n.month_text(mdates.num2date(x).date(), lang)
 
     if n_days <= 10:
         ax.xaxis.set_major_locator(mdates.DayLocator())
@@ -135,20 +129,21 @@ def new_figure() -> tuple[Figure, Axes]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    use_chart_fonts()
     fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
 
-def run_subtitle(summary: RunSummary, n_rep: int, n_days: int) -> str:
+def run_subtitle(summary: RunSummary, n_rep: int, n_days: int, lang: str = "en") -> str:
     """What a run's chart shows: `seed 1 · 20 replications · 90 days · from 2022-04-01`."""
     parts = []
     if summary.seed is not None:
-        parts.append(f"seed {summary.seed}")
-    parts.append(f"{n_rep} replication{'s' if n_rep != 1 else ''}")
-    parts.append(f"{n_days} days")
+        parts.append(i18n.tr("sub.seed", lang, seed=summary.seed))
+    parts.append(i18n.tr("sub.replications", lang, n=n_rep, s=i18n.plural(n_rep)))
+    parts.append(i18n.tr("sub.days", lang, n=n_days))
     if summary.start_date is not None:
-        parts.append(f"from {summary.start_date.isoformat()}")
+        parts.append(i18n.tr("sub.from", lang, start=summary.start_date.isoformat()))
     return " · ".join(parts)
 
 
