@@ -125,9 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--variant",
         action="append",
         default=[],
-        metavar="'NAME: KEY.PATH=VALUE; ...'",
-        help="one option made of --set expressions, e.g. "
-        "'teams6: reopening.service_teams=6' (repeatable)",
+        metavar="'NAME: [OVERLAY.yaml;] KEY.PATH=VALUE; ...'",
+        help="one option made of overlay files and --set expressions (overlays first, then "
+        "the sets), e.g. 'teams6: reopening.service_teams=6' (repeatable)",
+    )
+    cmp.add_argument(
+        "--robust",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=LOW..HIGH",
+        help="an input you are unsure of: run the whole comparison again with it at LOW and "
+        "at HIGH, one input at a time, and say whether the ranking holds (repeatable)",
     )
     _set_arg(cmp, "override one value in every option, baseline included (repeatable)")
     _replication_args(
@@ -421,11 +429,13 @@ def _censored(m: dict[str, Any], n: int, tr: Callable[..., str]) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and every option on the same seeds; write and print the comparison."""
-    from sim.comparison import compare_traces
+    from sim.comparison import RobustEnd, Robustness, compare_traces
     from sim.experiment.compare import load_options
-    from sim.experiment.runner import run_replications
+    from sim.experiment.robust import load_robust
+    from sim.files.comparison_explain import explain
     from sim.files.comparison_md import main_table, render_table
     from sim.output.compare_report import write_compare
+    from sim.output.compare_text import holds_back_table, relapse_rule, robustness_lines
     from sim.output.folder import COMPARISON, claim, default_folder
 
     started = dt.datetime.now(dt.UTC)
@@ -435,6 +445,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     shared = _overrides(args)
     try:
         options = load_options(args.scenario, args.policy, args.variant, shared)
+        robust_runs = load_robust(args.robust, args.scenario, args.policy, args.variant, shared)
     except ScenarioError as e:
         return _fail_input(e)
     if len(options) < 2:
@@ -444,24 +455,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sc = options[0].park.scenario
     n = sc.replications
     out = args.out or default_folder(sc.name, "_compare")
-    traces = {}
+    margin = sc.reporting.relapse_margin
     with claim(out, COMPARISON, force=args.force) as moved:
         _said_moved("compare", moved)
-        if not args.quiet and sys.stderr.isatty():
-            from rich.progress import Progress
-
-            with Progress(transient=True, auto_refresh=False) as bar:
-                task = bar.add_task("options × replications", total=n * len(options))
-                for o in options:
-                    bar.update(task, description=f"{o.name}: replications")
-                    traces[o.name] = run_replications(
-                        o.park, n, None, args.workers, _advance(bar, task)
+        traces = _run_options(options, n, args.workers, args.quiet, "")
+        cmp = compare_traces(traces, sc.reporting.sustain_days, margin)
+        robust = None
+        if robust_runs:
+            ends = []
+            for run in robust_runs:
+                where = f"{run.input.expression(run.end)}: "
+                found = _run_options(run.options, n, args.workers, args.quiet, where)
+                ends.append(
+                    RobustEnd(
+                        run.input.key,
+                        run.end,
+                        run.input.value(run.end),
+                        compare_traces(found, sc.reporting.sustain_days, margin),
                     )
-        else:
-            for o in options:
-                traces[o.name] = run_replications(o.park, n, None, args.workers)
-        cmp = compare_traces(traces, sc.reporting.sustain_days)
+                )
+            robust = Robustness(cmp, tuple(ends))
         executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
+        explained = explain(traces, [o.park for o in options])
         write_compare(
             out,
             options,
@@ -473,6 +488,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
             executor=executor,
             plots=not args.no_plots,
             force=args.force,
+            robust=robust,
+            robust_inputs=list({r.input.key: r.input.as_json() for r in robust_runs}.values()),
+            explained=explained,
             lang=args.lang,
             report=_report_wanted(args),
         )
@@ -496,9 +514,38 @@ def cmd_compare(args: argparse.Namespace) -> int:
         table = [[i18n.table_cell(c, lang) for c in row] for row in main_table(cmp, sc.start_date)]
         print(render_table(table))
         print(i18n.tr("cli.compare_star", lang))
+        print(relapse_rule(sc.reporting.sustain_days, margin, lang))
+        print(i18n.tr("cli.holds_back", lang))
+        table = holds_back_table(
+            cmp, explained.sources, explained.loads, explained.names, sc.start_date, lang
+        )
+        print(render_table(table))
+        if robust is not None:
+            print("\n".join(robustness_lines(robust, lang)))
         if (out / report.FILE).is_file():
             print(i18n.tr("cli.report", lang, path=out / report.FILE))
     return EXIT_OK
+
+
+def _run_options(
+    options: Sequence[Any], n: int, workers: int, quiet: bool, where: str
+) -> dict[str, Any]:
+    """Every replication of every option, with a progress bar on a terminal."""
+    from sim.experiment.runner import run_replications
+
+    traces = {}
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True, auto_refresh=False) as bar:
+            task = bar.add_task(f"{where}options × replications", total=n * len(options))
+            for o in options:
+                bar.update(task, description=f"{where}{o.name}: replications")
+                traces[o.name] = run_replications(o.park, n, None, workers, _advance(bar, task))
+    else:
+        for o in options:
+            traces[o.name] = run_replications(o.park, n, None, workers)
+    return traces
 
 
 def _print_option_warnings(options: Sequence[Any]) -> None:

@@ -28,13 +28,16 @@ import numpy as np
 
 from sim.metrics import (
     CAUSE_PREFIX,
+    DAYS_TO_80,
     DAYS_TO_PREFIX,
     LOST_OUTPUT_DAYS,
     LOST_OUTPUT_VALUE,
+    RELAPSED_80,
     RELIEF_SPENT,
     SAVED_PER_MONEY,
     cause_totals,
     ci95,
+    relapsed,
     replication_metrics,
 )
 from sim.record import Trace
@@ -129,11 +132,22 @@ class Comparison:
         return sorted(self.options, key=key)
 
 
-def option_runs(name: str, traces: Sequence[Trace], sustain_days: int) -> OptionRuns:
-    """Summary metrics and lost output by cause of each replication of one option."""
+def option_runs(
+    name: str, traces: Sequence[Trace], sustain_days: int, relapse_margin: float | None = None
+) -> OptionRuns:
+    """Summary metrics and lost output by cause of each replication of one option; with a
+    `relapse_margin`, also `relapsed_80` (1 fell back more than the margin below 80 % after
+    reaching it, 0 held, None never reached 80 %)."""
+
+    def metrics(t: Trace) -> dict[str, Value]:
+        out: dict[str, Value] = dict(replication_metrics(t, sustain_days))
+        if relapse_margin is not None:
+            out[RELAPSED_80] = relapsed(t, sustain_days, relapse_margin)
+        return out
+
     return OptionRuns(
         name=name,
-        metrics={t.replication: replication_metrics(t, sustain_days) for t in traces},
+        metrics={t.replication: metrics(t) for t in traces},
         causes={t.replication: cause_totals(t) for t in traces},
     )
 
@@ -283,6 +297,226 @@ def _saved_per_money(
     )
 
 
-def compare_traces(traces: Mapping[str, Sequence[Trace]], sustain_days: int) -> Comparison:
-    """`compare` on the traces of each option; the first option is the baseline."""
-    return compare([option_runs(name, ts, sustain_days) for name, ts in traces.items()])
+def compare_traces(
+    traces: Mapping[str, Sequence[Trace]],
+    sustain_days: int,
+    relapse_margin: float | None = None,
+) -> Comparison:
+    """`compare` on the traces of each option; the first option is the baseline. With a
+    `relapse_margin` (`reporting.relapse_margin`) the options' relapses after reaching
+    80 % are compared too (`relapsed_80`)."""
+    return compare(
+        [option_runs(name, ts, sustain_days, relapse_margin) for name, ts in traces.items()]
+    )
+
+
+# --------------------------------------------------------------- what holds an option back
+
+SUPPLIER, PARK_FIRM, STATION, PASSES = "supplier", "park_firm", "station", "passes"
+"""What a bottleneck may be: an external supplier, a park firm as supplier of others,
+a transfer station, or the pass system (goods waiting for a pass or an open station)."""
+SOURCE_KINDS = (SUPPLIER, PARK_FIRM, STATION, PASSES)
+PASSES_ID = "waiting_for_pass_or_open_station"
+"""The id of the one `passes` bottleneck."""
+
+SourceKey = tuple[str, str]
+"""(kind, id) of a bottleneck."""
+
+
+def source_costs(trace: Trace) -> dict[SourceKey, float]:
+    """Park output each source's missing goods cost over one replication, in
+    baseline-days, for every source the run has (those that cost nothing at 0): park
+    firms as suppliers, external suppliers, stations, and the pass system. A firm's loss
+    on a day is shared among the sources of its binding input by their unfilled orders,
+    or among stations by the goods they hold (`Trace.cost_by_producer`,
+    `Trace.cost_by_logistics`)."""
+    base = trace.baseline_total
+    prod = trace.cost_by_producer / base
+    logi = trace.cost_by_logistics / base
+    out: dict[SourceKey, float] = {}
+    for k, pid in enumerate(trace.producers):
+        out[(PARK_FIRM if k < trace.n_firms else SUPPLIER, pid)] = float(prod[k])
+    for k, st in enumerate(trace.stations):
+        out[(STATION, st)] = float(logi[k])
+    out[(PASSES, PASSES_ID)] = float(logi[-1])
+    return out
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One bottleneck of one option: the park output its missing goods cost (mean over
+    replications, baseline-days, 95 % CI) and the paired difference from what it cost in
+    the baseline (a source an option or the baseline lacks cost it nothing there)."""
+
+    option: str
+    rank: int
+    """1 = cost this option most output."""
+    kind: str
+    id: str
+    mean: float
+    ci95: tuple[float, float] | None
+    diff: float | None
+    diff_ci95: tuple[float, float] | None
+    n_pairs: int
+    significant: bool
+
+
+def compare_sources(traces: Mapping[str, Sequence[Trace]]) -> tuple[SourceRow, ...]:
+    """Every option's bottlenecks, ranked, with paired differences from the baseline (the
+    first option). An option lists the sources that cost it or the baseline any output,
+    so a bottleneck an option removes shows with its negative difference."""
+    per: dict[str, dict[SourceKey, dict[int, float]]] = {}
+    for name, ts in traces.items():
+        costs: dict[SourceKey, dict[int, float]] = {}
+        for t in ts:
+            for key, v in source_costs(t).items():
+                costs.setdefault(key, {})[t.replication] = v
+        per[name] = costs
+    if not per:
+        return ()
+    base_name = next(iter(per))
+    base = per[base_name]
+    rows: list[SourceRow] = []
+    for name, costs in per.items():
+        reps = sorted({t.replication for t in traces[name]})
+        base_reps = sorted({t.replication for t in traces[base_name]})
+        keys = [
+            k for k in dict.fromkeys([*costs, *base]) if _positive(costs, k) or _positive(base, k)
+        ]
+        found = []
+        for key in keys:
+            mine = {r: costs.get(key, {}).get(r, 0.0) for r in reps}
+            theirs = {r: base.get(key, {}).get(r, 0.0) for r in base_reps}
+            mean, ci, _ = _summary(mine)
+            diff, diff_ci, n_pairs, sig = paired_difference(mine, theirs)
+            found.append((key, mean or 0.0, ci, diff, diff_ci, n_pairs, sig))
+        found.sort(key=lambda f: (-f[1], f[0][0], f[0][1]))
+        for rank, (key, mean, ci, diff, diff_ci, n_pairs, sig) in enumerate(found, 1):
+            rows.append(SourceRow(name, rank, *key, mean, ci, diff, diff_ci, n_pairs, sig))
+    return tuple(rows)
+
+
+def _positive(costs: Mapping[SourceKey, Mapping[int, float]], key: SourceKey) -> bool:
+    return sum(costs.get(key, {}).values()) > 0
+
+
+@dataclass(frozen=True)
+class StationLoad:
+    """How busy one transfer station was under one option, over replications."""
+
+    option: str
+    station: str
+    peak_queue: float
+    """Highest mean (over replications) of the trips waiting in the station at the end of
+    a day."""
+    peak_day: int
+    """The day of that peak (the first, on a tie)."""
+    mean_queue: float
+    """Trips waiting at the end of a day, mean over days and replications."""
+    cleared: float
+    """Trips cleared over the run, mean over replications."""
+    mean_wait_days: float | None
+    """Declaration to clearance, mean over every trip cleared (None: none cleared)."""
+
+
+def station_loads(traces: Mapping[str, Sequence[Trace]]) -> tuple[StationLoad, ...]:
+    """Every option's transfer stations: queue at its peak and on average, trips cleared
+    and their mean wait (the queue shows when reopened firms swamp a station)."""
+    out = []
+    for name, ts in traces.items():
+        if not ts:
+            continue
+        stations = list(dict.fromkeys(s for t in ts for s in t.stations))
+        for st in stations:
+            runs = [t.funnel[:, t.stations.index(st), :] for t in ts if st in t.stations]
+            queue = np.stack([f[:, 3] for f in runs]).astype(float)
+            cleared = np.array([f[-1, 2] for f in runs], dtype=float)
+            waited = float(sum(f[-1, 4] for f in runs))
+            per_day = queue.mean(axis=0)
+            out.append(
+                StationLoad(
+                    name,
+                    st,
+                    peak_queue=float(per_day.max()) if per_day.size else 0.0,
+                    peak_day=int(per_day.argmax()) if per_day.size else 0,
+                    mean_queue=float(queue.mean()) if queue.size else 0.0,
+                    cleared=float(cleared.mean()),
+                    mean_wait_days=waited / cleared.sum() if cleared.sum() > 0 else None,
+                )
+            )
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- robustness
+
+ROBUST_METRICS = (LOST_OUTPUT_DAYS, DAYS_TO_80)
+"""The paired differences whose sign `--robust` follows; options rank by the first."""
+
+
+@dataclass(frozen=True)
+class RobustEnd:
+    """The comparison run again with one uncertain input at one end of its range."""
+
+    key: str
+    """The input's key path, as given to `--robust`."""
+    end: str
+    """`low` or `high`."""
+    value: str
+    """The value it was set to, as given."""
+    comparison: Comparison
+
+    @property
+    def label(self) -> str:
+        """`key = value`."""
+        return f"{self.key} = {self.value}"
+
+
+def diff_sign(row: Row | None) -> int | None:
+    """The sign of a paired difference (0 when every pair is equal; None when unknown)."""
+    if row is None or row.diff is None:
+        return None
+    return (row.diff > 0) - (row.diff < 0)
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """Whether a comparison's answer holds when uncertain inputs move, one at a time: the
+    ranking of the options at each end, and which paired differences from the baseline
+    keep their sign there."""
+
+    nominal: Comparison
+    """The comparison with every input as given."""
+    ends: tuple[RobustEnd, ...]
+    metric: str = LOST_OUTPUT_DAYS
+    """What the options are ranked by."""
+
+    def ranking(self, cmp: Comparison) -> list[str]:
+        """The options of one comparison, best first."""
+        return cmp.ranked(self.metric)
+
+    def changed(self) -> list[RobustEnd]:
+        """The ends where the ranking differs from the one as given."""
+        first = self.ranking(self.nominal)
+        return [e for e in self.ends if self.ranking(e.comparison) != first]
+
+    def signs(self, option: str, metric: str) -> list[int | None]:
+        """The sign of the option's paired difference as given, then at each end."""
+        cmps = [self.nominal, *(e.comparison for e in self.ends)]
+        return [diff_sign(c.get(option, metric)) for c in cmps]
+
+    def keeps_sign(self, option: str, metric: str) -> bool:
+        """True when the difference has one sign, not zero, as given and at every end."""
+        signs = self.signs(option, metric)
+        return signs[0] not in (None, 0) and all(s == signs[0] for s in signs)
+
+    def flips(self, option: str, metric: str) -> list[RobustEnd]:
+        """The ends where the difference has another sign than as given (or none)."""
+        first = self.signs(option, metric)[0]
+        return [
+            e for e, s in zip(self.ends, self.signs(option, metric)[1:], strict=True) if s != first
+        ]
+
+    def significant_everywhere(self, option: str, metric: str) -> bool:
+        """True when the difference is significant as given and at every end."""
+        cmps = [self.nominal, *(e.comparison for e in self.ends)]
+        return all((r := c.get(option, metric)) is not None and r.significant for c in cmps)

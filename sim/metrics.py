@@ -101,10 +101,31 @@ METRICS = tuple(m.name for m in SUMMARY)
 HEADLINE = (LOST_OUTPUT_DAYS, DAYS_TO_80)
 """The metrics a planner reads first: a sweep analyses them unless told otherwise."""
 
+RELAPSE_LEVEL = 80
+"""The level whose relapses a comparison reports (`relapsed_80`) and charts mark."""
+RELAPSED_PREFIX = "relapsed_"
+"""A comparison's metrics `relapsed_<level>`: 1 in a replication whose capacity fell back
+more than `reporting.relapse_margin` below the level after its sustained crossing, 0 in
+one that reached the level and held within the margin, None in one that never reached it
+(its mean is the share of the replications reaching the level that relapsed)."""
+
+
+def relapsed_name(level: int) -> str:
+    """The comparison's metric of relapses after reaching `level` %."""
+    return f"{RELAPSED_PREFIX}{level}"
+
+
+RELAPSED_80 = relapsed_name(RELAPSE_LEVEL)
+
 SAVED_PER_MONEY = "output_saved_per_money"
 """A comparison's option against the baseline: output saved (value units) per unit of
 extra relief money."""
 COMPARISON: tuple[Metric, ...] = (
+    Metric(
+        RELAPSED_80,
+        "share relapsed after reaching 80 %",
+        "share of the replications reaching 80 % that fell back (relapse)",
+    ),
     Metric(SAVED_PER_MONEY, "output saved per unit of relief (vs baseline)"),
 )
 """Metrics a comparison adds to the summary metrics of each option."""
@@ -351,6 +372,84 @@ def days_to(q: np.ndarray, level: float, sustain: int) -> int | None:
         ok[d] = run >= sustain or (run > 0 and d + run == n)
     hits = np.flatnonzero(ok)
     return int(hits[0]) if len(hits) else None
+
+
+@dataclass(frozen=True)
+class Relapse:
+    """What the capacity curve did after its sustained crossing of a level: the first day
+    it fell more than the margin below the level (None: it never did), the lowest it
+    fell from the crossing on, and how many days after the crossing it spent below the
+    level at all."""
+
+    crossed: int
+    """The day the level was reached and held (`days_to`)."""
+    day: int | None
+    """First day after the crossing with capacity below level − margin (None: none)."""
+    low: float
+    """Lowest capacity from the crossing to the end of the horizon."""
+    days_below: int
+    """Days after the crossing with capacity below the level."""
+
+    @property
+    def relapsed(self) -> bool:
+        """True when the curve fell back more than the margin after the crossing."""
+        return self.day is not None
+
+
+def relapse(q: np.ndarray, level: float, sustain: int, margin: float) -> Relapse | None:
+    """What `q` did after it reached `level` and held it for `sustain` days (`days_to`);
+    None when it never did. It relapsed when it later fell more than `margin` below the
+    level (strictly: a fall of exactly the margin, within rounding, is not a relapse)."""
+    crossed = days_to(q, level, sustain)
+    if crossed is None:
+        return None
+    after = q[crossed:]
+    deep = np.flatnonzero(after < level - margin - 1e-12)
+    return Relapse(
+        crossed=crossed,
+        day=crossed + int(deep[0]) if len(deep) else None,
+        low=float(after.min()),
+        days_below=int(np.count_nonzero(after < level - 1e-12)),
+    )
+
+
+RELAPSE_RULE = (
+    "a replication relapsed when, after capacity reached the level and held it for "
+    "`sustain_days` days, it later fell more than `margin` (a share of baseline) below "
+    "the level"
+)
+"""How `relapses` flags a relapse, as summary.json states it."""
+
+
+def relapses(traces: Sequence[Trace], sustain: int, margin: float) -> dict[str, Any]:
+    """The `relapses` section of summary.json: for each days-to-X metric, how many of the
+    replications that reached the level fell back more than `margin` below it, and per
+    replication the first day below level − margin (`days`, None when it did not fall
+    back or never reached the level), the lowest capacity after the crossing (`lows`)
+    and the days after the crossing spent below the level (`days_below`)."""
+    out: dict[str, Any] = {}
+    for x in LEVELS:
+        found = [relapse(t.capacity, x / 100, sustain, margin) for t in traces]
+        out[days_to_name(x)] = {
+            "level": x / 100,
+            "margin": margin,
+            "sustain_days": sustain,
+            "n": len(found),
+            "reached": sum(1 for r in found if r is not None),
+            "relapsed": sum(1 for r in found if r is not None and r.relapsed),
+            "days": [None if r is None else r.day for r in found],
+            "lows": [None if r is None else r.low for r in found],
+            "days_below": [None if r is None else r.days_below for r in found],
+            "rule": RELAPSE_RULE,
+        }
+    return out
+
+
+def relapsed(trace: Trace, sustain: int, margin: float, level: int = RELAPSE_LEVEL) -> int | None:
+    """A comparison's `relapsed_<level>` of one replication: 1 relapsed, 0 held, None
+    never reached the level."""
+    r = relapse(trace.capacity, level / 100, sustain, margin)
+    return None if r is None else int(r.relapsed)
 
 
 def replication_metrics(trace: Trace, sustain: int) -> dict[str, float | int | None]:

@@ -51,7 +51,7 @@ def run(tmp_path: Path, body: str, *extra: str, days: int = 20, reps: int = 2) -
 
 
 def rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:  # CSVs start with a byte-order mark
         return list(csv.DictReader(f))
 
 

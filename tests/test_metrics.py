@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from sim.metrics import (
     METRICS,
     PARK,
+    RELAPSE_RULE,
     SHARE_METRICS,
     _first_at_or_below,
     axis_label,
@@ -21,6 +23,9 @@ from sim.metrics import (
     days_to,
     days_to_median,
     label,
+    relapse,
+    relapsed,
+    relapses,
     replication_metrics,
     summarise,
     summary,
@@ -506,3 +511,81 @@ def test_tables_and_axes_name_the_metrics():
     assert axis_label("min_capacity") == "lowest capacity (share of baseline)"
     assert axis_label("lost_output_days") == "lost output (baseline-days)"
     assert axis_label("lost:labour") == "lost:labour"
+
+
+# --- relapses after reaching a level (issue 18.6) ----------------------------------------
+
+# Touches 80 % on day 2, holds it three days, then falls back to 55 % for two weeks before
+# recovering: days to 80 % says day 2, which alone would mislead.
+RELAPSING = [0.3, 0.6, 0.8, 0.82, 0.81, 0.6, *[0.55] * 14, 0.85, 0.9, 0.9]
+# The same crossing, then a dip to 72 %: within a margin of 10 points.
+HOLDING = [0.3, 0.6, 0.8, 0.82, 0.81, 0.75, 0.72, 0.78, 0.85, 0.9]
+
+
+def test_a_curve_that_falls_back_after_reaching_80_percent_is_flagged():
+    r = relapse(np.array(RELAPSING), 0.8, 3, 0.10)
+    assert r is not None and r.relapsed
+    assert r.crossed == 2  # days to 80 % still counts the first sustained crossing
+    assert r.day == 5  # the first day below 70 %
+    assert r.low == pytest.approx(0.55)
+    assert r.days_below == 15  # day 5 and the 14 days at 55 %
+
+
+def test_a_dip_within_the_margin_is_not_a_relapse():
+    r = relapse(np.array(HOLDING), 0.8, 3, 0.10)
+    assert r is not None and not r.relapsed
+    assert (r.crossed, r.day, r.days_below) == (2, None, 3)
+    assert r.low == pytest.approx(0.72)
+    # with a margin of 5 points the same dip is a relapse, from day 6 (72 % < 75 %)
+    tight = relapse(np.array(HOLDING), 0.8, 3, 0.05)
+    assert tight is not None and tight.day == 6
+
+
+def test_falling_exactly_the_margin_is_not_more_than_it():
+    q = np.array([0.8, 0.8, 0.8, 0.7, 0.7 - 1e-13, 0.8 - 0.1 - 1e-12, 0.8 - 1e-12, 0.9])
+    r = relapse(q, 0.8, 3, 0.1)
+    assert r is not None and r.day is None
+    assert r.days_below == 3  # 0.8 − 1e-12 is at the level, within rounding
+    r = relapse(np.array([0.8, 0.8, 0.8, 0.6999]), 0.8, 3, 0.1)
+    assert r is not None and r.day == 3
+
+
+def test_no_relapse_without_a_sustained_crossing():
+    # touches 80 % for two days only (sustain 3), then falls: never reached, so no relapse
+    assert relapse(np.array([0.5, 0.85, 0.85, 0.4, 0.4]), 0.8, 3, 0.1) is None
+    assert relapse(np.array([]), 0.8, 3, 0.1) is None
+    # dips before the sustained crossing do not count
+    r = relapse(np.array([0.85, 0.3, 0.8, 0.8, 0.8, 0.8]), 0.8, 3, 0.1)
+    assert r is not None and (r.crossed, r.day, r.low) == (2, None, 0.8)
+
+
+def test_relapses_section_counts_per_level_and_replication():
+    runs = [
+        SimpleNamespace(capacity=np.array(RELAPSING)),
+        SimpleNamespace(capacity=np.array(HOLDING)),
+        SimpleNamespace(capacity=np.array([0.1, 0.2, 0.3])),
+    ]
+    out = relapses(runs, 3, 0.1)  # type: ignore[arg-type]
+    assert list(out) == ["days_to_50", "days_to_80", "days_to_95"]
+    d80 = out["days_to_80"]
+    assert (d80["n"], d80["reached"], d80["relapsed"]) == (3, 2, 1)
+    assert d80["days"] == [5, None, None]
+    assert d80["lows"] == pytest.approx([0.55, 0.72, None])  # type: ignore[list-item]
+    assert d80["days_below"] == [15, 3, None]
+    assert (d80["level"], d80["margin"], d80["sustain_days"]) == (0.8, 0.1, 3)
+    # at 50 % the relapsing curve never falls more than 10 points below (55 % ≥ 40 %)
+    d50 = out["days_to_50"]
+    assert (d50["reached"], d50["relapsed"], d50["days"]) == (2, 0, [None, None, None])
+    assert out["days_to_95"]["reached"] == 0
+    assert d80["rule"] == RELAPSE_RULE
+    # just below 80 % all along: never reached, however close
+    close = relapses([SimpleNamespace(capacity=np.full(5, 0.795))], 3, 0.1)  # type: ignore[list-item]
+    assert close["days_to_80"]["reached"] == 0
+
+
+def test_relapsed_is_one_zero_or_none_per_replication():
+    assert relapsed(SimpleNamespace(capacity=np.array(RELAPSING)), 3, 0.1) == 1  # type: ignore[arg-type]
+    assert relapsed(SimpleNamespace(capacity=np.array(HOLDING)), 3, 0.1) == 0  # type: ignore[arg-type]
+    assert relapsed(SimpleNamespace(capacity=np.array([0.2, 0.3])), 3, 0.1) is None  # type: ignore[arg-type]
+    assert relapsed(SimpleNamespace(capacity=np.full(5, 0.795)), 3, 0.1) is None  # type: ignore[arg-type]
+    assert label("relapsed_80") == "share relapsed after reaching 80 %"

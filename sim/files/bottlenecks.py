@@ -1,9 +1,11 @@
 """`bottlenecks.csv`: external suppliers, park firms (as suppliers), stations and
 passes ranked by the park output their missing goods cost over the run —
-`rank,kind,id,lost_output_days,ci95_lo,ci95_hi`, in baseline-days, the mean over
-replications with its 95 % CI (empty with one replication). A firm's loss on a day
-is shared among the sources of its binding input by their unfilled orders, or among
-stations by the goods they hold.
+`rank,kind,id,lost_output_days,ci95_lo,ci95_hi,name`, in baseline-days, the mean over
+replications with its 95 % CI (empty with one replication), and the display name the
+scenario gives the firm, supplier or station (empty when it gives none; issue 18 added
+the column last, so no column moved). A firm's loss on a day is shared among the
+sources of its binding input by their unfilled orders, or among stations by the goods
+they hold.
 """
 
 from __future__ import annotations
@@ -14,23 +16,28 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.files.cells import float_column, int_column, number, read_columns, text
+from sim.comparison import PARK_FIRM, PASSES, PASSES_ID, SOURCE_KINDS, STATION, SUPPLIER
+from sim.files.cells import float_column, header_of, int_column, number, read_columns, text
+from sim.files.names import Names, display
 from sim.metrics import ci95
 from sim.record import Trace
 
 FILE = "bottlenecks.csv"
-COLUMNS = ("rank", "kind", "id", "lost_output_days", "ci95_lo", "ci95_hi")
-SUPPLIER, PARK_FIRM, STATION, PASSES = "supplier", "park_firm", "station", "passes"
-KINDS = (SUPPLIER, PARK_FIRM, STATION, PASSES)
+BASE_COLUMNS = ("rank", "kind", "id", "lost_output_days", "ci95_lo", "ci95_hi")
+NAME = "name"
+"""The column of display names (issue 18: a file written before has none)."""
+COLUMNS = (*BASE_COLUMNS, NAME)
+KINDS = SOURCE_KINDS
 """What a bottleneck may be: an external supplier, a park firm as supplier of others,
 a transfer station, or the pass system (goods waiting for a pass or an open station)."""
-PASSES_ID = "waiting_for_pass_or_open_station"
-"""The id of the one `passes` row."""
+__all__ = ["FILE", "KINDS", "PARK_FIRM", "PASSES", "PASSES_ID", "STATION", "SUPPLIER"]
 
 
-def rows(traces: Sequence[Trace], n_firms: int) -> list[str]:
+def rows(traces: Sequence[Trace], n_firms: int, names: Names | None = None) -> list[str]:
     """The lines of the file, header first: sources ranked by the output they cost the
-    park, largest first (those that cost nothing are left out)."""
+    park, largest first (those that cost nothing are left out), each with the name the
+    scenario gives it (`names`; an empty cell when none)."""
+    names = names or {}
     header = ",".join(COLUMNS)
     if not traces:
         return [header]
@@ -50,7 +57,11 @@ def rows(traces: Sequence[Trace], n_firms: int) -> list[str]:
     out = [header]
     for rank, (kind, pid, v) in enumerate(items, 1):
         lo, hi = ci95(v.tolist()) or (float("nan"), float("nan"))
-        out.append(f"{rank},{kind},{text(pid)},{number(float(v.mean()))},{number(lo)},{number(hi)}")
+        name = names.get(kind, {}).get(pid, "")
+        out.append(
+            f"{rank},{kind},{text(pid)},{number(float(v.mean()))},{number(lo)},{number(hi)},"
+            f"{text(name) if name else ''}"
+        )
     return out
 
 
@@ -66,11 +77,18 @@ class Bottleneck:
     lost_output_days: float
     ci95_lo: float
     ci95_hi: float
+    name: str = ""
+    """The display name the scenario gives it (empty: none, or a file older than names)."""
 
     @property
     def label(self) -> str:
-        """`<kind>: <id>`, as charts name it."""
-        return f"{self.kind}: {self.id}"
+        """`<kind>: <name>` as charts name it (the id where it has no name)."""
+        return f"{self.kind}: {self.shown}"
+
+    @property
+    def shown(self) -> str:
+        """Its name, or its id where it has none."""
+        return display({self.kind: {self.id: self.name}}, self.kind, self.id)
 
 
 def read(path: Path) -> list[Bottleneck]:
@@ -79,14 +97,22 @@ def read(path: Path) -> list[Bottleneck]:
     `kind` is one of `KINDS`.
     """
     path = Path(path)
-    cols = read_columns(path, COLUMNS)
+    cols = read_columns(path, BASE_COLUMNS)
+    has_names = NAME in header_of(path)
+    shown = read_columns(path, (NAME,))[NAME] if has_names else [""] * len(cols["rank"])
     rank = int_column(path, cols["rank"], "rank")
     lost = float_column(path, cols["lost_output_days"], "lost_output_days")
     lo = float_column(path, cols["ci95_lo"], "ci95_lo")
     hi = float_column(path, cols["ci95_hi"], "ci95_hi")
     found = [
         Bottleneck(
-            int(rank[i]), cols["kind"][i], cols["id"][i], *map(float, (lost[i], lo[i], hi[i]))
+            int(rank[i]),
+            cols["kind"][i],
+            cols["id"][i],
+            float(lost[i]),
+            float(lo[i]),
+            float(hi[i]),
+            shown[i],
         )
         for i in range(len(rank))
     ]

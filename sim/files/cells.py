@@ -2,9 +2,12 @@
 
 Every CSV number is written with 10 significant digits and an empty cell stands
 for a value that does not exist (NaN and infinities never reach a file); names
-from the scenario are quoted when they hold a comma, a quote or a line break;
+from the scenario are quoted when they hold a comma, a quote or a line break; a
+CSV file of a run or comparison folder starts with a UTF-8 byte-order mark unless
+`reporting.csv_bom` is false (`excel`), so that Excel opens it as UTF-8.
 JSON is indented and strict (NaN and infinities become null). The readers check
-a file's header and every cell, and name the file and line of what they refuse.
+a file's header and every cell, and name the file and line of what they refuse;
+they read a file with or without the byte-order mark alike (`CSV_ENCODING`).
 The owner of each file (`sim.files.<file>`) writes and reads it with these.
 """
 
@@ -21,6 +24,18 @@ from typing import Any
 import numpy as np
 
 # --------------------------------------------------------------------------- writing
+
+BOM = "\ufeff"
+"""The UTF-8 byte-order mark: Excel reads a CSV file that starts with it as UTF-8 (without
+it, Excel on Chinese Windows reads GBK, and names come out garbled)."""
+CSV_ENCODING = "utf-8-sig"
+"""How parksim reads its CSV files: UTF-8, a leading byte-order mark skipped if present."""
+
+
+def excel(text: str, bom: bool) -> str:
+    """The text of a CSV file, with the byte-order mark first when `bom`
+    (`reporting.csv_bom`)."""
+    return BOM + text if bom else text
 
 
 def number(v: float | None) -> str:
@@ -99,7 +114,7 @@ def require_file(path: Path) -> None:
 def read_columns(path: Path, expected: Sequence[str]) -> dict[str, list[str]]:
     """Columns of a CSV file by header name; the header must name all of `expected`."""
     require_file(path)
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding=CSV_ENCODING) as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header is None:
@@ -124,13 +139,20 @@ def read_columns(path: Path, expected: Sequence[str]) -> dict[str, list[str]]:
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     """Rows of a CSV file as text, by header name."""
-    with path.open(newline="", encoding="utf-8") as f:
+    with path.open(newline="", encoding=CSV_ENCODING) as f:
         return list(csv.DictReader(f))
+
+
+def header_of(path: Path) -> list[str]:
+    """The column names of a CSV file's header (none for an empty file)."""
+    require_file(path)
+    with path.open(newline="", encoding=CSV_ENCODING) as fh:
+        return [h.strip() for h in next(csv.reader(fh), [])]
 
 
 def line_of(path: Path, row: int) -> int:
     """1-based file line of the `row`-th non-empty data row (for error messages only)."""
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding=CSV_ENCODING) as fh:
         reader = csv.reader(fh)
         next(reader, None)
         seen = -1

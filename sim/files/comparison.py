@@ -18,7 +18,6 @@ The report `comparison.md` is `sim.files.comparison_md`; each option's scenario,
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +28,7 @@ import numpy as np
 
 from sim.comparison import Comparison
 from sim.files.causes import order_causes
-from sim.files.cells import blank_float_column, int_column, number, read_columns
+from sim.files.cells import blank_float_column, header_of, int_column, number, read_columns
 from sim.files.resolved import scenario_sha256
 from sim.files.summary import read_run_json
 from sim.metrics import cause_totals
@@ -220,8 +219,7 @@ def read_comparison(path: Path) -> dict[tuple[str, str], Stat]:
     path = Path(path)
     base = tuple(c for c in COLUMNS if c not in CENSORED_COLUMNS)
     cols = read_columns(path, base)
-    with path.open(newline="", encoding="utf-8") as fh:
-        header = {h.strip() for h in next(csv.reader(fh), [])}
+    header = set(header_of(path))
     if set(CENSORED_COLUMNS) <= header:
         cols.update(read_columns(path, CENSORED_COLUMNS))
     apart = {

@@ -14,12 +14,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.comparison import Comparison, Row
+from sim.files import explain_md
+from sim.files.comparison_explain import Explanation
 from sim.metrics import (
     CAUSE_PREFIX,
     DAYS_TO_80,
     DAYS_TO_PREFIX,
     FINAL_CAPACITY,
     LOST_OUTPUT_DAYS,
+    RELAPSED_80,
     label,
 )
 
@@ -115,6 +118,7 @@ def main_table(cmp: Comparison, start: dt.date | None = None) -> list[list[str]]
             days = _fixed(d80.mean) + _when(d80.mean, start)
             if d80.n < cmp.replications:
                 days += f", reached {d80.n}/{cmp.replications}"
+            days += explain_md.relapse_note(cmp.get(name, RELAPSED_80))
         base = name == cmp.baseline
         rows.append(
             [
@@ -214,8 +218,15 @@ SIGNIFICANCE_NOTE = (
 )
 
 
-def markdown(cmp: Comparison, meta: Mapping[str, Any]) -> str:
-    """`comparison.md`: title, what was run, how to read it, and the two tables."""
+def markdown(
+    cmp: Comparison,
+    meta: Mapping[str, Any],
+    explained: Explanation | None = None,
+    robust: Sequence[str] = (),
+) -> str:
+    """`comparison.md`: title, what was run, how to read it, and the tables; with an
+    `explained` comparison, what holds each option back; then the lines of a `--robust`
+    section."""
     start = dt.date.fromisoformat(meta["start_date"]) if meta.get("start_date") else None
     n = cmp.replications
     shared = ", ".join(_code(f"--set {x}") for x in meta.get("shared_sets") or ())
@@ -242,6 +253,7 @@ def markdown(cmp: Comparison, meta: Mapping[str, Any]) -> str:
         render_table(main_table(cmp, start)),
         "",
         SIGNIFICANCE_NOTE,
+        explain_md.relapse_rule(meta.get("sustain_days"), meta.get("relapse_margin")),
         "",
         "## Where the output is lost",
         "",
@@ -249,6 +261,7 @@ def markdown(cmp: Comparison, meta: Mapping[str, Any]) -> str:
         "",
         render_table(causes_table(cmp)),
         "",
+        *(explained.section(cmp, start, render_table) if explained else []),
         "## Every summary metric",
         "",
         "Baseline: mean [95 % CI]; other options: mean (Δ vs baseline, `*` significant).",
@@ -258,6 +271,7 @@ def markdown(cmp: Comparison, meta: Mapping[str, Any]) -> str:
         "Every metric of every option with its CIs, and the paired differences with theirs, "
         "is in `comparison.csv`.",
         "",
+        *robust,
     ]
     return "\n".join(lines)
 

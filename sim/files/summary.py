@@ -3,22 +3,26 @@ sustain days, the published figures it is compared with, firms, the scenario's
 SHA-256) and its `metrics` and `causes`, each entry `{"mean", "ci95": [lo, hi],
 "values": [per replication], "reached"}` (`sim.metrics.summary`); the days-to-X
 entries add their censored estimate: `"median"`, `"median_ci95"`, `"n"`,
-`"censored_at"`, `"estimate"` (`sim.metrics.summarise_days_to`).
+`"censored_at"`, `"estimate"` (`sim.metrics.summarise_days_to`). Then `relapses`:
+for each days-to-X metric, how many replications fell back more than
+`reporting.relapse_margin` below the level after reaching it (`sim.metrics.relapses`),
+and `names`: the display names of stations, suppliers and zones (`sim.files.names`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sim.files import names
 from sim.files.cells import require_file
 from sim.files.resolved import scenario_sha256
-from sim.metrics import summary
+from sim.metrics import relapses, summary
 from sim.record import Trace
 from sim.scenario.expand import Park
 
@@ -41,6 +45,8 @@ def document(park: Park, traces: Sequence[Trace]) -> dict[str, Any]:
         "scenario_sha256": scenario_sha256(park),
         "metrics": metrics,
         "causes": causes,
+        "relapses": relapses(traces, sc.reporting.sustain_days, sc.reporting.relapse_margin),
+        "names": names.json_names(names.of_park(park, names.JSON_KINDS)),
     }
 
 
@@ -88,6 +94,17 @@ class RunSummary:
     def metric_reached(self, name: str) -> int | None:
         """How many replications reached a threshold metric (`days_to_80`, ...), if known."""
         value = lookup(self.raw, "metrics", name, "reached")
+        return int(value) if isinstance(value, int | float) else None
+
+    def relapse(self, name: str) -> Mapping[str, Any] | None:
+        """The `relapses` entry of a days-to-X metric (None in runs older than them)."""
+        value = lookup(self.raw, "relapses", name)
+        return value if isinstance(value, dict) else None
+
+    @property
+    def sustain_days(self) -> int | None:
+        """Days a level must hold to count as reached (`reporting.sustain_days`)."""
+        value = self.raw.get("sustain_days")
         return int(value) if isinstance(value, int | float) else None
 
     def cause_mean(self, cause: str) -> float | None:

@@ -24,7 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from sim.files import causes, key_firms, logistics, states
-from sim.files.cells import float_column, int_column, number, read_columns, shape, text
+from sim.files.cells import (
+    CSV_ENCODING,
+    float_column,
+    int_column,
+    number,
+    read_columns,
+    shape,
+    text,
+)
 from sim.metrics import PARK, daily
 from sim.record import Trace
 
@@ -108,7 +116,7 @@ def read_park(
     path = Path(path)
     wanted = set(metrics)
     out = {(m, PARK): np.full((replications, days), np.nan) for m in metrics}
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding=CSV_ENCODING, newline="") as f:
         header = f.readline().rstrip("\r\n")
         if header != ",".join(COLUMNS):
             raise ValueError(f"{path}:1: expected the header {','.join(COLUMNS)}; found {header}")

@@ -7,8 +7,8 @@ the baseline), `compare_timeseries.csv` (each option's daily park capacity per
 replication) and `compare_causes.csv` (each option's lost output by cause per
 replication). `draw_compare_plots(folder)` reads those and nothing else.
 
-Each option keeps one colour in every chart (Okabe–Ito, in the order the options
-were given); the baseline is black and dashed. Figures are drawn on an explicit Agg
+Each option keeps one colour in every chart and every run (from its name, not its
+place: `sim.output.palette`); the baseline is black and dashed. Figures are drawn on an explicit Agg
 canvas in the style of every chart (`sim.output.charts.style`); the files are read by
 their owner, `sim.files.comparison`.
 """
@@ -35,14 +35,13 @@ from sim.files.comparison import (
     read_option_causes,
 )
 from sim.files.folders import PLOTS_DIR
-from sim.metrics import DAYS_TO_80, DAYS_TO_PREFIX, LOST_OUTPUT_DAYS
-from sim.output import i18n
+from sim.metrics import DAYS_TO_80, DAYS_TO_PREFIX, LOST_OUTPUT_DAYS, RELAPSED_80
+from sim.output import i18n, palette
+from sim.output.annotate import relapse_label, sustain_rule
 from sim.output.charts.fonts import use_chart_fonts
 from sim.output.charts.style import (
     BAND_PERCENTILES,
     DPI,
-    OKABE_ITO,
-    cause_styles,
     contrast,
     day_axis,
     format_when,
@@ -52,6 +51,7 @@ from sim.output.charts.style import (
     steps,
     style_time_axis,
 )
+from sim.output.compare_explain_plots import draw_explain_plots
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -60,24 +60,16 @@ CAPACITY_PLOT = "compare_capacity.png"
 METRICS_PLOT = "compare_metrics.png"
 CAUSES_PLOT = "compare_causes.png"
 
-BASELINE_COLOUR = "#000000"
-OPTION_COLOURS = OKABE_ITO[:6]
-"""Colours of the non-baseline options, in the order given (black is the baseline's,
-and yellow is too pale for thin lines); more options reuse them with other dashes."""
-_DASHES = ("-", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)))
+BASELINE_COLOUR = palette.BASELINE_STYLE[0]
 
 
 # --------------------------------------------------------------------------- styling
 
 
 def option_styles(meta: CompareMeta) -> dict[str, tuple[str, Any]]:
-    """(colour, line style) of every option: baseline black dashed, others Okabe–Ito."""
-    out: dict[str, tuple[str, Any]] = {meta.baseline: (BASELINE_COLOUR, "--")}
-    others = [o for o in meta.options if o != meta.baseline]
-    for i, name in enumerate(others):
-        k = len(OPTION_COLOURS)
-        out[name] = (OPTION_COLOURS[i % k], _DASHES[(i // k) % len(_DASHES)])
-    return out
+    """(colour, line style) of every option: baseline black dashed, others Okabe–Ito,
+    each by its name (`sim.output.palette`), so an option keeps its colour in every run."""
+    return palette.option_styles(meta.options, meta.baseline)
 
 
 def _ranked(meta: CompareMeta, stats: dict[tuple[str, str], Stat]) -> list[str]:
@@ -180,6 +172,7 @@ def draw_compare_capacity(
             label += i18n.tr("compare.80_on", lang, when=format_when(d80.mean, start, lang))
         elif d80 is not None:
             label += i18n.tr("compare.80_never", lang)
+        label += relapse_label(stats.get((name, RELAPSED_80)), lang)
         (line,) = ax.plot(
             x,
             steps(nan_stat(np.nanmean, data)),
@@ -225,7 +218,9 @@ def draw_compare_capacity(
         ncols=1,
         frameon=False,
         fontsize=8.5,
-        title=i18n.tr("compare.capacity_legend", lang),
+        title=i18n.tr("compare.capacity_legend", lang)
+        + " · "
+        + sustain_rule(80, meta.sustain_days, lang),
         title_fontsize=8.5,
     )
     legend.get_title().set_color("#444444")
@@ -243,7 +238,12 @@ def draw_compare_metrics(
         (
             DAYS_TO_80,
             i18n.tr("compare.d80_title", lang),
-            i18n.tr("compare.d80_xlabel", lang, start=_start_note(meta, lang)),
+            i18n.tr("compare.d80_xlabel", lang, start=_start_note(meta, lang))
+            + (
+                i18n.tr("compare.d80_for", lang, days=meta.sustain_days)
+                if meta.sustain_days
+                else ""
+            ),
         ),
         (
             LOST_OUTPUT_DAYS,
@@ -349,7 +349,7 @@ def draw_compare_causes(
     ranked = [o for o in _ranked(meta, stats) if o in lost]
     means = {o: lost[o].mean(axis=0) if len(lost[o]) else np.zeros(len(causes)) for o in ranked}
     shown = [i for i, _ in enumerate(causes) if any(means[o][i] > 1e-9 for o in ranked)]
-    styles = cause_styles(len(shown))
+    styles = [palette.cause_styles(causes)[i] for i in shown]
     legend_rows = math.ceil(len(shown) / 4) if shown else 1
     fig, (ax,) = _figure(11.0, 2.6 + 0.6 * len(ranked) + 0.22 * legend_rows)
     y = np.arange(len(ranked))
@@ -434,4 +434,5 @@ def draw_compare_plots(folder: Path, lang: str = "en") -> list[Path]:
         draw_compare_capacity(capacity, stats, meta, plots / CAPACITY_PLOT, lang),
         draw_compare_metrics(stats, meta, plots / METRICS_PLOT, lang),
         draw_compare_causes(causes, lost, stats, meta, plots / CAUSES_PLOT, lang),
+        *draw_explain_plots(folder, meta, lang),
     ]

@@ -11,8 +11,14 @@ Files (each defined by its owner in `sim.files`):
 - `comparison.md` (`sim.files.comparison_md`): the planner's table, options ranked
   by lost output;
 - `options/<name>.resolved.yaml` (`sim.files.resolved`): each option's scenario as run;
+- `compare_bottlenecks.csv`, `compare_stations.csv` (`sim.files.comparison_explain`):
+  what holds each option back;
+- `robustness.csv` (`sim.files.robustness`), with `--robust`;
 - `plots/compare_*.png` (`sim.output.compare_plots`), `report.html`
   (`sim.output.report`, unless turned off) and `manifest.json`.
+
+CSV files start with a UTF-8 byte-order mark unless the baseline's
+`reporting.csv_bom` is false.
 """
 
 from __future__ import annotations
@@ -22,10 +28,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.comparison import Comparison
-from sim.files import comparison, comparison_md, resolved
-from sim.files.cells import csv_lines, json_text
+from sim.comparison import Comparison, Robustness
+from sim.files import comparison, comparison_explain, comparison_md, resolved, robustness
+from sim.files.cells import csv_lines, excel, json_text
 from sim.files.comparison import ComparedOption
+from sim.files.comparison_explain import Explanation
+from sim.files.names import json_names
 from sim.output.folder import COMPARISON, claim
 from sim.output.results import build, write_file, write_manifest
 from sim.record import Trace
@@ -43,10 +51,14 @@ def write_compare(
     executor: str,
     plots: bool = True,
     force: bool = False,
+    robust: Robustness | None = None,
+    robust_inputs: Sequence[Mapping[str, str]] = (),
+    explained: Explanation | None = None,
     lang: str | None = None,
     report: bool = False,
 ) -> Path:
-    """Write the comparison folder atomically; returns its final path.
+    """Write the comparison folder atomically; returns its final path. With `robust`
+    (the comparison again at each end of the `robust_inputs`), `robustness.csv` too.
 
     Raises FolderError (nothing changed) when `out` is not parksim's to replace,
     unless `force` moves it aside (see `sim.output.folder`). Plots and, with `report`,
@@ -55,15 +67,37 @@ def write_compare(
     if not options or options[0].name != cmp.baseline:
         raise ValueError(f"the first option must be the baseline '{cmp.baseline}'")
 
-    language = lang or options[0].park.scenario.reporting.lang
+    reporting = options[0].park.scenario.reporting
+    language = lang or reporting.lang
+    if explained is None:
+        explained = comparison_explain.explain(traces, [o.park for o in options])
+
+    def table(rows: Sequence[Sequence[str]]) -> str:
+        return excel(csv_lines(rows), reporting.csv_bom)
 
     def fill(partial: Path) -> None:
         meta = comparison.comparison_meta(options, scenario_file, shared_sets)
+        meta["relapse_margin"] = reporting.relapse_margin
+        meta["names"] = json_names(explained.names)
+        if robust is not None:
+            meta["robust"] = {"one_at_a_time": True, "inputs": [dict(r) for r in robust_inputs]}
         write_file(partial / comparison.JSON, json_text(meta))
-        write_file(partial / comparison.CSV, csv_lines(comparison.comparison_rows(cmp)))
-        write_file(partial / comparison_md.FILE, comparison_md.markdown(cmp, meta))
-        write_file(partial / comparison.TIMESERIES, csv_lines(comparison.timeseries_rows(traces)))
-        write_file(partial / comparison.CAUSES, csv_lines(comparison.causes_rows(traces)))
+        write_file(partial / comparison.CSV, table(comparison.comparison_rows(cmp)))
+        section = robustness.section(robust, comparison_md.render_table) if robust else []
+        write_file(
+            partial / comparison_md.FILE, comparison_md.markdown(cmp, meta, explained, section)
+        )
+        write_file(partial / comparison.TIMESERIES, table(comparison.timeseries_rows(traces)))
+        write_file(partial / comparison.CAUSES, table(comparison.causes_rows(traces)))
+        write_file(
+            partial / comparison_explain.BOTTLENECKS,
+            table(comparison_explain.bottleneck_rows(explained.sources, explained.names)),
+        )
+        write_file(
+            partial / comparison_explain.STATIONS, table(comparison_explain.station_rows(traces))
+        )
+        if robust is not None:
+            write_file(partial / robustness.CSV, table(robustness.rows(robust)))
         (partial / resolved.OPTIONS_DIR).mkdir()
         for o in options:
             write_file(

@@ -46,6 +46,7 @@ from sim.metrics import (
     DAYS_TO_80,
     LOST_OUTPUT_DAYS,
     PARK,
+    RELAPSED_80,
     RESUMED,
     RESUMED_ABOVE_SCALE,
     days_to_name,
@@ -228,6 +229,24 @@ def _top_causes(summ: Mapping[str, Any], k: int) -> list[tuple[str, float]]:
     return sorted(items, key=lambda cv: -cv[1])[:k]
 
 
+def _relapsed(summ: Mapping[str, Any], name: str, w: Words) -> str:
+    """`, ▼ 2 relapsed` beside a days-to-X count: how many of the replications reaching
+    the level fell back more than `reporting.relapse_margin` later (`summary.json`'s
+    `relapses`; nothing when none did or the run is older than relapses)."""
+    entry = (summ.get("relapses") or {}).get(name)
+    k = int(entry.get("relapsed") or 0) if isinstance(entry, Mapping) else 0
+    return w("relapsed", k=k) if k else ""
+
+
+def _relapsed_share(s: comparison.Stat | None, w: Words) -> str:
+    """` ▼ 3/29` beside an option's days to 80 %: 3 of the 29 replications reaching 80 %
+    fell back later (`relapsed_80` of `comparison.csv`; nothing when none did)."""
+    if s is None or not s.n or s.mean != s.mean:  # NaN: none reached 80 %
+        return ""
+    k = round(s.mean * s.n)
+    return w("relapsed_of", k=k, n=s.n) if k else ""
+
+
 def _metric_rows(summ: Mapping[str, Any], w: Words) -> list[list[str]]:
     n = int(summ["replications"])
     horizon = int(summ["days"])
@@ -243,7 +262,7 @@ def _metric_rows(summ: Mapping[str, Any], w: Words) -> list[list[str]]:
                 i18n.metric(name, w.lang),
                 w.when(median, horizon) if median is not None else w("not_reached"),
                 f"{w.when(lo, horizon)} – {w.when(hi, horizon)}" if median is not None else "–",
-                f"{m.get('reached', 0)}/{n}",
+                f"{m.get('reached', 0)}/{n}" + _relapsed(summ, name, w),
             ]
         )
     for name, shown in (
@@ -611,7 +630,7 @@ def _compare_page(folder: Path, lang: str, draw: Drawer) -> Page:
                 str(rank),
                 name + (f" ({w('baseline_word')})" if is_base else ""),
                 _what(options.get(name, {}), w),
-                num(d80.mean if d80 else None),
+                num(d80.mean if d80 else None) + _relapsed_share(stat(name, RELAPSED_80), w),
                 "—" if is_base else _delta(d80),
                 num(lost_s.mean if lost_s else None),
                 "—" if is_base else _delta(lost_s),

@@ -28,13 +28,14 @@ from sim.files import (
     causes,
     key_firms,
     logistics,
+    names,
     resolved,
     states,
     summary,
     timeseries,
 )
 from sim.files import report as report_file
-from sim.files.cells import json_text, lines
+from sim.files.cells import excel, json_text, lines
 from sim.files.folders import PLOTS_DIR
 from sim.files.manifest import code_identity, hashes, sha256_file, versions
 from sim.model.streams import SPAWN_SCHEME
@@ -139,13 +140,18 @@ def _fill(
     sc = park.scenario
     summ = summary.document(park, traces)
     n_firms = summ["firms"]
+
+    def table(rows: Sequence[str]) -> str:
+        return excel(lines(rows), sc.reporting.csv_bom)
+
     write_file(partial / summary.FILE, json_text(summ))
-    write_file(partial / timeseries.FILE, lines(timeseries.rows(traces)))
-    write_file(partial / causes.FILE, lines(causes.rows(traces)))
-    write_file(partial / states.FILE, lines(states.rows(traces)))
-    write_file(partial / logistics.FILE, lines(logistics.rows(traces)))
-    write_file(partial / bottlenecks.FILE, lines(bottlenecks.rows(traces, n_firms)))
-    write_file(partial / key_firms.FILE, lines(key_firms.rows(traces, park)))
+    write_file(partial / timeseries.FILE, table(timeseries.rows(traces)))
+    write_file(partial / causes.FILE, table(causes.rows(traces)))
+    write_file(partial / states.FILE, table(states.rows(traces)))
+    write_file(partial / logistics.FILE, table(logistics.rows(traces)))
+    named = names.of_park(park)
+    write_file(partial / bottlenecks.FILE, table(bottlenecks.rows(traces, n_firms, named)))
+    write_file(partial / key_firms.FILE, table(key_firms.rows(traces, park)))
     write_file(partial / resolved.FILE, resolved.resolved_yaml(park, scenario_file))
     if plots:
         from sim.output.plots import draw_run_plots

@@ -1550,6 +1550,18 @@ class Reporting(Frozen):
     """Days-to-X% counts the first day capacity stays >= X% for this many days."""
     observations: list[Observation] = Field(default_factory=list)
     """Published figures drawn on `plots/recovery.png` next to the simulated curves."""
+    relapse_margin: Share = 0.1
+    """A run relapsed when, after capacity reached a level and held it for `sustain_days`
+    days, it later fell more than this share of baseline below the level (0.1: ten
+    points, so below 70 % after reaching 80 %). Relapses are flagged in `summary.json`,
+    the comparison table and the recovery charts; days to the level still count the first
+    sustained crossing. Typical: none in the articles; 0.1 is a reading convention."""
+    csv_bom: bool = True
+    """Start the CSV files of run and comparison folders with a UTF-8 byte-order mark, so
+    that Excel (Chinese Windows included) reads names as UTF-8 rather than as GBK; pandas,
+    R's readr and parksim read them either way. false for tools that take the mark for
+    part of the first column's name (Python's `csv` module opened as `utf-8`, R's
+    `read.csv`)."""
     lang: Literal["en", "zh"] = "en"
     """Language of plots, the report and the terminal summary: `en` English, `zh`
     Chinese (简体中文; `--lang` on the command line overrides it). It changes no number."""

@@ -12,7 +12,7 @@ from scipy import stats
 
 from sim.cli import main
 from sim.comparison import OptionRuns, compare, compare_traces, paired_difference
-from sim.experiment.compare import load_options, parse_variant
+from sim.experiment.compare import load_options, parse_option, parse_variant
 from sim.experiment.runner import run_replications
 from sim.scenario.errors import ScenarioError
 from tests.conftest import SCENARIOS, run_cli
@@ -239,7 +239,7 @@ def test_compare_command_writes_every_file_and_verifies(tmp_path) -> None:
     assert not (tmp_path / "cmp.partial").exists()
     assert "| rank | option" in r.stdout and "teams_five" in r.stdout
 
-    with (out / "comparison.csv").open(newline="") as f:
+    with (out / "comparison.csv").open(newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == [
         "option", "metric", "mean", "ci95_lo", "ci95_hi", "n",
@@ -306,3 +306,70 @@ def test_duplicate_names_and_reseeding_exit_2(tmp_path, capsys) -> None:
     code, err = _exit(["compare", str(DEMO), "--out", str(out)], capsys)
     assert code == 2 and "at least one --policy or --variant" in err
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- issue 18.5
+
+
+def test_parse_option_takes_overlay_files_and_sets_in_one_option() -> None:
+    assert parse_option("big: p/second.yaml; logistics.passes_per_day=4; b.YML") == (
+        "big",
+        ["p/second.yaml", "b.YML"],
+        ["logistics.passes_per_day=4"],
+    )
+    with pytest.raises(ValueError, match=r"neither key\.path=value nor an overlay file"):
+        parse_option("x: notes.txt")
+    with pytest.raises(ValueError, match=r"is not key\.path=value"):
+        parse_variant("x: second.yaml")  # the older reader takes sets only
+
+
+SECOND = SCENARIOS / "policies" / "second_transfer_station.yaml"
+BAYS = "logistics.transfer_stations[id=south_gate].bays=4"
+
+
+def test_an_option_may_set_what_its_overlay_adds() -> None:
+    options = load_options(DEMO, (), [f"big_south: {SECOND}; {BAYS}"], ["days=30"])
+    big = options[1]
+    assert (big.kind, big.policies, big.sets) == ("variant", (str(SECOND),), (BAYS,))
+    south = big.park.scenario.logistics.transfer_stations[-1]
+    assert (south.id, south.bays, south.hours_per_day) == ("south_gate", 4, 16)
+    # the order of the items does not matter: overlays first, then the sets
+    again = load_options(DEMO, (), [f"big_south: {BAYS}; {SECOND}"], ["days=30"])[1]
+    assert again.park.scenario == big.park.scenario
+
+
+def test_a_shared_set_on_what_only_an_option_has_names_the_baseline_and_the_way_out(
+    tmp_path, capsys
+) -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_options(DEMO, [SECOND], (), [BAYS])
+    text = err.value.render()
+    assert "no item with id 'south_gate'" in text and "(option 'baseline')" in text
+    assert "--variant 'NAME: overlay.yaml; key.path=value'" in text
+    out = tmp_path / "cmp"
+    code, err_text = _exit(
+        ["compare", str(DEMO), "--policy", str(SECOND), "--set", BAYS, "--out", str(out)], capsys
+    )
+    assert code == 2 and "(option 'baseline')" in err_text and not out.exists()
+
+
+def test_the_command_runs_an_option_of_an_overlay_and_sets(tmp_path) -> None:
+    out = tmp_path / "cmp"
+    r = run_cli(
+        "compare", str(DEMO), "--variant", f"big_south: {SECOND}; {BAYS}",
+        "--replications", "2", "--days", "40", "--no-plots", "--out", str(out),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    meta = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert meta["options"][1]["policies"] == [str(SECOND)]
+    assert meta["options"][1]["sets"] == [BAYS]
+    assert meta["names"]["station"]["south_gate"] == "South gate transfer station"
+    resolved = (out / "options" / "big_south.resolved.yaml").read_text(encoding="utf-8")
+    assert "id: south_gate" in resolved
+    # what holds each option back: printed, and in comparison.md and its two files
+    assert "What holds each option back" in r.stdout and "North gate transfer station" in r.stdout
+    md = (out / "comparison.md").read_text(encoding="utf-8")
+    assert "## What holds each option back" in md and "South gate transfer station" in md
+    for name in ("compare_bottlenecks.csv", "compare_stations.csv"):
+        assert (out / name).read_bytes()[:3] == b"\xef\xbb\xbf"
+    assert run_cli("verify", str(out)).returncode == 0

@@ -38,7 +38,8 @@ OPTIONS = {"baseline", "p.2+x", "a+b.c-1"}
 def read_csv(path: Path) -> list[dict[str, str]]:
     """Rows by the csv module, checked equal to pandas' reading of the same file."""
     pd = pytest.importorskip("pandas")
-    with path.open(encoding="utf-8", newline="") as f:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf"), path.name  # reporting.csv_bom
+    with path.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     assert frame.to_dict("records") == rows, path.name
@@ -106,12 +107,15 @@ def _inline_code(md: str) -> list[str]:
 def test_comparison_md_keeps_its_tables_and_code_whole(folder) -> None:
     md = (folder / "comparison.md").read_text(encoding="utf-8")
     tables = _tables(md)
-    assert len(tables) == 3
+    assert len(tables) == 4  # the park has no transfer station: no table of station queues
     for table in tables:
         assert len({len(row) for row in table}) == 1, table  # every row as wide as the header
     causes = tables[1]
     assert causes[0][:2] == ["option", "largest cause"]
     assert {row[1] for row in causes[1:]} >= {f"input:{GOOD} 6.7"}
+    bottlenecks = tables[2]
+    assert bottlenecks[0][:2] == ["option", "largest bottleneck"]
+    assert all(row[1].startswith('chip"s|up 6.6') for row in bottlenecks[1:]), bottlenecks
     assert f"--set {SHARED_SET}" in _inline_code(md)
     assert md.splitlines()[0] == '# Policy options compared — odd|park"工厂'
 

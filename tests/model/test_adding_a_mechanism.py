@@ -67,7 +67,7 @@ def test_the_cause_of_a_new_mechanism_reaches_causes_csv(tmp_path: Path):
         executor="serial",
         plots=False,
     )
-    with (out / "causes.csv").open(encoding="utf-8") as f:
+    with (out / "causes.csv").open(encoding="utf-8-sig") as f:  # a byte-order mark first
         rows = [r for r in csv.DictReader(f) if r["cause"] == "utility"]
     assert [(r["day"], r["replication"]) for r in rows] == [
         (str(d), str(r)) for r in range(2) for d in range(6)
@@ -90,7 +90,7 @@ def test_the_series_of_a_new_mechanism_reaches_timeseries_csv(tmp_path: Path):
         executor="serial",
         plots=False,
     )
-    with (out / "timeseries.csv").open(encoding="utf-8") as f:
+    with (out / "timeseries.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     mine = [r for r in rows if r["metric"] == "rationed_firms"]
     assert [(r["day"], r["replication"], r["group"]) for r in mine] == [

@@ -306,3 +306,23 @@ def test_plots_redrawn_in_english_make_english_the_folders_language(
     done = run_cli("report", str(copy))
     assert done.returncode == 0, done.stderr
     assert "Under the current plan" in _page(copy)
+
+
+def test_relapses_are_flagged_beside_days_to_80() -> None:
+    """A run's metric table and a comparison's option table say how many replications fell
+    back after reaching 80 % (issue 18.6), and say nothing when none did."""
+    import dataclasses
+
+    from sim.files.comparison import Stat
+    from sim.output.report import Words, _relapsed, _relapsed_share
+
+    summ = {"relapses": {"days_to_80": {"reached": 9, "relapsed": 2}}}
+    assert _relapsed(summ, "days_to_80", Words("en")) == ", ▼ 2 relapsed"
+    assert _relapsed(summ, "days_to_80", Words("zh")) == "，▼ 2 次回落"
+    assert _relapsed({}, "days_to_80", Words("en")) == ""  # a run older than relapses
+    names = [f.name for f in dataclasses.fields(Stat)]
+    row = dict.fromkeys(names, float("nan")) | {"option": "teams", "metric": "relapsed_80"}
+    row |= {"mean": 0.7, "n": 10, "n_pairs": 10, "significant": False}
+    assert _relapsed_share(Stat(**row), Words("en")) == " ▼ 7/10"
+    assert _relapsed_share(Stat(**(row | {"mean": 0.0})), Words("en")) == ""
+    assert _relapsed_share(None, Words("en")) == ""

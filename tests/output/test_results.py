@@ -75,7 +75,8 @@ def test_summary_fields(demo_run) -> None:
 
 
 def _read(path):
-    with path.open() as f:
+    """Rows of a results CSV (it starts with a UTF-8 byte-order mark: `reporting.csv_bom`)."""
+    with path.open(encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))
 
 
@@ -251,4 +252,39 @@ def test_rerun_replaces_an_old_folder_whole(tmp_path) -> None:
     s = json.loads((out / "summary.json").read_text())
     assert s["replications"] == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
+    assert verify(out) == []
+
+
+# --------------------------------------------------------------------------- issue 18
+
+
+def test_csv_files_open_in_excel_and_name_what_they_list(demo_run) -> None:
+    for name in ("timeseries.csv", "causes.csv", "states.csv", "logistics.csv", "bottlenecks.csv"):
+        assert (demo_run / name).read_bytes()[:3] == b"\xef\xbb\xbf", name
+    rows = {r["id"]: r for r in _read(demo_run / "bottlenecks.csv")}
+    assert list(next(iter(rows.values()))) == [
+        "rank", "kind", "id", "lost_output_days", "ci95_lo", "ci95_hi", "name",
+    ]  # fmt: skip
+    assert rows["north_gate"]["name"] == "North gate transfer station"
+    assert rows["chipco"]["name"] == "Chip maker (Shanghai)"
+    assert all(r["name"] == "" for r in rows.values() if r["kind"] == "park_firm")
+    s = json.loads((demo_run / "summary.json").read_text(encoding="utf-8"))
+    assert s["names"]["station"] == {"north_gate": "North gate transfer station"}
+    relapse = s["relapses"]["days_to_80"]
+    assert (relapse["n"], relapse["margin"], relapse["sustain_days"]) == (3, 0.1, 3)
+    reached = [v is not None for v in s["metrics"]["days_to_80"]["values"]]
+    assert [low is not None for low in relapse["lows"]] == reached
+
+
+def test_csv_bom_false_writes_plain_utf8(tmp_path) -> None:
+    out = tmp_path / "plain"
+    r = run_cli(
+        "run", str(DEMO), "--replications", "1", "--days", "20", "--quiet", "--no-plots",
+        "--set", "reporting.csv_bom=false", "--out", str(out),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for path in out.glob("*.csv"):
+        assert path.read_bytes()[:3] != b"\xef\xbb\xbf", path.name
+    with (out / "timeseries.csv").open(encoding="utf-8", newline="") as f:
+        assert next(csv.reader(f))[0] == "day"
     assert verify(out) == []

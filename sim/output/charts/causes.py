@@ -13,9 +13,8 @@ import numpy as np
 
 from sim.files.summary import RunSummary
 from sim.metrics import LOST_OUTPUT_DAYS
-from sim.output import i18n
+from sim.output import i18n, palette
 from sim.output.charts.style import (
-    cause_styles,
     contrast,
     day_axis,
     nan_stat,
@@ -55,7 +54,7 @@ def draw_causes(
     per_run_total = lost.sum(axis=1)  # (replications, causes) baseline-days
 
     fig, ax = new_figure()
-    styles = cause_styles(len(causes))
+    styles = palette.cause_styles(causes)
     labels = []
     for c, cause in enumerate(causes):
         total = summary.cause_mean(cause)

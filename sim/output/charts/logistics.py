@@ -18,6 +18,7 @@ from sim.files.bottlenecks import PARK_FIRM, PASSES, STATION, SUPPLIER, Bottlene
 from sim.files.cells import require_file
 from sim.files.folders import PLOTS_DIR
 from sim.files.logistics import LOGISTICS_FIELDS
+from sim.files.names import display, read_names
 from sim.files.summary import RunSummary
 from sim.output import i18n
 from sim.output.charts.fonts import use_chart_fonts
@@ -65,8 +66,9 @@ _KIND_COLOURS = {
 
 
 def bottleneck_label(b: Bottleneck, lang: str = "en") -> str:
-    """`<kind>: <id>`, as charts name a bottleneck (`站点: north_gate` in Chinese)."""
-    return b.label if lang == "en" else f"{i18n.kind(b.kind, lang)}：{b.id}"
+    """`<kind>: <name>`, as charts and the report name a bottleneck (`物流中转站：北门` in
+    Chinese; the id where the scenario gives no name)."""
+    return b.label if lang == "en" else f"{i18n.kind(b.kind, lang)}：{b.shown}"
 
 
 def draw_logistics(results_dir: Path, lang: str = "en", out: Path | None = None) -> Path | None:
@@ -127,7 +129,8 @@ def draw_logistics(results_dir: Path, lang: str = "en", out: Path | None = None)
         top, bottom = fig.subfigures(
             2, 1, height_ratios=[_LOGI_HEADER - 0.5 + station_height, bar_height], hspace=0.02
         )
-        _draw_station_panels(top, stations, funnel, summary, subtitle, lang)
+        shown = [display(read_names(summary.raw), STATION, s) for s in stations]
+        _draw_station_panels(top, shown, funnel, summary, subtitle, lang)
     else:
         bottom = fig.subfigures(1, 1)
         bottom.suptitle(subtitle, fontsize=9, color="#444444")

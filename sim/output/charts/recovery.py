@@ -29,6 +29,7 @@ from sim.metrics import (
     WORKFORCE,
 )
 from sim.output import i18n
+from sim.output.annotate import relapse_marks
 from sim.output.charts.style import (
     BAND_PERCENTILES,
     OKABE_ITO,
@@ -257,6 +258,7 @@ def draw_recovery(
             i18n.tr("recovery.80_on", lang, when=format_when(day80, start, lang), note=note)
         )
         handles.append(marker)
+    handles += relapse_marks(ax, summary, n_days=n_days, start=start, lang=lang)
 
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
