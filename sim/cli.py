@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import sys
 import traceback
@@ -296,15 +295,14 @@ def _overrides(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Load, run every replication, write the results folder, print the summary."""
-    from sim.experiment.runner import run_replications
+    """Load, run every replication, write the results folder, print the summary
+    (`sim.api.run` does the work)."""
+    from sim import api
     from sim.output.folder import RUN, claim, default_folder
-    from sim.output.results import write_run
-    from sim.scenario.load import load_scenario, print_warnings
+    from sim.scenario.load import print_warnings
 
-    started = dt.datetime.now(dt.UTC)
     try:
-        park = load_scenario(args.scenario, args.policy, _overrides(args))
+        park = api.load_scenario(args.scenario, args.policy, _overrides(args))
     except ScenarioError as e:
         return _fail_input(e)
     print_warnings(park, file=sys.stderr)
@@ -313,31 +311,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     sc = park.scenario
     out = args.out or default_folder(sc.name)
-    with claim(out, RUN, force=args.force) as moved:
+    with claim(out, RUN, force=args.force) as moved, contextlib.ExitStack() as stack:
         _said_moved("run", moved)
-        show = not args.quiet and sys.stderr.isatty()
-        if show:
+        progress = None
+        if not args.quiet and sys.stderr.isatty():
             from rich.progress import Progress
 
-            with Progress(transient=True, auto_refresh=False) as bar:
-                task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
-                traces = run_replications(
-                    park, sc.replications, None, args.workers, _advance(bar, task)
-                )
-        else:
-            traces = run_replications(park, sc.replications, None, args.workers)
-        executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
-        write_run(
-            out,
+            bar = stack.enter_context(Progress(transient=True, auto_refresh=False))
+            task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
+            progress = _advance(bar, task)
+        api.run(
             park,
-            traces,
-            scenario_file=args.scenario,
-            started=started,
-            executor=executor,
+            out=out,
+            workers=args.workers,
             plots=not args.no_plots,
-            force=args.force,
-            lang=args.lang,
             report=_report_wanted(args),
+            lang=args.lang,
+            force=args.force,
+            scenario_file=args.scenario,
+            progress=progress,
         )
     if not args.quiet:
         _print_summary(out, args.lang or sc.reporting.lang)
@@ -420,61 +412,52 @@ def _censored(m: dict[str, Any], n: int, tr: Callable[..., str]) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Run the baseline and every option on the same seeds; write and print the comparison."""
-    from sim.comparison import compare_traces
-    from sim.experiment.compare import load_options
-    from sim.experiment.runner import run_replications
+    """Run the baseline and every option on the same seeds; write and print the comparison
+    (`sim.api.compare_options` does the work)."""
+    from sim import api
     from sim.files.comparison_md import main_table, render_table
-    from sim.output.compare_report import write_compare
     from sim.output.folder import COMPARISON, claim, default_folder
 
-    started = dt.datetime.now(dt.UTC)
     if args.workers < 1:
         print("parksim compare: --workers must be at least 1", file=sys.stderr)
         return EXIT_INPUT
-    shared = _overrides(args)
-    try:
-        options = load_options(args.scenario, args.policy, args.variant, shared)
-    except ScenarioError as e:
-        return _fail_input(e)
-    if len(options) < 2:
+    if not args.policy and not args.variant:
         print("parksim compare: give at least one --policy or --variant", file=sys.stderr)
         return EXIT_INPUT
+    try:
+        loaded = api.load_options(args.scenario, args.policy, args.variant, _overrides(args))
+    except ScenarioError as e:
+        return _fail_input(e)
+    options = loaded.options
     _print_option_warnings(options)
     sc = options[0].park.scenario
     n = sc.replications
     out = args.out or default_folder(sc.name, "_compare")
-    traces = {}
-    with claim(out, COMPARISON, force=args.force) as moved:
+    with claim(out, COMPARISON, force=args.force) as moved, contextlib.ExitStack() as stack:
         _said_moved("compare", moved)
+        progress = None
         if not args.quiet and sys.stderr.isatty():
             from rich.progress import Progress
 
-            with Progress(transient=True, auto_refresh=False) as bar:
-                task = bar.add_task("options × replications", total=n * len(options))
-                for o in options:
-                    bar.update(task, description=f"{o.name}: replications")
-                    traces[o.name] = run_replications(
-                        o.park, n, None, args.workers, _advance(bar, task)
-                    )
-        else:
-            for o in options:
-                traces[o.name] = run_replications(o.park, n, None, args.workers)
-        cmp = compare_traces(traces, sc.reporting.sustain_days)
-        executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
-        write_compare(
-            out,
-            options,
-            traces,
-            cmp,
-            scenario_file=args.scenario,
-            shared_sets=shared,
-            started=started,
-            executor=executor,
+            bar = stack.enter_context(Progress(transient=True, auto_refresh=False))
+            task = bar.add_task("options × replications", total=n * len(options))
+            advance = _advance(bar, task)
+
+            def progress(name: str, k: int) -> None:
+                if k == 0:
+                    bar.update(task, description=f"{name}: replications")
+                else:
+                    advance(k)
+
+        _, cmp = api.compare_options(
+            loaded,
+            out=out,
+            workers=args.workers,
             plots=not args.no_plots,
-            force=args.force,
-            lang=args.lang,
             report=_report_wanted(args),
+            lang=args.lang,
+            force=args.force,
+            progress=progress,
         )
     if not args.quiet:
         from sim.files import report
