@@ -195,7 +195,7 @@ def run(
     folder = Path(out) if out is not None else default_folder(sc.name)
     with claim(folder, RUN, force=force):
         traces = run_replications(park, sc.replications, None, workers, progress)
-        write_run(
+        folder = write_run(
             folder,
             park,
             traces,
