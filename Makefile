@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/parksim run scenarios/demo_park.yaml
 
 test: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks run_sim.py
-	$(BIN)/ruff format --check sim tests benchmarks run_sim.py
+	$(BIN)/ruff check sim parksim tests benchmarks run_sim.py
+	$(BIN)/ruff format --check sim parksim tests benchmarks run_sim.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest

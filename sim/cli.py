@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import sys
 import traceback
@@ -304,15 +303,14 @@ def _overrides(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Load, run every replication, write the results folder, print the summary."""
-    from sim.experiment.runner import run_replications
+    """Load, run every replication, write the results folder, print the summary
+    (`sim.api.run` does the work)."""
+    from sim import api
     from sim.output.folder import RUN, claim, default_folder
-    from sim.output.results import write_run
-    from sim.scenario.load import load_scenario, print_warnings
+    from sim.scenario.load import print_warnings
 
-    started = dt.datetime.now(dt.UTC)
     try:
-        park = load_scenario(args.scenario, args.policy, _overrides(args))
+        park = api.load_scenario(args.scenario, args.policy, _overrides(args))
     except ScenarioError as e:
         return _fail_input(e)
     print_warnings(park, file=sys.stderr)
@@ -321,31 +319,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     sc = park.scenario
     out = args.out or default_folder(sc.name)
-    with claim(out, RUN, force=args.force) as moved:
+    with claim(out, RUN, force=args.force) as moved, contextlib.ExitStack() as stack:
         _said_moved("run", moved)
-        show = not args.quiet and sys.stderr.isatty()
-        if show:
+        progress = None
+        if not args.quiet and sys.stderr.isatty():
             from rich.progress import Progress
 
-            with Progress(transient=True, auto_refresh=False) as bar:
-                task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
-                traces = run_replications(
-                    park, sc.replications, None, args.workers, _advance(bar, task)
-                )
-        else:
-            traces = run_replications(park, sc.replications, None, args.workers)
-        executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
-        write_run(
-            out,
+            bar = stack.enter_context(Progress(transient=True, auto_refresh=False))
+            task = bar.add_task(f"{sc.name}: replications", total=sc.replications)
+            progress = _advance(bar, task)
+        api.run(
             park,
-            traces,
-            scenario_file=args.scenario,
-            started=started,
-            executor=executor,
+            out=out,
+            workers=args.workers,
             plots=not args.no_plots,
-            force=args.force,
-            lang=args.lang,
             report=_report_wanted(args),
+            lang=args.lang,
+            force=args.force,
+            scenario_file=args.scenario,
+            progress=progress,
         )
     if not args.quiet:
         _print_summary(out, args.lang or sc.reporting.lang)
@@ -428,72 +420,61 @@ def _censored(m: dict[str, Any], n: int, tr: Callable[..., str]) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Run the baseline and every option on the same seeds; write and print the comparison."""
-    from sim.comparison import RobustEnd, Robustness, compare_traces
-    from sim.experiment.compare import load_options
+    """Run the baseline and every option on the same seeds; write and print the comparison
+    (`sim.api.compare_options` does the work)."""
+    from sim import api
     from sim.experiment.robust import load_robust
-    from sim.files.comparison_explain import explain
     from sim.files.comparison_md import main_table, render_table
-    from sim.output.compare_report import write_compare
     from sim.output.compare_text import holds_back_table, relapse_rule, robustness_lines
-    from sim.output.folder import COMPARISON, claim, default_folder
+    from sim.output.folder import default_folder
 
-    started = dt.datetime.now(dt.UTC)
     if args.workers < 1:
         print("parksim compare: --workers must be at least 1", file=sys.stderr)
         return EXIT_INPUT
+    if not args.policy and not args.variant:
+        print("parksim compare: give at least one --policy or --variant", file=sys.stderr)
+        return EXIT_INPUT
     shared = _overrides(args)
     try:
-        options = load_options(args.scenario, args.policy, args.variant, shared)
+        loaded = api.load_options(args.scenario, args.policy, args.variant, shared)
         robust_runs = load_robust(args.robust, args.scenario, args.policy, args.variant, shared)
     except ScenarioError as e:
         return _fail_input(e)
-    if len(options) < 2:
-        print("parksim compare: give at least one --policy or --variant", file=sys.stderr)
-        return EXIT_INPUT
+    options = loaded.options
     _print_option_warnings(options)
     sc = options[0].park.scenario
     n = sc.replications
-    out = args.out or default_folder(sc.name, "_compare")
     margin = sc.reporting.relapse_margin
-    with claim(out, COMPARISON, force=args.force) as moved:
-        _said_moved("compare", moved)
-        traces = _run_options(options, n, args.workers, args.quiet, "")
-        cmp = compare_traces(traces, sc.reporting.sustain_days, margin)
-        robust = None
-        if robust_runs:
-            ends = []
-            for run in robust_runs:
-                where = f"{run.input.expression(run.end)}: "
-                found = _run_options(run.options, n, args.workers, args.quiet, where)
-                ends.append(
-                    RobustEnd(
-                        run.input.key,
-                        run.end,
-                        run.input.value(run.end),
-                        compare_traces(found, sc.reporting.sustain_days, margin),
-                    )
-                )
-            robust = Robustness(cmp, tuple(ends))
-        executor = "serial" if args.workers <= 1 else f"local processes ({args.workers})"
-        explained = explain(traces, [o.park for o in options])
-        write_compare(
-            out,
-            options,
-            traces,
-            cmp,
-            scenario_file=args.scenario,
-            shared_sets=shared,
-            started=started,
-            executor=executor,
+    out = args.out or default_folder(sc.name, "_compare")
+    runs = len(options) * (1 + len(robust_runs))
+    with contextlib.ExitStack() as stack:
+        progress = None
+        if not args.quiet and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            bar = stack.enter_context(Progress(transient=True, auto_refresh=False))
+            task = bar.add_task("options × replications", total=n * runs)
+            advance = _advance(bar, task)
+
+            def progress(name: str, k: int) -> None:
+                if k == 0:
+                    bar.update(task, description=f"{name}: replications")
+                else:
+                    advance(k)
+
+        done = api.compare_options(
+            loaded,
+            out=out,
+            workers=args.workers,
             plots=not args.no_plots,
-            force=args.force,
-            robust=robust,
-            robust_inputs=list({r.input.key: r.input.as_json() for r in robust_runs}.values()),
-            explained=explained,
-            lang=args.lang,
             report=_report_wanted(args),
+            lang=args.lang,
+            force=args.force,
+            progress=progress,
+            robust=robust_runs,
+            moved=lambda m: _said_moved("compare", m),
         )
+    cmp, explained, robust = done.comparison, done.explained, done.robustness
     if not args.quiet:
         from sim.files import report
         from sim.output import i18n
@@ -525,27 +506,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if (out / report.FILE).is_file():
             print(i18n.tr("cli.report", lang, path=out / report.FILE))
     return EXIT_OK
-
-
-def _run_options(
-    options: Sequence[Any], n: int, workers: int, quiet: bool, where: str
-) -> dict[str, Any]:
-    """Every replication of every option, with a progress bar on a terminal."""
-    from sim.experiment.runner import run_replications
-
-    traces = {}
-    if not quiet and sys.stderr.isatty():
-        from rich.progress import Progress
-
-        with Progress(transient=True, auto_refresh=False) as bar:
-            task = bar.add_task(f"{where}options × replications", total=n * len(options))
-            for o in options:
-                bar.update(task, description=f"{where}{o.name}: replications")
-                traces[o.name] = run_replications(o.park, n, None, workers, _advance(bar, task))
-    else:
-        for o in options:
-            traces[o.name] = run_replications(o.park, n, None, workers)
-    return traces
 
 
 def _print_option_warnings(options: Sequence[Any]) -> None:

@@ -44,10 +44,13 @@ from typing import Any
 
 import numpy as np
 
+from sim.experiment.curves import curve_values, park_series
 from sim.experiment.executors import Executor
 from sim.experiment.sweep_spec import INTEGER_RULE, Sweep, rows_per_sample
 from sim.files.manifest import code_identity
 from sim.files.sweep import (
+    DAILY_COLUMNS,
+    DAILY_RUNS,
     INPUTS,
     POINT_COLUMNS,
     RESERVED_COLUMNS,
@@ -86,6 +89,8 @@ class Task:
     """The sweep's `--set`s, then the point's."""
     params: tuple[tuple[str, Any], ...]
     """(name, value) of each parameter at this point."""
+    daily: tuple[str, ...] = ()
+    """Daily park series the run keeps in its record (`Sweep.daily`)."""
 
 
 def tasks(sweep: Sweep) -> list[Task]:
@@ -101,6 +106,7 @@ def tasks(sweep: Sweep) -> list[Task]:
             policies=tuple(str(p) for p in sweep.policies),
             sets=(*sweep.base_sets, *pt.sets),
             params=tuple(zip(names, pt.values, strict=True)),
+            daily=sweep.daily,
         )
         for pt in sweep.points
         for r in range(sweep.replications)
@@ -131,9 +137,10 @@ def record(
     error: str | None = None,
     wall: float = 0.0,
     metrics: Mapping[str, Any] | None = None,
+    daily: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One run as recorded in the ledger."""
-    return {
+    """One run as recorded in the ledger (with `daily`, the daily park series it keeps)."""
+    rec = {
         "run_id": task.run_id,
         "point_id": task.point_id,
         "replication": task.replication,
@@ -145,6 +152,9 @@ def record(
         "params": dict(task.params),
         "metrics": dict(metrics or {}),
     }
+    if daily is not None:
+        rec["daily"] = dict(daily)
+    return rec
 
 
 def run_task(task: Task) -> dict[str, Any]:
@@ -154,9 +164,21 @@ def run_task(task: Task) -> dict[str, Any]:
         park = _park(task.scenario, task.policies, task.sets)
         trace = world.run(park, task.replication)
         metrics = replication_metrics(trace, park.scenario.reporting.sustain_days)
+        kept = park_series(trace, task.daily) if task.daily else None
     except Exception as e:
         return record(task, FAILED, error=_error_text(e), wall=time.perf_counter() - t0)
-    return record(task, OK, days=trace.days, wall=time.perf_counter() - t0, metrics=metrics)
+    return record(
+        task, OK, days=trace.days, wall=time.perf_counter() - t0, metrics=metrics, daily=kept
+    )
+
+
+def lacks_daily(rec: Mapping[str, Any], series: Sequence[str]) -> list[str]:
+    """The daily series a successful run's record should keep and does not (it was run
+    before the sweep file asked for them)."""
+    if rec.get("status") != OK:
+        return []
+    kept = rec.get("daily") or {}
+    return [s for s in series if s not in kept]
 
 
 # --------------------------------------------------------------------------- running
@@ -192,7 +214,11 @@ def execute(
 
     def wanted(t: Task) -> bool:
         rec = store.records.get(t.run_id)
-        return rec is None or (retry_failed and rec.get("status") != OK)
+        return (
+            rec is None
+            or (retry_failed and rec.get("status") != OK)
+            or bool(lacks_daily(rec, t.daily))
+        )
 
     todo = [t for t in every if wanted(t)]
     again = {t.run_id for t in todo}
@@ -225,8 +251,62 @@ def collect(sweep: Sweep, records: Mapping[str, Mapping[str, Any]]) -> list[dict
         row.update(dict(t.params))
         m = rec.get("metrics") or {}
         row.update({name: m.get(name) for name in metric_names})
+        row.update(curve_values(sweep.curves, rec.get("daily") or {}))
         rows.append(row)
     return rows
+
+
+def daily_tables(sweep: Sweep, records: Mapping[str, Mapping[str, Any]]) -> list[Any]:
+    """The files of the `daily/` dataset (`store.daily`): per block of consecutive points
+    (about `DAILY_RUNS` runs), one row per successful run and day, sorted by point,
+    replication and day; none when the sweep keeps no daily series."""
+    keep = list(sweep.spec.store.daily)
+    if not keep:
+        return []
+    block = max(1, DAILY_RUNS // sweep.replications)
+    by_block: dict[int, list[Task]] = {}
+    for t in tasks(sweep):
+        by_block.setdefault(t.point_id // block, []).append(t)
+    out = []
+    for k in sorted(by_block):
+        cols: dict[str, list[Any]] = {c: [] for c in (*DAILY_COLUMNS, *keep)}
+        for t in by_block[k]:
+            rec = records.get(t.run_id)
+            kept = (rec or {}).get("daily") or {}
+            if rec is None or rec.get("status") != OK or not kept:
+                continue
+            n = len(kept[keep[0]])
+            cols["run_id"] += [t.run_id] * n
+            cols["point_id"] += [t.point_id] * n
+            cols["replication"] += [t.replication] * n
+            cols["day"] += list(range(n))
+            for s in keep:
+                cols[s] += list(kept[s])
+        out.append(_daily_table(cols))
+    return out
+
+
+def _daily_table(cols: Mapping[str, list[Any]]) -> Any:
+    import pyarrow as pa
+
+    whole = pa.int64()
+    types = {"run_id": pa.string(), "point_id": whole, "replication": whole, "day": whole}
+    return pa.table({c: pa.array(v, type=types.get(c, pa.float64())) for c, v in cols.items()})
+
+
+def _check_daily(sweep: Sweep, records: Mapping[str, Mapping[str, Any]]) -> None:
+    """Refuse to analyse runs recorded without a daily series the sweep file now asks for."""
+    from sim.output.folder import FolderError
+
+    for t in tasks(sweep):
+        missing = lacks_daily(records.get(t.run_id) or {}, t.daily)
+        if missing:
+            raise FolderError(
+                f"run {t.run_id} was recorded without the daily series "
+                f"{', '.join(missing)} that the sweep file now asks for (curve outcomes or "
+                "`store.daily`); run the sweep without --analyse-only to re-run the runs "
+                "that lack it"
+            )
 
 
 def metric_columns(records: Any) -> list[str]:
@@ -748,6 +828,7 @@ def describe(
             else None
         ),
         "outcomes": list(spec.outcomes),
+        **({"store": spec.store.model_dump(mode="json")} if spec.store.daily else {}),
         "points": [
             {
                 "point_id": pt.point_id,
@@ -899,7 +980,14 @@ def _run_sweep(
             )
         store.flush()
         rows = collect(sweep, store.records)
-        columns = [*RESERVED_COLUMNS, *sweep.names, *metric_columns(store.records.values())]
+        if analyse_only:
+            _check_daily(sweep, store.records)
+        columns = [
+            *RESERVED_COLUMNS,
+            *sweep.names,
+            *metric_columns(store.records.values()),
+            *(c.name for c in sweep.curves),
+        ]
         meta = {
             "parksim.sweep": sweep.spec.name,
             "parksim.sweep_sha256": sweep.sha256,
@@ -933,6 +1021,7 @@ def _run_sweep(
             plots=shown.plots,
             lang=shown.lang,
             report=shown.report,
+            daily=daily_tables(sweep, store.records),
         )
     finally:
         store.close()

@@ -63,6 +63,7 @@ from pydantic import (
 )
 
 import sim
+from sim.experiment import curves
 from sim.files.manifest import sha256_file
 from sim.files.resolved import scenario_json
 from sim.files.sweep import RESERVED_COLUMNS
@@ -313,6 +314,27 @@ class SweepLimits(_Frozen):
     of `runs.parquet`)."""
 
 
+class SweepKeep(_Frozen):
+    """What a sweep keeps of each run beyond its summary metrics."""
+
+    daily: list[str] = Field(default_factory=list)
+    """Daily park series kept per run (`capacity`, `resumed`, ... as in `timeseries.csv`):
+    written to `daily/` as Parquet, one row per run and day."""
+
+    @field_validator("daily")
+    @classmethod
+    def _known_series(cls, v: list[str]) -> list[str]:
+        bad = [s for s in v if s not in curves.SERIES]
+        if bad:
+            raise ValueError(
+                f"unknown daily series {', '.join(repr(s) for s in bad)}; park series are "
+                f"{', '.join(curves.SERIES)}"
+            )
+        if len(set(v)) < len(v):
+            raise ValueError("a series is listed twice")
+        return v
+
+
 class SweepSpec(_Frozen):
     """A sweep file."""
 
@@ -336,24 +358,33 @@ class SweepSpec(_Frozen):
     """Replications per point (default: the scenario's); replication r uses the same
     random streams at every point (common random numbers)."""
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
-    """Summary metrics to analyse and plot (every metric is recorded anyway)."""
+    """Outcomes to analyse and plot: summary metrics (every one is recorded anyway) or
+    curve outcomes read off a daily park series: `capacity@30` (day 30),
+    `resumption@2022-05-12` (a date, with `start_date`), `capacity@mean(0..30)` (the
+    mean over days 0 to 30, both included)."""
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
     """Root seed of the runs (overrides the scenario's) and of the sampler (default: the
     scenario's seed)."""
     limits: SweepLimits = SweepLimits()
     """Budgets of the sweep (`limits: {points: 1000000}` raises the default)."""
+    store: SweepKeep = SweepKeep()
+    """What to keep of each run beyond its metrics: `store: {daily: [capacity, resumed]}`
+    keeps those daily park series in `daily/`."""
 
     @field_validator("outcomes")
     @classmethod
     def _known_outcomes(cls, v: list[str]) -> list[str]:
-        bad = [o for o in v if o not in METRICS]
+        bad = [o for o in v if o not in METRICS and not curves.is_curve(o)]
         if bad:
             hints = [difflib.get_close_matches(o, METRICS, n=1) for o in bad]
             named = ", ".join(
                 f"'{o}'" + (f" (did you mean '{h[0]}'?)" if h else "")
                 for o, h in zip(bad, hints, strict=True)
             )
-            raise ValueError(f"unknown metric {named}; metrics are {', '.join(METRICS)}")
+            raise ValueError(
+                f"unknown metric {named}; metrics are {', '.join(METRICS)}, or a curve "
+                "outcome such as capacity@30 or capacity@mean(0..30)"
+            )
         if len(set(v)) < len(v):
             raise ValueError("an outcome is listed twice")
         return v
@@ -397,6 +428,11 @@ class Sweep:
     """The sampler call that made `x`: `function`, `arguments` (the seed among them)."""
     sha256: str
     """Identity of the runs: version, base scenario, registries and design points."""
+    curves: tuple[curves.Curve, ...] = ()
+    """The curve outcomes among the outcomes (`sim.experiment.curves`)."""
+    daily: tuple[str, ...] = ()
+    """Daily park series each run keeps: those `store.daily` names, then those the curve
+    outcomes read."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -813,6 +849,7 @@ def load_sweep(path: Path | str) -> Sweep:
     if problems:
         raise ScenarioError(problems)
 
+    found = _curves(spec, source, base)
     seed = base.scenario.seed
     reps = spec.replications or base.scenario.replications
     count, _ = point_count(spec)
@@ -857,4 +894,23 @@ def load_sweep(path: Path | str) -> Sweep:
         problem=problem,
         sampler=sampler_call(spec, seed),
         sha256=_identity(base, scenario_file, points),
+        curves=found,
+        daily=tuple(dict.fromkeys([*spec.store.daily, *(c.series for c in found)])),
     )
+
+
+def _curves(spec: SweepSpec, source: Any, base: Park) -> tuple[curves.Curve, ...]:
+    """The curve outcomes of the sweep, checked against the base scenario's `start_date`
+    and horizon; ScenarioError at each bad one."""
+    found, problems = [], []
+    start = base.scenario.start_date
+    for i, name in enumerate(spec.outcomes):
+        if not curves.is_curve(name):
+            continue
+        try:
+            found.append(curves.parse(name, start, base.scenario.days))
+        except ValueError as e:
+            problems.append(_at(source, ("outcomes", i), str(e)))
+    if problems:
+        raise ScenarioError(problems)
+    return tuple(found)

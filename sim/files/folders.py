@@ -97,6 +97,7 @@ KIND_FILES: dict[str, tuple[str, ...]] = {
         sweep.RUNS,
         sweep.POINTS,
         sweep.SENSITIVITY,
+        sweep.DAILY_FILES,
         PLOTS,
         report.FILE,
         *TEMPORARY,

@@ -17,6 +17,10 @@ points.csv        per point and metric: `point_id`, the parameters, `POINT_COLUM
                   sweep.json on `point_id`, never on parameter values
 sensitivity.json  sensitivity indices of each outcome (sampled designs), their warnings
                   and their convergence
+daily/            with `store: {daily: [...]}`: part-NNNNNN.parquet, the kept daily park
+                  series, one row per (run, day) — `DAILY_COLUMNS`, then one column per
+                  series — each file holding a block of consecutive points (`DAILY_RUNS`
+                  runs or so); read the folder as one dataset (`pyarrow.parquet.read_table`)
 ```
 
 The folder is written by `sim.output.sweep_store`, its charts drawn by
@@ -47,6 +51,12 @@ RUNS = "runs.parquet"
 POINTS = "points.csv"
 SENSITIVITY = "sensitivity.json"
 SESSIONS = "sessions.jsonl"
+DAILY = "daily"
+DAILY_FILES = f"{DAILY}/part-*.parquet"
+DAILY_COLUMNS = ("run_id", "point_id", "replication", "day")
+"""Columns of the `daily/` dataset before the series (day 0 = the first day of the run)."""
+DAILY_RUNS = 1000
+"""About how many runs one file of `daily/` holds (whole points, at least one)."""
 INPUTS = "inputs"
 INPUT_FILES = (f"{INPUTS}/*", f"{INPUTS}/*/*", f"{INPUTS}/*/*/*")
 """`inputs/scenario.resolved.yaml` and the copies (`input_file`), with their temporary
@@ -131,6 +141,11 @@ def chunk_file(number: int) -> str:
     return f"{CHUNKS}/chunk-{number:06d}.parquet"
 
 
+def daily_file(number: int) -> str:
+    """The `number`-th file of the `daily/` dataset, relative to the folder."""
+    return f"{DAILY}/part-{number:06d}.parquet"
+
+
 def ledger_line(record: Mapping[str, Any]) -> str:
     """One finished run as a line of `ledger.jsonl`."""
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -207,7 +222,7 @@ def rows_table(
 
 def flat(row: Mapping[str, Any]) -> dict[str, Any]:
     """A ledger record as one flat row: its fields, then its params, then its metrics."""
-    out = {k: v for k, v in row.items() if k not in ("params", "metrics")}
+    out = {k: v for k, v in row.items() if k not in ("params", "metrics", "daily")}
     out.update(row.get("params") or {})
     out.update(row.get("metrics") or {})
     return out

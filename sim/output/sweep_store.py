@@ -61,6 +61,7 @@ from sim.files.manifest import hashes, versions
 from sim.files.report import FILE as REPORT
 from sim.files.sweep import (
     CHUNKS,
+    DAILY,
     INPUTS,
     LEDGER,
     POINTS,
@@ -69,6 +70,7 @@ from sim.files.sweep import (
     SESSIONS,
     SPEC,
     chunk_file,
+    daily_file,
     flat,
     ledger_line,
     ledger_record,
@@ -454,8 +456,11 @@ class SweepStore:
         plots: bool = True,
         lang: str = "en",
         report: bool = False,
+        daily: Sequence[pa.Table] = (),
     ) -> None:
         """Write the outputs of a complete sweep, the manifest last, and release the folder.
+
+        `daily` are the files of the `daily/` dataset, in order (none: no `daily/`).
 
         A folder that was complete when opened and has not changed keeps its outputs
         (made from the same records by the same parksim) and gets a new manifest only
@@ -484,6 +489,7 @@ class SweepStore:
                 return
             self._unfinish()
         _write_parquet(folder / RUNS, runs)
+        self._write_daily(daily)
         header, rows = points
         write_text_atomic(folder / POINTS, points_text(header, rows))
         if sensitivity is not None:
@@ -505,6 +511,20 @@ class SweepStore:
         self._report(about, lang, report)
         fsync_tree(folder)  # plots were never flushed; names of the rest maybe not
         write_manifest(folder, about)
+
+    def _write_daily(self, tables: Sequence[pa.Table]) -> None:
+        """`daily/` holding exactly these files (removed when there are none)."""
+        root = self.folder / DAILY
+        if not tables:
+            shutil.rmtree(root, ignore_errors=True)
+            return
+        root.mkdir(exist_ok=True)
+        names = {self.folder / daily_file(k) for k in range(len(tables))}
+        for p in root.iterdir():
+            if p not in names:
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+        for k, table in enumerate(tables):
+            _write_parquet(self.folder / daily_file(k), table)
 
     def _report(self, about: Mapping[str, Any], lang: str, report: bool) -> None:
         """Write `report.html` (when asked) from the finished files, or drop an old one."""
