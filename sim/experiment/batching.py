@@ -55,9 +55,9 @@ def parse_batch_size(text: str | int | None) -> int | None:
 
 
 def describe_batching(size: int | None) -> str:
-    """`batches of N runs` or `automatic batches (~1 s a task)`."""
+    """`batches of N runs`, `one run a task` or `automatic batches of ~1 s`."""
     if size is None:
-        return f"automatic batches (~{TARGET_TASK_SECONDS:g} s a task)"
+        return f"automatic batches of ~{TARGET_TASK_SECONDS:g} s"
     return "one run a task" if size == 1 else f"batches of {size} runs"
 
 

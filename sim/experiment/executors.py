@@ -280,7 +280,9 @@ def _tuning(size: int | None, max_in_flight: int | None, recycle_after: int | No
     return "; " + ", ".join(parts)
 
 
-def _run_batch_on_worker(fn: Callable[[Any], Any], items: list[Any]) -> tuple[list, str]:
+def _run_batch_on_worker(
+    fn: Callable[[Any], Any], items: list[Any]
+) -> tuple[list[tuple[Any, float]], str]:
     """In a Dask worker: the batch's results and run times, and this worker's address."""
     from distributed import get_worker
 
