@@ -92,6 +92,64 @@ def _force_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _batching_args(p: argparse.ArgumentParser) -> None:
+    """How runs are grouped into tasks and workers recycled (local and dask executors)."""
+    p.add_argument(
+        "--batch-size",
+        metavar="auto|N",
+        help="runs per task: auto (the default: about a second of runs a task, from the "
+        "measured run time) or N",
+    )
+    p.add_argument(
+        "--max-in-flight",
+        type=int,
+        metavar="N",
+        help="tasks sent to the workers ahead of their results, at most (default: 4 per worker)",
+    )
+    p.add_argument(
+        "--recycle-after",
+        type=int,
+        metavar="N",
+        help="replace each worker process with a fresh one after it has done N runs, to "
+        "contain slow leaks over a long sweep (default: never)",
+    )
+
+
+def _batching(args: argparse.Namespace, command: str) -> dict[str, Any] | None:
+    """The batching options as executor keywords; None (after saying why) when invalid."""
+    from sim.experiment.batching import parse_batch_size
+
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("batch_size", "max_in_flight", "recycle_after")
+        if getattr(args, name) is not None
+    ]
+    problems = []
+    if given and args.executor == "serial":
+        problems.append(
+            f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --executor local "
+            "or dask (serial runs one at a time)"
+        )
+    for name in ("max_in_flight", "recycle_after"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            problems.append(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    size = None
+    try:
+        size = parse_batch_size(args.batch_size)
+    except ValueError as e:
+        problems.append(f"--batch-size: {e}")
+    for problem in problems:
+        print(f"parksim {command}: {problem}", file=sys.stderr)
+    if problems:
+        return None
+    return {
+        "batch_size": size,
+        "max_in_flight": args.max_in_flight,
+        "recycle_after": args.recycle_after,
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     ap = _Parser(prog="parksim", description="Industrial park recovery after an epidemic lockdown.")
@@ -209,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument(
         "--scheduler-file", type=Path, metavar="FILE", help="dask: join the scheduler in FILE"
     )
+    _batching_args(swp)
     swp.add_argument("--out", type=Path, help="sweep folder (default results/<sweep name>)")
     swp.add_argument(
         "--fresh", action="store_true", help="discard what the folder holds and start over"
@@ -723,6 +782,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INPUT
+    batching = _batching(args, "sweep")
+    if batching is None:
+        return EXIT_INPUT
     try:
         sweep = load_sweep(args.sweep)
     except ScenarioError as e:
@@ -740,6 +802,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             args.scheduler,
             str(args.scheduler_file) if args.scheduler_file else None,
             key_prefix=f"parksim-{sweep.sha256[:12]}",
+            **batching,
         )
     except ImportError as e:
         print(
