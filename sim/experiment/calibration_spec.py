@@ -55,7 +55,7 @@ from sim.experiment.sweep_spec import Name
 from sim.files import timeseries
 from sim.files.resolved import scenario_json
 from sim.metrics import SHARE_METRICS
-from sim.scenario.errors import KeyPath, Problem, ScenarioError
+from sim.scenario.errors import KeyPath, Problem, ScenarioError, format_path
 from sim.scenario.expand import Park
 from sim.scenario.load import load_source, validate_source
 from sim.scenario.overlay import ById, Index, Key, PathSelector, parse_set
@@ -1046,6 +1046,8 @@ def _check_parameter(
         )
         for q in sweep_spec.check_parameter(source, scenario_file, trial, where):
             message = q.message
+            if len(paths_at) > 1 and " is refused by the scenario:" in message:
+                continue  # the paths take one value together: probed together below
             if case:
                 missing = f"'{path}' does not exist in the scenario"
                 if message.startswith(missing):
@@ -1061,7 +1063,42 @@ def _check_parameter(
                         " is refused by the scenario:", f" is refused {where_in}:"
                     )
             problems.append(dataclasses.replace(q, message=message))
+    if len(paths_at) > 1 and not problems:
+        problems += _probe_together(source, scenario_file, p, paths_at, where_in)
     return problems
+
+
+def _probe_together(
+    source: Source,
+    scenario_file: Path,
+    p: Parameter,
+    paths_at: Sequence[tuple[str, Problem]],
+    where_in: str,
+) -> list[Problem]:
+    """The paths of one parameter set to one value together (as every run sets them) at
+    both ends of its prior and inside: the scenario's refusal, located at the first."""
+    from sim.scenario.overlay import apply_set
+
+    lo, hi = p.the_prior.support()
+    paths = [q for q, _ in paths_at]
+    for u in (lo, lo + sweep_spec.PROBE * (hi - lo), hi):
+        value = p.value(u)
+        trial = source
+        for path in paths:
+            trial = apply_set(trial, sweep_spec.set_expr(path, value))
+        try:
+            validate_source(trial, scenario_file)
+        except ScenarioError as e:
+            q = e.problems[0]
+            qpath = f"{format_path(q.path)}: " if q.path else ""
+            message = q.message.split("': ", 1)[-1] if q.message.startswith("'") else q.message
+            text = (
+                f"{' and '.join(repr(x) for x in paths)} = {json.dumps(value)} (together) is "
+                f"refused {where_in.replace('in the scenario', 'by the scenario')}: "
+                f"{qpath}{message}"
+            )
+            return [dataclasses.replace(paths_at[0][1], message=text)]
+    return []
 
 
 # --------------------------------------------------------------------------- loading

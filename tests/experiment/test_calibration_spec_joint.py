@@ -215,3 +215,27 @@ def test_bad_joint_input_exits_2_and_writes_nothing(tmp_path, capsys) -> None:
     assert "does not exist in case 'b'" in capsys.readouterr().err
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["joint.yaml"]
     assert main(["calibrate", str(f), "--hold-out", "case:zz", "--out", str(out)]) == 2
+
+
+def test_the_shipped_five_case_calibration_loads_with_its_shared_set() -> None:
+    """scenarios/calibration/five_cases.yaml: the shared parameters reach the cases that
+    have them, Chengdu gets only its own pass rate, and the two cases without a
+    calibrated figure (Kunshan, Linyi) are scored only."""
+    from tests.conftest import SCENARIOS
+
+    cal = load_calibration(SCENARIOS / "calibration" / "five_cases.yaml")
+    assert [c.id for c in cal.cases] == ["changzhou", "jinshan", "chengdu", "kunshan", "linyi"]
+    reach = {
+        p.label: sorted(c.id for c, paths in ((c, c.paths[i]) for c in cal.cases) if paths)
+        for i, p in enumerate(cal.parameters)
+    }
+    assert reach == {
+        "prep_median": ["changzhou", "jinshan", "kunshan", "linyi"],
+        "migrants_10feb": ["changzhou", "linyi"],
+        "locals_10feb": ["changzhou", "linyi"],
+        "jinshan_approvals": ["jinshan"],
+        "chengdu_passes": ["chengdu"],
+    }
+    fitted = {o.case for o in cal.fitted}
+    assert fitted == {"changzhou", "jinshan", "chengdu"}
+    assert {o.case for o in cal.held_out} == {"changzhou", "jinshan", "kunshan", "linyi"}
