@@ -19,7 +19,9 @@ FILE = "calibration.md"
 def _pct_or(v: Any, metric: str) -> str:
     if v is None:
         return ""
-    return f"{100 * v:.1f} %" if metric in SHARE_METRICS else f"{v:.4g}"
+    if metric in SHARE_METRICS:
+        return f"{100 * v:.1f} %"
+    return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:.4g}"
 
 
 def _yes_no(v: bool | None) -> str:
@@ -49,6 +51,8 @@ def table_markdown(table: Sequence[Mapping[str, Any]]) -> list[str]:
             err_text = ""
         elif m in SHARE_METRICS:
             err_text = f"{100 * err:+.1f} points"
+        elif abs(err) >= 10_000:
+            err_text = f"{err:+,.0f}"
         else:
             err_text = f"{err:+.4g}"
         out.append(
