@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.experiment.calibration_spec import Calibration, Observation
+from sim.experiment.calibration_spec import Calibration, Case, Observation
 from sim.experiment.executors import Executor
 from sim.files.calibration import DB, curve_key
 from sim.scenario.errors import ScenarioError
@@ -85,7 +85,7 @@ class ParticleRun:
     """(metric, group) of each daily curve to return."""
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=32)
 def _base_source(scenario: str, policies: tuple[str, ...]) -> Any:
     from sim.scenario.load import load_source
 
@@ -94,10 +94,30 @@ def _base_source(scenario: str, policies: tuple[str, ...]) -> Any:
 
 def series_table(traces: Sequence[Any]) -> dict[tuple[str, str], np.ndarray]:
     """(metric, group) → (replications, days) values, exactly as `timeseries.csv` holds
-    them (its names, and its values to 10 significant digits)."""
+    them (its names, and its values to 10 significant digits), then each transfer
+    station's truck funnel as `logistics.csv` holds it (`STATION_METRICS`, group: the
+    station's id)."""
+    from sim.experiment.calibration_spec import STATION_METRICS
     from sim.files import timeseries
 
-    return timeseries.values(traces)
+    table = timeseries.values(traces)
+    if traces and traces[0].stations:
+        funnel = np.stack([np.asarray(t.funnel, dtype=float) for t in traces])
+        totals = funnel[..., :3]  # (replications, days, stations, declared/admitted/cleared)
+        daily = np.diff(totals, axis=1, prepend=0.0)
+        for k, station in enumerate(traces[0].stations):
+            cols = {
+                "declared": daily[:, :, k, 0],
+                "admitted": daily[:, :, k, 1],
+                "cleared": daily[:, :, k, 2],
+                "declared_total": totals[:, :, k, 0],
+                "admitted_total": totals[:, :, k, 1],
+                "cleared_total": totals[:, :, k, 2],
+                "queue": funnel[:, :, k, 3],
+            }
+            for metric in STATION_METRICS:
+                table[(metric, str(station))] = cols[metric]
+    return table
 
 
 def run_particle(task: ParticleRun) -> dict[str, Any]:
@@ -155,18 +175,33 @@ def replication_numbers(cal: Calibration, kind: int, *key: int) -> tuple[int, ..
 
 class ScaledDistance:
     """Distance between a particle's values and the fitted observations: each error over
-    the observation's uncertainty, then root mean square (`rmse`) or mean absolute (`mae`)."""
+    the observation's uncertainty, then root mean square (`rmse`) or mean absolute (`mae`).
+
+    In a joint calibration each case's mean (of the squared or absolute scaled errors)
+    is taken first, then the mean over the cases with fitted observations, so that every
+    case weighs the same however many observations it has: `rmse` is
+    sqrt(mean over cases of each case's mean squared scaled error), `mae` the mean over
+    cases of each case's mean absolute scaled error. With one case both are the plain
+    ones."""
 
     def __init__(self, observations: Sequence[Observation], kind: str) -> None:
         self.observed = np.array([o.value for o in observations], dtype=float)
         self.scale = np.array([o.uncertainty for o in observations], dtype=float)
         self.kind = kind
+        cases = list(dict.fromkeys(o.case for o in observations))
+        self.groups = [
+            np.array([k for k, o in enumerate(observations) if o.case == c]) for c in cases
+        ]
 
     def __call__(self, x: Mapping[str, Any], x_0: Mapping[str, Any]) -> float:
         y = np.asarray(x["y"], dtype=float)
         if y.shape != self.observed.shape or not np.all(np.isfinite(y)):
             return math.inf
         z = (y - self.observed) / self.scale
+        if len(self.groups) > 1:
+            each = [np.abs(z[g]) if self.kind == "mae" else z[g] ** 2 for g in self.groups]
+            mean = float(np.mean([np.mean(e) for e in each]))
+            return mean if self.kind == "mae" else math.sqrt(mean)
         if self.kind == "mae":
             return float(np.mean(np.abs(z)))
         return float(np.sqrt(np.mean(z**2)))
@@ -188,16 +223,25 @@ class Inference:
 
 
 def _task(
-    cal: Calibration, key: str, values: Sequence[float], reps: tuple[int, ...]
+    cal: Calibration, key: str, values: Sequence[float], reps: tuple[int, ...], case: Case
 ) -> ParticleRun:
+    """The run of one case for a particle: its values at the case's fitted observations."""
     return ParticleRun(
         key=key,
-        scenario=str(cal.scenario),
-        policies=tuple(str(p) for p in cal.policies),
-        sets=cal.sets_for(values),
+        scenario=str(case.scenario),
+        policies=tuple(str(p) for p in case.policies),
+        sets=cal.sets_for(values, case),
         replications=reps,
-        points=tuple((o.metric, o.group, o.day) for o in cal.fitted),
+        points=tuple((o.metric, o.group, o.day) for o in cal.fitted if o.case == case.id),
     )
+
+
+def fitted_cases(cal: Calibration) -> tuple[Case, ...]:
+    """The cases with fitted observations: the ones a particle runs (a case whose
+    observations are all held out adds nothing to the distance, and runs only for the
+    posterior predictive)."""
+    fitted = {o.case for o in cal.fitted}
+    return tuple(c for c in cal.cases if c.id in fitted)
 
 
 def _names(cal: Calibration) -> list[str]:
@@ -266,28 +310,42 @@ def infer(
     empty = np.zeros(len(cal.fitted), dtype=int)
     """Per fitted observation, successful runs that had no value there."""
 
+    cases = fitted_cases(cal)
+
     def run_batch(batch: Sequence[tuple[tuple[int, int, int], dict[str, float]]]) -> dict:
         tasks = {}
         for key, params in batch:
             values = [params[n] for n in names]
             reps = replication_numbers(cal, REPLICATIONS, *key)
             label = f"g{key[0]:04d}-t{key[1]:05d}-a{key[2]:04d}"
-            tasks[label] = (key, reps, _task(cal, label, values, reps))
-        out = {}
+            for k, case in enumerate(cases):
+                name = f"{label}-c{k:02d}" if cal.joint else label
+                tasks[name] = (key, k, reps, _task(cal, name, values, reps, case))
+        parts: dict[tuple[int, int, int], dict[int, Any]] = {}
+        failed: dict[tuple[int, int, int], bool] = {}
         for task, value, error in executor.map_unordered(
-            run_particle, [t for _, _, t in tasks.values()], key=lambda t: t.key
+            run_particle, [t for *_, t in tasks.values()], key=lambda t: t.key
         ):
-            key, reps, _ = tasks[task.key]
-            info.model_runs_now += 1
+            key, k, reps, _ = tasks[task.key]
             if error is None and value.get("error") is None:
+                parts.setdefault(key, {})[k] = [
+                    math.nan if v is None else v for v in value["values"]
+                ]
+            else:
+                failed[key] = True
+                info.first_error = info.first_error or (error or value.get("error"))
+        out = {}
+        for key, _ in batch:
+            reps = replication_numbers(cal, REPLICATIONS, *key)
+            info.model_runs_now += 1
+            if not failed.get(key):
                 successes[0] += 1
-                y = [math.nan if v is None else v for v in value["values"]]
+                y = [v for k in range(len(cases)) for v in parts[key][k]]
                 missing = np.isnan(np.array(y, dtype=float))
                 empty[:] += missing
                 complete[0] += not missing.any()
             else:
                 info.failed_runs_now += 1
-                info.first_error = info.first_error or (error or value.get("error"))
                 y = [math.nan] * len(cal.fitted)
             out[key] = {"y": np.array(y, dtype=float), "replications": np.array(reps)}
         if successes[0] == 0 and info.failed_runs_now >= MAX_FAILURES_WITHOUT_SUCCESS:
@@ -419,7 +477,7 @@ def summarise(cal: Calibration, rows: Sequence[Mapping[str, Any]]) -> list[dict[
     final = [r for r in rows if r["generation"] == last]
     w = np.array([r["weight"] for r in final])
     out = []
-    for p in cal.parameters:
+    for i, p in enumerate(cal.parameters):
         x = np.array([r[p.label] for r in final])
         q05, q50, q95 = weighted_quantile(x, w, [0.05, 0.5, 0.95])
         mean = float(np.average(x, weights=w))
@@ -428,6 +486,7 @@ def summarise(cal: Calibration, rows: Sequence[Mapping[str, Any]]) -> list[dict[
             {
                 "name": p.label,
                 "paths": list(p.paths),
+                **({"cases": _applies(cal, i)} if cal.joint else {}),
                 "prior": p.the_prior.model_dump(mode="json", by_alias=True, exclude_none=True),
                 "prior_range": [lo, hi],
                 "median": float(q50),
@@ -440,6 +499,12 @@ def summarise(cal: Calibration, rows: Sequence[Mapping[str, Any]]) -> list[dict[
     return out
 
 
+def _applies(cal: Calibration, i: int) -> dict[str, list[str]]:
+    """Joint calibrations: case → the key paths parameter i sets there (only the cases
+    it applies to)."""
+    return {c.id: list(c.paths[i]) for c in cal.cases if c.paths[i]}
+
+
 # --------------------------------------------------------------------------- predictive
 
 
@@ -449,53 +514,77 @@ def predictive(
     executor: Executor,
     progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
-    """Run `predictive_draws` particles drawn from the posterior by weight; returns one
-    row per draw with its particle, values and the curves of every observed series."""
+    """Run `predictive_draws` particles drawn from the posterior by weight, in every case;
+    returns one row per draw with its particle, values and, by (case, curve key), the
+    curves of every observed series (the case is "" in a one-scenario calibration)."""
     last = max(r["generation"] for r in rows)
     final = [r for r in rows if r["generation"] == last]
     w = np.array([r["weight"] for r in final], dtype=float)
     rng = np.random.default_rng(np.random.SeedSequence(cal.seed, spawn_key=(PREDICTIVE_PICK,)))
     picks = rng.choice(len(final), size=cal.settings.predictive_draws, p=w / w.sum())
-    series = tuple(dict.fromkeys(o.series for o in cal.observations))
     tasks = []
     for d, k in enumerate(picks):
         values = [final[int(k)][p.label] for p in cal.parameters]
         reps = replication_numbers(cal, PREDICTIVE_RUN, d)
-        task = ParticleRun(
-            key=f"predictive-{d:05d}",
-            scenario=str(cal.scenario),
-            policies=tuple(str(p) for p in cal.policies),
-            sets=cal.sets_for(values),
-            replications=reps,
-            curves=series,
-        )
-        tasks.append((d, int(k), reps, task))
-    by_key = {t.key: (d, k, reps) for d, k, reps, t in tasks}
+        for c, case in enumerate(cal.cases):
+            series = tuple(dict.fromkeys(o.series for o in cal.observations if o.case == case.id))
+            task = ParticleRun(
+                key=f"predictive-{d:05d}-c{c:02d}" if cal.joint else f"predictive-{d:05d}",
+                scenario=str(case.scenario),
+                policies=tuple(str(p) for p in case.policies),
+                sets=cal.sets_for(values, case),
+                replications=reps,
+                curves=series,
+            )
+            tasks.append((d, int(k), reps, case.id, task))
+    by_key = {t.key: (d, k, reps, case) for d, k, reps, case, t in tasks}
     out: dict[int, dict[str, Any]] = {}
     if progress:
-        progress("predictive", 0, len(tasks), 0)
+        progress("predictive", 0, len(picks), 0)
+    done = 0
     for task, value, error in executor.map_unordered(
         run_particle, [t for *_, t in tasks], key=lambda t: t.key
     ):
-        d, k, reps = by_key[task.key]
-        out[d] = {
-            "draw": d,
-            "particle": k,
-            "replications": reps,
-            "curves": {} if error or value.get("error") else value["curves"],
-            "error": error or value.get("error"),
-        }
-        if progress:
-            progress("predictive", len(out), len(tasks), len(out))
-    return [out[d] for d in sorted(out)]
+        d, k, reps, case = by_key[task.key]
+        draw = out.setdefault(
+            d,
+            {"draw": d, "particle": k, "replications": reps, "curves": {}, "error": None, "_n": 0},
+        )
+        problem = error or value.get("error")
+        if problem:
+            draw["error"] = draw["error"] or problem
+        else:
+            for key, curve in value["curves"].items():
+                draw["curves"][(case, key)] = curve
+        draw["_n"] += 1
+        if draw["_n"] == len(cal.cases):
+            done += 1
+            if progress:
+                progress("predictive", done, len(picks), done)
+    result = []
+    for d in sorted(out):
+        draw = out[d]
+        del draw["_n"]
+        if draw["error"]:
+            draw["curves"] = {}
+        else:  # in case, then series, order: as the observations name them
+            order: dict[tuple[str, str], int] = {}
+            for c in cal.cases:
+                for o in cal.observations:
+                    if o.case == c.id:
+                        order.setdefault((c.id, curve_key(*o.series)), len(order))
+            draw["curves"] = dict(sorted(draw["curves"].items(), key=lambda kv: order[kv[0]]))
+        result.append(draw)
+    return result
 
 
 def observation_table(cal: Calibration, draws: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Per observation: observed, simulated median and 90 % band over the predictive
-    draws, error (median − observed), and whether the observation lies in the band."""
+    draws, error (median − observed), and whether the observation lies in the band (and,
+    in a joint calibration, its case first)."""
     out = []
     for o in cal.observations:
-        key = curve_key(o.metric, o.group)
+        key = (o.case, curve_key(o.metric, o.group))
         sims = np.array(
             [v for d in draws if key in d["curves"] and (v := d["curves"][key][o.day]) is not None],
             dtype=float,
@@ -508,6 +597,7 @@ def observation_table(cal: Calibration, draws: Sequence[Mapping[str, Any]]) -> l
             inside = lo <= o.value <= hi
         out.append(
             {
+                **({"case": o.case} if cal.joint else {}),
                 "id": o.id,
                 "role": "held_out" if o.held_out else "fit",
                 "date": o.date.isoformat() if o.date else None,
@@ -531,6 +621,39 @@ def observation_table(cal: Calibration, draws: Sequence[Mapping[str, Any]]) -> l
     return out
 
 
+def case_table(cal: Calibration, table: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Joint calibrations: per case, how the shared set (and the case's own parameters)
+    fit it — the distance at the posterior predictive medians of its fitted observations
+    (in the calibration's `distance`, in units of their uncertainty), how many lie in
+    their 90 % band, and the same for its held-out observations (out of sample)."""
+    out = []
+    for c in cal.cases:
+        rows = [r for r in table if r.get("case") == c.id]
+        entry: dict[str, Any] = {
+            "case": c.id,
+            "scenario": c.base.scenario.name,
+            "parameters": ", ".join(
+                p.label for p, paths in zip(cal.parameters, c.paths, strict=True) if paths
+            ),
+        }
+        for role, name in (("fit", "fitted"), ("held_out", "held_out")):
+            mine = [r for r in rows if r["role"] == role]
+            z = [
+                r["error_in_uncertainties"] for r in mine if r["error_in_uncertainties"] is not None
+            ]
+            entry[name] = len(mine)
+            entry[f"{name}_distance"] = (
+                None
+                if not z
+                else float(np.mean(np.abs(z)))
+                if cal.settings.distance == "mae"
+                else math.sqrt(float(np.mean(np.square(z))))
+            )
+            entry[f"{name}_in_band_90"] = sum(1 for r in mine if r["in_band_90"])
+        out.append(entry)
+    return out
+
+
 # --------------------------------------------------------------------------- the whole
 
 
@@ -546,20 +669,48 @@ class CalibrationResult:
     already_complete: bool
 
 
+def _case_entry(cal: Calibration, case: Case) -> dict[str, Any]:
+    sc = case.base.scenario
+    return {
+        "id": case.id,
+        "scenario": str(case.scenario),
+        "scenario_name": sc.name,
+        "policies": [str(p) for p in case.policies],
+        "set": list(case.base_sets),
+        "start_date": sc.start_date.isoformat() if sc.start_date else None,
+        "days": sc.days,
+        "fitted": sum(1 for o in cal.fitted if o.case == case.id),
+        "held_out": sum(1 for o in cal.held_out if o.case == case.id),
+    }
+
+
 def describe(cal: Calibration) -> dict[str, Any]:
-    """`calibration.json` before any result: what is calibrated, how, and its identity."""
+    """`calibration.json` before any result: what is calibrated, how, and its identity.
+    A joint calibration has `cases` (each with its scenario, dates and observation
+    counts) and no single `scenario`."""
     sc = cal.base.scenario
+    if cal.joint:
+        head: dict[str, Any] = {
+            "scenario": None,
+            "scenario_name": None,
+            "cases": [_case_entry(cal, c) for c in cal.cases],
+            "days": max(c.base.scenario.days for c in cal.cases),
+        }
+    else:
+        head = {
+            "scenario": str(cal.scenario),
+            "scenario_name": sc.name,
+            "policies": [str(p) for p in cal.policies],
+            "set": list(cal.base_sets),
+            "start_date": sc.start_date.isoformat() if sc.start_date else None,
+            "days": sc.days,
+        }
     return {
         "name": cal.spec.name,
         "description": cal.spec.description,
         "sha256": cal.sha256,
         "calibration_file": str(cal.file),
-        "scenario": str(cal.scenario),
-        "scenario_name": sc.name,
-        "policies": [str(p) for p in cal.policies],
-        "set": list(cal.base_sets),
-        "start_date": sc.start_date.isoformat() if sc.start_date else None,
-        "days": sc.days,
+        **head,
         "seed": cal.seed,
         "quick": cal.quick,
         "settings": cal.settings.model_dump(mode="json"),
@@ -571,11 +722,13 @@ def describe(cal: Calibration) -> dict[str, Any]:
                 "prior_range": list(p.the_prior.support()),
                 "integer": p.integer,
                 **({"truth": p.truth} if p.truth is not None else {}),
+                **({"cases": _applies(cal, i)} if cal.joint else {}),
             }
-            for p in cal.parameters
+            for i, p in enumerate(cal.parameters)
         ],
         "observations": [
             {
+                **({"case": o.case} if cal.joint else {}),
                 "id": o.id,
                 "role": "held_out" if o.held_out else "fit",
                 "date": o.date.isoformat() if o.date else None,
@@ -594,7 +747,13 @@ def describe(cal: Calibration) -> dict[str, Any]:
         "for proposals, (1, generation+1, task, attempt) for a particle's replication numbers "
         "(or 0..n-1 with common_random_numbers), (2,) for picking predictive draws, "
         "(3, draw) for their replications; the model's own streams are "
-        "SeedSequence(scenario seed, spawn_key=(replication, mechanism_index))",
+        "SeedSequence(scenario seed, spawn_key=(replication, mechanism_index))"
+        + (
+            "; in a joint calibration every case of a particle or draw runs the same "
+            "replication numbers, each with its own scenario's seed"
+            if cal.joint
+            else ""
+        ),
     }
 
 
@@ -636,6 +795,7 @@ def run_calibration(
             "stop": info.stop,
             "generations": info.generations,
             "posterior": summary,
+            **({"case_fit": case_table(cal, table)} if cal.joint else {}),
             "model_runs": int(sum(g["model_runs"] for g in info.generations)),
             "model_runs_this_session": info.model_runs_now,
             "failed_runs_this_session": info.failed_runs_now,

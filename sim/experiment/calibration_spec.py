@@ -40,6 +40,8 @@ import fnmatch
 import hashlib
 import json
 import math
+import types
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +64,7 @@ from sim.files import timeseries
 from sim.files.resolved import scenario_json
 from sim.metrics import SHARE_METRICS
 from sim.scenario import dates
-from sim.scenario.errors import KeyPath, Problem, ScenarioError
+from sim.scenario.errors import KeyPath, Problem, ScenarioError, format_path
 from sim.scenario.expand import Park
 from sim.scenario.load import load_source, validate_source
 from sim.scenario.overlay import ById, Index, Key, PathSelector, parse_set
@@ -196,12 +198,30 @@ class Prior(_Frozen):
         return float(lo), float(hi)
 
 
+def _checked_paths(v: str | list[str]) -> str | list[str]:
+    """Key paths as `--set` reads them, stripped; refused with a hint when unreadable."""
+    paths = [v] if isinstance(v, str) else v
+    if not paths:
+        raise ValueError("give at least one path")
+    for p in paths:
+        try:
+            parse_set(f"{p}=0")
+        except ScenarioError as e:
+            raise ValueError(
+                "; ".join(q.message.split(": ", 1)[-1] for q in e.problems)
+                + " (a path like logistics.transfer_stations[id=north_gate].bays)"
+            ) from None
+    return v.strip() if isinstance(v, str) else [p.strip() for p in v]
+
+
 class Parameter(_Frozen):
     """One parameter to estimate: one or more scenario key paths that take its value."""
 
-    path: str | list[str]
+    path: str | list[str] | None = None
     """`--set` key path (e.g. `reopening.apply_days.lognormal.median`), or a list of paths
-    that all take the same value (a behavioural parameter shared by several classes)."""
+    that all take the same value (a behavioural parameter shared by several classes).
+    In a joint calibration, a shared parameter's path is set in every case it applies to
+    (and must exist in each)."""
     name: str | None = Field(default=None, min_length=1, max_length=100)
     """Column name in the results (default: the path)."""
     prior: Prior | None = None
@@ -217,22 +237,24 @@ class Parameter(_Frozen):
     truth: float | None = Field(default=None, allow_inf_nan=False)
     """The value that made synthetic observations, when known (drawn on the plots; not
     used by the inference)."""
+    cases: list[Name] | None = None
+    """Joint calibrations, shared parameters only: the cases it applies to (default:
+    every case). Its path must exist in each of them; name the cases here when it does
+    not exist in some."""
+    case_paths: dict[str, str | list[str]] | None = None
+    """Joint calibrations, shared parameters only: the key path(s) it sets in a named
+    case instead of `path` (the same behaviour written under another key there, e.g.
+    another class's name). A case named here is one it applies to."""
 
     @field_validator("path")
     @classmethod
-    def _paths(cls, v: str | list[str]) -> str | list[str]:
-        paths = [v] if isinstance(v, str) else v
-        if not paths:
-            raise ValueError("give at least one path")
-        for p in paths:
-            try:
-                parse_set(f"{p}=0")
-            except ScenarioError as e:
-                raise ValueError(
-                    "; ".join(q.message.split(": ", 1)[-1] for q in e.problems)
-                    + " (a path like logistics.transfer_stations[id=north_gate].bays)"
-                ) from None
-        return v.strip() if isinstance(v, str) else [p.strip() for p in v]
+    def _paths(cls, v: str | list[str] | None) -> str | list[str] | None:
+        return None if v is None else _checked_paths(v)
+
+    @field_validator("case_paths")
+    @classmethod
+    def _case_paths(cls, v: dict[str, str | list[str]] | None) -> dict[str, str | list[str]] | None:
+        return None if v is None else {k: _checked_paths(p) for k, p in v.items()}
 
     @model_validator(mode="before")
     @classmethod
@@ -247,6 +269,8 @@ class Parameter(_Frozen):
 
     @model_validator(mode="after")
     def _one_prior(self) -> Parameter:
+        if self.path is None and not self.case_paths:
+            raise ValueError("give a `path` (or, in a joint calibration, `case_paths`)")
         shorthand = self.from_ is not None or self.to is not None
         if self.prior is not None and shorthand:
             raise ValueError("give either `prior` or `from` and `to`, not both")
@@ -262,13 +286,37 @@ class Parameter(_Frozen):
 
     @property
     def paths(self) -> tuple[str, ...]:
-        """Every key path that takes this parameter's value."""
+        """Every key path that takes this parameter's value (in a joint calibration: in
+        the cases without their own `case_paths`)."""
+        if self.path is None:
+            return ()
         return (self.path,) if isinstance(self.path, str) else tuple(self.path)
+
+    def paths_in(self, case: str) -> tuple[str, ...]:
+        """The key paths this parameter sets in a case (its `case_paths` there, else
+        its `path`)."""
+        if self.case_paths and case in self.case_paths:
+            p = self.case_paths[case]
+            return (p,) if isinstance(p, str) else tuple(p)
+        return self.paths
 
     @property
     def label(self) -> str:
         """Column name in the results and label in plots."""
-        return self.name or self.paths[0]
+        if self.name:
+            return self.name
+        if self.paths:
+            return self.paths[0]
+        assert self.case_paths
+        return self.paths_in(next(iter(self.case_paths)))[0]
+
+    def identity(self) -> dict[str, Any]:
+        """What of it decides the posterior (its `truth` does not; the joint keys only
+        when given, so that a one-scenario calibration keeps its identity)."""
+        exclude = {"truth"} | {k for k in ("cases", "case_paths") if getattr(self, k) is None}
+        if self.path is None:
+            exclude.add("path")
+        return self.model_dump(mode="json", by_alias=True, exclude=exclude)
 
     @property
     def the_prior(self) -> Prior:
@@ -358,14 +406,39 @@ class QuickSettings(_Frozen):
     predictive_draws: int | None = Field(default=None, ge=1, le=100_000)
 
 
+class CaseSpec(_Frozen):
+    """One case of a joint calibration: a scenario with its own observations, hold-outs
+    and case-specific parameters (facts of that place the articles do not give)."""
+
+    id: Name
+    """Name of the case (in the tables, plots and `--hold-out case:ID`)."""
+    scenario: str = Field(min_length=1)
+    """The case's scenario file, relative to the calibration file."""
+    policies: list[str] = Field(default_factory=list)
+    """Overlay files merged onto the case's scenario, in order."""
+    sets: list[str] = Field(default_factory=list, alias="set")
+    """`--set` expressions applied to the case before the parameters."""
+    observations: str | list[dict[str, Any]] = Field(default_factory=list)
+    """The case's observations: a CSV file or an inline list."""
+    scenario_observations: bool = True
+    """Also use the case scenario's `reporting.observations`."""
+    hold_out: list[str] = Field(default_factory=list)
+    """Selectors of the case's observations to hold out (as the file's `hold_out`)."""
+    parameters: list[Parameter] = Field(default_factory=list, max_length=20)
+    """Parameters of this case only (`cases` and `case_paths` are not taken here)."""
+
+
 class CalibrationSpec(_Frozen):
-    """A calibration file."""
+    """A calibration file: one scenario (`scenario`), or several fitted jointly (`cases`)."""
 
     name: Name
     """Calibration name; results go to `results/<name>/` (`<name>-quick` with `--quick`)."""
     description: str = ""
-    scenario: str = Field(min_length=1)
-    """Base scenario file, relative to the calibration file."""
+    scenario: str | None = Field(default=None, min_length=1)
+    """Base scenario file, relative to the calibration file (one-scenario calibrations)."""
+    cases: list[CaseSpec] | None = Field(default=None, min_length=1, max_length=50)
+    """A joint calibration: the cases, each with its scenario and observations; the
+    `parameters` below are shared by them."""
     policies: list[str] = Field(default_factory=list)
     """Overlay files merged onto the scenario, in order (relative to this file)."""
     sets: list[str] = Field(default_factory=list, alias="set")
@@ -377,11 +450,35 @@ class CalibrationSpec(_Frozen):
     """Also use the scenario's `reporting.observations` (their `tolerance` as uncertainty)."""
     hold_out: list[str] = Field(default_factory=list)
     """Observations held back from the fit and scored out of sample: ids (glob patterns),
-    `from:DATE` or `from:DAY` (that day and later), `metric:NAME`."""
-    parameters: list[Parameter] = Field(min_length=1, max_length=20)
-    """The parameters to estimate."""
+    `from:DATE` or `from:DAY` (that day and later), `metric:NAME`, and in a joint
+    calibration `case:ID`."""
+    parameters: list[Parameter] = Field(default_factory=list, max_length=20)
+    """The parameters to estimate (in a joint calibration: those shared by the cases)."""
     settings: Settings = Settings()
     quick: QuickSettings = QuickSettings()
+
+    @model_validator(mode="after")
+    def _one_or_several(self) -> CalibrationSpec:
+        if (self.scenario is None) == (self.cases is None):
+            raise ValueError(
+                "give either `scenario` (one scenario) or `cases` (a joint calibration of "
+                "several)" + (", not both" if self.scenario is not None else "")
+            )
+        if self.cases is not None:
+            given = [
+                k
+                for k, v in (
+                    ("policies", self.policies),
+                    ("set", self.sets),
+                    ("observations", self.observations),
+                )
+                if v
+            ]
+            if given:
+                raise ValueError(
+                    f"with `cases`, give {', '.join(f'`{k}`' for k in given)} in each case"
+                )
+        return self
 
 
 # --------------------------------------------------------------------------- checked
@@ -403,6 +500,8 @@ class Observation:
     origin: str
     """Where it was written: `file:line`."""
     held_out: bool = False
+    case: str = ""
+    """The case it belongs to, in a joint calibration (its `id` is then `case/id`)."""
 
     @property
     def series(self) -> tuple[str, str]:
@@ -411,8 +510,37 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class Case:
+    """One scenario of a calibration, as checked: its file, overlays, sets and base, and
+    the key paths each parameter sets in it. A one-scenario calibration has one case,
+    with the id ``""``."""
+
+    id: str
+    scenario: Path
+    policies: tuple[Path, ...]
+    base_sets: tuple[str, ...]
+    base: Park
+    """The case's scenario as validated (overlays and sets applied)."""
+    base_source: Source
+    paths: tuple[tuple[str, ...], ...]
+    """Per parameter of the calibration (in its order): the key paths it sets in this
+    case (empty: it does not apply here)."""
+
+    def sets_for(self, values: Sequence[float], parameters: Sequence[Parameter]) -> tuple[str, ...]:
+        """`--set`s that put drawn values (one per parameter) into this case."""
+        out = list(self.base_sets)
+        for p, paths, theta in zip(parameters, self.paths, values, strict=True):
+            v = p.value(float(theta))
+            out += [sweep_spec.set_expr(path, v) for path in paths]
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class Calibration:
-    """A checked calibration: the file, its base scenario, observations and identity."""
+    """A checked calibration: the file, its base scenario(s), observations and identity.
+
+    `scenario`, `policies`, `base_sets`, `base` and `base_source` are those of the first
+    case (the only one of a one-scenario calibration)."""
 
     file: Path
     spec: CalibrationSpec
@@ -430,14 +558,23 @@ class Calibration:
     sha256: str
     """Identity of the inference: everything that decides the posterior except the
     stopping rules (so raising `generations` continues a finished calibration)."""
+    cases: tuple[Case, ...] = ()
+    """Every case, in the file's order (one for a one-scenario calibration)."""
+    all_parameters: tuple[Parameter, ...] = ()
+    """The shared parameters, then each case's own, in the file's order."""
+
+    @property
+    def joint(self) -> bool:
+        """A joint calibration of several cases (the file has `cases`)."""
+        return self.spec.cases is not None
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:
-        return tuple(self.spec.parameters)
+        return self.all_parameters or tuple(self.spec.parameters)
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(p.label for p in self.spec.parameters)
+        return tuple(p.label for p in self.parameters)
 
     @property
     def fitted(self) -> tuple[Observation, ...]:
@@ -447,13 +584,20 @@ class Calibration:
     def held_out(self) -> tuple[Observation, ...]:
         return tuple(o for o in self.observations if o.held_out)
 
-    def sets_for(self, values: Sequence[float]) -> tuple[str, ...]:
-        """`--set`s that put drawn values (one per parameter) into the scenario."""
-        out = list(self.base_sets)
-        for p, theta in zip(self.spec.parameters, values, strict=True):
-            v = p.value(float(theta))
-            out += [sweep_spec.set_expr(path, v) for path in p.paths]
-        return tuple(out)
+    def case(self, case_id: str) -> Case:
+        """The case of that id."""
+        return next(c for c in self.cases if c.id == case_id)
+
+    def sets_for(self, values: Sequence[float], case: Case | None = None) -> tuple[str, ...]:
+        """`--set`s that put drawn values (one per parameter) into a case's scenario (the
+        first case by default)."""
+        if not self.cases:
+            out = list(self.base_sets)
+            for p, theta in zip(self.parameters, values, strict=True):
+                v = p.value(float(theta))
+                out += [sweep_spec.set_expr(path, v) for path in p.paths]
+            return tuple(out)
+        return (case or self.cases[0]).sets_for(values, self.parameters)
 
 
 def _at(source: Source, path: KeyPath, message: str) -> Problem:
@@ -472,6 +616,7 @@ def _problems(e: ValidationError, source: Source) -> list[Problem]:
     """Pydantic errors on the calibration file as located Problems."""
     models = (
         CalibrationSpec,
+        CaseSpec,
         Parameter,
         Prior,
         Range,
@@ -517,12 +662,32 @@ def _problems(e: ValidationError, source: Source) -> list[Problem]:
 # --------------------------------------------------------------------------- series
 
 
+STATION_METRICS = (
+    "declared",
+    "admitted",
+    "cleared",
+    "declared_total",
+    "admitted_total",
+    "cleared_total",
+    "queue",
+)
+"""Series of `logistics.csv` an observation may name (group: the station's id): truck
+trips declared, admitted and cleared that day and since day 0, and trips in the station
+at the end of the day."""
+
+
 def scenario_series(park: Park) -> dict[str, tuple[str, ...]]:
     """Every series `timeseries.csv` holds for this scenario: metric → its groups, in
-    file order (one day of replication 0 is run to read them off the real file rows)."""
+    file order (one day of replication 0 is run to read them off the real file rows),
+    then the transfer stations' series of `logistics.csv` (`STATION_METRICS`, group:
+    the station's id)."""
     from sim.model.world import run
 
-    return timeseries.scenario_series(run(park, 0, 1))
+    trace = run(park, 0, 1)
+    out = timeseries.scenario_series(trace)
+    if trace.stations:
+        out.update({m: tuple(trace.stations) for m in STATION_METRICS})
+    return out
 
 
 # --------------------------------------------------------------------------- observations
@@ -584,12 +749,16 @@ def _csv_observations(path: Path, label: str) -> tuple[list[_Raw], list[Problem]
     return raws, problems
 
 
-def _inline_observations(source: Source) -> list[_Raw]:
-    items = source.data.get("observations")
+def _inline_observations(source: Source, at: KeyPath = ()) -> list[_Raw]:
+    """The inline `observations` of the mapping at key path `at` of the file."""
+    node: Any = source.data
+    for k in at:
+        node = node[k]
+    items = node.get("observations")
     if not isinstance(items, list):
         return []
     return [
-        _Raw(dict(item), _at(source, ("observations", i), ""))
+        _Raw(dict(item), _at(source, (*at, "observations", i), ""))
         for i, item in enumerate(items)
         if isinstance(item, dict)
     ]
@@ -711,7 +880,8 @@ def _check_observation(
 
 
 def _selector_matches(selector: str, o: Observation, start: dt.date | None) -> bool | None:
-    """Whether a hold-out selector picks an observation (None: the selector is unreadable)."""
+    """Whether a hold-out selector picks an observation (None: the selector is unreadable).
+    In a joint calibration an id glob matches the full id (`case/id`) or the case's own."""
     if selector.startswith("from:"):
         when = selector[5:].strip()
         if when.isdecimal():
@@ -723,6 +893,10 @@ def _selector_matches(selector: str, o: Observation, start: dt.date | None) -> b
         return o.date is not None and o.date >= date
     if selector.startswith("metric:"):
         return o.metric == selector[7:].strip()
+    if selector.startswith("case:"):
+        return o.case == selector[5:].strip()
+    if o.case and fnmatch.fnmatchcase(o.id.removeprefix(f"{o.case}/"), selector):
+        return True
     return fnmatch.fnmatchcase(o.id, selector)
 
 
@@ -731,8 +905,9 @@ def hold_out(
     selectors: Sequence[tuple[str, Problem]],
     start: dt.date | None,
 ) -> tuple[tuple[Observation, ...], list[Problem]]:
-    """Observations with `held_out` set by the selectors; a selector that picks nothing
-    or cannot be read is a problem located where it was written."""
+    """Observations with `held_out` set by the selectors (kept where already set); a
+    selector that picks nothing or cannot be read is a problem located where it was
+    written."""
     problems = []
     held: set[str] = set()
     for sel, where in selectors:
@@ -758,11 +933,12 @@ def hold_out(
                     dataclasses.replace(
                         where,
                         message=f"hold-out {sel!r} matches no observation (ids: {ids}{more}; "
-                        "or from:DATE, from:DAY, metric:NAME)",
+                        "or from:DATE, from:DAY, metric:NAME"
+                        + (", case:ID)" if any(o.case for o in observations) else ")"),
                     )
                 )
             held.update(hits)
-    out = tuple(dataclasses.replace(o, held_out=o.id in held) for o in observations)
+    out = tuple(dataclasses.replace(o, held_out=o.held_out or o.id in held) for o in observations)
     return out, problems
 
 
@@ -791,21 +967,106 @@ def _value_at(data: Any, selectors: Sequence[PathSelector]) -> tuple[bool, Any]:
     return True, node
 
 
+def _unwrap(annotation: Any) -> Any:
+    """The type under `Annotated` and `| None`; a list of the alternatives of a union."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return args
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _field(model: type[BaseModel], key: str) -> Any:
+    """The annotation of a model's field named `key` (by alias or name), or None."""
+    for name, f in model.model_fields.items():
+        if key in (name, f.alias):
+            return f.annotation
+    return None
+
+
+def _missing_step(data: Any, selectors: Sequence[PathSelector]) -> str | None:
+    """Where a key path leaves what the scenario has, or None. A field of the schema may
+    be absent (it has a default), but a key of a mapping the scenario names itself (a
+    firm class, a registry) or a list item must be there: `--set` would otherwise make
+    one up (a new, unused firm class), and the parameter would set nothing."""
+    from sim.scenario.schema import Scenario
+
+    annotation: Any = Scenario
+    node = data
+    walked: list[str] = []
+    for s in selectors:
+        t = _unwrap(annotation)
+        if isinstance(t, list):  # a union (a distribution): the member with this key
+            name = s.name if isinstance(s, Key) else ""
+            t = next(
+                (
+                    m
+                    for m in map(_unwrap, t)
+                    if isinstance(m, type) and issubclass(m, BaseModel) and _field(m, name)
+                ),
+                None,
+            )
+        here = ".".join(walked) or "the scenario"
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            if not isinstance(s, Key) or _field(t, s.name) is None:
+                return None  # not a field: the set machinery names it
+            annotation = _field(t, s.name)
+            node = node.get(s.name) if isinstance(node, dict) else None
+            walked.append(s.name)
+        elif typing.get_origin(t) is dict:
+            key = s.name if isinstance(s, Key) else s.id if isinstance(s, ById) else str(s)
+            if not isinstance(node, dict) or key not in node:
+                names = ", ".join(map(str, node)) if isinstance(node, dict) and node else "none"
+                return f"{here} has no '{key}' (it has: {names})"
+            annotation = typing.get_args(t)[1]
+            node = node[key]
+            walked.append(key)
+        elif typing.get_origin(t) is list:
+            found, item = _value_at(node if isinstance(node, list) else [], [s])
+            if not found:
+                return None if isinstance(node, list) else f"{here} has no items"
+            annotation = typing.get_args(t)[0]
+            node = item
+            walked.append(f"[{s.id if isinstance(s, ById) else getattr(s, 'index', s)}]")
+        else:
+            return None
+    return None
+
+
 def _check_parameter(
     source: Source,
     scenario_file: Path,
     p: Parameter,
-    i: int,
-    spec_source: Source,
+    paths_at: Sequence[tuple[str, Problem]],
+    case: str = "",
+    shared: bool = False,
 ) -> list[Problem]:
-    """A parameter's paths against the base scenario: numbers there, and its prior's range
-    accepted at both ends and inside (the sweep's check)."""
+    """A parameter's paths (each with where it is written) against a base scenario:
+    numbers there, and its prior's range accepted at both ends and inside (the sweep's
+    check). `case` names the case of a joint calibration in the messages."""
     problems: list[Problem] = []
     lo, hi = p.the_prior.support()
-    key: KeyPath = ("parameters", i, "path")
-    for k, path in enumerate(p.paths):
-        where = _at(spec_source, (*key, k) if isinstance(p.path, list) else key, "")
-        found, value = _value_at(source.data, parse_set(f"{path}=0")[0])
+    where_in = f"in case '{case}' ({scenario_file.name})" if case else "in the scenario"
+    for path, where in paths_at:
+        selectors = parse_set(f"{path}=0")[0]
+        missing = _missing_step(source.data, selectors)
+        if missing:
+            text = f"'{path}' does not exist {where_in}: {missing}"
+            if case and shared:
+                text += (
+                    f"; if it does not apply there, list the cases it applies to in the "
+                    f"parameter's `cases` (without '{case}'), or give its path there in "
+                    "`case_paths`"
+                )
+            problems.append(dataclasses.replace(where, message=text))
+            continue
+        found, value = _value_at(source.data, selectors)
         if found and (isinstance(value, bool) or not isinstance(value, int | float)):
             kind = (
                 "a mapping"
@@ -817,7 +1078,7 @@ def _check_parameter(
             problems.append(
                 dataclasses.replace(
                     where,
-                    message=f"'{path}' is not a number in the scenario (it holds {kind}); "
+                    message=f"'{path}' is not a number {where_in} (it holds {kind}); "
                     "give the path of a number inside it",
                 )
             )
@@ -825,8 +1086,61 @@ def _check_parameter(
         trial = sweep_spec.Parameter.model_validate(
             {"path": path, "from": lo, "to": hi, "integer": p.integer}
         )
-        problems += sweep_spec.check_parameter(source, scenario_file, trial, where)
+        for q in sweep_spec.check_parameter(source, scenario_file, trial, where):
+            message = q.message
+            if len(paths_at) > 1 and " is refused by the scenario:" in message:
+                continue  # the paths take one value together: probed together below
+            if case:
+                missing = f"'{path}' does not exist in the scenario"
+                if message.startswith(missing):
+                    message = f"'{path}' does not exist {where_in}" + message[len(missing) :]
+                    if shared:
+                        message += (
+                            f"; if it does not apply there, list the cases it applies to in "
+                            f"the parameter's `cases` (without '{case}'), or give its path "
+                            f"there in `case_paths`"
+                        )
+                else:
+                    message = message.replace(
+                        " is refused by the scenario:", f" is refused {where_in}:"
+                    )
+            problems.append(dataclasses.replace(q, message=message))
+    if len(paths_at) > 1 and not problems:
+        problems += _probe_together(source, scenario_file, p, paths_at, where_in)
     return problems
+
+
+def _probe_together(
+    source: Source,
+    scenario_file: Path,
+    p: Parameter,
+    paths_at: Sequence[tuple[str, Problem]],
+    where_in: str,
+) -> list[Problem]:
+    """The paths of one parameter set to one value together (as every run sets them) at
+    both ends of its prior and inside: the scenario's refusal, located at the first."""
+    from sim.scenario.overlay import apply_set
+
+    lo, hi = p.the_prior.support()
+    paths = [q for q, _ in paths_at]
+    for u in (lo, lo + sweep_spec.PROBE * (hi - lo), hi):
+        value = p.value(u)
+        trial = source
+        for path in paths:
+            trial = apply_set(trial, sweep_spec.set_expr(path, value))
+        try:
+            validate_source(trial, scenario_file)
+        except ScenarioError as e:
+            q = e.problems[0]
+            qpath = f"{format_path(q.path)}: " if q.path else ""
+            message = q.message.split("': ", 1)[-1] if q.message.startswith("'") else q.message
+            text = (
+                f"{' and '.join(repr(x) for x in paths)} = {json.dumps(value)} (together) is "
+                f"refused {where_in.replace('in the scenario', 'by the scenario')}: "
+                f"{qpath}{message}"
+            )
+            return [dataclasses.replace(paths_at[0][1], message=text)]
+    return []
 
 
 # --------------------------------------------------------------------------- loading
@@ -848,78 +1162,47 @@ def _identity(cal: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load_calibration(
-    path: Path | str, *, quick: bool = False, hold_out_cli: Sequence[str] = ()
-) -> Calibration:
-    """Read and check a calibration file; raises ScenarioError with every problem found.
-
-    `hold_out_cli` adds `--hold-out` selectors to the file's `hold_out`.
-    """
-    path = Path(path)
-    source = load_yaml(path)
-    if not isinstance(source.data, dict):
-        raise ScenarioError([_at(source, (), "a calibration file must be a mapping of keys")])
-    try:
-        spec = CalibrationSpec.model_validate(
-            source.data, context=sweep_spec.base_context(path, source.data)
-        )
-    except ValidationError as e:
-        raise ScenarioError(_problems(e, source)) from None
-
-    problems: list[Problem] = []
-    labels = [p.label for p in spec.parameters]
-    for i, p in enumerate(spec.parameters):
-        if labels.count(p.label) > 1:
-            problems.append(
-                _at(
-                    source,
-                    ("parameters", i, "name" if p.name else "path"),
-                    f"two parameters are named '{p.label}'; give each a `name`",
-                )
-            )
-    scenario_file = _relative(path, spec.scenario)
-    policies = tuple(_relative(path, p) for p in spec.policies)
-    obs_file = _relative(path, spec.observations) if isinstance(spec.observations, str) else None
-    files = [(("scenario",), scenario_file)]
-    files += [(("policies", i), f) for i, f in enumerate(policies)]
-    if obs_file is not None:
-        files.append((("observations",), obs_file))
-    problems += [_at(source, k, f"file not found: {f}") for k, f in files if not f.is_file()]
-    if problems:
-        raise ScenarioError(problems)
-
+def _quick(spec: CalibrationSpec, quick: bool) -> Settings:
     settings = spec.settings
     if quick:
         q = {**QUICK_DEFAULTS, **spec.quick.model_dump(exclude_none=True)}
         settings = settings.model_copy(update=q)
-    base_sets = list(spec.sets)
-    try:
-        base_source = load_source(scenario_file, policies, base_sets)
-        base = validate_source(base_source, scenario_file)
-    except ScenarioError as e:
-        raise ScenarioError(sweep_spec._at_set_lines(e.problems, spec.sets, source)) from None
+    return settings
 
-    for i, p in enumerate(spec.parameters):
-        problems += _check_parameter(base_source, scenario_file, p, i, source)
 
-    raws: list[_Raw] = []
-    if obs_file is not None:
-        cwd = Path.cwd()
-        shown = str(obs_file.relative_to(cwd)) if obs_file.is_relative_to(cwd) else str(obs_file)
-        rows, probs = _csv_observations(obs_file, shown)
-        raws += rows
-        problems += probs
-    else:
-        raws += _inline_observations(source)
-    if spec.scenario_observations:
-        raws += _scenario_observations(base, scenario_file, base_source)
-    series = scenario_series(base)
-    observations: list[Observation] = []
+def _at_set_lines(
+    problems: Sequence[Problem], sets: Sequence[str], source: Source, at: KeyPath
+) -> list[Problem]:
+    """Problems located at a `--set` expression, moved to the file's `set:` line under
+    the key path `at` (a case's)."""
+    moved = sweep_spec._at_set_lines(problems, sets, source)
+    if not at:
+        return moved
+    out = []
+    for q in moved:
+        if q.path and q.path[0] == "set":
+            q = _at(source, (*at, *q.path), q.message)
+        out.append(q)
+    return out
+
+
+def _observations_of(
+    raws: Sequence[_Raw], base: Park, series: dict[str, tuple[str, ...]], case: str = ""
+) -> tuple[list[Observation], list[Problem]]:
+    """The raw observations checked against a case's scenario (ids `case/id` in a joint
+    calibration)."""
+    problems: list[Problem] = []
+    out: list[Observation] = []
     for raw in raws:
         o, probs = _check_observation(raw, base, series)
         problems += probs
         if o is not None:
-            observations.append(o)
+            out.append(dataclasses.replace(o, id=f"{case}/{o.id}", case=case) if case else o)
+    return out, problems
+
+
+def _duplicate_ids(observations: Sequence[Observation]) -> list[Problem]:
+    problems = []
     first_at: dict[str, Observation] = {}
     for o in observations:
         if o.id in first_at:
@@ -933,6 +1216,100 @@ def load_calibration(
                 )
             )
         first_at.setdefault(o.id, o)
+    return problems
+
+
+def _shown(file: Path) -> str:
+    cwd = Path.cwd()
+    return str(file.relative_to(cwd)) if file.is_relative_to(cwd) else str(file)
+
+
+def load_calibration(
+    path: Path | str, *, quick: bool = False, hold_out_cli: Sequence[str] = ()
+) -> Calibration:
+    """Read and check a calibration file; raises ScenarioError with every problem found.
+
+    `hold_out_cli` adds `--hold-out` selectors to the file's `hold_out`. A file with
+    `cases` is a joint calibration (`_load_joint`).
+    """
+    path = Path(path)
+    source = load_yaml(path)
+    if not isinstance(source.data, dict):
+        raise ScenarioError([_at(source, (), "a calibration file must be a mapping of keys")])
+    try:
+        spec = CalibrationSpec.model_validate(
+            source.data, context=sweep_spec.base_context(path, source.data)
+        )
+    except ValidationError as e:
+        raise ScenarioError(_problems(e, source)) from None
+    if spec.cases is not None:
+        return _load_joint(path, source, spec, quick, hold_out_cli)
+
+    problems: list[Problem] = []
+    if not spec.parameters:
+        problems.append(_at(source, ("parameters",), "give at least one parameter to estimate"))
+    labels = [p.label for p in spec.parameters]
+    for i, p in enumerate(spec.parameters):
+        if labels.count(p.label) > 1:
+            problems.append(
+                _at(
+                    source,
+                    ("parameters", i, "name" if p.name else "path"),
+                    f"two parameters are named '{p.label}'; give each a `name`",
+                )
+            )
+        for key in ("cases", "case_paths"):
+            if getattr(p, key) is not None:
+                problems.append(
+                    _at(
+                        source,
+                        ("parameters", i, key),
+                        f"`{key}` is for joint calibrations (a file with `cases`); this one "
+                        "has one `scenario`",
+                    )
+                )
+        if p.path is None and not problems:
+            problems.append(_at(source, ("parameters", i), "give a `path`"))
+    assert spec.scenario is not None
+    scenario_file = _relative(path, spec.scenario)
+    policies = tuple(_relative(path, p) for p in spec.policies)
+    obs_file = _relative(path, spec.observations) if isinstance(spec.observations, str) else None
+    files = [(("scenario",), scenario_file)]
+    files += [(("policies", i), f) for i, f in enumerate(policies)]
+    if obs_file is not None:
+        files.append((("observations",), obs_file))
+    problems += [_at(source, k, f"file not found: {f}") for k, f in files if not f.is_file()]
+    if problems:
+        raise ScenarioError(problems)
+
+    settings = _quick(spec, quick)
+    base_sets = list(spec.sets)
+    try:
+        base_source = load_source(scenario_file, policies, base_sets)
+        base = validate_source(base_source, scenario_file)
+    except ScenarioError as e:
+        raise ScenarioError(sweep_spec._at_set_lines(e.problems, spec.sets, source)) from None
+
+    for i, p in enumerate(spec.parameters):
+        key: KeyPath = ("parameters", i, "path")
+        paths_at = [
+            (q, _at(source, (*key, k) if isinstance(p.path, list) else key, ""))
+            for k, q in enumerate(p.paths)
+        ]
+        problems += _check_parameter(base_source, scenario_file, p, paths_at)
+
+    raws: list[_Raw] = []
+    if obs_file is not None:
+        rows, probs = _csv_observations(obs_file, _shown(obs_file))
+        raws += rows
+        problems += probs
+    else:
+        raws += _inline_observations(source)
+    if spec.scenario_observations:
+        raws += _scenario_observations(base, scenario_file, base_source)
+    observations, probs = _observations_of(raws, base, scenario_series(base))
+    problems += probs
+    problems += _duplicate_ids(observations)
     selectors = [(s, _at(source, ("hold_out", i), "")) for i, s in enumerate(spec.hold_out)]
     selectors += [(s, Problem("", file="--hold-out")) for s in hold_out_cli]
     held, probs = hold_out(observations, selectors, base.scenario.start_date)
@@ -962,9 +1339,7 @@ def load_calibration(
         "parksim": sim.__version__,
         "pyabc": _pyabc_version(),
         "scenario": scenario_json(base),
-        "parameters": [
-            p.model_dump(mode="json", by_alias=True, exclude={"truth"}) for p in spec.parameters
-        ],
+        "parameters": [p.identity() for p in spec.parameters],
         "fitted": [
             [o.day, o.metric, o.group, o.value, o.uncertainty] for o in held if not o.held_out
         ],
@@ -974,6 +1349,15 @@ def load_calibration(
         ),
         "seed": seed,
     }
+    case = Case(
+        id="",
+        scenario=scenario_file,
+        policies=policies,
+        base_sets=tuple(base_sets),
+        base=base,
+        base_source=base_source,
+        paths=tuple(p.paths for p in spec.parameters),
+    )
     return Calibration(
         file=path.resolve(),
         spec=spec,
@@ -987,4 +1371,280 @@ def load_calibration(
         quick=quick,
         seed=seed,
         sha256=_identity(identity),
+        cases=(case,),
+        all_parameters=tuple(spec.parameters),
+    )
+
+
+def _joint_parameters(
+    spec: CalibrationSpec, source: Source
+) -> tuple[list[Parameter], list[KeyPath], list[str | None], list[Problem]]:
+    """Every parameter of a joint calibration (shared, then each case's), where each is
+    written, the case that owns it (None: shared), and the problems of their keys."""
+    assert spec.cases is not None
+    ids = [c.id for c in spec.cases]
+    params: list[Parameter] = []
+    at: list[KeyPath] = []
+    owner: list[str | None] = []
+    problems: list[Problem] = []
+    for i, p in enumerate(spec.parameters):
+        params.append(p)
+        at.append(("parameters", i))
+        owner.append(None)
+        for j, c in enumerate(p.cases or []):
+            if c not in ids:
+                problems.append(
+                    _at(
+                        source,
+                        ("parameters", i, "cases", j),
+                        f"no case '{c}' in this calibration (cases: {', '.join(ids)})",
+                    )
+                )
+        if p.cases is not None and not p.cases:
+            problems.append(_at(source, ("parameters", i, "cases"), "applies to no case"))
+        for c in p.case_paths or {}:
+            if c not in ids:
+                problems.append(
+                    _at(
+                        source,
+                        ("parameters", i, "case_paths", c),
+                        f"no case '{c}' in this calibration (cases: {', '.join(ids)})",
+                    )
+                )
+            elif p.cases is not None and c not in p.cases:
+                problems.append(
+                    _at(
+                        source,
+                        ("parameters", i, "case_paths", c),
+                        f"gives a path in case '{c}', which the parameter's `cases` leaves out",
+                    )
+                )
+        if p.path is None and p.cases:
+            for j, c in enumerate(p.cases):
+                if c in ids and c not in (p.case_paths or {}):
+                    problems.append(
+                        _at(
+                            source,
+                            ("parameters", i, "cases", j),
+                            f"applies to case '{c}' but has no path there: give `path`, or "
+                            f"`case_paths: {{{c}: ...}}`",
+                        )
+                    )
+    for k, case in enumerate(spec.cases):
+        for i, p in enumerate(case.parameters):
+            params.append(p)
+            at.append(("cases", k, "parameters", i))
+            owner.append(case.id)
+            for key in ("cases", "case_paths"):
+                if getattr(p, key) is not None:
+                    problems.append(
+                        _at(
+                            source,
+                            ("cases", k, "parameters", i, key),
+                            f"`{key}` is for shared parameters (the file's `parameters`); a "
+                            f"parameter of case '{case.id}' applies there only",
+                        )
+                    )
+            if p.path is None and p.cases is None:
+                problems.append(_at(source, ("cases", k, "parameters", i), "give a `path`"))
+    if not params:
+        problems.append(
+            _at(
+                source,
+                ("parameters",),
+                "give at least one parameter to estimate (shared here, or in a case)",
+            )
+        )
+    labels = [p.label for p in params]
+    for p, where in zip(params, at, strict=True):
+        if labels.count(p.label) > 1:
+            key = "name" if p.name else "path"
+            problems.append(
+                _at(
+                    source,
+                    (*where, key),
+                    f"two parameters are named '{p.label}'; give each a `name`",
+                )
+            )
+    return params, at, owner, problems
+
+
+def _paths_in_case(
+    p: Parameter, where: KeyPath, owner: str | None, case: str, source: Source
+) -> list[tuple[str, Problem]]:
+    """The key paths a parameter sets in a case, each with where it is written (none:
+    it does not apply there)."""
+    if owner is not None:
+        if owner != case:
+            return []
+        key: KeyPath = (*where, "path")
+        return [
+            (q, _at(source, (*key, k) if isinstance(p.path, list) else key, ""))
+            for k, q in enumerate(p.paths)
+        ]
+    if p.cases is not None and case not in p.cases:
+        return []
+    if p.case_paths and case in p.case_paths:
+        written = p.case_paths[case]
+        key = (*where, "case_paths", case)
+        return [
+            (q, _at(source, (*key, k) if isinstance(written, list) else key, ""))
+            for k, q in enumerate(p.paths_in(case))
+        ]
+    key = (*where, "path")
+    return [
+        (q, _at(source, (*key, k) if isinstance(p.path, list) else key, ""))
+        for k, q in enumerate(p.paths)
+    ]
+
+
+def _load_joint(
+    path: Path,
+    source: Source,
+    spec: CalibrationSpec,
+    quick: bool,
+    hold_out_cli: Sequence[str],
+) -> Calibration:
+    """A joint calibration: every case's scenario, observations and parameter paths
+    checked, every problem at once."""
+    assert spec.cases is not None
+    params, at, owner, problems = _joint_parameters(spec, source)
+    ids = [c.id for c in spec.cases]
+    for k, c in enumerate(spec.cases):
+        if ids.index(c.id) != k:
+            problems.append(
+                _at(source, ("cases", k, "id"), f"two cases are named '{c.id}'; name each once")
+            )
+    files: list[tuple[KeyPath, Path]] = []
+    for k, c in enumerate(spec.cases):
+        files.append((("cases", k, "scenario"), _relative(path, c.scenario)))
+        files += [
+            (("cases", k, "policies", i), _relative(path, f)) for i, f in enumerate(c.policies)
+        ]
+        if isinstance(c.observations, str):
+            files.append((("cases", k, "observations"), _relative(path, c.observations)))
+    problems += [_at(source, key, f"file not found: {f}") for key, f in files if not f.is_file()]
+    overall = [(s, _at(source, ("hold_out", i), "")) for i, s in enumerate(spec.hold_out)]
+    overall += [(s, Problem("", file="--hold-out")) for s in hold_out_cli]
+    for s, where in overall:
+        if s.startswith("case:") and s[5:].strip() not in ids:
+            problems.append(
+                dataclasses.replace(
+                    where,
+                    message=f"hold-out {s!r}: no case '{s[5:].strip()}' in this calibration "
+                    f"(cases: {', '.join(ids)})",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+
+    settings = _quick(spec, quick)
+    cases: list[Case] = []
+    observations: list[Observation] = []
+    for k, c in enumerate(spec.cases):
+        scenario_file = _relative(path, c.scenario)
+        policies = tuple(_relative(path, f) for f in c.policies)
+        try:
+            base_source = load_source(scenario_file, policies, list(c.sets))
+            base = validate_source(base_source, scenario_file)
+        except ScenarioError as e:
+            problems += _at_set_lines(e.problems, c.sets, source, ("cases", k))
+            continue
+        paths = []
+        for i, p in enumerate(params):
+            paths_at = _paths_in_case(p, at[i], owner[i], c.id, source)
+            problems += _check_parameter(
+                base_source, scenario_file, p, paths_at, c.id, shared=owner[i] is None
+            )
+            paths.append(tuple(q for q, _ in paths_at))
+        raws: list[_Raw] = []
+        if isinstance(c.observations, str):
+            obs_file = _relative(path, c.observations)
+            rows, probs = _csv_observations(obs_file, _shown(obs_file))
+            raws += rows
+            problems += probs
+        else:
+            raws += _inline_observations(source, ("cases", k))
+        if c.scenario_observations:
+            raws += _scenario_observations(base, scenario_file, base_source)
+        found, probs = _observations_of(raws, base, scenario_series(base), c.id)
+        problems += probs
+        selectors = [
+            (s, _at(source, ("cases", k, "hold_out", i), "")) for i, s in enumerate(c.hold_out)
+        ]
+        found_held, probs = hold_out(found, selectors, base.scenario.start_date)
+        problems += probs
+        observations += found_held
+        if not raws:
+            problems.append(
+                _at(
+                    source,
+                    ("cases", k),
+                    f"case '{c.id}' has no observations: give `observations` (a CSV file or a "
+                    "list), or use a scenario with reporting.observations",
+                )
+            )
+        cases.append(
+            Case(
+                id=c.id,
+                scenario=scenario_file,
+                policies=policies,
+                base_sets=tuple(c.sets),
+                base=base,
+                base_source=base_source,
+                paths=tuple(paths),
+            )
+        )
+    problems += _duplicate_ids(observations)
+    held, probs = hold_out(observations, overall, None)
+    problems += probs
+    if held and all(o.held_out for o in held) and not problems:
+        problems.append(
+            _at(
+                source,
+                ("hold_out",) if spec.hold_out else ("cases",),
+                f"every observation ({len(held)}) of every case is held out; nothing is left "
+                "to fit",
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
+
+    first = cases[0]
+    seed = settings.seed if settings.seed is not None else first.base.scenario.seed
+    identity = {
+        "parksim": sim.__version__,
+        "pyabc": _pyabc_version(),
+        "cases": [{"id": c.id, "scenario": scenario_json(c.base)} for c in cases],
+        "parameters": [
+            {**p.identity(), **({"case": o} if o is not None else {})}
+            for p, o in zip(params, owner, strict=True)
+        ],
+        "paths": [[list(x) for x in c.paths] for c in cases],
+        "fitted": [
+            [o.case, o.day, o.metric, o.group, o.value, o.uncertainty]
+            for o in held
+            if not o.held_out
+        ],
+        "settings": settings.model_dump(
+            mode="json",
+            exclude={"generations", "min_epsilon", "max_simulations", "predictive_draws"},
+        ),
+        "seed": seed,
+    }
+    return Calibration(
+        file=path.resolve(),
+        spec=spec,
+        scenario=first.scenario,
+        policies=first.policies,
+        base_sets=first.base_sets,
+        base=first.base,
+        base_source=first.base_source,
+        observations=held,
+        settings=settings,
+        quick=quick,
+        seed=seed,
+        sha256=_identity(identity),
+        cases=tuple(cases),
+        all_parameters=tuple(params),
     )

@@ -71,11 +71,12 @@ KIND_REQUIRED: dict[str, tuple[str, ...]] = {
         calibration.PREDICTIVE,
         calibration.FIT,
         calibration.VALIDATION,
-        calibration.OVERLAY,
         calibration_md.FILE,
     ),
 }
-"""Files a complete folder of each kind must hold (besides its manifest)."""
+"""Files a complete folder of each kind must hold (besides its manifest); a calibration
+also holds `calibrated.yaml`, or, a joint one, `cases.csv` and `calibrated/<case>.yaml`
+for each case (`sim.output.verify` checks which)."""
 
 KIND_FILES: dict[str, tuple[str, ...]] = {
     RUN: (*KIND_REQUIRED[RUN], PLOTS, report.FILE, manifest.FILE),
@@ -108,6 +109,9 @@ KIND_FILES: dict[str, tuple[str, ...]] = {
         calibration.DB,
         calibration.DB_JOURNAL,
         *KIND_REQUIRED[CALIBRATION][2:],
+        calibration.OVERLAY,
+        f"{calibration.OVERLAYS}/*.yaml",
+        calibration.CASES,
         PLOTS,
         *TEMPORARY,
         manifest.FILE,

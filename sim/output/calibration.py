@@ -13,6 +13,8 @@ results/<calibration>/
   fit.csv            per observation: observed, simulated median and 90 % band, error
   validation.csv     the same for the held-out observations only (out of sample)
   calibrated.yaml    an overlay setting the posterior medians (`--policy calibrated.yaml`)
+  calibrated/        joint calibrations instead: one overlay per case, <case>.yaml
+  cases.csv          joint calibrations: the fit case by case
   calibration.md     a short report: posterior, fit, out-of-sample errors
   plots/             posterior.png (marginals), pairs.png, predictive.png
   manifest.json      written last: a folder with it is complete (`parksim verify`)
@@ -39,16 +41,19 @@ import sim
 from sim.files import calibration_md
 from sim.files import manifest as manifest_file
 from sim.files.calibration import (
+    CASE_COLUMNS,
+    CASES,
     FIT,
-    FIT_COLUMNS,
     OVERLAY,
+    OVERLAYS,
     POSTERIOR_CSV,
     POSTERIOR_PARQUET,
     PREDICTIVE,
-    PREDICTIVE_COLUMNS,
     SPEC,
     VALIDATION,
+    fit_columns,
     overlay_text,
+    predictive_columns,
     predictive_rows,
     read_spec,
     read_table,
@@ -68,6 +73,8 @@ OUTPUTS = (
     FIT,
     VALIDATION,
     OVERLAY,
+    OVERLAYS,
+    CASES,
     calibration_md.FILE,
     PLOTS_DIR,
 )
@@ -173,12 +180,21 @@ class CalibrationStore:
         }
         _write_parquet(folder / POSTERIOR_PARQUET, rows_table(rows, columns, meta))
         write_text_atomic(folder / POSTERIOR_CSV, csv_text(columns, rows))
-        predictive_text = csv_text(PREDICTIVE_COLUMNS, predictive_rows(cal, draws))
+        joint = bool(cal.joint)
+        cases = {c.id: c for c in cal.cases}
+        predictive_text = csv_text(predictive_columns(joint), predictive_rows(cases, draws, joint))
         write_text_atomic(folder / PREDICTIVE, predictive_text)
-        write_text_atomic(folder / FIT, csv_text(FIT_COLUMNS, table))
+        write_text_atomic(folder / FIT, csv_text(fit_columns(joint), table))
         held = [r for r in table if r["role"] == "held_out"]
-        write_text_atomic(folder / VALIDATION, csv_text(FIT_COLUMNS, held))
-        write_text_atomic(folder / OVERLAY, overlay_text(cal, result))
+        write_text_atomic(folder / VALIDATION, csv_text(fit_columns(joint), held))
+        if joint:
+            (folder / OVERLAYS).mkdir(exist_ok=True)
+            for c in cal.cases:
+                text = overlay_text(c, result, c.id)
+                write_text_atomic(folder / OVERLAYS / f"{c.id}.yaml", text)
+            write_text_atomic(folder / CASES, csv_text(CASE_COLUMNS, result["case_fit"]))
+        else:
+            write_text_atomic(folder / OVERLAY, overlay_text(cal, result))
         write_text_atomic(folder / SPEC, json_text(dict(result)))
         write_text_atomic(
             folder / calibration_md.FILE,
@@ -230,6 +246,15 @@ def report_lines(folder: Path) -> list[str]:
         lo, hi = e["ci90"]
         lines.append(
             f"  {e['name']:<24} median {e['median']:.4g}  90 % interval {lo:.4g} to {hi:.4g}"
+        )
+    for c in meta.get("case_fit", []):
+        fit = c["fitted_distance"]
+        held = c["held_out_distance"]
+        lines.append(
+            f"  case {c['case']}: {c['fitted']} fitted"
+            + (f" (distance {float(fit):.3g})" if fit is not None else "")
+            + f", {c['held_out']} held out"
+            + (f" (distance {float(held):.3g})" if held is not None else "")
         )
     for r in read_table(folder, VALIDATION):
         lines.append(

@@ -9,7 +9,8 @@
 * `plots/predictive.png`: for every observed series, the posterior predictive runs
   (median, 50 % and 90 % bands across draws) with the observations as points —
   filled for fitted ones, open diamonds for held-out ones — and their uncertainty
-  as error bars; dates on the x axis when the scenario has a start date.
+  as error bars; dates on the x axis when the scenario has a start date. In a joint
+  calibration, one panel per case and series, each on its case's dates.
 """
 
 from __future__ import annotations
@@ -166,25 +167,32 @@ def draw_pairs(
 
 def draw_predictive(folder: Path, meta: dict[str, Any], lang: str = "en") -> Path:
     """`plots/predictive.png`: predictive bands per observed series, observations as points."""
-    start = dt.date.fromisoformat(meta["start_date"]) if meta.get("start_date") else None
-    days = int(meta["days"])
-    curves: dict[tuple[str, str], dict[int, dict[int, float]]] = {}
+    cases = {c["id"]: c for c in meta.get("cases") or []}
+
+    def dates(case: str) -> tuple[dt.date | None, int]:
+        m = cases.get(case, meta)
+        return (dt.date.fromisoformat(m["start_date"]) if m.get("start_date") else None), int(
+            m["days"]
+        )
+
+    curves: dict[tuple[str, str, str], dict[int, dict[int, float]]] = {}
     for r in read_table(folder, PREDICTIVE):
-        key = (r["metric"], r["group"])
+        key = (r.get("case", ""), r["metric"], r["group"])
         draw = curves.setdefault(key, {}).setdefault(int(r["draw"]), {})
         draw[int(r["day"])] = _float(r["value"])
     fit = read_table(folder, FIT)
-    series = list(dict.fromkeys((r["metric"], r["group"]) for r in fit))
+    series = list(dict.fromkeys((r.get("case", ""), r["metric"], r["group"]) for r in fit))
     n = len(series)
     cols = 1 if n == 1 else 2
     nrows = math.ceil(n / cols)
     fig = _figure(9.0 if cols == 1 else 12.0, 4.2 * nrows)
     axes = fig.subplots(nrows, cols, squeeze=False)
-    x = to_x(np.arange(days, dtype=float) + 0.5, start)
-    for k, (metric, group) in enumerate(series):
+    for k, (case, metric, group) in enumerate(series):
+        start, days = dates(case)
+        x = to_x(np.arange(days, dtype=float) + 0.5, start)
         ax = axes[k // cols][k % cols]
         scale = 100.0 if metric in SHARE_METRICS else 1.0
-        draws = curves.get((metric, group), {})
+        draws = curves.get((case, metric, group), {})
         if draws:
             arr = np.array([[d.get(day, math.nan) for day in range(days)] for d in draws.values()])
             with np.errstate(all="ignore"):
@@ -213,7 +221,12 @@ def draw_predictive(folder: Path, meta: dict[str, Any], lang: str = "en") -> Pat
             ("fit", "black", "o", "black", i18n.tr("cal.fitted", lang)),
             ("held_out", OKABE_ITO[3], "D", "white", i18n.tr("cal.held_out", lang)),
         ):
-            pts = [r for r in fit if (r["metric"], r["group"], r["role"]) == (metric, group, role)]
+            pts = [
+                r
+                for r in fit
+                if (r.get("case", ""), r["metric"], r["group"], r["role"])
+                == (case, metric, group, role)
+            ]
             if not pts:
                 continue
             px = to_x(np.array([int(r["day"]) + 0.5 for r in pts], dtype=float), start)
@@ -237,7 +250,7 @@ def draw_predictive(folder: Path, meta: dict[str, Any], lang: str = "en") -> Pat
         ax.set_ylabel(f"{metric} [{unit}]" if scale == 100 else metric)
         if scale == 100:
             ax.set_ylim(0, 105)
-        ax.set_title(f"{metric} — {group}", fontsize=10)
+        ax.set_title(f"{case}: {metric} — {group}" if case else f"{metric} — {group}", fontsize=10)
         ax.legend(fontsize=7, loc="upper left")
     for k in range(n, nrows * cols):
         axes[k // cols][k % cols].set_visible(False)

@@ -228,6 +228,13 @@ def _check_calibration(folder: Path, doc: dict[str, Any]) -> list[str]:
             f"{folder / calibration.POSTERIOR_PARQUET}: holds {rows} particles but the manifest "
             f"says {doc['particles']}"
         )
+    cases = [c["id"] for c in meta.get("cases") or []]
+    overlays = [f"{calibration.OVERLAYS}/{c}.yaml" for c in cases] + [calibration.CASES]
+    for name in overlays if cases else [calibration.OVERLAY]:
+        if not (folder / name).is_file():
+            problems.append(
+                f"{folder / name}: missing (every calibration folder of its kind has it)"
+            )
     fit = calibration.read_table(folder, calibration.FIT)
     observations = meta.get("observations") or []
     if [r["id"] for r in fit] != [o["id"] for o in observations]:

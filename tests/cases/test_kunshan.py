@@ -8,11 +8,13 @@ from the model's rules and their sizes from the scenario's assumptions (beds,
 case rate, cash): they are demonstrations, not validation (`test_claim_*`,
 `test_assumption_*`; `test_definition_*` checks a rule that holds by definition).
 
-Provenance (docs/cases.md): nothing was calibrated. The one **out-of-sample**
-figure comes from another source — Suzhou's press conference of 6 May 2022:
-Kunshan's above-scale firms had all reopened by 5 May — and is read on the
-scenario's *assumed* calendar (day 0 = 1 Apr 2022); the run falls just short of
-it, and the test holds that documented near miss.
+Provenance (docs/cases.md): nothing was calibrated to a Kunshan figure (its
+preparation time and liaison speed-up are the behavioural set the five cases
+share, fitted to the other cases' figures). The one **out-of-sample** figure comes
+from another source — Suzhou's press conference of 6 May 2022: Kunshan's
+above-scale firms had all reopened by 5 May — and is read on the scenario's
+*assumed* calendar (day 0 = 1 Apr 2022); the run misses it by ~9 points (strict
+xfail), and a test holds the miss to its documented band.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ N = 12
 """Replications per option (the scenario runs 20)."""
 LOCKDOWN_DAYS = slice(1, 12)
 """Days 1-11: both zones are locked down (zone_b moves to `controlled` on day 12)."""
+AFTER_PREPARING = slice(6, 12)
+"""Days 6-11: the white-listed plants have mostly prepared and reopened."""
 FULLY_RESUMED_BY = dt.date(2022, 5, 5)
 """Suzhou, 6 May 2022: Kunshan's above-scale firms had all reopened by 5 May."""
 FULL_BELOW = 0.02
@@ -91,9 +95,11 @@ def test_input_counterfactuals_change_only_their_lever(runs) -> None:
 
 def test_assumption_closed_loop_plants_produce_during_lockdown(runs) -> None:
     """Under lockdown white-listed closed-loop plants run, limited by the staff their
-    beds and buses hold: how much they make follows from those assumed shares."""
+    beds and buses hold: how much they make follows from those assumed shares. They
+    first prepare (the preparation time shared by the five cases, median ~6 days), so
+    the check is on the second half of the lockdown, days 6-11."""
     for t in runs["baseline"][1]:
-        assert t.capacity[LOCKDOWN_DAYS].mean() >= 0.1
+        assert t.capacity[AFTER_PREPARING].mean() >= 0.1
 
 
 def test_definition_without_closed_loop_nothing_runs_under_lockdown(runs) -> None:
@@ -129,12 +135,26 @@ def test_claim_relief_package_reduces_failures(runs) -> None:
     assert _paired(runs, "no_relief", "lost_output_days").mean() > 0
 
 
-def test_out_of_sample_kunshan_fully_resumed_by_5_may_missed_as_documented(runs) -> None:
-    """Above-scale resumption on 5 May (on the assumed calendar) against "fully
-    resumed": the run is ~97 %, one or two of its 48 above-scale firms still shut
-    (zones locked down again after cases). A near miss, held where docs/cases.md
-    says: 93-98 %, short of the 98 % counted as full."""
+def _above_scale_on_5_may(runs) -> float:
     park, traces, _ = runs["baseline"]
     d = (FULLY_RESUMED_BY - park.scenario.start_date).days
-    above = np.mean([t.resumption_above_scale[d] for t in traces])
-    assert 0.93 <= above < 1.0 - FULL_BELOW, above
+    return float(np.mean([t.resumption_above_scale[d] for t in traces]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="documented miss (docs/cases.md): ~91 % of the 48 above-scale firms operate on "
+    "5 May (assumed calendar) against 'fully resumed': the shared preparation time and the "
+    "6 review teams leave the sealed zone's firms behind",
+)
+def test_out_of_sample_kunshan_fully_resumed_by_5_may(runs) -> None:
+    assert _above_scale_on_5_may(runs) >= 1.0 - FULL_BELOW
+
+
+def test_out_of_sample_kunshan_fully_resumed_by_5_may_missed_as_documented(runs) -> None:
+    """Above-scale resumption on 5 May (on the assumed calendar) against "fully
+    resumed": the run has ~91 %, four or five of its 48 above-scale firms not yet
+    operating (the sealed zone's firms still in preparation or review, zones locked
+    down again after cases). The miss, held where docs/cases.md says: 85-96 %."""
+    above = _above_scale_on_5_may(runs)
+    assert 0.85 <= above <= 0.96, above
