@@ -36,32 +36,17 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from sim.scenario.errors import Problem, column_letter, shown
 from sim.scenario.industries import Code, normal_key, parse_code, sector_of
+from sim.scenario.schema import LedgerField
 
-REGISTRY_COLUMNS = (
-    "id",
-    "name",
-    "class",
-    "sector",
-    "region",
-    "above_scale",
-    "baseline_output",
-    "staff",
-    "migrant_share",
-    "dorm_beds",
-    "bus_seats",
-    "closed_loop",
-    "ramp_days",
-    "tags",
-    "initially_open",
-    "cash_days",
-    "outbound_share",
+REGISTRY_COLUMNS: tuple[str, ...] = tuple(
+    c for c in get_args(LedgerField) if c not in ("credit_code", "industry", "ignore")
 )
 """Fields of a registry row (columns of that name need no mapping; `tags` separated by `;`)."""
 CREDIT_CODE = "credit_code"
