@@ -33,6 +33,17 @@ class Firms:
         """Zones and outside regions, in scenario order."""
         reg_idx = {r: k for k, r in enumerate(self.region_ids)}
         self.region = np.array([reg_idx[f.region] for f in firms], dtype=np.int64)
+        self.park_ids = tuple(p.id for p in sc.parks)
+        """Parks of a region, in scenario order (empty: one park made of every zone)."""
+        self.n_parks = max(1, len(self.park_ids))
+        """Parks, counting a scenario without `parks` as one."""
+        zone_park = {z: k for k, p in enumerate(sc.parks) for z in p.zones}
+        self.region_park = np.array(
+            [zone_park.get(r, -1 if sc.parks else 0) for r in self.region_ids], dtype=np.int64
+        )
+        """Park of each zone (-1: an outside region of a region of parks)."""
+        self.park = self.region_park[self.region]
+        """Park of each firm (0 for all in a scenario without `parks`)."""
         self.baseline = np.array([f.baseline_output for f in firms], dtype=float)
         """Output per day before the shock (value units)."""
         self.above_scale = np.array([f.above_scale for f in firms], dtype=bool)

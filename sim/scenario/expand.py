@@ -297,6 +297,33 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
         d.fields["inputs"] = inputs
 
 
+def _outside_parks(scenario: Scenario, made: list[tuple[_Draft, Enterprise]]) -> list[Problem]:
+    """In a region (`parks` given), firms whose region is a zone of no park: one problem
+    per listed firm, generate entry or registry file."""
+    if not scenario.parks:
+        return []
+    zones = {z for p in scenario.parks for z in p.zones}
+    out: list[Problem] = []
+    seen: set[object] = set()
+    for d, f in made:
+        if f.region in zones:
+            continue
+        where = d.file if d.file is not None else d.path
+        if d.path[:1] != ("enterprises",) and where in seen:
+            continue
+        seen.add(where)
+        message = (
+            f"firm {shown(f.id)} is in region {shown(f.region)}, which no park lists in its "
+            f"`zones` (parks: {', '.join(p.id for p in scenario.parks)}); put the region in "
+            "a park's zones, or the firm in a zone"
+        )
+        if d.path[:1] == ("generate",) and d.cls is not None:
+            out.append(Problem(message, path=("firm_classes", str(d.fields["class"]), "region")))
+        else:
+            out.append(d.problem(message, "region"))
+    return out
+
+
 def expand(
     scenario: Scenario,
     scenario_file: Path | None,
@@ -413,6 +440,7 @@ def expand(
             current[:] = [d]
             names.refs(Enterprise, firm, known)
     problems.extend(names.problems)
+    problems.extend(_outside_parks(scenario, made))
     supplier_ids = set(suppliers)
     for d, f in made[listed:]:
         for inp in f.inputs:

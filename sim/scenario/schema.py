@@ -160,6 +160,10 @@ CONTINUITY_RULE = Kind("continuity rule")
 """Continuity rules (`continuity[].id`)."""
 GOOD = Kind("good")
 """Goods, declared by the input lines that use them."""
+PARK = Kind("park")
+"""Parks of a region (`parks[].id`)."""
+CORRIDOR = Kind("corridor")
+"""Freight corridors between parks (`corridors[].id`)."""
 
 Tags = Annotated[list[Annotated[Ident, Ref(TAG)]], Field(max_length=100)]
 """A firm's tags (a handful in practice; a hundred at most)."""
@@ -438,6 +442,14 @@ class InputRule(Frozen):
         | None
     ) = None
     """Draw sources among park firms of this sector (instead of, or beside, `from`)."""
+    from_parks: list[Annotated[Ident, Ref(PARK)]] = Field(default_factory=list)
+    """Draw `from_sector` sources only among firms of these parks (empty: any park)."""
+    same_park_share: Share | None = None
+    """Chance that each `from_sector` source is drawn from the firm's own park (the rest
+    from the other parks allowed); absent: sources are drawn by size wherever they are.
+    Typical: none in the articles; most industrial supply stays within a city, while
+    electronics and autos buy across the province (Sichuan, 9 May 2022: 100+ suppliers
+    in Shanghai and Jiangsu)."""
     links: LinksDist = fixed(1)
     """Number of distinct sources (rounded); capped by the number of candidates. Typical:
     none in the articles; the demo park draws 1–3."""
@@ -785,6 +797,9 @@ class TransferStation(Frozen):
     (Sichuan, 9 May 2022: Qingtaishan admitted 99 trips in 12 days)."""
     serves: list[Annotated[Ident, Ref(REGION)]] = Field(default_factory=list)
     """Regions of origin it serves (empty: all)."""
+    park: Annotated[Ident, Ref(PARK)] | None = None
+    """The park whose inbound freight it handles (absent: freight into any park). A station
+    listed by a corridor handles that corridor's freight instead."""
     partner_for: list[Annotated[Ident, Ref(FIRM)]] = Field(default_factory=list)
     """A partner transfer point (Jinshan, 12 May 2022): used only by routes to or from
     these firms."""
@@ -877,7 +892,12 @@ class WhitelistBatch(Frozen):
     top_n: TopN | None = None
     """The largest firms."""
     suppliers_of_listed: bool = False
-    """Park firms that supply firms already listed (upstream support; Jinshan, 12 May 2022)."""
+    """Park firms that supply firms already listed (upstream support; Jinshan, 12 May 2022).
+    In a region, only suppliers in the listed firm's own park, unless parks recognise each
+    other's lists (`reopening.mutual_recognition`)."""
+    parks: list[Annotated[Ident, Ref(PARK)]] = Field(default_factory=list)
+    """Select by `tags`, `sectors`, `above_scale` and `top_n` only among firms of these
+    parks (empty: every park); firms named in `firms` are listed wherever they are."""
 
 
 class Liaison(Frozen):
@@ -891,6 +911,11 @@ class Liaison(Frozen):
     this. Typical: none in the articles; the default 2 is an assumption."""
     tags: list[Annotated[Ident, Ref(TAG)]] = Field(default_factory=list)
     """Only firms with one of these tags get a liaison (empty: any firm, by priority)."""
+    across_parks: bool = False
+    """Coordination across parks: the suppliers of liaised firms in other parks of the
+    region are liaised too (their applications, rectification, passes and returning staff
+    come faster). Typical: none in the articles (Sichuan, 9 May 2022: teams pushed upstream
+    firms in other provinces to reopen)."""
 
 
 class PriorityGroup(Frozen):
@@ -999,6 +1024,8 @@ class ApprovalEligibility(Frozen):
     """Only firms with at most this many staff. Typical: 1,000 for small and medium, 300 for
     small, 20 for micro industrial firms (below these; China's 2011 size classes,
     中小企业划型标准规定)."""
+    parks: list[Annotated[Ident, Ref(PARK)]] = Field(default_factory=list)
+    """Only firms of these parks (empty: any): a district's own approvals."""
 
 
 class Approval(Frozen):
@@ -1039,6 +1066,17 @@ class Approval(Frozen):
                 f"`end_day` ({self.end_day:g}) must be after `start_day` ({self.start_day:g})"
             )
         return self
+
+
+class MutualRecognition(Frozen):
+    """Mutual recognition of supply-chain white lists between parks (on, or on with a delay)."""
+
+    parks: list[Annotated[Ident, Ref(PARK)]] = Field(default_factory=list)
+    """Parks that recognise each other's lists (empty: every park of the region)."""
+    delay_days: Days = 0.0
+    """Days after a batch is released before the other parks list its firms' suppliers
+    (rounded up; 0: the same day). Typical: none in the articles; 0 assumes the other
+    parks act on the list the day it is released."""
 
 
 class Reopening(Frozen):
@@ -1087,6 +1125,11 @@ class Reopening(Frozen):
     """Rule-based approvals, released each day after that day's white-list batches."""
     liaison: Liaison = Liaison()
     """Liaison cadres."""
+    mutual_recognition: MutualRecognition | None = None
+    """Parks of a region recognise each other's supply-chain white lists (Yangtze River
+    Delta, spring 2022): a batch with `suppliers_of_listed` also lists the listed firms'
+    suppliers in the other recognising parks, which then reopen under their own park's
+    rules. Absent: each park's lists stop at its boundary."""
 
     @field_validator("apply_days_by")
     @classmethod
@@ -1318,6 +1361,94 @@ class Workforce(Frozen):
     @classmethod
     def _hotels_in_order(cls, v: list[HotelBeds]) -> list[HotelBeds]:
         _in_order_of_day(v, "entries", "entry")
+        return v
+
+
+# --- regions of parks -----------------------------------------------------------
+
+
+class ParkWorkforce(Frozen):
+    """A park's own workforce pool: each key given replaces the region-wide one of
+    `workforce` for the park's firms (absent: they share the region's)."""
+
+    local_return: list[ReturnPoint] | None = None
+    """As `workforce.local_return`, for this park's firms."""
+    migrant_return: list[ReturnPoint] | None = None
+    """As `workforce.migrant_return`, for this park's firms."""
+    chartered_buses: list[CharteredBus] | None = None
+    """As `workforce.chartered_buses`; the seats go to this park's firms only."""
+    employee_station_beds: Count | None = None
+    """As `workforce.employee_station_beds`; the beds serve this park's firms only. Typical: as
+    `workforce.employee_station_beds`."""
+    hotel_beds: list[HotelBeds] | None = None
+    """As `workforce.hotel_beds`; the rooms serve this park's firms only."""
+
+    @field_validator("local_return", "migrant_return")
+    @classmethod
+    def _curve(cls, v: list[ReturnPoint] | None) -> list[ReturnPoint] | None:
+        return _return_curve(v)
+
+    @field_validator("hotel_beds")
+    @classmethod
+    def _hotels_in_order(cls, v: list[HotelBeds] | None) -> list[HotelBeds] | None:
+        if v is not None:
+            _in_order_of_day(v, "entries", "entry")
+        return v
+
+
+class IndustrialPark(Frozen):
+    """One park (or district, or city) of a region: its zones, with their own control
+    timelines, and its own service teams, freight passes and workforce pool."""
+
+    id: Annotated[Ident, Declares(PARK)]
+    """Identifier used by corridors, white lists and results (`park:<id>`)."""
+    name: Label | None = None
+    """Display name."""
+    zones: list[Annotated[Ident, Ref(REGION)]] = Field(min_length=1, max_length=1000)
+    """Entries of `regions` that are this park's zones; every firm's region must be a zone
+    of one park. Regions no park lists stay outside regions (suppliers, migrants)."""
+    service_teams: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    """This park's own service teams, reviewing only its firms (absent: its firms queue for
+    the region's `reopening.service_teams`, shared with every park that gives none).
+    Typical: as `reopening.service_teams`."""
+    passes_per_day: Count | None = None
+    """Freight passes this park issues per day to routes into it and to its firms' outbound
+    trucks (absent: the region's `logistics.passes_per_day`, shared with every park that
+    gives none). Typical: as `logistics.passes_per_day`."""
+    workforce: ParkWorkforce = ParkWorkforce()
+    """This park's own workforce pool."""
+
+
+class Corridor(Frozen):
+    """A freight corridor between two parks (the Shanghai–Suzhou corridor of Kunshan's
+    electronics cluster): its travel time, its passes and its transfer stations. A truck
+    on it that needs a pass (either end's level asks for one) goes through one of its
+    stations."""
+
+    id: Annotated[Ident, Declares(CORRIDOR)]
+    """Identifier."""
+    name: Label | None = None
+    """Display name."""
+    between: list[Annotated[Ident, Ref(PARK)]] = Field(min_length=2, max_length=2)
+    """The two parks it links (freight goes both ways)."""
+    lead_days: Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)] | None = None
+    """Days from shipment to arrival along it (absent: `supply.park_lead_days`). Typical:
+    1–2 days within a province (an assumption)."""
+    passes_per_day: Count | None = None
+    """Passes issued per day to routes along it (absent: the receiving park's passes).
+    Typical: 2 or more a day (Jinshan, 12 May 2022: two cross-province passes unblocked one
+    firm)."""
+    stations: list[Annotated[Ident, Ref(STATION)]] = Field(default_factory=list)
+    """Transfer stations on it; absent: its trucks use the receiving park's stations."""
+
+    @field_validator("between")
+    @classmethod
+    def _two_parks(cls, v: list[str]) -> list[str]:
+        if len(v) == 2 and v[0] == v[1]:
+            raise ValueError(
+                f"a corridor links two different parks; both ends are {v[0]!r} (freight "
+                "inside one park needs no corridor)"
+            )
         return v
 
 
@@ -1728,6 +1859,11 @@ class Scenario(Frozen):
     at day 0."""
     regions: list[Region] = Field(min_length=1)
     """The park's zones and outside regions."""
+    parks: list[IndustrialPark] = Field(default_factory=list, max_length=1000)
+    """A region of several parks, each with its zones, service teams, passes and workforce
+    pool (absent: one park made of every zone, as before). See docs/regions.md."""
+    corridors: list[Corridor] = Field(default_factory=list, max_length=100_000)
+    """Freight corridors between parks of the region."""
     firm_classes: dict[Annotated[Ident, Declares(FIRM_CLASS)], FirmClass] = Field(
         default_factory=dict
     )
@@ -1807,6 +1943,37 @@ class Scenario(Frozen):
                     f"observations[{i}]: `start_date` {start} plus day {obs.day:g} passes the "
                     "year 9999, the last one with dates"
                 ) from None
+        return v
+
+    @field_validator("parks")
+    @classmethod
+    def _one_park_per_zone(cls, v: list[IndustrialPark]) -> list[IndustrialPark]:
+        owner: dict[str, tuple[int, int]] = {}
+        for i, p in enumerate(v):
+            for j, z in enumerate(p.zones):
+                if z in owner:
+                    pi, pj = owner[z]
+                    raise ValueError(
+                        f"parks[{i}].zones[{j}]: zone {z!r} is already listed at "
+                        f"parks[{pi}].zones[{pj}]; a zone belongs to one park"
+                    )
+                owner[z] = (i, j)
+        return v
+
+    @field_validator("corridors")
+    @classmethod
+    def _one_corridor_per_pair(cls, v: list[Corridor], info: ValidationInfo) -> list[Corridor]:
+        if v and not info.data.get("parks"):
+            raise ValueError("corridors link parks: give `parks` too")
+        pairs: dict[frozenset[str], int] = {}
+        for i, c in enumerate(v):
+            pair = frozenset(c.between)
+            if pair in pairs:
+                raise ValueError(
+                    f"corridors[{i}] links {c.between[0]!r} and {c.between[1]!r}, as "
+                    f"corridors[{pairs[pair]}] does; give each pair of parks one corridor"
+                )
+            pairs[pair] = i
         return v
 
     @model_validator(mode="after")

@@ -81,9 +81,19 @@ DANGLING = park(
             "region": "parc",
             "tags": ["bakbone"],
             "tag_shares": {"livelyhood": 0.5},
-            "inputs": [{"good": "x", "from": ["suq"], "from_sector": "ww", "per_output": 1}],
+            "inputs": [
+                {
+                    "good": "x",
+                    "from": ["suq"],
+                    "from_sector": "ww",
+                    "from_parks": ["north"],
+                    "per_output": 1,
+                }
+            ],
         }
     },
+    parks=[{"id": "east", "zones": ["prk"]}, {"id": "west", "zones": ["out"]}],
+    corridors=[{"id": "c", "between": ["east", "weest"], "stations": ["tt"]}],
     generate=[{"class": "widgit", "count": 2}],
     registry=[{"file": "firms.csv", "class": "wigdet", "classes": {"w": "widgte"}}],
     enterprises=[
@@ -102,12 +112,23 @@ DANGLING = park(
     supply={"coordination": {"suppliers": ["sub"]}},
     logistics={
         "grants": [{"day": 1, "firms": ["ab"]}],
-        "transfer_stations": [{"id": "t", "serves": ["pak"], "partner_for": ["aa"]}],
+        "transfer_stations": [
+            {"id": "t", "serves": ["pak"], "park": "easst", "partner_for": ["aa"]}
+        ],
     },
     reopening={
         "priority": ["livelihood", "backbon", {"class": "widgt"}],
         "liaison": {"tags": ["low_labour"]},
-        "whitelists": [{"day": 1, "firms": ["widget0001"], "tags": ["spec"], "sectors": ["ss"]}],
+        "whitelists": [
+            {
+                "day": 1,
+                "firms": ["widget0001"],
+                "tags": ["spec"],
+                "sectors": ["ss"],
+                "parks": ["wset"],
+            }
+        ],
+        "mutual_recognition": {"parks": ["south"]},
         "apply_days_by": [
             {"class": "wdget", "apply_days": 1},
             {"tags": ["livelihod"], "apply_days": 1},
@@ -117,7 +138,12 @@ DANGLING = park(
             {
                 "id": "first",
                 "per_day": 1,
-                "eligible": {"classes": ["widge"], "tags": ["backbne"], "sectors": ["sw"]},
+                "eligible": {
+                    "classes": ["widge"],
+                    "tags": ["backbne"],
+                    "sectors": ["sw"],
+                    "parks": ["eats"],
+                },
             }
         ],
     },
@@ -428,6 +454,54 @@ EXPECTED: list[tuple[type[BaseModel], str, KeyPath, str]] = [
         "key_firms",
         ("reporting", "key_firms", 0),
         "unknown firm 'ba' (did you mean 'a'?)",
+    ),
+    (
+        schema.IndustrialPark,
+        "zones",
+        ("parks", 0, "zones", 0),
+        "unknown region 'prk' (did you mean 'park'?)",
+    ),
+    (
+        schema.Corridor,
+        "between",
+        ("corridors", 0, "between", 1),
+        "unknown park 'weest' (did you mean 'west'?)",
+    ),
+    (
+        schema.Corridor,
+        "stations",
+        ("corridors", 0, "stations", 0),
+        "unknown station 'tt' (did you mean 't'?)",
+    ),
+    (
+        schema.InputRule,
+        "from_parks",
+        ("firm_classes", "widget", "inputs", 0, "from_parks", 0),
+        "unknown park 'north'",
+    ),
+    (
+        schema.TransferStation,
+        "park",
+        ("logistics", "transfer_stations", 0, "park"),
+        "unknown park 'easst' (did you mean 'east'?)",
+    ),
+    (
+        schema.WhitelistBatch,
+        "parks",
+        ("reopening", "whitelists", 0, "parks", 0),
+        "unknown park 'wset' (did you mean 'west'?)",
+    ),
+    (
+        schema.MutualRecognition,
+        "parks",
+        ("reopening", "mutual_recognition", "parks", 0),
+        "unknown park 'south'",
+    ),
+    (
+        schema.ApprovalEligibility,
+        "parks",
+        ("reopening", "approvals", 0, "eligible", "parks", 0),
+        "unknown park 'eats' (did you mean 'east'?)",
     ),
 ]
 """Each reference of the schema, the key path of its dangling name in DANGLING, and
