@@ -131,7 +131,9 @@ def _bounds(field: Any) -> str:
         if getattr(m, "le", None) is not None:
             hi = m.le
         if getattr(m, "max_length", None) is not None and hi is None:
-            return f" (at most {_number(m.max_length)} characters)"
+            base = typing.get_origin(annotation)
+            unit = "entries" if base in (list, dict) else "characters"
+            return f" (at most {_number(m.max_length)} {unit})"
     extra: dict[str, Any] = {}
     for m in (field, *metadata):  # distributions carry their range for the JSON Schema
         if isinstance(getattr(m, "json_schema_extra", None), dict):
@@ -174,6 +176,7 @@ SECTIONS = (
     schema.Approval,
     schema.ApprovalEligibility,
     schema.Liaison,
+    schema.MutualRecognition,
     schema.ContinuityRule,
     schema.Workforce,
     schema.ReturnPoint,
@@ -182,6 +185,9 @@ SECTIONS = (
     schema.Housing,
     schema.HotelBeds,
     schema.WorkforceClass,
+    schema.IndustrialPark,
+    schema.ParkWorkforce,
+    schema.Corridor,
     schema.Outbreaks,
     schema.LevelRaise,
     schema.RatePoint,
