@@ -17,6 +17,7 @@ from typing import Any
 
 from sim import __version__
 from sim.scenario.errors import ScenarioError
+from sim.text import columns, pad
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -437,11 +438,11 @@ def _print_summary(out: Path, lang: str = "en") -> None:
 
     summ = summary.read(out / summary.FILE).raw
     n = summ["replications"]
-    width = max([18, *(i18n.columns(label(name)) for name in summ["metrics"])])
+    width = max([18, *(columns(label(name)) for name in summ["metrics"])])
     print(tr("run_head", scenario=summ["scenario"], n=n, days=summ["days"], out=out))
     for name, m in summ["metrics"].items():
         if name.startswith(DAYS_TO_PREFIX) and "median" in m:
-            print(f"  {i18n.pad(label(name), width)} {_censored(m, n, tr)}")
+            print(f"  {pad(label(name), width)} {_censored(m, n, tr)}")
             continue
         if m["mean"] is None:
             txt = tr("never", k=m["reached"], n=n)
@@ -450,7 +451,7 @@ def _print_summary(out: Path, lang: str = "en") -> None:
             txt = tr("mean_ci", mean=f"{m['mean']:.3f}", lo=f"{lo:.3f}", hi=f"{hi:.3f}")
             if name.startswith(DAYS_TO_PREFIX) and m["reached"] < n:
                 txt += tr("reached", k=m["reached"], n=n)
-        print(f"  {i18n.pad(label(name), width)} {txt}")
+        print(f"  {pad(label(name), width)} {txt}")
     top = sorted(summ["causes"].items(), key=lambda kv: -(kv[1]["mean"] or 0))[:5]
     print(
         tr("causes")

@@ -25,6 +25,7 @@ from sim.metrics import (
     RELAPSED_80,
     label,
 )
+from sim.text import columns, pad
 
 FILE = "comparison.md"
 HEADLINE_DAYS = DAYS_TO_80
@@ -203,10 +204,10 @@ def _code(text: str) -> str:
 def render_table(rows: Sequence[Sequence[str]]) -> str:
     """A Markdown pipe table padded so that it also reads well as plain text."""
     rows = [[_cell(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths = [max(columns(r[i]) for r in rows) for i in range(len(rows[0]))]
 
     def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+        return "| " + " | ".join(pad(c, w) for c, w in zip(cells, widths, strict=True)) + " |"
 
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(rows[0]), sep, *(line(r) for r in rows[1:])])

@@ -14,7 +14,6 @@ The catalogue is read on first use, never at import time.
 from __future__ import annotations
 
 import functools
-import unicodedata
 from datetime import date, timedelta
 from importlib import resources
 from typing import Any
@@ -94,16 +93,6 @@ def metric_axis(name: str, lang: str) -> str:
         return axis_label(name)
     entry = catalogue()["metrics"].get(name)
     return (entry.get("zh_axis") or entry["zh"]) if entry else name
-
-
-def pad(text: str, width: int) -> str:
-    """`text` padded with spaces to `width` terminal columns (a Chinese character takes two)."""
-    return text + " " * max(0, width - columns(text))
-
-
-def columns(text: str) -> int:
-    """Terminal columns `text` takes (a Chinese character takes two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def table_cell(text: str, lang: str) -> str:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +40,7 @@ from sim.scenario.schema import (
     Scenario,
     WhitelistBatch,
 )
+from sim.text import columns, pad
 
 # --- the summary ---------------------------------------------------------------------
 
@@ -574,16 +574,6 @@ LABELS: dict[str, str] = {
 values, keeping the `{placeholders}`)."""
 
 
-def _width(text: str) -> int:
-    """Columns a text takes in a terminal: wide (CJK) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    space = " " * max(width - _width(text), 0)
-    return space + text if right else text + space
-
-
 def _num(x: float) -> str:
     """A number as a planner reads it: 1,234, 12.5, 0.35."""
     if math.isinf(x):
@@ -604,9 +594,9 @@ def _day(w: When, L: dict[str, str]) -> str:
 
 def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
     """Rows aligned in columns; the first column left, the others right."""
-    widths = [max(_width(r[c]) for r in rows) for c in range(len(rows[0]))]
+    widths = [max(columns(r[c]) for r in rows) for c in range(len(rows[0]))]
     return [
-        indent + "  ".join(_pad(cell, widths[c], right=c > 0) for c, cell in enumerate(r)).rstrip()
+        indent + "  ".join(pad(cell, widths[c], right=c > 0) for c, cell in enumerate(r)).rstrip()
         for r in rows
     ]
 
@@ -649,13 +639,13 @@ def render(summary: ParkSummary, file: str, labels: dict[str, str] | None = None
     ]
     if s.whitelists:
         out.append(L["whitelists"])
-        ids = max(_width(b.id) for b in s.whitelists)
-        whens = max(_width(_day(b.when, L)) for b in s.whitelists)
+        ids = max(columns(b.id) for b in s.whitelists)
+        whens = max(columns(_day(b.when, L)) for b in s.whitelists)
         out += [
             "  "
             + L["batch"].format(
-                id=_pad(b.id, ids),
-                when=_pad(_day(b.when, L), whens),
+                id=pad(b.id, ids),
+                when=pad(_day(b.when, L), whens),
                 listed=_num(b.listed),
                 new=_num(b.new),
                 selects=b.selects,

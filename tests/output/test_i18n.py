@@ -69,7 +69,6 @@ def test_words_in_each_language() -> None:
     assert i18n.date_text(date(2022, 6, 3), "en", year=False) == "3 Jun"
     assert i18n.when(23.5, None, "zh") == "第23.5天"
     assert i18n.when(2.0, date(2022, 4, 1), "en") == "3 Apr 2022"
-    assert i18n.pad("复工率", 8) == "复工率  "  # three characters, six columns
 
 
 def test_an_unknown_language_is_refused() -> None:
