@@ -14,6 +14,7 @@ The catalogue is read on first use, never at import time.
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, timedelta
 from importlib import resources
 from typing import Any
@@ -95,12 +96,28 @@ def metric_axis(name: str, lang: str) -> str:
     return (entry.get("zh_axis") or entry["zh"]) if entry else name
 
 
+_CELL_DATE = re.compile(r" \((\d{1,2}) (" + "|".join(MONTHS) + r")\)")
+_CELL_COUNT = re.compile(r", (reached|relapsed) (\d+)/(\d+)")
+
+
 def table_cell(text: str, lang: str) -> str:
-    """A head or word of the comparison table as printed (`table` of the catalogue)."""
+    """A head or word of the comparison table as printed (`table` of the catalogue); in a
+    cell of numbers, its date (` (7 May)`) and counts (`, reached 8/10`, `, relapsed 1/8`)."""
     if lang == DEFAULT_LANG:
         return text
-    out: str = catalogue()["table"].get(text, text)
-    return out
+    words: dict[str, str] = catalogue()["table"]
+    if text in words:
+        return words[text]
+
+    def day(m: re.Match[str]) -> str:
+        return f"（{MONTHS.index(m.group(2)) + 1}月{int(m.group(1))}日）"
+
+    def count(m: re.Match[str]) -> str:
+        key = "compare.reached" if m.group(1) == "reached" else "relapse.legend"
+        said = tr(key, lang, k=int(m.group(2)), n=int(m.group(3)))
+        return said if said.startswith("；") else "，" + said
+
+    return _CELL_COUNT.sub(count, _CELL_DATE.sub(day, text))
 
 
 def date_text(when: date, lang: str, *, year: bool = True) -> str:

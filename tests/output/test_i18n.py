@@ -74,3 +74,12 @@ def test_words_in_each_language() -> None:
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="use one of en, zh"):
         i18n.tr("mean", "fr")
+
+
+def test_a_compare_cell_of_numbers_is_translated_around_its_numbers() -> None:
+    cell = "12.0 (7 May), reached 8/10, relapsed 1/8"
+    assert i18n.table_cell(cell, "en") == cell
+    zh = i18n.table_cell(cell, "zh")
+    assert zh == "12.0（5月7日），10 次中 8 次达到；8 次中 1 次回落"
+    assert i18n.table_cell("never", "zh") == "未达到"
+    assert i18n.table_cell("3.5", "zh") == "3.5"
