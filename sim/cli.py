@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 import traceback
@@ -1050,11 +1051,20 @@ COMMANDS = {
 }
 
 
+def _console_safe() -> None:
+    """A console that cannot show Chinese (a Windows code page such as cp1252) prints a
+    Chinese name as `\\u7532` instead of failing the command mid-way."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `parksim` and `run_sim.py`; returns the exit code."""
     from sim.output.folder import FolderError
 
     args = build_parser().parse_args(argv)
+    _console_safe()
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -143,3 +144,33 @@ def test_plot_of_a_folder_without_results_is_bad_input(tmp_path) -> None:
     r = run_cli("plot", str(tmp_path))
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
+
+
+def test_a_chinese_run_prints_on_a_console_without_chinese(tmp_path) -> None:
+    """A Windows pipe in a Western code page cannot print 产能: escapes, not a crash."""
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "run",
+            str(SCENARIOS / "demo_park.yaml"),
+            "--lang",
+            "zh",
+            "--no-plots",
+            "--set",
+            "replications=1",
+            "--days",
+            "20",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "cp1252"},
+        capture_output=True,
+        timeout=300,
+    )
+    stdout = r.stdout.decode("cp1252")
+    assert r.returncode == 0, r.stderr.decode("cp1252")
+    assert "\\u4ea7\\u80fd" in stdout  # 产能, escaped
+    assert (tmp_path / "out" / "summary.json").exists()
