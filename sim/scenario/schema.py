@@ -1661,9 +1661,16 @@ class Observation(Frozen):
     day: Day
     """Day of the figure (day 0 = `start_date`)."""
     metric: Literal[
-        "capacity", "resumption", "resumption_weighted", "resumption_above_scale", "workforce"
+        "capacity",
+        "resumption",
+        "resumption_weighted",
+        "resumption_above_scale",
+        "resumed",
+        "resumed_above_scale",
+        "workforce",
     ]
-    """Curve it belongs to (a share, 0..1)."""
+    """Curve it belongs to (a share, 0..1). An article's 复工率 (firms that have resumed,
+    operating today or not) is `resumed`; `resumption` is the share operating today."""
     value: Share
     """Reported value, as a share (0.976 for 97.6 %)."""
     tolerance: Share = 0.0

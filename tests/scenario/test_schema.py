@@ -381,3 +381,16 @@ def test_the_defaults_and_words_a_planner_needs_are_documented() -> None:
     assert "A route is one source" in passes
     station = scenario_schema()["$defs"]["TransferStation"]["properties"]["handling_hours"]
     assert "Typical: 2–4 h a trip" in " ".join(station["description"].split())
+
+
+def test_every_observed_metric_is_a_daily_curve_of_the_park() -> None:
+    """A published figure names a curve that timeseries.csv has (group `park`), so the
+    plots can draw it and a calibration can fit it; 复工率 is `resumed`."""
+    import typing
+
+    from sim.metrics import SHARE_METRICS
+    from sim.scenario.schema import Observation
+
+    allowed = typing.get_args(Observation.model_fields["metric"].annotation)
+    assert "resumed" in allowed
+    assert set(allowed) <= set(SHARE_METRICS)

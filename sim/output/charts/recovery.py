@@ -23,6 +23,7 @@ from sim.metrics import (
     CAPACITY,
     DAYS_TO_80,
     PARK,
+    RESUMED,
     RESUMPTION,
     RESUMPTION_ABOVE_SCALE,
     RESUMPTION_WEIGHTED,
@@ -70,6 +71,7 @@ _FIGURE_COLOURS = {
     **{curve.metric: curve.colour for curve in _RECOVERY_CURVES},
     RESUMPTION_WEIGHTED: OKABE_ITO[4],
     WORKFORCE: OKABE_ITO[5],
+    RESUMED: OKABE_ITO[3],
 }
 """Marker colour of a reported figure: its curve's colour, or one of its own for the
 metrics the recovery chart draws no curve for."""
