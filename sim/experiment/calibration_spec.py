@@ -58,7 +58,7 @@ from pydantic import (
 )
 
 import sim
-from sim.experiment import sweep_spec
+from sim.experiment import spec_errors, sweep_spec
 from sim.experiment.sweep_spec import Name
 from sim.files import timeseries
 from sim.files.resolved import scenario_json
@@ -600,18 +600,6 @@ class Calibration:
         return (case or self.cases[0]).sets_for(values, self.parameters)
 
 
-def _at(source: Source, path: KeyPath, message: str) -> Problem:
-    mark = source.mark_for(path)
-    if mark is None:
-        return Problem(message, path)
-    return Problem(message, path, mark.file, mark.line, mark.column)
-
-
-def _relative(spec_file: Path, text: str) -> Path:
-    p = Path(text)
-    return (p if p.is_absolute() else spec_file.parent / p).resolve()
-
-
 def _problems(e: ValidationError, source: Source) -> list[Problem]:
     """Pydantic errors on the calibration file as located Problems."""
     models = (
@@ -626,37 +614,7 @@ def _problems(e: ValidationError, source: Source) -> list[Problem]:
         Settings,
         QuickSettings,
     )
-    fields = sorted({f.alias or n for m in models for n, f in m.model_fields.items()})
-    out = []
-    for err in e.errors():
-        loc: list[str | int] = []
-        node = source.data
-        for part in err["loc"]:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-                loc.append(part)
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-                loc.append(part)
-            elif isinstance(node, dict) and isinstance(part, str) and part in fields:
-                loc.append(part)
-                break
-        if err["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(loc[-1]) if loc else "", fields, n=1)
-            msg = f"unknown key '{loc[-1] if loc else '?'}'" + (
-                f" (did you mean '{close[0]}'?)" if close else ""
-            )
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        else:
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            if msg.startswith("Input should be"):
-                msg = "should be" + msg[len("Input should be") :]
-            found = err.get("input")
-            if not isinstance(found, dict | list) and len(repr(found)) < 60:
-                msg += f"; found {found!r}"
-        out.append(_at(source, tuple(loc), msg))
-    return out
+    return spec_errors.problems(e, source, models)
 
 
 # --------------------------------------------------------------------------- series
@@ -758,7 +716,7 @@ def _inline_observations(source: Source, at: KeyPath = ()) -> list[_Raw]:
     if not isinstance(items, list):
         return []
     return [
-        _Raw(dict(item), _at(source, (*at, "observations", i), ""))
+        _Raw(dict(item), spec_errors.at(source, (*at, "observations", i), ""))
         for i, item in enumerate(items)
         if isinstance(item, dict)
     ]
@@ -1181,7 +1139,7 @@ def _at_set_lines(
     out = []
     for q in moved:
         if q.path and q.path[0] == "set":
-            q = _at(source, (*at, *q.path), q.message)
+            q = spec_errors.at(source, (*at, *q.path), q.message)
         out.append(q)
     return out
 
@@ -1235,7 +1193,9 @@ def load_calibration(
     path = Path(path)
     source = load_yaml(path)
     if not isinstance(source.data, dict):
-        raise ScenarioError([_at(source, (), "a calibration file must be a mapping of keys")])
+        raise ScenarioError(
+            [spec_errors.at(source, (), "a calibration file must be a mapping of keys")]
+        )
     try:
         spec = CalibrationSpec.model_validate(
             source.data, context=sweep_spec.base_context(path, source.data)
@@ -1247,12 +1207,14 @@ def load_calibration(
 
     problems: list[Problem] = []
     if not spec.parameters:
-        problems.append(_at(source, ("parameters",), "give at least one parameter to estimate"))
+        problems.append(
+            spec_errors.at(source, ("parameters",), "give at least one parameter to estimate")
+        )
     labels = [p.label for p in spec.parameters]
     for i, p in enumerate(spec.parameters):
         if labels.count(p.label) > 1:
             problems.append(
-                _at(
+                spec_errors.at(
                     source,
                     ("parameters", i, "name" if p.name else "path"),
                     f"two parameters are named '{p.label}'; give each a `name`",
@@ -1261,7 +1223,7 @@ def load_calibration(
         for key in ("cases", "case_paths"):
             if getattr(p, key) is not None:
                 problems.append(
-                    _at(
+                    spec_errors.at(
                         source,
                         ("parameters", i, key),
                         f"`{key}` is for joint calibrations (a file with `cases`); this one "
@@ -1269,16 +1231,22 @@ def load_calibration(
                     )
                 )
         if p.path is None and not problems:
-            problems.append(_at(source, ("parameters", i), "give a `path`"))
+            problems.append(spec_errors.at(source, ("parameters", i), "give a `path`"))
     assert spec.scenario is not None
-    scenario_file = _relative(path, spec.scenario)
-    policies = tuple(_relative(path, p) for p in spec.policies)
-    obs_file = _relative(path, spec.observations) if isinstance(spec.observations, str) else None
+    scenario_file = spec_errors.relative(path, spec.scenario)
+    policies = tuple(spec_errors.relative(path, p) for p in spec.policies)
+    obs_file = (
+        spec_errors.relative(path, spec.observations)
+        if isinstance(spec.observations, str)
+        else None
+    )
     files = [(("scenario",), scenario_file)]
     files += [(("policies", i), f) for i, f in enumerate(policies)]
     if obs_file is not None:
         files.append((("observations",), obs_file))
-    problems += [_at(source, k, f"file not found: {f}") for k, f in files if not f.is_file()]
+    problems += [
+        spec_errors.at(source, k, f"file not found: {f}") for k, f in files if not f.is_file()
+    ]
     if problems:
         raise ScenarioError(problems)
 
@@ -1293,7 +1261,7 @@ def load_calibration(
     for i, p in enumerate(spec.parameters):
         key: KeyPath = ("parameters", i, "path")
         paths_at = [
-            (q, _at(source, (*key, k) if isinstance(p.path, list) else key, ""))
+            (q, spec_errors.at(source, (*key, k) if isinstance(p.path, list) else key, ""))
             for k, q in enumerate(p.paths)
         ]
         problems += _check_parameter(base_source, scenario_file, p, paths_at)
@@ -1310,13 +1278,15 @@ def load_calibration(
     observations, probs = _observations_of(raws, base, scenario_series(base))
     problems += probs
     problems += _duplicate_ids(observations)
-    selectors = [(s, _at(source, ("hold_out", i), "")) for i, s in enumerate(spec.hold_out)]
+    selectors = [
+        (s, spec_errors.at(source, ("hold_out", i), "")) for i, s in enumerate(spec.hold_out)
+    ]
     selectors += [(s, Problem("", file="--hold-out")) for s in hold_out_cli]
     held, probs = hold_out(observations, selectors, base.scenario.start_date)
     problems += probs
     if not raws and not problems:
         problems.append(
-            _at(
+            spec_errors.at(
                 source,
                 ("observations",),
                 "no observations: give a CSV file or a list here, or use a scenario with "
@@ -1325,7 +1295,7 @@ def load_calibration(
         )
     if held and all(o.held_out for o in held) and not problems:
         problems.append(
-            _at(
+            spec_errors.at(
                 source,
                 ("hold_out",) if spec.hold_out else (),
                 f"every observation ({len(held)}) is held out; nothing is left to fit",
@@ -1394,18 +1364,20 @@ def _joint_parameters(
         for j, c in enumerate(p.cases or []):
             if c not in ids:
                 problems.append(
-                    _at(
+                    spec_errors.at(
                         source,
                         ("parameters", i, "cases", j),
                         f"no case '{c}' in this calibration (cases: {', '.join(ids)})",
                     )
                 )
         if p.cases is not None and not p.cases:
-            problems.append(_at(source, ("parameters", i, "cases"), "applies to no case"))
+            problems.append(
+                spec_errors.at(source, ("parameters", i, "cases"), "applies to no case")
+            )
         for c in p.case_paths or {}:
             if c not in ids:
                 problems.append(
-                    _at(
+                    spec_errors.at(
                         source,
                         ("parameters", i, "case_paths", c),
                         f"no case '{c}' in this calibration (cases: {', '.join(ids)})",
@@ -1413,7 +1385,7 @@ def _joint_parameters(
                 )
             elif p.cases is not None and c not in p.cases:
                 problems.append(
-                    _at(
+                    spec_errors.at(
                         source,
                         ("parameters", i, "case_paths", c),
                         f"gives a path in case '{c}', which the parameter's `cases` leaves out",
@@ -1423,7 +1395,7 @@ def _joint_parameters(
             for j, c in enumerate(p.cases):
                 if c in ids and c not in (p.case_paths or {}):
                     problems.append(
-                        _at(
+                        spec_errors.at(
                             source,
                             ("parameters", i, "cases", j),
                             f"applies to case '{c}' but has no path there: give `path`, or "
@@ -1438,7 +1410,7 @@ def _joint_parameters(
             for key in ("cases", "case_paths"):
                 if getattr(p, key) is not None:
                     problems.append(
-                        _at(
+                        spec_errors.at(
                             source,
                             ("cases", k, "parameters", i, key),
                             f"`{key}` is for shared parameters (the file's `parameters`); a "
@@ -1446,10 +1418,12 @@ def _joint_parameters(
                         )
                     )
             if p.path is None and p.cases is None:
-                problems.append(_at(source, ("cases", k, "parameters", i), "give a `path`"))
+                problems.append(
+                    spec_errors.at(source, ("cases", k, "parameters", i), "give a `path`")
+                )
     if not params:
         problems.append(
-            _at(
+            spec_errors.at(
                 source,
                 ("parameters",),
                 "give at least one parameter to estimate (shared here, or in a case)",
@@ -1460,7 +1434,7 @@ def _joint_parameters(
         if labels.count(p.label) > 1:
             key = "name" if p.name else "path"
             problems.append(
-                _at(
+                spec_errors.at(
                     source,
                     (*where, key),
                     f"two parameters are named '{p.label}'; give each a `name`",
@@ -1479,7 +1453,7 @@ def _paths_in_case(
             return []
         key: KeyPath = (*where, "path")
         return [
-            (q, _at(source, (*key, k) if isinstance(p.path, list) else key, ""))
+            (q, spec_errors.at(source, (*key, k) if isinstance(p.path, list) else key, ""))
             for k, q in enumerate(p.paths)
         ]
     if p.cases is not None and case not in p.cases:
@@ -1488,12 +1462,12 @@ def _paths_in_case(
         written = p.case_paths[case]
         key = (*where, "case_paths", case)
         return [
-            (q, _at(source, (*key, k) if isinstance(written, list) else key, ""))
+            (q, spec_errors.at(source, (*key, k) if isinstance(written, list) else key, ""))
             for k, q in enumerate(p.paths_in(case))
         ]
     key = (*where, "path")
     return [
-        (q, _at(source, (*key, k) if isinstance(p.path, list) else key, ""))
+        (q, spec_errors.at(source, (*key, k) if isinstance(p.path, list) else key, ""))
         for k, q in enumerate(p.paths)
     ]
 
@@ -1513,18 +1487,25 @@ def _load_joint(
     for k, c in enumerate(spec.cases):
         if ids.index(c.id) != k:
             problems.append(
-                _at(source, ("cases", k, "id"), f"two cases are named '{c.id}'; name each once")
+                spec_errors.at(
+                    source, ("cases", k, "id"), f"two cases are named '{c.id}'; name each once"
+                )
             )
     files: list[tuple[KeyPath, Path]] = []
     for k, c in enumerate(spec.cases):
-        files.append((("cases", k, "scenario"), _relative(path, c.scenario)))
+        files.append((("cases", k, "scenario"), spec_errors.relative(path, c.scenario)))
         files += [
-            (("cases", k, "policies", i), _relative(path, f)) for i, f in enumerate(c.policies)
+            (("cases", k, "policies", i), spec_errors.relative(path, f))
+            for i, f in enumerate(c.policies)
         ]
         if isinstance(c.observations, str):
-            files.append((("cases", k, "observations"), _relative(path, c.observations)))
-    problems += [_at(source, key, f"file not found: {f}") for key, f in files if not f.is_file()]
-    overall = [(s, _at(source, ("hold_out", i), "")) for i, s in enumerate(spec.hold_out)]
+            files.append((("cases", k, "observations"), spec_errors.relative(path, c.observations)))
+    problems += [
+        spec_errors.at(source, key, f"file not found: {f}") for key, f in files if not f.is_file()
+    ]
+    overall = [
+        (s, spec_errors.at(source, ("hold_out", i), "")) for i, s in enumerate(spec.hold_out)
+    ]
     overall += [(s, Problem("", file="--hold-out")) for s in hold_out_cli]
     for s, where in overall:
         if s.startswith("case:") and s[5:].strip() not in ids:
@@ -1542,8 +1523,8 @@ def _load_joint(
     cases: list[Case] = []
     observations: list[Observation] = []
     for k, c in enumerate(spec.cases):
-        scenario_file = _relative(path, c.scenario)
-        policies = tuple(_relative(path, f) for f in c.policies)
+        scenario_file = spec_errors.relative(path, c.scenario)
+        policies = tuple(spec_errors.relative(path, f) for f in c.policies)
         try:
             base_source = load_source(scenario_file, policies, list(c.sets))
             base = validate_source(base_source, scenario_file)
@@ -1559,7 +1540,7 @@ def _load_joint(
             paths.append(tuple(q for q, _ in paths_at))
         raws: list[_Raw] = []
         if isinstance(c.observations, str):
-            obs_file = _relative(path, c.observations)
+            obs_file = spec_errors.relative(path, c.observations)
             rows, probs = _csv_observations(obs_file, _shown(obs_file))
             raws += rows
             problems += probs
@@ -1570,14 +1551,15 @@ def _load_joint(
         found, probs = _observations_of(raws, base, scenario_series(base), c.id)
         problems += probs
         selectors = [
-            (s, _at(source, ("cases", k, "hold_out", i), "")) for i, s in enumerate(c.hold_out)
+            (s, spec_errors.at(source, ("cases", k, "hold_out", i), ""))
+            for i, s in enumerate(c.hold_out)
         ]
         found_held, probs = hold_out(found, selectors, base.scenario.start_date)
         problems += probs
         observations += found_held
         if not raws:
             problems.append(
-                _at(
+                spec_errors.at(
                     source,
                     ("cases", k),
                     f"case '{c.id}' has no observations: give `observations` (a CSV file or a "
@@ -1600,7 +1582,7 @@ def _load_joint(
     problems += probs
     if held and all(o.held_out for o in held) and not problems:
         problems.append(
-            _at(
+            spec_errors.at(
                 source,
                 ("hold_out",) if spec.hold_out else ("cases",),
                 f"every observation ({len(held)}) of every case is held out; nothing is left "

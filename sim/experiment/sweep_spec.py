@@ -63,7 +63,7 @@ from pydantic import (
 )
 
 import sim
-from sim.experiment import curves
+from sim.experiment import curves, spec_errors
 from sim.files.manifest import sha256_file
 from sim.files.resolved import scenario_json
 from sim.files.sweep import RESERVED_COLUMNS
@@ -74,8 +74,6 @@ from sim.scenario.errors import (
     Problem,
     ScenarioError,
     format_path,
-    pydantic_message,
-    shown,
 )
 from sim.scenario.expand import Park, registry_path
 from sim.scenario.load import load_source, validate_source
@@ -165,7 +163,9 @@ def base_context(spec_file: Path, raw: Any) -> dict[str, Any]:
         return {}
     try:
         base = load_source(
-            _relative(spec_file, scenario), [_relative(spec_file, p) for p in policies], sets
+            spec_errors.relative(spec_file, scenario),
+            [spec_errors.relative(spec_file, p) for p in policies],
+            sets,
         )
     except (ScenarioError, OSError, ValueError):
         return {}
@@ -624,44 +624,7 @@ def design_points(spec: SweepSpec, x: np.ndarray) -> tuple[Point, ...]:
 
 def _problems(e: ValidationError, source: Source) -> list[Problem]:
     """Pydantic errors on the sweep file as located Problems."""
-    fields = sorted(
-        {f.alias or n for m in (SweepSpec, Parameter, Design) for n, f in m.model_fields.items()}
-    )
-    out = []
-    for err in e.errors():
-        loc: list[str | int] = []
-        node = source.data
-        for part in err["loc"]:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-                loc.append(part)
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-                loc.append(part)
-            elif isinstance(node, dict) and isinstance(part, str) and part in fields:
-                loc.append(part)
-                break
-        path: KeyPath = tuple(loc)
-        if err["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(loc[-1]) if loc else "", fields, n=1)
-            msg = f"unknown key '{loc[-1] if loc else '?'}'" + (
-                f" (did you mean '{close[0]}'?)" if close else ""
-            )
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        else:
-            msg = pydantic_message(err)
-            if not isinstance(err.get("input"), dict | list):
-                msg += f"; found {shown(err.get('input'))}"
-        out.append(_at(source, path, msg))
-    return out
-
-
-def _at(source: Source, path: KeyPath, message: str) -> Problem:
-    mark = source.mark_for(path)
-    if mark is None:
-        return Problem(message, path)
-    return Problem(message, path, mark.file, mark.line, mark.column)
+    return spec_errors.problems(e, source, (SweepSpec, Parameter, Design))
 
 
 def _at_set_lines(problems: Sequence[Problem], sets: Sequence[str], source: Source) -> list:
@@ -676,18 +639,13 @@ def _at_set_lines(problems: Sequence[Problem], sets: Sequence[str], source: Sour
             and (q.file == f"--set {expr}" or expr in q.message)
         ]
         if hit:
-            where = _at(source, ("set", hit[0]), "")
+            where = spec_errors.at(source, ("set", hit[0]), "")
             qpath = f"{format_path(q.path)}: " if q.path else ""
             text = f"{sets[hit[0]]!r}: {qpath}{q.message.removeprefix(f'{sets[hit[0]]!r}: ')}"
             out.append(dataclasses.replace(where, message=text))
         else:
             out.append(q)
     return out
-
-
-def _relative(sweep_file: Path, text: str) -> Path:
-    p = Path(text)
-    return (p if p.is_absolute() else sweep_file.parent / p).resolve()
 
 
 def check_parameter(
@@ -770,7 +728,7 @@ def load_sweep(path: Path | str) -> Sweep:
     path = Path(path)
     source = load_yaml(path)
     if not isinstance(source.data, dict):
-        raise ScenarioError([_at(source, (), "a sweep file must be a mapping of keys")])
+        raise ScenarioError([spec_errors.at(source, (), "a sweep file must be a mapping of keys")])
     try:
         spec = SweepSpec.model_validate(source.data, context=base_context(path, source.data))
     except ValidationError as e:
@@ -782,15 +740,19 @@ def load_sweep(path: Path | str) -> Sweep:
         key: KeyPath = ("parameters", i, "name" if p.name else "path")
         if labels.count(p.label) > 1:
             problems.append(
-                _at(source, key, f"two parameters are named '{p.label}'; give each a `name`")
+                spec_errors.at(
+                    source, key, f"two parameters are named '{p.label}'; give each a `name`"
+                )
             )
         if p.label in RESERVED_COLUMNS or p.label in METRICS:
             problems.append(
-                _at(source, key, f"'{p.label}' names a results column already; give a `name`")
+                spec_errors.at(
+                    source, key, f"'{p.label}' names a results column already; give a `name`"
+                )
             )
         if p.integer and p.whole[0] > p.whole[1]:
             problems.append(
-                _at(
+                spec_errors.at(
                     source,
                     ("parameters", i, "integer"),
                     f"no whole number lies between `from` ({p.from_:g}) and `to` ({p.to:g}); "
@@ -801,7 +763,7 @@ def load_sweep(path: Path | str) -> Sweep:
     grid_ranges = [i for i, p in enumerate(spec.parameters) if p.levels is None and is_grid]
     if grid_ranges and spec.design.points_per_axis is None:
         problems.append(
-            _at(
+            spec_errors.at(
                 source,
                 ("design",),
                 f"parameters[{grid_ranges[0]}] is a `from`/`to` range: a grid needs "
@@ -812,7 +774,7 @@ def load_sweep(path: Path | str) -> Sweep:
         count, where = point_count(spec)
         if count > spec.limits.points:
             problems.append(
-                _at(
+                spec_errors.at(
                     source,
                     where,
                     f"this design has {count:,} points, more than `limits.points` "
@@ -821,10 +783,10 @@ def load_sweep(path: Path | str) -> Sweep:
                 )
             )
             raise ScenarioError(problems)
-    scenario_file = _relative(path, spec.scenario)
-    policies = tuple(_relative(path, p) for p in spec.policies)
+    scenario_file = spec_errors.relative(path, spec.scenario)
+    policies = tuple(spec_errors.relative(path, p) for p in spec.policies)
     missing = [
-        _at(source, key, f"file not found: {f}")
+        spec_errors.at(source, key, f"file not found: {f}")
         for key, f in [(("scenario",), scenario_file)]
         + [(("policies", i), f) for i, f in enumerate(policies)]
         if not f.is_file()
@@ -844,7 +806,7 @@ def load_sweep(path: Path | str) -> Sweep:
         raise ScenarioError(_at_set_lines(e.problems, spec.sets, source)) from None
     for i, p in enumerate(spec.parameters):
         problems += check_parameter(
-            base_source, scenario_file, p, _at(source, ("parameters", i, "path"), "")
+            base_source, scenario_file, p, spec_errors.at(source, ("parameters", i, "path"), "")
         )
     if problems:
         raise ScenarioError(problems)
@@ -857,7 +819,7 @@ def load_sweep(path: Path | str) -> Sweep:
         where: KeyPath = ("replications",) if spec.replications else ("design",)
         raise ScenarioError(
             [
-                _at(
+                spec_errors.at(
                     source,
                     where,
                     f"this sweep has {count * reps:,} runs ({count:,} points × {reps:,} "
@@ -871,7 +833,7 @@ def load_sweep(path: Path | str) -> Sweep:
     except ImportError as e:
         raise ScenarioError(
             [
-                _at(
+                spec_errors.at(
                     source,
                     ("design",),
                     f"the {spec.design.method} design needs SALib ({e}); install it with "
@@ -910,7 +872,7 @@ def _curves(spec: SweepSpec, source: Any, base: Park) -> tuple[curves.Curve, ...
         try:
             found.append(curves.parse(name, start, base.scenario.days))
         except ValueError as e:
-            problems.append(_at(source, ("outcomes", i), str(e)))
+            problems.append(spec_errors.at(source, ("outcomes", i), str(e)))
     if problems:
         raise ScenarioError(problems)
     return tuple(found)
