@@ -758,6 +758,20 @@ EXIT_FAILED_RUNS = 3
 """`parksim sweep`: the sweep finished, but some runs failed (recorded with their error)."""
 
 
+def _executor_flags_ok(args: argparse.Namespace, command: str) -> bool:
+    """Whether the executor flags of `sweep` or `calibrate` go together (said when not)."""
+    if args.workers is not None and args.workers < 1:
+        print(f"parksim {command}: --workers must be at least 1", file=sys.stderr)
+        return False
+    if (args.scheduler or args.scheduler_file) and args.executor != "dask":
+        print(
+            f"parksim {command}: --scheduler and --scheduler-file need --executor dask",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a sweep file on an executor, resumably; write runs, points, indices and plots."""
     import time
@@ -769,13 +783,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.output.folder import SWEEP, FolderError, claim, default_folder
     from sim.output.sweep_store import report
 
-    if args.workers is not None and args.workers < 1:
-        print("parksim sweep: --workers must be at least 1", file=sys.stderr)
-        return EXIT_INPUT
-    if (args.scheduler or args.scheduler_file) and args.executor != "dask":
-        print(
-            "parksim sweep: --scheduler and --scheduler-file need --executor dask", file=sys.stderr
-        )
+    if not _executor_flags_ok(args, "sweep"):
         return EXIT_INPUT
     if args.analyse_only and (args.fresh or args.retry_failed):
         print(
@@ -928,14 +936,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.experiment.executors import ExecutorError, make_executor
     from sim.output.folder import FolderError, default_folder
 
-    if args.workers is not None and args.workers < 1:
-        print("parksim calibrate: --workers must be at least 1", file=sys.stderr)
-        return EXIT_INPUT
-    if (args.scheduler or args.scheduler_file) and args.executor != "dask":
-        print(
-            "parksim calibrate: --scheduler and --scheduler-file need --executor dask",
-            file=sys.stderr,
-        )
+    if not _executor_flags_ok(args, "calibrate"):
         return EXIT_INPUT
     import importlib.util
 
