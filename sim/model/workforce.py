@@ -266,8 +266,9 @@ class Workforce(Mechanism):
                     np.array([p.share for p in rule], dtype=float),
                 )
             )
-        self.curve_of = self.curve_of_park[np.maximum(world.firms.park, 0)]
-        """Migrant return curve of each firm (index into `curves`)."""
+        curve_of = self.curve_of_park[np.maximum(world.firms.park, 0)]
+        self.curve_firms = [np.flatnonzero(curve_of == c) for c in range(len(self.curves))]
+        """Firms following each migrant return curve."""
         self.park_curves = len(self.curves) > 1
 
     def _park_buses(self, world: World) -> None:
@@ -496,8 +497,7 @@ class Workforce(Mechanism):
         speed = np.where(w.firms.liaison, w.cfg.reopening.liaison.speedup, 1.0)
         if self.park_curves:
             share = np.zeros(n)
-            for c, (days, shares) in enumerate(self.curves):
-                mine = self.curve_of == c
+            for mine, (days, shares) in zip(self.curve_firms, self.curves, strict=True):
                 share[mine] = np.interp(d * speed[mine], days, shares, left=0.0)
         else:
             share = np.interp(d * speed, self.curve_days, self.curve_shares, left=0.0)
