@@ -311,3 +311,51 @@ def test_two_parks_that_give_nothing_run_as_the_same_zones_without_parks():
     for name in ("onsite_capacity", "returning"):
         np.testing.assert_array_equal(with_parks.series[name].values, without.series[name].values)
     assert column(without, "away").max() > 0
+
+
+def test_parks_with_their_own_beds_each_run_as_a_park_alone():
+    # Both parks keep their own stations and hotel rooms: the region's staff on post
+    # and beds taken are, day by day, those of each park run alone with its pool as the
+    # region-wide one (locals only, so no draw depends on the other park's firms). Park
+    # a is short of beds every day (priority decides), park b has beds to spare from
+    # day 1 which park a's firms cannot take.
+    pools = {
+        "a": {"employee_station_beds": 25, "hotel_beds": [{"day": 2, "beds": 30}]},
+        "b": {"employee_station_beds": 10, "hotel_beds": [{"day": 1, "beds": 100}]},
+    }
+    firms = {
+        "a": [
+            in_a("a1", staff=60, dorm_beds=10),
+            in_a("a2", staff=40, tags=["livelihood"]),
+            in_a("a3", staff=30, bus_seats=5),
+        ],
+        "b": [
+            in_b("b1", staff=50, tags=["livelihood"]),
+            in_b("b2", staff=20, dorm_beds=5),
+        ],
+    }
+    kw: dict[str, Any] = {
+        "level": "closed",
+        "control_levels": NO_COMMUTING,
+        "reopening": PRIORITY,
+        "days": 5,
+    }
+    local = [{"day": 0, "share": 0.5}, {"day": 4, "share": 1}]
+    both = region(
+        firms["a"] + firms["b"],
+        pools["a"],
+        pools["b"],
+        workforce={"employee_station_beds": 1000, "local_return": local},
+        **kw,
+    ).run()
+    alone = [
+        region(firms[p], parks=False, workforce={**pools[p], "local_return": local}, **kw).run()
+        for p in ("a", "b")
+    ]
+    np.testing.assert_array_equal(both.workforce, alone[0].workforce + alone[1].workforce)
+    taken = onsite(alone[0], "shared_beds_taken") + onsite(alone[1], "shared_beds_taken")
+    np.testing.assert_array_equal(onsite(both, "shared_beds_taken"), taken)
+    np.testing.assert_array_equal(
+        onsite(alone[0], "shared_beds_taken"), onsite(alone[0], "shared_beds")
+    )
+    assert np.all(onsite(both, "shared_beds")[1:] > taken[1:])
