@@ -62,23 +62,33 @@ def return_share(points: list[tuple[float, float]], day: float) -> float:
     return float(np.interp(day, days, shares, left=0.0))
 
 
+def serving_order(pool: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """Firm numbers in the order a pooled resource serves them: by pool, then by
+    priority, then by firm number."""
+    return np.lexsort((np.arange(len(pool)), priority, pool))
+
+
+def fill_in_order(want: np.ndarray, pool: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """What each firm gets of its pool's `capacity` (beds, seats), the firms given in
+    serving order (`serving_order`: each pool's firms together, by priority): each takes
+    what it wants of what the firms before it in its pool left."""
+    cum = np.zeros(len(want) + 1, dtype=np.int64)
+    np.cumsum(want, out=cum[1:])
+    first = np.searchsorted(pool, np.arange(len(capacity)))
+    before = cum[:-1] - cum[first][pool]
+    got: np.ndarray = np.minimum(want, np.maximum(capacity[pool] - before, 0))
+    return got
+
+
 def fill_by_priority(
     want: np.ndarray, pool: np.ndarray, capacity: np.ndarray, priority: np.ndarray
 ) -> np.ndarray:
-    """What each firm gets of its pool's `capacity` (beds, seats), firms served in
-    order of priority (then firm number) within their pool: each takes what it
-    wants of what the firms before it in its pool left.
-
-    `want`, `pool` (index into `capacity`) and `priority` are per firm (the firms
-    asking, in firm-number order)."""
-    order = np.lexsort((np.arange(len(want)), priority, pool))
-    w = want[order]
-    p = pool[order]
-    before = np.cumsum(w) - w
-    first = np.searchsorted(p, p, side="left")
-    got = np.minimum(w, np.maximum(capacity[p] - (before - before[first]), 0))
+    """What each firm gets of its pool's `capacity`, firms served by priority (then firm
+    number) within their pool; `want`, `pool` (index into `capacity`) and `priority`
+    per firm."""
+    order = serving_order(pool, priority)
     out = np.zeros_like(want)
-    out[order] = got
+    out[order] = fill_in_order(want[order], pool[order], capacity)
     return out
 
 
@@ -295,6 +305,8 @@ class Workforce(Mechanism):
         park = np.maximum(world.firms.park, 0)
         self.bus_pool = np.where(own[park], 1 + park, 0)
         """Bus pool of each firm."""
+        self.bus_order = serving_order(self.bus_pool, world.firms.priority)
+        """Firms in the order the buses serve them."""
 
     def _housing(self, world: World) -> None:
         """Beds firms add under closed-loop rules (`housing`), and the park's shared beds."""
@@ -362,6 +374,10 @@ class Workforce(Mechanism):
         """Employee-station pool of each firm."""
         self.hotel_pool = np.where(own_hotel[park], 1 + park, 0)
         """Hotel pool of each firm."""
+        self.station_order = serving_order(self.station_pool, world.firms.priority)
+        """Firms in the order the employee stations serve them."""
+        self.hotel_order = serving_order(self.hotel_pool, world.firms.priority)
+        """Firms in the order the hotel rooms serve them."""
         # the region's pools count only if some firm shares them
         shares_station = bool((self.station_pool == 0).any())
         shares_hotel = bool((self.hotel_pool == 0).any())
@@ -526,7 +542,9 @@ class Workforce(Mechanism):
             at_origin = (self.origin_count - self.departed - self.bused) * self.may_leave[:, None]
             waiting = still + at_origin.sum(axis=0) if n_origins else still
             if pool_seats is not None:
-                extra = fill_by_priority(waiting, self.bus_pool, pool_seats, w.firms.priority)
+                order = self.bus_order
+                extra = np.zeros_like(still)
+                extra[order] = fill_in_order(waiting[order], self.bus_pool[order], pool_seats)
             else:
                 order = np.lexsort((np.arange(n), w.firms.priority))
                 want = waiting[order]
@@ -626,13 +644,15 @@ class Workforce(Mechanism):
         """Shared beds for the firms that `need` them, each short of `short` beds, in a
         region whose parks keep their own pools: first the employee stations of each
         firm's pool, then the hotel rooms of its pool, by priority within each pool."""
-        cand = np.flatnonzero(need)
-        want = short[cand]
-        priority = self.world.firms.priority[cand]
-        got = fill_by_priority(want, self.station_pool[cand], self.station_cap, priority)
+        got = self.station_alloc
+        if self.station_cap.any():
+            order = self.station_order[need[self.station_order]]
+            got[order] = fill_in_order(short[order], self.station_pool[order], self.station_cap)
         rooms = self.hotel_cap[self.bed_day]
-        got += fill_by_priority(want - got, self.hotel_pool[cand], rooms, priority)
-        self.station_alloc[cand] = got
+        if rooms.any():
+            order = self.hotel_order[need[self.hotel_order]]
+            rest = short[order] - got[order]
+            got[order] += fill_in_order(rest, self.hotel_pool[order], rooms)
 
     def add_beds(self, day: int, operating: np.ndarray, commute: np.ndarray) -> None:
         """Beds firms have added by today under closed-loop rules: from the first day a
