@@ -15,6 +15,12 @@ staff on post is this mechanism's limit (`labour`).
 
 Local return and departures from the origins are expected counts, rounded (no
 draws): a scenario's origins or local curve move no random number.
+
+In a region of parks each park may keep its own pool (`parks[].workforce`): its own
+local and migrant return curves, and its own employee-station beds, hotel rooms and
+chartered buses, which serve only its firms; a park that gives a key shares the
+region's `workforce` key with every other park that gives none. A firm class's
+`local_return` is more specific than its park's and wins over it.
 """
 
 from __future__ import annotations
@@ -54,6 +60,46 @@ def return_share(points: list[tuple[float, float]], day: float) -> float:
     days = [p[0] for p in points]
     shares = [p[1] for p in points]
     return float(np.interp(day, days, shares, left=0.0))
+
+
+def serving_order(pool: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """Firm numbers in the order a pooled resource serves them: by pool, then by
+    priority, then by firm number."""
+    return np.lexsort((np.arange(len(pool)), priority, pool))
+
+
+def fill_in_order(want: np.ndarray, pool: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """What each firm gets of its pool's `capacity` (beds, seats), the firms given in
+    serving order (`serving_order`: each pool's firms together, by priority): each takes
+    what it wants of what the firms before it in its pool left."""
+    cum = np.zeros(len(want) + 1, dtype=np.int64)
+    np.cumsum(want, out=cum[1:])
+    first = np.searchsorted(pool, np.arange(len(capacity)))
+    before = cum[:-1] - cum[first][pool]
+    got: np.ndarray = np.minimum(want, np.maximum(capacity[pool] - before, 0))
+    return got
+
+
+def fill_by_priority(
+    want: np.ndarray, pool: np.ndarray, capacity: np.ndarray, priority: np.ndarray
+) -> np.ndarray:
+    """What each firm gets of its pool's `capacity`, firms served by priority (then firm
+    number) within their pool; `want`, `pool` (index into `capacity`) and `priority`
+    per firm."""
+    order = serving_order(pool, priority)
+    out = np.zeros_like(want)
+    out[order] = fill_in_order(want[order], pool[order], capacity)
+    return out
+
+
+def hotel_rooms(entries: Sequence[Any], days: int) -> np.ndarray:
+    """Hotel beds available on each day 0..days (each entry from its day until the next)."""
+    rooms = np.zeros(days + 1, dtype=np.int64)
+    for entry in entries:
+        start = int(np.ceil(entry.day))
+        if start <= days:
+            rooms[start:] = entry.beds
+    return rooms
 
 
 class Workforce(Mechanism):
@@ -104,6 +150,7 @@ class Workforce(Mechanism):
         self.station_alloc = np.zeros(n, dtype=np.int64)
         self.curve_days = np.array([p.day for p in cfg.migrant_return], dtype=float)
         self.curve_shares = np.array([p.share for p in cfg.migrant_return], dtype=float)
+        self._park_curves(world)
         self.rng = world.rng("workforce")
         self.ready[initially] = self.away[initially]
         self.away[initially] = 0
@@ -113,18 +160,32 @@ class Workforce(Mechanism):
         for bus in cfg.chartered_buses:
             d = int(np.ceil(bus.day))
             self.buses[d] = self.buses.get(d, 0) + bus.seats
+        self._park_buses(world)
         self._local_curves(world, initially)
         self._housing(world)
 
     # -- what the scenario gives, per firm ------------------------------------------
 
-    def _class_rule(self, world: World, key: str) -> tuple[list[Any], np.ndarray]:
+    def _class_rule(
+        self, world: World, key: str, of_parks: bool = False
+    ) -> tuple[list[Any], np.ndarray]:
         """The park-wide rule `key` and each class's own, and which one each firm
-        follows: (rules, index per firm; -1 where the rule is absent)."""
+        follows: (rules, index per firm; -1 where the rule is absent).
+
+        `of_parks`: a park of a region may give its own (`parks[].workforce`), which
+        its firms follow unless their class gives one (the class is more specific)."""
         cfg = world.cfg.workforce
         park_wide = getattr(cfg, key)
         rules: list[Any] = [park_wide]
-        of_class = np.zeros(len(world.firms.classes), dtype=np.int64)
+        of_park = np.zeros(world.firms.n_parks, dtype=np.int64)
+        for k, p in enumerate(world.cfg.parks if of_parks else ()):
+            rule = getattr(p.workforce, key)
+            if rule is None:
+                continue
+            of_park[k] = len(rules)
+            rules.append(rule)
+        base = of_park[np.maximum(world.firms.park, 0)]
+        of_class = np.full(len(world.firms.classes), -1, dtype=np.int64)
         for c, name in enumerate(world.firms.classes):
             own = cfg.classes.get(name)
             rule = None if own is None else getattr(own, key)
@@ -133,9 +194,10 @@ class Workforce(Mechanism):
             of_class[c] = len(rules)
             rules.append(rule)
         fc = world.firms.firm_class
-        which = np.zeros(world.firms.n, dtype=np.int64)
+        which = base
         if len(of_class):
-            which = np.where(fc >= 0, of_class[np.maximum(fc, 0)], 0)
+            mine = of_class[np.maximum(fc, 0)]
+            which = np.where((fc >= 0) & (mine >= 0), mine, base)
         absent = np.array([r is None or (isinstance(r, list) and not r) for r in rules])
         which = np.where(absent[which], -1, which)
         return rules, which
@@ -186,7 +248,7 @@ class Workforce(Mechanism):
 
     def _local_curves(self, world: World, initially: np.ndarray) -> None:
         """The local return curve each firm follows (-1: every local can come)."""
-        rules, which = self._class_rule(world, "local_return")
+        rules, which = self._class_rule(world, "local_return", of_parks=True)
         self.local_curve = np.where(initially, -1, which)
         self.local_points = [
             (np.array([p.day for p in r], dtype=float), np.array([p.share for p in r]))
@@ -197,6 +259,54 @@ class Workforce(Mechanism):
         self.has_local_curve = bool((self.local_curve >= 0).any())
         self.local_back = self.locals.copy()
         """Locals able to come to work today."""
+
+    def _park_curves(self, world: World) -> None:
+        """The migrant return curve each firm follows: the region's (0) or its park's own."""
+        parks = world.cfg.parks
+        own = [p.workforce.migrant_return for p in parks]
+        self.curve_of_park = np.zeros(world.firms.n_parks, dtype=np.int64)
+        self.curves = [(self.curve_days, self.curve_shares)]
+        for k, rule in enumerate(own):
+            if rule is None:
+                continue
+            self.curve_of_park[k] = len(self.curves)
+            self.curves.append(
+                (
+                    np.array([p.day for p in rule], dtype=float),
+                    np.array([p.share for p in rule], dtype=float),
+                )
+            )
+        curve_of = self.curve_of_park[np.maximum(world.firms.park, 0)]
+        self.curve_firms = [np.flatnonzero(curve_of == c) for c in range(len(self.curves))]
+        """Firms following each migrant return curve."""
+        self.park_curves = len(self.curves) > 1
+
+    def _park_buses(self, world: World) -> None:
+        """Chartered buses of parks that give their own: seats by day and pool (0: the
+        region's, shared by the parks that give none; 1 + k: park k's)."""
+        parks = world.cfg.parks
+        self.park_buses = any(p.workforce.chartered_buses is not None for p in parks)
+        if not self.park_buses:
+            return
+        pools = world.firms.n_parks + 1
+        seats: dict[int, np.ndarray] = {}
+        for d, count in self.buses.items():
+            seats.setdefault(d, np.zeros(pools, dtype=np.int64))[0] += count
+        own = np.zeros(world.firms.n_parks, dtype=bool)
+        for k, p in enumerate(parks):
+            if p.workforce.chartered_buses is None:
+                continue
+            own[k] = True
+            for bus in p.workforce.chartered_buses:
+                d = int(np.ceil(bus.day))
+                seats.setdefault(d, np.zeros(pools, dtype=np.int64))[1 + k] += bus.seats
+        self.pool_seats = seats
+        """Seats arriving on each day, per pool."""
+        park = np.maximum(world.firms.park, 0)
+        self.bus_pool = np.where(own[park], 1 + park, 0)
+        """Bus pool of each firm."""
+        self.bus_order = serving_order(self.bus_pool, world.firms.priority)
+        """Firms in the order the buses serve them."""
 
     def _housing(self, world: World) -> None:
         """Beds firms add under closed-loop rules (`housing`), and the park's shared beds."""
@@ -227,7 +337,53 @@ class Workforce(Mechanism):
             start = int(np.ceil(entry.day))
             if start <= days:
                 self.shared_beds[start:] = cfg.employee_station_beds + entry.beds
+        self._park_beds(world)
+        self.bed_day = 0
         self.beds_today = int(self.shared_beds[0])
+
+    def _park_beds(self, world: World) -> None:
+        """Employee-station beds and hotel rooms of parks that give their own, in pools
+        (0: the region's, shared by the parks that give none; 1 + k: park k's). Each key
+        is its own pool: a park with its own station beds but no `hotel_beds` of its own
+        has its stations to itself and shares the region's hotel rooms."""
+        parks = world.cfg.parks
+        cfg = world.cfg.workforce
+        given = [(p.workforce.employee_station_beds, p.workforce.hotel_beds) for p in parks]
+        self.park_beds = any(s is not None or h is not None for s, h in given)
+        if not self.park_beds:
+            return
+        days = world.days
+        pools = world.firms.n_parks + 1
+        self.station_cap = np.zeros(pools, dtype=np.int64)
+        """Employee-station beds of each pool."""
+        self.station_cap[0] = cfg.employee_station_beds
+        self.hotel_cap = np.zeros((days + 1, pools), dtype=np.int64)
+        """Hotel beds of each pool, by day."""
+        self.hotel_cap[:, 0] = hotel_rooms(cfg.hotel_beds, days)
+        own_station = np.zeros(world.firms.n_parks, dtype=bool)
+        own_hotel = np.zeros(world.firms.n_parks, dtype=bool)
+        for k, (stations, hotels) in enumerate(given):
+            if stations is not None:
+                own_station[k] = True
+                self.station_cap[1 + k] = stations
+            if hotels is not None:
+                own_hotel[k] = True
+                self.hotel_cap[:, 1 + k] = hotel_rooms(hotels, days)
+        park = np.maximum(world.firms.park, 0)
+        self.station_pool = np.where(own_station[park], 1 + park, 0)
+        """Employee-station pool of each firm."""
+        self.hotel_pool = np.where(own_hotel[park], 1 + park, 0)
+        """Hotel pool of each firm."""
+        self.station_order = serving_order(self.station_pool, world.firms.priority)
+        """Firms in the order the employee stations serve them."""
+        self.hotel_order = serving_order(self.hotel_pool, world.firms.priority)
+        """Firms in the order the hotel rooms serve them."""
+        # the region's pools count only if some firm shares them
+        shares_station = bool((self.station_pool == 0).any())
+        shares_hotel = bool((self.hotel_pool == 0).any())
+        self.station_cap[0] *= shares_station
+        self.hotel_cap[:, 0] *= shares_hotel
+        self.shared_beds = self.station_cap.sum() + self.hotel_cap.sum(axis=1)
 
     # -- the hooks --------------------------------------------------------------------
 
@@ -235,7 +391,8 @@ class Workforce(Mechanism):
         """Locals able to come today; migrants setting off from their origins, arriving
         and entering quarantine; those whose quarantine ends go on post; isolated
         contacts whose isolation ends come back."""
-        self.beds_today = int(self.shared_beds[min(day, len(self.shared_beds) - 1)])
+        self.bed_day = min(day, len(self.shared_beds) - 1)
+        self.beds_today = int(self.shared_beds[self.bed_day])
         if self.has_local_curve:
             self.locals_return(day)
         self.arrivals(day)
@@ -354,7 +511,12 @@ class Workforce(Mechanism):
         w = self.world
         n = w.firms.n
         speed = np.where(w.firms.liaison, w.cfg.reopening.liaison.speedup, 1.0)
-        share = np.interp(d * speed, self.curve_days, self.curve_shares, left=0.0)
+        if self.park_curves:
+            share = np.zeros(n)
+            for mine, (days, shares) in zip(self.curve_firms, self.curves, strict=True):
+                share[mine] = np.interp(d * speed[mine], days, shares, left=0.0)
+        else:
+            share = np.interp(d * speed, self.curve_days, self.curve_shares, left=0.0)
         prev = self.prev_share
         self.prev_share = share
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -372,17 +534,23 @@ class Workforce(Mechanism):
         if n_origins:
             self.origins_open()
         arrived = back
-        seats = self.buses.get(d, 0)
+        pool_seats = self.pool_seats.get(d) if self.park_buses else None
+        seats = self.buses.get(d, 0) if pool_seats is None else int(pool_seats.sum())
         if seats > 0:
             still = self.away - back
             # a bus also fetches migrants of an origin that lets them leave today
             at_origin = (self.origin_count - self.departed - self.bused) * self.may_leave[:, None]
             waiting = still + at_origin.sum(axis=0) if n_origins else still
-            order = np.lexsort((np.arange(n), w.firms.priority))
-            want = waiting[order]
-            got = np.minimum(want, np.maximum(seats - (np.cumsum(want) - want), 0))
-            extra = np.zeros_like(still)
-            extra[order] = got
+            if pool_seats is not None:
+                order = self.bus_order
+                extra = np.zeros_like(still)
+                extra[order] = fill_in_order(waiting[order], self.bus_pool[order], pool_seats)
+            else:
+                order = np.lexsort((np.arange(n), w.firms.priority))
+                want = waiting[order]
+                got = np.minimum(want, np.maximum(seats - (np.cumsum(want) - want), 0))
+                extra = np.zeros_like(still)
+                extra[order] = got
             from_curve = np.minimum(extra, still)
             back = back + from_curve
             arrived = back + (extra - from_curve)
@@ -451,7 +619,10 @@ class Workforce(Mechanism):
         need_station = operating & ~commute & (present > housed)
         beds = self.beds_today
         self.station_alloc[:] = 0
-        if beds > 0 and need_station.any():
+        if self.park_beds:
+            if beds > 0 and need_station.any():
+                self.park_stations(need_station, present - housed)
+        elif beds > 0 and need_station.any():
             cand = np.flatnonzero(need_station)
             order = cand[np.lexsort((cand, w.firms.priority[cand]))]
             want = (present - housed)[order]
@@ -468,6 +639,20 @@ class Workforce(Mechanism):
         if cfg.min_crew_share > 0:
             share = np.where(share < cfg.min_crew_share, 0.0, share)
         return share
+
+    def park_stations(self, need: np.ndarray, short: np.ndarray) -> None:
+        """Shared beds for the firms that `need` them, each short of `short` beds, in a
+        region whose parks keep their own pools: first the employee stations of each
+        firm's pool, then the hotel rooms of its pool, by priority within each pool."""
+        got = self.station_alloc
+        if self.station_cap.any():
+            order = self.station_order[need[self.station_order]]
+            got[order] = fill_in_order(short[order], self.station_pool[order], self.station_cap)
+        rooms = self.hotel_cap[self.bed_day]
+        if rooms.any():
+            order = self.hotel_order[need[self.hotel_order]]
+            rest = short[order] - got[order]
+            got[order] += fill_in_order(rest, self.hotel_pool[order], rooms)
 
     def add_beds(self, day: int, operating: np.ndarray, commute: np.ndarray) -> None:
         """Beds firms have added by today under closed-loop rules: from the first day a

@@ -1372,16 +1372,20 @@ class ParkWorkforce(Frozen):
     `workforce` for the park's firms (absent: they share the region's)."""
 
     local_return: list[ReturnPoint] | None = None
-    """As `workforce.local_return`, for this park's firms."""
+    """As `workforce.local_return`, for this park's firms; a firm class's own
+    (`workforce.classes`), more specific, wins over it."""
     migrant_return: list[ReturnPoint] | None = None
-    """As `workforce.migrant_return`, for this park's firms."""
+    """As `workforce.migrant_return`, for this park's firms (their migrants of listed
+    `origins` follow their region instead)."""
     chartered_buses: list[CharteredBus] | None = None
     """As `workforce.chartered_buses`; the seats go to this park's firms only."""
     employee_station_beds: Count | None = None
     """As `workforce.employee_station_beds`; the beds serve this park's firms only. Typical: as
     `workforce.employee_station_beds`."""
     hotel_beds: list[HotelBeds] | None = None
-    """As `workforce.hotel_beds`; the rooms serve this park's firms only."""
+    """As `workforce.hotel_beds`; the rooms serve this park's firms only. Stations and hotel
+    rooms are pooled key by key: a park that gives only `employee_station_beds` keeps its
+    stations to itself and shares the region's hotel rooms."""
 
     @field_validator("local_return", "migrant_return")
     @classmethod

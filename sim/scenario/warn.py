@@ -161,6 +161,86 @@ def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> li
             "money even at full output, and fails when its runway ends",
         )
     out.extend(_halted_on_day_0(park, locate))
+    out.extend(_park_workforce(park, locate, shortened=shortened))
+    return out
+
+
+POOLED = (
+    "employee_station_beds",
+    "hotel_beds",
+    "chartered_buses",
+    "migrant_return",
+    "local_return",
+)
+"""`workforce` keys a park may give for itself (`parks[].workforce`)."""
+
+
+def _park_workforce(park: Park, locate: Locate, *, shortened: bool) -> list[Problem]:
+    """A park's own workforce pool beyond its firms' staff or migrants, its buses after the
+    run, and a region-wide `workforce` key that every park replaces with its own (it
+    serves no firm)."""
+    sc = park.scenario
+    if not sc.parks:
+        return []
+    out: list[Problem] = []
+    zone_park = {z: k for k, p in enumerate(sc.parks) for z in p.zones}
+    staff = [0] * len(sc.parks)
+    migrants = [0] * len(sc.parks)
+    for f in park.firms:
+        k = zone_park.get(f.region)
+        if k is not None:
+            staff[k] += f.staff
+            migrants[k] += round(f.migrant_share * f.staff)
+    for k, p in enumerate(sc.parks):
+        wf = p.workforce
+        at = ("parks", k, "workforce")
+        whose = f"the firms of park {shown(p.id)}"
+        if wf.employee_station_beds is not None and wf.employee_station_beds > staff[k]:
+            out.append(
+                locate(
+                    (*at, "employee_station_beds"),
+                    f"{wf.employee_station_beds:,} employee-station beds for {staff[k]:,} staff "
+                    f"of {whose}, the only ones they serve",
+                )
+            )
+        for j, entry in enumerate(wf.hotel_beds or ()):
+            if entry.beds > staff[k]:
+                out.append(
+                    locate(
+                        (*at, "hotel_beds", j, "beds"),
+                        f"{entry.beds:,} hotel beds for {staff[k]:,} staff of {whose}, "
+                        "the only ones they serve",
+                    )
+                )
+        for j, bus in enumerate(wf.chartered_buses or ()):
+            if bus.seats > migrants[k]:
+                out.append(
+                    locate(
+                        (*at, "chartered_buses", j, "seats"),
+                        f"{bus.seats:,} seats for {migrants[k]:,} migrant workers of {whose}, "
+                        "the only ones they serve",
+                    )
+                )
+            if not shortened and math.ceil(bus.day) >= sc.days:
+                out.append(
+                    locate(
+                        (*at, "chartered_buses", j, "day"),
+                        f"day {bus.day:g} is after the last day of the run (day "
+                        f"{sc.days - 1:,}): the bus never arrives",
+                    )
+                )
+    given = sc.workforce.model_fields_set
+    for key in POOLED:
+        if key not in given or getattr(sc.workforce, key) in (None, [], 0):
+            continue
+        if all(getattr(p.workforce, key) is not None for p in sc.parks):
+            out.append(
+                locate(
+                    ("workforce", key),
+                    f"every park gives its own `{key}` (parks[].workforce): the region's "
+                    "serves no firm",
+                )
+            )
     return out
 
 
