@@ -214,8 +214,8 @@ def _corridors(park: Park, locate: Locate, *, shortened: bool) -> list[Problem]:
                         path,
                         f"station {shown(sid)} belongs to park {shown(st.park)}, which this "
                         f"corridor does not join ({shown(ends[0])}, {shown(ends[1])}): listed "
-                        "here, it handles this corridor's trucks only, never park "
-                        f"{shown(st.park)}'s inbound freight",
+                        "here, it handles this corridor's trucks only, never the inbound "
+                        f"freight of park {shown(st.park)}",
                     )
                 )
             if locked and sid in closed and not shortened:
