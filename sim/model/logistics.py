@@ -17,6 +17,13 @@ cleared, deliveries booked to the day they arrive. Turned-back trips
 re-declare after a delay. Goods held by logistics (a route waiting for a pass,
 trips not yet cleared) are what the `logistics` cause of lost output refers to.
 
+In a region of parks (docs/regions.md), passes come from pools: a route along a
+corridor that gives `passes_per_day` draws on the corridor's, any other route on its
+receiving park's when the park gives one, a firm's outbound trucks on its park's, and
+the rest on the region's shared `logistics.passes_per_day`; each pool issues up to its
+rate a day, in the order above. A trip goes through its corridor's stations, or else
+those of its receiving park and those of no park; a route with none travels directly.
+
 Supply hands over its orders blocked for want of a pass (`BlockedOrders`) and its
 shipments on controlled routes (`Shipments`); outbound asks for passes for its
 trucks (`OutboundPass`). Goods a trip delivers join the input stocks shared with
@@ -208,6 +215,86 @@ class Logistics(Mechanism):
             d = math.ceil(grant.day)
             self.grants.setdefault(d, []).extend(world.firms.index[f] for f in grant.firms)
         self.cost_logistics = np.zeros(len(self.stations) + 1)
+        self._pool_setup(world)
+        self._station_setup(world)
+
+    def _pool_setup(self, world: World) -> None:
+        """Pass pools of a region: a route along a corridor that gives `passes_per_day`
+        draws on the corridor's pool, any other route on its receiving park's pool when
+        the park gives one, and a firm's outbound trucks on its park's pool; the rest
+        share the region's `logistics.passes_per_day`. One pool (no parks, or no park or
+        corridor with its own passes): `pool_rate` stays empty."""
+        sc = world.cfg
+        shared = self.cfg.passes_per_day
+        rates: list[float] = [math.inf if shared is None else float(shared)]
+        park_pool = np.zeros(max(1, len(sc.parks)), dtype=np.int64)
+        for k, p in enumerate(sc.parks):
+            if p.passes_per_day is not None:
+                park_pool[k] = len(rates)
+                rates.append(p.passes_per_day)
+        corridor_pool = np.full(len(sc.corridors), -1, dtype=np.int64)
+        for c, cor in enumerate(sc.corridors):
+            if cor.passes_per_day is not None:
+                corridor_pool[c] = len(rates)
+                rates.append(cor.passes_per_day)
+        self.pool_rate = np.zeros(0)
+        """Passes each pool issues per day (pool 0: the region's shared pool; inf: no
+        limit); empty when there is one pool."""
+        self.link_pool = np.zeros(0, dtype=np.int64)
+        """Pool each route draws its pass from."""
+        self.firm_pool = np.zeros(0, dtype=np.int64)
+        """Pool each firm's outbound pass comes from."""
+        if len(rates) == 1:
+            return
+        firms = world.firms
+        self.pool_rate = np.array(rates, dtype=float)
+        self.firm_pool = park_pool[firms.park]
+        link_pool = park_pool[firms.park[self.dst_firm]]
+        along = self.net.link_corridor
+        own = np.flatnonzero(along >= 0)
+        own = own[corridor_pool[along[own]] >= 0]
+        link_pool[own] = corridor_pool[along[own]]
+        self.link_pool = link_pool
+
+    def _station_setup(self, world: World) -> None:
+        """Stations each route may declare at, in a region: a corridor's `stations` for
+        routes along it, else the stations of the receiving park and those of no park
+        (a station a corridor lists serves that corridor only). A route with no station
+        to go through travels directly, as every route does in a scenario without
+        stations. No parks: every route may use every station (`link_group` empty)."""
+        sc = world.cfg
+        self._link_ok: list[frozenset[int]] = []
+        """The stations each route may use (its group's), by route."""
+        self.link_group = np.zeros(0, dtype=np.int64)
+        """Group of stations each route may use (an index of `group_stations`)."""
+        self.group_stations: list[frozenset[int]] = []
+        """Numbers of the stations of each group."""
+        self.link_via = np.zeros(0, dtype=bool)
+        """Routes that go through a station when controlled."""
+        if not sc.parks or not self.stations:
+            return
+        station_at = {st.cfg.id: k for k, st in enumerate(self.stations)}
+        on_corridor = {station_at[s] for c in sc.corridors for s in c.stations}
+        park_at = {p.id: k for k, p in enumerate(sc.parks)}
+        home = [None if st.cfg.park is None else park_at[st.cfg.park] for st in self.stations]
+        groups = [
+            frozenset(k for k, h in enumerate(home) if k not in on_corridor and h in (None, q))
+            for q in range(len(sc.parks))
+        ]
+        corridor_group = np.full(len(sc.corridors), -1, dtype=np.int64)
+        for c, cor in enumerate(sc.corridors):
+            if cor.stations:
+                corridor_group[c] = len(groups)
+                groups.append(frozenset(station_at[s] for s in cor.stations))
+        link_group = world.firms.park[self.dst_firm].copy()
+        along = self.net.link_corridor
+        own = np.flatnonzero(along >= 0)
+        own = own[corridor_group[along[own]] >= 0]
+        link_group[own] = corridor_group[along[own]]
+        self.group_stations = groups
+        self.link_group = link_group
+        self.link_via = np.array([bool(g) for g in groups], dtype=bool)[link_group]
+        self._link_ok = [groups[g] for g in link_group.tolist()]
 
     # -- the hooks ----------------------------------------------------------------
 
@@ -227,7 +314,7 @@ class Logistics(Mechanism):
             s.admit_today()
         ctrl = self.controlled()
         w.shared.may_ship = ~ctrl | self.has_pass
-        w.shared.via_station = ctrl & self.via_stations
+        w.shared.via_station = ctrl & (self.link_via if len(self.link_group) else self.via_stations)
 
     def settle_day(self, day: int) -> None:
         """Goods of trips that reached their firm today join its stocks; what logistics
@@ -322,7 +409,7 @@ class Logistics(Mechanism):
         if not len(links) and not len(firms):
             return
         rate = self.cfg.passes_per_day
-        if rate is None:
+        if rate is None and not len(self.pool_rate):
             self.has_pass[links] = True
             self.pass_day[links] = d
             self.out_pass[firms] = True
@@ -332,7 +419,30 @@ class Logistics(Mechanism):
         when = np.concatenate([self.requested_at[links], self.out_requested[firms]])
         kind = np.r_[np.zeros(len(links), dtype=np.int64), np.ones(len(firms), dtype=np.int64)]
         idx = np.concatenate([links, firms])
+        if len(self.pool_rate):
+            self._issue_by_pool(d, who, when, kind, idx)
+            return
         order = np.lexsort((idx, kind, when, firms_.priority[who], ~firms_.liaison[who]))[:rate]
+        issued = idx[order][kind[order] == 0]
+        out_issued = idx[order][kind[order] == 1]
+        self.has_pass[issued] = True
+        self.pass_day[issued] = d
+        self.out_pass[out_issued] = True
+        self.out_pass_day[out_issued] = d
+
+    def _issue_by_pool(
+        self, d: int, who: np.ndarray, when: np.ndarray, kind: np.ndarray, idx: np.ndarray
+    ) -> None:
+        """Each pool issues up to its rate of passes to its waiting routes and firms, in
+        the order of a single pool (liaised firms first, then by priority, then oldest
+        request first)."""
+        firms_ = self.world.firms
+        n_links = int((kind == 0).sum())
+        pool = np.concatenate([self.link_pool[idx[:n_links]], self.firm_pool[idx[n_links:]]])
+        order = np.lexsort((idx, kind, when, firms_.priority[who], ~firms_.liaison[who], pool))
+        in_order = pool[order]
+        rank = np.arange(len(order)) - np.searchsorted(in_order, in_order)
+        order = order[rank < self.pool_rate[in_order]]
         issued = idx[order][kind[order] == 0]
         out_issued = idx[order][kind[order] == 1]
         self.has_pass[issued] = True
@@ -403,10 +513,30 @@ class Logistics(Mechanism):
         dst = self._link_dst[link]
         src = self._link_src[link]
         region = self._link_region[link]
+        if self.group_stations:
+            return self._choose_among(self._link_ok[link], dst, src, region, open_)
         partner = [s for s in open_ if s.partner and (dst in s.partner or src in s.partner)]
         if partner:
             return partner[0]
         general = [s for s in open_ if not s.partner and (not s.serves or region in s.serves)]
+        if not general:
+            return None
+        if self.cfg.routing == "nearest":
+            return general[0]
+        return min(general, key=lambda s: (s.in_system, s.k))
+
+    def _choose_among(
+        self, ok: frozenset[int], dst: int, src: int, region: int, open_: list[Station]
+    ) -> Station | None:
+        """`_choose` in a region: only the open stations `ok` names are candidates."""
+        partner = [
+            s for s in open_ if s.k in ok and s.partner and (dst in s.partner or src in s.partner)
+        ]
+        if partner:
+            return partner[0]
+        general = [
+            s for s in open_ if s.k in ok and not s.partner and (not s.serves or region in s.serves)
+        ]
         if not general:
             return None
         if self.cfg.routing == "nearest":

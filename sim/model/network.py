@@ -3,8 +3,8 @@
 An *input line* is one good in one firm's recipe; a *link* is one source of one
 line (a park firm or an external supplier, with its lead time). Producers are
 numbered park firms first (0..n-1), then external suppliers (n..). The network
-is read by supply (orders, stocks), logistics (routes and their zones), outbound
-and reopening (the suppliers of listed firms); nobody writes it. What changes
+is read by supply (orders, stocks), logistics (routes, their zones and corridors),
+outbound and reopening (the suppliers of listed firms); nobody writes it. What changes
 during a run (the share of a line bought from each source, after a source
 fails) belongs to supply.
 """
@@ -108,6 +108,44 @@ class Network:
         self.sup_whitelisted = np.array([s.whitelisted for s in sc.suppliers], dtype=bool)
         self.producer_region = np.concatenate([firms.region, self.sup_region])
         """Zone of every producer (park firms, then suppliers)."""
+        self.link_corridor = np.full(self.n_links, -1, dtype=np.int64)
+        """Corridor each link travels along (-1: none): a link between firms of two parks
+        that a corridor joins."""
+        if sc.corridors and self.n_links:
+            self._corridors(park, firms)
+
+    def _corridors(self, park: Park, firms: Firms) -> None:
+        """Links between firms of two parks joined by a corridor travel along it, and take
+        its `lead_days` when it gives one (instead of `supply.park_lead_days`)."""
+        corridors = park.scenario.corridors
+        n_parks = len(firms.park_ids)
+        at = {p: k for k, p in enumerate(firms.park_ids)}
+        pair_keys: list[int] = []
+        pair_corridor: list[int] = []
+        for c, cor in enumerate(corridors):
+            a, b = at[cor.between[0]], at[cor.between[1]]
+            pair_keys += [a * n_parks + b, b * n_parks + a]
+            pair_corridor += [c, c]
+        order = np.argsort(pair_keys)
+        keys = np.array(pair_keys, dtype=np.int64)[order]
+        corridor_of = np.array(pair_corridor, dtype=np.int64)[order]
+        links = np.flatnonzero(self.link_src < self.n_firms)
+        src_park = firms.park[self.link_src[links]]
+        dst_park = firms.park[self.link_firm[links]]
+        cross = src_park != dst_park
+        links = links[cross]
+        key = src_park[cross] * n_parks + dst_park[cross]
+        pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        hit = keys[pos] == key
+        links = links[hit]
+        along = corridor_of[pos[hit]]
+        self.link_corridor[links] = along
+        lead = np.array(
+            [math.nan if c.lead_days is None else c.lead_days for c in corridors], dtype=float
+        )[along]
+        given = ~np.isnan(lead)
+        days = np.maximum(1, np.ceil(lead[given] - 1e-9)).astype(np.int64)
+        self.link_lead[links[given]] = days
 
     @property
     def input_causes(self) -> tuple[str, ...]:

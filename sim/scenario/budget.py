@@ -288,7 +288,8 @@ def _memory_parts(park: Park, sources: list[_Source]) -> list[tuple[float, KeyPa
     q = min(math.ceil(wf.quarantine_days) + travel, ring) + 1
     iso = min(math.ceil(sc.outbreaks.isolation_days), ring) + 1
     parts.extend(_ring_parts(q, iso, n))
-    lead = max([sc.supply.park_lead_days, *(s.lead_days for s in sc.suppliers)])
+    corridors = (c.lead_days for c in sc.corridors if c.lead_days is not None)
+    lead = max([sc.supply.park_lead_days, *(s.lead_days for s in sc.suppliers), *corridors])
     pipe = max(1, math.ceil(lead)) + 1
     parts.append(
         (

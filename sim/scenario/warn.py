@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sim.scenario.errors import KeyPath, Problem, shown
 from sim.scenario.expand import Park
-from sim.scenario.schema import ApprovalEligibility, ContinuityRule, Enterprise
+from sim.scenario.schema import ApprovalEligibility, ContinuityRule, Enterprise, Scenario
 
 Locate = Callable[[KeyPath, str], Problem]
 
@@ -162,6 +162,7 @@ def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> li
         )
     out.extend(_halted_on_day_0(park, locate))
     out.extend(_park_workforce(park, locate, shortened=shortened))
+    out.extend(_corridors(park, locate, shortened=shortened))
     return out
 
 
@@ -241,6 +242,89 @@ def _park_workforce(park: Park, locate: Locate, *, shortened: bool) -> list[Prob
                     "serves no firm",
                 )
             )
+    return out
+
+
+def _pass_days(sc: Scenario) -> dict[str, tuple[bool, bool]]:
+    """Zone → (whether it requires freight passes on every day of the run, whether on
+    any day), by its timeline; a level raised by outbreaks may ask for passes on any
+    day, if the raise's level does."""
+    levels = sc.control_levels
+    base = "normal" if "normal" in levels else min(levels, key=lambda k: levels[k].rank)
+    raise_ = sc.outbreaks.raise_level
+    raised = raise_ is not None and levels[raise_.level].freight_pass
+    out = {}
+    for r in sc.regions:
+        passes = [levels[base].freight_pass] * sc.days
+        for change in r.timeline:
+            start = math.ceil(change.day)
+            passes[start:] = [levels[change.level].freight_pass] * max(0, sc.days - start)
+        out[r.id] = (all(passes), any(passes) or raised)
+    return out
+
+
+def _corridors(park: Park, locate: Locate, *, shortened: bool) -> list[Problem]:
+    """Corridors whose stations or passes do not do what they seem to: a station that
+    never opens while an end park needs passes for the whole run, a station of another
+    park, passes and stations between parks that never need passes."""
+    sc = park.scenario
+    if not sc.corridors:
+        return []
+    out: list[Problem] = []
+    days = sc.days
+    pass_days = _pass_days(sc)
+    zones = {p.id: p.zones for p in sc.parks}
+    stations = {st.id: st for st in sc.logistics.transfer_stations}
+    for i, c in enumerate(sc.corridors):
+        ends = c.between
+        locked = [p for p in ends if all(pass_days[z][0] for z in zones.get(p, ()))]
+        closed = [
+            sid
+            for sid in c.stations
+            if sid in stations and math.ceil(stations[sid].opening_day) >= days
+        ]
+        for j, sid in enumerate(c.stations):
+            st = stations.get(sid)
+            if st is None:
+                continue  # an unknown station is an error of its own
+            path: KeyPath = ("corridors", i, "stations", j)
+            if st.park is not None and st.park not in ends:
+                out.append(
+                    locate(
+                        path,
+                        f"station {shown(sid)} belongs to park {shown(st.park)}, which this "
+                        f"corridor does not join ({shown(ends[0])}, {shown(ends[1])}): listed "
+                        "here, it handles this corridor's trucks only, never the inbound "
+                        f"freight of park {shown(st.park)}",
+                    )
+                )
+            if locked and sid in closed and not shortened:
+                gate = (
+                    ", and as none of the corridor's stations opens, its trucks that need a "
+                    "pass wait at the gate for the whole run"
+                    if len(closed) == len(c.stations)
+                    else ""
+                )
+                out.append(
+                    locate(
+                        path,
+                        f"station {shown(sid)} never opens in the run (opening day "
+                        f"{st.opening_day:g}, last day {days - 1:,}) while park "
+                        f"{shown(locked[0])} requires freight passes for the whole run{gate}",
+                    )
+                )
+        if shortened or any(pass_days[z][1] for p in ends for z in zones.get(p, ())):
+            continue
+        for key, what in (("passes_per_day", "passes"), ("stations", "stations")):
+            if getattr(c, key) not in (None, []):
+                out.append(
+                    locate(
+                        ("corridors", i, key),
+                        f"neither park {shown(ends[0])} nor park {shown(ends[1])} requires "
+                        f"freight passes on any day of the run: the corridor's {what} never "
+                        "serve a truck",
+                    )
+                )
     return out
 
 
