@@ -202,6 +202,44 @@ class Migrants:
 
 
 @dataclass(frozen=True)
+class ParkFacts:
+    """One park of a region: its zones, firms and own pools."""
+
+    id: str
+    name: str | None
+    zones: tuple[str, ...]
+    firms: int
+    above_scale: int
+    staff: int
+    output_share: float
+    """Its firms' share of the region's baseline output."""
+    service_teams: int | None
+    """None: its firms queue for the region's shared teams."""
+    passes_per_day: int | None
+    """None: routes into it draw on the region's shared passes."""
+    own_workforce: tuple[str, ...]
+    """Keys of `parks[].workforce` it gives (the rest are the region's)."""
+    inputs_from_other_parks: int
+    """Input lines of its firms with a source in another park."""
+
+
+@dataclass(frozen=True)
+class CorridorFacts:
+    """A freight corridor between two parks."""
+
+    id: str
+    name: str | None
+    between: tuple[str, str]
+    lead_days: float | None
+    """None: `supply.park_lead_days`."""
+    passes_per_day: int | None
+    """None: the receiving park's passes."""
+    stations: tuple[str, ...]
+    input_lines: int
+    """Input lines with their firm in one of its parks and a source in the other."""
+
+
+@dataclass(frozen=True)
 class ParkSummary:
     """What a scenario holds, for a planner to check before running it."""
 
@@ -227,6 +265,11 @@ class ParkSummary:
     migrants: Migrants
     suppliers: int
     input_lines: int
+    parks: tuple[ParkFacts, ...] = ()
+    """Parks of a region (none: one park of every zone)."""
+    corridors: tuple[CorridorFacts, ...] = ()
+    recognition: str | None = None
+    """Parks recognising each other's white lists, and the delay (None: no recognition)."""
 
 
 # --- from a park ---------------------------------------------------------------------
@@ -468,7 +511,64 @@ def summarise(park: Park) -> ParkSummary:
         migrants=_migrants(sc, firms, start),
         suppliers=len(sc.suppliers),
         input_lines=sum(len(f.inputs) for f in firms),
+        **_region(sc, firms, total),
     )
+
+
+def _region(sc: Scenario, firms: Sequence[Enterprise], total: float) -> dict[str, Any]:
+    """The parks, corridors and mutual recognition of a region (nothing without parks)."""
+    if not sc.parks:
+        return {}
+    zone_park = {z: p.id for p in sc.parks for z in p.zones}
+    park_of = {f.id: zone_park.get(f.region) for f in firms}
+    cross: dict[str, int] = dict.fromkeys(zone_park.values(), 0)
+    pairs: dict[frozenset[str], int] = {}
+    for f in firms:
+        home = park_of[f.id]
+        for inp in f.inputs:
+            for src in inp.sources:
+                theirs = park_of.get(src)
+                if theirs is None or home is None or theirs == home:
+                    continue
+                cross[home] += 1
+                key = frozenset((home, theirs))
+                pairs[key] = pairs.get(key, 0) + 1
+    parks = []
+    for p in sc.parks:
+        mine = [f for f in firms if park_of[f.id] == p.id]
+        parks.append(
+            ParkFacts(
+                p.id,
+                p.name,
+                tuple(p.zones),
+                len(mine),
+                sum(f.above_scale for f in mine),
+                sum(f.staff for f in mine),
+                math.fsum(f.baseline_output for f in mine) / total if total else 0.0,
+                p.service_teams,
+                p.passes_per_day,
+                tuple(k for k, v in p.workforce.model_dump(exclude_none=True).items() if v),
+                cross[p.id],
+            )
+        )
+    corridors = tuple(
+        CorridorFacts(
+            c.id,
+            c.name,
+            (c.between[0], c.between[1]),
+            c.lead_days,
+            c.passes_per_day,
+            tuple(c.stations),
+            pairs.get(frozenset(c.between), 0),
+        )
+        for c in sc.corridors
+    )
+    mr = sc.reopening.mutual_recognition
+    recognition = None
+    if mr is not None:
+        who = ", ".join(mr.parks) if mr.parks else "every park"
+        recognition = f"{who}; delay {_num(mr.delay_days)} days"
+    return {"parks": tuple(parks), "corridors": corridors, "recognition": recognition}
 
 
 # --- as data ---------------------------------------------------------------------------
@@ -566,6 +666,21 @@ LABELS: dict[str, str] = {
     "all_back": "  return: all back on day 0 (no `migrant_return` given), then {quarantine} "
     "days of quarantine",
     "supply": "Suppliers: {suppliers} external; {lines} input lines",
+    "parks": "Parks of the region",
+    "park": "{id} ({name}zones {zones}): firms {firms}, above scale {above}, staff {staff}, "
+    "{share} of output; teams {teams}; passes {passes}; own workforce: {workforce}; "
+    "{cross} input lines from other parks",
+    "shared": "the region's",
+    "corridors": "Freight corridors",
+    "no_corridors": "Freight corridors: none (cross-park freight uses the receiving park's "
+    "passes and stations)",
+    "corridor": "{id}{name}: {a} ↔ {b}; lead {lead}; passes {passes}; stations {stations}; "
+    "{lines} input lines along it",
+    "lead_default": "supply.park_lead_days",
+    "passes_receiving": "the receiving park's",
+    "recognition": "Mutual recognition of white lists: {who}",
+    "no_recognition": "Mutual recognition of white lists: none (each park's lists stop at "
+    "its boundary)",
     "day": "day {day}",
     "day_date": "{date} (day {day})",
     "none": "none",
@@ -777,4 +892,53 @@ def render(summary: ParkSummary, file: str, labels: dict[str, str] | None = None
         )
         out.append(L["returns"].format(points=points))
     out.append(L["supply"].format(suppliers=s.suppliers, lines=_num(s.input_lines)))
+    if s.parks:
+        out += ["", *_region_text(s, L)]
     return "\n".join(out)
+
+
+def _region_text(s: ParkSummary, L: dict[str, str]) -> list[str]:
+    """The parks, corridors and mutual recognition of a region, a line each."""
+    out = [L["parks"]]
+    for p in s.parks:
+        out.append(
+            "  "
+            + L["park"].format(
+                id=p.id,
+                name=f"{p.name}; " if p.name else "",
+                zones=", ".join(p.zones),
+                firms=_num(p.firms),
+                above=_num(p.above_scale),
+                staff=_num(p.staff),
+                share=_pct(p.output_share),
+                teams=L["shared"] if p.service_teams is None else _num(p.service_teams),
+                passes=L["shared"] if p.passes_per_day is None else _num(p.passes_per_day),
+                workforce=", ".join(p.own_workforce) or L["none"],
+                cross=_num(p.inputs_from_other_parks),
+            )
+        )
+    if s.corridors:
+        out.append(L["corridors"])
+        for c in s.corridors:
+            out.append(
+                "  "
+                + L["corridor"].format(
+                    id=c.id,
+                    name=f" ({c.name})" if c.name else "",
+                    a=c.between[0],
+                    b=c.between[1],
+                    lead=L["lead_default"] if c.lead_days is None else _num(c.lead_days),
+                    passes=L["passes_receiving"]
+                    if c.passes_per_day is None
+                    else _num(c.passes_per_day),
+                    stations=", ".join(c.stations) or L["none"],
+                    lines=_num(c.input_lines),
+                )
+            )
+    else:
+        out.append(L["no_corridors"])
+    if s.recognition is None:
+        out.append(L["no_recognition"])
+    else:
+        out.append(L["recognition"].format(who=s.recognition))
+    return out

@@ -215,3 +215,57 @@ def test_validate_prints_on_a_console_without_chinese() -> None:
     as_json = run_cli("validate", str(DEMO), "--json", env=env)
     assert as_json.returncode == 0, as_json.stderr
     assert json.loads(as_json.stdout)["above_scale"] == 13
+
+
+REGION = """\
+name: r2
+days: 30
+replications: 2
+regions:
+  - {id: za, timeline: [{day: 0, level: lockdown}, {day: 10, level: normal}]}
+  - {id: zb, timeline: [{day: 0, level: lockdown}, {day: 15, level: normal}]}
+  - {id: out}
+parks:
+  - {id: a, name: 金山, zones: [za], service_teams: 2, workforce: {employee_station_beds: 5}}
+  - {id: b, zones: [zb], passes_per_day: 3}
+corridors:
+  - {id: ab, between: [a, b], lead_days: 2, passes_per_day: 1, stations: [gate]}
+logistics:
+  transfer_stations: [{id: gate}]
+reopening:
+  mutual_recognition: {delay_days: 3}
+  whitelists: [{day: 1, firms: [f2], suppliers_of_listed: true}]
+enterprises:
+  - {id: f1, sector: s, region: za, baseline_output: 10, staff: 10}
+  - {id: f2, sector: s, region: zb, baseline_output: 30, staff: 10,
+     inputs: [{good: g, from: f1, per_output: 1}]}
+"""
+
+
+def test_a_region_says_its_parks_corridors_and_recognition(tmp_path: Path) -> None:
+    path = tmp_path / "r2.yaml"
+    path.write_text(REGION, encoding="utf-8")
+    facts = summary.summarise(load_scenario(path))
+    a, b = facts.parks
+    assert (a.firms, a.service_teams, a.passes_per_day, a.own_workforce) == (
+        1,
+        2,
+        None,
+        ("employee_station_beds",),
+    )
+    assert (b.output_share, b.inputs_from_other_parks) == (0.75, 1)
+    (ab,) = facts.corridors
+    assert (ab.between, ab.lead_days, ab.stations, ab.input_lines) == (("a", "b"), 2, ("gate",), 1)
+    text = summary.render(facts, "r2.yaml")
+    line = "  a (金山; zones za): firms 1, above scale 0, staff 10, 25.0 % of output; teams 2; "
+    assert line in text
+    assert "passes the region's" in text
+    assert "  ab: a ↔ b; lead 2; passes 1; stations gate; 1 input lines along it" in text
+    assert "Mutual recognition of white lists: every park; delay 3 days" in text
+    assert summary.from_json(summary.as_json(facts)) == facts
+
+
+def test_a_single_park_prints_no_region_section(tmp_path: Path) -> None:
+    text = summary.render(summary.summarise(load_scenario(DEMO)), "demo.yaml")
+    assert "Parks of the region" not in text
+    assert summary.summarise(load_scenario(DEMO)).parks == ()
