@@ -52,6 +52,9 @@ class Park:
     firms: tuple[Enterprise, ...]
     warnings: tuple[Problem, ...] = ()
     """What the loader found legal but probably not meant (`load.print_warnings`)."""
+    loaded_from: tuple[Path, ...] = ()
+    """The scenario file, then the overlays merged onto it in order, as `load.load_scenario`
+    read them (empty for a park made otherwise): what a run folder copies into `inputs/`."""
 
 
 @dataclass
