@@ -4,7 +4,9 @@ Files are written into `<out>.partial/`, fsync'd, then the folder is renamed to
 `<out>` (replacing an older one in one step, see `publish`), so a folder without
 `.partial` is complete. The rename is flushed to disk too (`sim.output.durable`),
 so a power cut after "done" cannot bring the older folder back.
-`manifest.json` lists the SHA-256 of every file; `verify` checks them.
+`manifest.json` lists the SHA-256 of every file; `verify` checks them. The copies
+of the input files (`inputs/`, `sim.files.inputs`) are written into the partial
+folder like every other file, so they are published with it or not at all.
 
 What each file holds, and how it is spelled, is its owner's (`sim.files.<file>`);
 this module decides when and where they are written.

@@ -389,10 +389,21 @@ OLD_METRICS = frozenset(
 # --------------------------------------------------------------------------- every kind
 
 BASE = os.environ.get("PARKSIM_SAME_BYTES_AS")
-VARYING_KEYS = ("started", "ended", "wall_seconds", "command")
-"""What a manifest says of when and how it was written."""
-VARYING_FILES = ("manifest.json", "ledger.jsonl", "runs.parquet", "calibration.md", "history.db")
-"""Files holding times or the order runs finished in, compared masked (`_masked`)."""
+VARYING_KEYS = ("started", "ended", "wall_seconds", "command", "code")
+"""What a manifest (a sweep's `sweep.json`, its sessions) says of when and how it was
+written, and by which code (`code`, `source_sha256`, `git_*`: two commits, two codes)."""
+CODE_KEYS = ("source_sha256", "git_commit", "git_dirty")
+VARYING_FILES = (
+    "manifest.json",
+    "ledger.jsonl",
+    "runs.parquet",
+    "calibration.md",
+    "history.db",
+    "sweep.json",
+    "sessions.jsonl",
+)
+"""Files holding times, the code that wrote them or the order runs finished in, compared
+masked (`_masked`)."""
 RESOLVED_SUFFIX = ".resolved.yaml"
 """Resolved scenarios, compared masked (`_masked`): issue 19 names registries by copy."""
 
@@ -448,6 +459,9 @@ def _masked(path: Path) -> object:
         doc = json.loads(path.read_text(encoding="utf-8"))
         for key in (*VARYING_KEYS, "inputs"):
             doc.pop(key, None)
+        for session in doc.get("sessions", []):
+            for key in (*VARYING_KEYS, *CODE_KEYS):
+                session.pop(key, None)
         doc["files"] = {
             k: v
             for k, v in doc["files"].items()
@@ -463,6 +477,13 @@ def _masked(path: Path) -> object:
         for reg in data.get("registry", []):
             reg["file"] = Path(reg["file"]).name
         return head, data
+    if path.name == "sweep.json":
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc.pop("code")
+        return doc
+    if path.name == "sessions.jsonl":
+        events = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        return [{k: v for k, v in e.items() if k not in VARYING_KEYS} for e in events]
     if path.name == "ledger.jsonl":
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         for r in records:
