@@ -22,6 +22,7 @@ manifest like any other file (`parksim verify` finds one changed) and described 
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,6 @@ from sim.scenario.expand import Park, registry_path
 INPUTS = "inputs"
 FILES = (f"{INPUTS}/*", f"{INPUTS}/*/*", f"{INPUTS}/*/*/*")
 """Names of the copies (`input_file`) in a folder, and a sweep's resolved scenario."""
-ROLES = ("sweep", "scenario", "policies", "registry")
 
 
 def input_file(role: str, number: int, name: str, group: str | None = None) -> str:
@@ -131,7 +131,5 @@ def comparison_inputs(
 def registry_names(names: Sequence[str], where: str) -> list[str]:
     """Registry copies (`names`, relative to the folder) as a resolved scenario lying at
     `where` (relative to the folder) names them: relative to its own folder."""
-    import posixpath
-
     here = posixpath.dirname(where) or "."
     return [posixpath.relpath(n, here) for n in names]
