@@ -35,6 +35,7 @@ from sim.files import summary as summary_file
 from sim.files import sweep as sweep_files
 from sim.files import timeseries as timeseries_file
 from sim.files.cells import read_json
+from sim.files.inputs import Inputs
 from sim.output.folder import COMPARISON, RUN, FolderError, claim, default_folder
 from sim.record import Trace
 from sim.scenario.errors import ScenarioError
@@ -177,6 +178,7 @@ def run(
     (unless `force` moves it aside), ValueError for `workers` < 1.
     """
     from sim.experiment.runner import run_replications
+    from sim.files.inputs import run_inputs
     from sim.output.results import write_run
 
     if workers < 1:
@@ -193,21 +195,36 @@ def run(
     started = dt.datetime.now(dt.UTC)
     sc = park.scenario
     folder = Path(out) if out is not None else default_folder(sc.name)
+    source = Path(scenario_file) if scenario_file is not None else None
     with claim(folder, RUN, force=force):
+        copies = _copies(lambda: run_inputs(park, source))
         traces = run_replications(park, sc.replications, None, workers, progress)
         folder = write_run(
             folder,
             park,
             traces,
-            scenario_file=Path(scenario_file) if scenario_file is not None else None,
+            scenario_file=source,
             started=started,
             executor=_executor(workers),
             plots=plots,
             force=force,
             lang=lang,
             report=report,
+            inputs=copies,
         )
     return dataclasses.replace(RunResult.open(folder), traces=tuple(traces))
+
+
+def _copies(gather: Callable[[], Inputs]) -> Inputs:
+    """The copies of the input files, read before anything runs (so that the folder keeps
+    what ran even if a file is edited meanwhile); FolderError when one cannot be read."""
+    try:
+        return gather()
+    except OSError as e:
+        raise FolderError(
+            f"{e.filename}: cannot be copied into the results folder "
+            f"({e.strerror or e}); nothing was written"
+        ) from None
 
 
 def _executor(workers: int) -> str:
@@ -340,7 +357,7 @@ def compare_options(
     older content of the folder (None: nothing was moved)."""
     from sim.comparison import RobustEnd, Robustness, compare_traces
     from sim.files.comparison_explain import explain
-    from sim.output.compare_report import write_compare
+    from sim.output.compare_report import option_inputs, write_compare
 
     if workers < 1:
         raise ValueError("workers must be at least 1")
@@ -351,6 +368,7 @@ def compare_options(
     with claim(folder, COMPARISON, force=force) as was:
         if moved is not None:
             moved(was)
+        copies = _copies(lambda: option_inputs(options.scenario, options.options))
         traces = _run_options(options.options, sc.replications, workers, progress, "")
         cmp = compare_traces(traces, sc.reporting.sustain_days, margin)
         robustness = None
@@ -385,6 +403,7 @@ def compare_options(
             explained=explained,
             lang=lang,
             report=report,
+            inputs=copies,
         )
     return Compared(CompareResult.open(folder), cmp, explained, robustness)
 

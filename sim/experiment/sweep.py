@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import math
 import sys
 import time
@@ -47,21 +46,21 @@ import numpy as np
 from sim.experiment.curves import curve_values, park_series
 from sim.experiment.executors import Executor
 from sim.experiment.sweep_spec import INTEGER_RULE, Sweep, rows_per_sample
+from sim.files.inputs import Copy, Inputs
 from sim.files.manifest import code_identity
+from sim.files.resolved import resolved_yaml
 from sim.files.sweep import (
     DAILY_COLUMNS,
     DAILY_RUNS,
-    INPUTS,
     POINT_COLUMNS,
     RESERVED_COLUMNS,
     RESOLVED,
-    input_file,
-    resolved_text,
+    RESOLVED_HEAD,
     rows_table,
 )
 from sim.metrics import DAYS_TO_PREFIX, METRICS, ci95, days_to_median, replication_metrics
 from sim.model import world
-from sim.scenario.expand import Park, registry_path
+from sim.scenario.expand import Park
 from sim.scenario.load import load_scenario
 
 Progress = Callable[[int, int, int], None]
@@ -752,33 +751,24 @@ def sensitivity(sweep: Sweep, rows: Sequence[Mapping[str, Any]]) -> dict[str, An
 # --------------------------------------------------------------------------- the whole sweep
 
 
-def inputs(sweep: Sweep) -> list[tuple[str, str, Path | None, bytes]]:
-    """The files a sweep ran from, as its folder keeps copies of them: (role, where in the
-    folder, the original or None, the bytes) for the sweep file, the scenario, every
-    overlay and every registry, then the base scenario resolved."""
-    out: list[tuple[str, str, Path | None, bytes]] = []
-
-    def add(role: str, k: int, path: Path) -> str:
-        where = input_file(role, k, path.name)
-        out.append((role, where, path, path.read_bytes()))
-        return where
-
-    add("sweep", 1, sweep.file)
-    add("scenario", 1, sweep.scenario)
+def inputs(sweep: Sweep) -> list[Copy]:
+    """The files a sweep ran from, as its folder keeps copies of them (`sim.files.inputs`):
+    the sweep file, the scenario, every overlay and every registry, then the base
+    scenario resolved."""
+    got = Inputs(sweep.scenario)
+    got.add("sweep", 1, sweep.file)
+    got.add("scenario", 1, sweep.scenario)
     for k, p in enumerate(sweep.policies, 1):
-        add("policies", k, p)
-    copies = [
-        add("registry", k, registry_path(sweep.scenario, reg.file)).removeprefix(f"{INPUTS}/")
-        for k, reg in enumerate(sweep.base.scenario.registry, 1)
-    ]
-    out.append(("resolved", RESOLVED, None, resolved_text(sweep.base, copies).encode("utf-8")))
-    return out
+        got.add("policies", k, p)
+    names = got.registries(sweep.base)
+    text = resolved_yaml(sweep.base, RESOLVED, names, RESOLVED_HEAD)
+    return [*got.copies, Copy("resolved", RESOLVED, None, text.encode("utf-8"))]
 
 
 def describe(
     sweep: Sweep,
     code: Mapping[str, Any] | None = None,
-    copies: Sequence[tuple[str, str, Path | None, bytes]] = (),
+    copies: Sequence[Copy] = (),
 ) -> dict[str, Any]:
     """The content of `sweep.json`: what was swept, how, with which code and inputs, the
     sampler call and the analysis, and the design's points (with their coordinates in the
@@ -796,15 +786,7 @@ def describe(
         "scenario_name": sweep.base.scenario.name,
         "policies": [str(p) for p in sweep.policies],
         "set": list(sweep.base_sets),
-        "inputs": [
-            {
-                "role": role,
-                "file": where,
-                "source": str(src) if src else None,
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-            for role, where, src, data in copies
-        ],
+        "inputs": [c.describe() for c in copies],
         "seed": sweep.seed,
         "days": sweep.base.scenario.days,
         "start_date": (
@@ -949,7 +931,7 @@ def _run_sweep(
         out,
         doc,
         fresh=fresh,
-        inputs=[(where_, data) for _, where_, _, data in copies],
+        inputs=[(c.file, c.data) for c in copies],
         allow_code_change=allow_code_change,
         require=[t.run_id for t in tasks(sweep)] if analyse_only else None,
     )

@@ -6,6 +6,7 @@ and `parksim verify` all take names, columns and readers from here.
 Run folder: `summary`, `timeseries`, `causes`, `states`, `logistics`, `bottlenecks`,
 `resolved` (scenario.resolved.yaml). Comparison: `comparison`, `comparison_md`,
 `resolved` (options/). Sweep: `sweep`. Calibration: `calibration`,
-`calibration_md`. Every folder: `manifest`. Which files each kind of folder holds:
+`calibration_md`. Every folder: `manifest`; runs, comparisons and sweeps: `inputs`
+(copies of the files they ran from). Which files each kind of folder holds:
 `folders`. How values are spelled: `cells`.
 """

@@ -17,6 +17,7 @@ from sim.files import (
     comparison,
     comparison_explain,
     comparison_md,
+    inputs,
     key_firms,
     logistics,
     manifest,
@@ -79,12 +80,13 @@ also holds `calibrated.yaml`, or, a joint one, `cases.csv` and `calibrated/<case
 for each case (`sim.output.verify` checks which)."""
 
 KIND_FILES: dict[str, tuple[str, ...]] = {
-    RUN: (*KIND_REQUIRED[RUN], PLOTS, report.FILE, manifest.FILE),
+    RUN: (*KIND_REQUIRED[RUN], *inputs.FILES, PLOTS, report.FILE, manifest.FILE),
     COMPARISON: (
         *KIND_REQUIRED[COMPARISON],
         *comparison_explain.FILES,
         robustness.CSV,
         resolved.OPTIONS,
+        *inputs.FILES,
         PLOTS,
         report.FILE,
         manifest.FILE,
@@ -117,4 +119,6 @@ KIND_FILES: dict[str, tuple[str, ...]] = {
         manifest.FILE,
     ),
 }
-"""Names (glob patterns, relative to the folder) of the files each kind of folder holds."""
+"""Names (glob patterns, relative to the folder) of the files each kind of folder holds.
+Runs, comparisons and sweeps hold copies of their input files (`sim.files.inputs`); a
+folder written before they did holds none, and is sound without them."""

@@ -1,6 +1,7 @@
 """`scenario.resolved.yaml` (and a comparison's `options/<name>.resolved.yaml`): the
-scenario actually run, with overlays, `--set` and defaults applied; it runs again to
-the same numbers. Also the canonical JSON of a validated scenario, whose SHA-256
+scenario actually run, with overlays, `--set` and defaults applied, its registries named
+by their copies in `inputs/` (`sim.files.inputs`); it runs again from the folder to the
+same numbers. Also the canonical JSON of a validated scenario, whose SHA-256
 names what ran in summaries, manifests and the identities of sweeps and calibrations.
 """
 
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
+from collections.abc import Sequence
 
 import yaml
 
+from sim.files.inputs import registry_names
 from sim.scenario.expand import Park
 
 FILE = "scenario.resolved.yaml"
@@ -26,13 +28,17 @@ def option_file(name: str) -> str:
     return f"{OPTIONS_DIR}/{name}{OPTION_SUFFIX}"
 
 
-def resolved_yaml(park: Park, scenario_file: Path | None) -> str:
-    """The scenario actually run, every default spelled out (registry paths made absolute)."""
+HEAD = "# The scenario as run by parksim, after overlays, --set and defaults.\n"
+
+
+def resolved_yaml(park: Park, where: str, registries: Sequence[str], head: str = HEAD) -> str:
+    """The scenario actually run, every default spelled out, as a file lying at `where`
+    in its folder: its registries named by their copies in the folder (`registries`,
+    relative to the folder, one per registry; `sim.files.inputs`), relative to that
+    file, so that it runs again from the folder alone."""
     data = park.scenario.model_dump(mode="json", by_alias=True)
-    base = scenario_file.parent if scenario_file else Path.cwd()
-    for reg in data.get("registry", []):
-        reg["file"] = str((base / reg["file"]).resolve())
-    head = "# The scenario as run by parksim, after overlays, --set and defaults.\n"
+    for reg, name in zip(data.get("registry", []), registry_names(registries, where), strict=True):
+        reg["file"] = name
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 

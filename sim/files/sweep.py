@@ -4,7 +4,8 @@
 sweep.json        the sweep as run: file, scenario, parameters, design points, SHA-256,
                   the code that ran it, the sampler call, the integer rule, the analysis
 inputs/           copies of the files it ran from: the sweep file, the scenario, every
-                  overlay and registry, and the base scenario resolved (`INPUT_FILES`)
+                  overlay and registry (`sim.files.inputs`), and the base scenario
+                  resolved (`RESOLVED`)
 sessions.jsonl    one JSON line when each session of the sweep starts and one when it
                   ends: times, executor, code, runs done (`read_sessions`)
 ledger.jsonl      one JSON line per finished run (failures included): the durable record,
@@ -35,10 +36,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from sim.files.cells import cell, csv_lines, read_json, read_rows
-from sim.scenario.expand import Park
+from sim.files.inputs import FILES, INPUTS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -57,14 +56,16 @@ DAILY_COLUMNS = ("run_id", "point_id", "replication", "day")
 """Columns of the `daily/` dataset before the series (day 0 = the first day of the run)."""
 DAILY_RUNS = 1000
 """About how many runs one file of `daily/` holds (whole points, at least one)."""
-INPUTS = "inputs"
-INPUT_FILES = (f"{INPUTS}/*", f"{INPUTS}/*/*", f"{INPUTS}/*/*/*")
-"""`inputs/scenario.resolved.yaml` and the copies (`input_file`), with their temporary
-files while they are written."""
-INPUT_ROLES = ("sweep", "scenario", "policies", "registry")
+INPUT_FILES = FILES
+"""`inputs/scenario.resolved.yaml` and the copies (`sim.files.inputs`), with their
+temporary files while they are written."""
 RESOLVED = f"{INPUTS}/scenario.resolved.yaml"
 """The base scenario as every point starts from it (overlays, `set:` and the seed
 applied), its registries named by their copies, so it runs from the folder alone."""
+RESOLVED_HEAD = (
+    "# The base scenario of the sweep as every point starts from it (overlays, `set:` and\n"
+    "# the seed applied, defaults spelled out); its registries are the copies beside it.\n"
+)
 
 RESERVED_COLUMNS = (
     "run_id",
@@ -95,32 +96,6 @@ successful runs (days to X: one that never reached X counts as the horizon, `cen
 of them) with its Student-t 95 % CI, `n` runs with an observed value, `runs` recorded,
 `failed`; days to X also the Kaplan–Meier `median` and its 95 % CI as `summary.json`
 gives them (empty: beyond the horizon; other metrics: empty)."""
-
-
-def input_file(role: str, number: int, name: str) -> str:
-    """Where the `number`-th input file of a role, named `name`, is copied, relative to
-    the folder: `inputs/sweep/<name>`, `inputs/scenario/<name>`, `inputs/policies/<k>-<name>`
-    (in the order they apply) and `inputs/registry/<k>/<name>` (a registry keeps its file
-    name, which keys the random stream its firms are drawn from)."""
-    if role == "policies":
-        return f"{INPUTS}/{role}/{number}-{name}"
-    if role == "registry":
-        return f"{INPUTS}/{role}/{number}/{name}"
-    return f"{INPUTS}/{role}/{name}"
-
-
-def resolved_text(park: Park, registries: Sequence[str]) -> str:
-    """`inputs/scenario.resolved.yaml`: the base scenario as validated, every default
-    spelled out, its registries named by their copies (`registries`, relative to
-    `inputs/`), so that it runs from the folder alone."""
-    data = park.scenario.model_dump(mode="json", by_alias=True)
-    for reg, name in zip(data.get("registry", []), registries, strict=True):
-        reg["file"] = name
-    head = (
-        "# The base scenario of the sweep as every point starts from it (overlays, `set:` and\n"
-        "# the seed applied, defaults spelled out); its registries are the copies beside it.\n"
-    )
-    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def exact(v: Any) -> str:

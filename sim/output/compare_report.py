@@ -10,7 +10,10 @@ Files (each defined by its owner in `sim.files`):
   metrics with paired differences, and what the plots are drawn from;
 - `comparison.md` (`sim.files.comparison_md`): the planner's table, options ranked
   by lost output;
-- `options/<name>.resolved.yaml` (`sim.files.resolved`): each option's scenario as run;
+- `options/<name>.resolved.yaml` (`sim.files.resolved`): each option's scenario as run,
+  its registries named by their copies;
+- `inputs/` (`sim.files.inputs`): copies of the scenario file, each option's overlays
+  (`inputs/policies/<option>/<k>-<file>`) and every registry the options read;
 - `compare_bottlenecks.csv`, `compare_stations.csv` (`sim.files.comparison_explain`):
   what holds each option back;
 - `robustness.csv` (`sim.files.robustness`), with `--robust`;
@@ -33,9 +36,10 @@ from sim.files import comparison, comparison_explain, comparison_md, resolved, r
 from sim.files.cells import csv_lines, excel, json_text
 from sim.files.comparison import ComparedOption
 from sim.files.comparison_explain import Explanation
+from sim.files.inputs import Inputs, comparison_inputs
 from sim.files.names import json_names
 from sim.output.folder import COMPARISON, claim
-from sim.output.results import build, write_file, write_manifest
+from sim.output.results import build, write_file, write_inputs, write_manifest
 from sim.record import Trace
 
 
@@ -56,9 +60,12 @@ def write_compare(
     explained: Explanation | None = None,
     lang: str | None = None,
     report: bool = False,
+    inputs: Inputs | None = None,
 ) -> Path:
     """Write the comparison folder atomically; returns its final path. With `robust`
     (the comparison again at each end of the `robust_inputs`), `robustness.csv` too.
+    `inputs/` holds the copies of `inputs` (`sim.files.inputs.comparison_inputs`, best
+    gathered before the options run; by default gathered now).
 
     Raises FolderError (nothing changed) when `out` is not parksim's to replace,
     unless `force` moves it aside (see `sim.output.folder`). Plots and, with `report`,
@@ -74,6 +81,8 @@ def write_compare(
 
     def table(rows: Sequence[Sequence[str]]) -> str:
         return excel(csv_lines(rows), reporting.csv_bom)
+
+    copies = inputs if inputs is not None else option_inputs(scenario_file, options)
 
     def fill(partial: Path) -> None:
         meta = comparison.comparison_meta(options, scenario_file, shared_sets)
@@ -98,17 +107,18 @@ def write_compare(
         )
         if robust is not None:
             write_file(partial / robustness.CSV, table(robustness.rows(robust)))
+        write_inputs(partial, copies.copies)
         (partial / resolved.OPTIONS_DIR).mkdir()
         for o in options:
-            write_file(
-                partial / resolved.option_file(o.name),
-                resolved.resolved_yaml(o.park, scenario_file),
-            )
+            where = resolved.option_file(o.name)
+            registries = copies.registries(o.park)
+            write_file(partial / where, resolved.resolved_yaml(o.park, where, registries))
         if plots:
             from sim.output.compare_plots import draw_compare_plots
 
             draw_compare_plots(partial, language)
         about = _about(meta, plots, language, report)
+        about["inputs"] = [c.describe() for c in copies.copies]
         if report:
             from sim.output.report import write_report
 
@@ -117,6 +127,12 @@ def write_compare(
 
     with claim(out, COMPARISON, force=force):
         return build(out, COMPARISON, fill, force=force)
+
+
+def option_inputs(scenario_file: Path, options: Sequence[ComparedOption]) -> Inputs:
+    """The copies of a comparison's input files (`sim.files.inputs.comparison_inputs`):
+    the scenario, each option's overlays, every registry."""
+    return comparison_inputs(scenario_file, [(o.name, o.policies, o.park) for o in options])
 
 
 def _about(meta: Mapping[str, Any], plots: bool, lang: str, report: bool) -> dict[str, Any]:

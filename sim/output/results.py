@@ -4,7 +4,9 @@ Files are written into `<out>.partial/`, fsync'd, then the folder is renamed to
 `<out>` (replacing an older one in one step, see `publish`), so a folder without
 `.partial` is complete. The rename is flushed to disk too (`sim.output.durable`),
 so a power cut after "done" cannot bring the older folder back.
-`manifest.json` lists the SHA-256 of every file; `verify` checks them.
+`manifest.json` lists the SHA-256 of every file; `verify` checks them. The copies
+of the input files (`inputs/`, `sim.files.inputs`) are written into the partial
+folder like every other file, so they are published with it or not at all.
 
 What each file holds, and how it is spelled, is its owner's (`sim.files.<file>`);
 this module decides when and where they are written.
@@ -37,6 +39,7 @@ from sim.files import (
 from sim.files import report as report_file
 from sim.files.cells import excel, json_text, lines
 from sim.files.folders import PLOTS_DIR
+from sim.files.inputs import Copy, Inputs, run_inputs
 from sim.files.manifest import code_identity, hashes, sha256_file, versions
 from sim.model.streams import SPAWN_SCHEME
 from sim.output.durable import fsync_dir, fsync_tree
@@ -64,6 +67,22 @@ def write_file(path: Path, text: str) -> None:
         os.fsync(f.fileno())
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a file of a folder being built as the bytes given (an input's copy), flushed
+    to disk, making the folders it lies in."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def write_inputs(partial: Path, copies: Sequence[Copy]) -> None:
+    """The copies of the input files, in `inputs/` of a folder being built."""
+    for c in copies:
+        write_bytes(partial / c.file, c.data)
+
+
 def write_run(
     out: Path,
     park: Park,
@@ -76,9 +95,12 @@ def write_run(
     force: bool = False,
     lang: str | None = None,
     report: bool = False,
+    inputs: Inputs | None = None,
 ) -> Path:
     """Write the whole results folder atomically; returns its final path.
 
+    `inputs/` holds the copies of `inputs` (`sim.files.inputs.run_inputs`, best
+    gathered before the run; by default gathered now from `park` and `scenario_file`).
     Plots and, with `report`, `report.html` are in `lang` (default: the scenario's
     `reporting.lang`).
 
@@ -99,6 +121,7 @@ def write_run(
                 plots,
                 lang or park.scenario.reporting.lang,
                 report,
+                inputs if inputs is not None else run_inputs(park, scenario_file),
             ),
             force=force,
         )
@@ -136,6 +159,7 @@ def _fill(
     plots: bool,
     lang: str,
     report: bool,
+    inputs: Inputs,
 ) -> None:
     sc = park.scenario
     summ = summary.document(park, traces)
@@ -152,7 +176,9 @@ def _fill(
     named = names.of_park(park)
     write_file(partial / bottlenecks.FILE, table(bottlenecks.rows(traces, n_firms, named)))
     write_file(partial / key_firms.FILE, table(key_firms.rows(traces, park)))
-    write_file(partial / resolved.FILE, resolved.resolved_yaml(park, scenario_file))
+    write_inputs(partial, inputs.copies)
+    registries = inputs.registries(park)
+    write_file(partial / resolved.FILE, resolved.resolved_yaml(park, resolved.FILE, registries))
     if plots:
         from sim.output.plots import draw_run_plots
 
@@ -162,6 +188,7 @@ def _fill(
         "scenario": sc.name,
         "scenario_file": str(scenario_file) if scenario_file else None,
         "scenario_sha256": summ["scenario_sha256"],
+        "inputs": [c.describe() for c in inputs.copies],
         "seed": sc.seed,
         "replications": len(traces),
         "days": summ["days"],

@@ -56,13 +56,13 @@ import sim
 from sim.files import manifest as manifest_file
 from sim.files.cells import json_text, read_rows
 from sim.files.folders import PLOTS_DIR, temporary
+from sim.files.inputs import INPUTS
 from sim.files.manifest import FILE as MANIFEST
 from sim.files.manifest import hashes, versions
 from sim.files.report import FILE as REPORT
 from sim.files.sweep import (
     CHUNKS,
     DAILY,
-    INPUTS,
     LEDGER,
     POINTS,
     RUNS,

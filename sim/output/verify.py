@@ -75,6 +75,7 @@ def check_folder(folder: Path) -> list[str]:
     if problems:
         return problems
     try:
+        problems += _check_inputs(folder, doc, kind)
         if kind == RUN:
             problems += _check_run(folder, doc)
         elif kind == COMPARISON:
@@ -140,6 +141,30 @@ def _check_tables(
                 f"{folder / name}: holds replications {sorted(got)[:5]}… up to day {last}, "
                 f"but the run had {reps} replication(s) of {days} days "
                 "(files of different runs mixed in one folder)"
+            )
+    return out
+
+
+def _check_inputs(folder: Path, doc: dict[str, Any], kind: str) -> list[str]:
+    """The copies of the input files that the manifest (a sweep: `sweep.json`) describes
+    are in the folder, each with the SHA-256 it was copied with (`sim.files.inputs`)."""
+    if kind == SWEEP:
+        spec = _json(folder / sweep.SPEC)
+        described = spec.get("inputs") if isinstance(spec, dict) else None
+    else:
+        described = doc.get("inputs")
+    if not isinstance(described, list):
+        return []
+    files: dict[str, str] = doc["files"]
+    out = []
+    for entry in described:
+        name, digest = entry["file"], entry["sha256"]
+        if name not in files:
+            out.append(f"{folder / name}: missing (the copy of {entry.get('source')})")
+        elif files[name] != digest:
+            out.append(
+                f"{folder / name}: is not the copy of {entry.get('source')} that was made "
+                "(its SHA-256 differs from the one the inputs were copied with)"
             )
     return out
 

@@ -52,6 +52,9 @@ class Park:
     firms: tuple[Enterprise, ...]
     warnings: tuple[Problem, ...] = ()
     """What the loader found legal but probably not meant (`load.print_warnings`)."""
+    loaded_from: tuple[Path, ...] = ()
+    """The scenario file, then the overlays merged onto it in order, as `load.load_scenario`
+    read them (empty for a park made otherwise): what a run folder copies into `inputs/`."""
 
 
 @dataclass
@@ -113,7 +116,7 @@ def generate_entry(prefix: str) -> str:
 
 def registry_entries(files: list[str]) -> list[str]:
     """Stream name of each registry: its file's name without the folder (the resolved
-    scenario writes the path absolute, and a project may move), then how many
+    scenario names the copy in its folder, and a project may move), then how many
     registries of the same name come before it. A workbook is named as the CSV file
     of its stem (`park.xlsx` as `park.csv`), so that a ledger and the CSV saved from
     it make the same park."""

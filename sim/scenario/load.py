@@ -348,6 +348,8 @@ def load_scenario(
 ) -> Park:
     """Load, merge, validate and expand a scenario; raises ScenarioError on bad input."""
     path = Path(path)
+    overlays = tuple(Path(p) for p in policies)
     with collector_paused():
-        source = load_source(path, [Path(p) for p in policies], sets)
-        return validate_source(source, path)
+        source = load_source(path, overlays, sets)
+        park = validate_source(source, path)
+    return dataclasses.replace(park, loaded_from=(path, *overlays))

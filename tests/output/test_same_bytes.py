@@ -269,11 +269,49 @@ def test_every_text_file_of_a_run_is_what_the_old_writers_wrote(tmp_path: Path, 
     expected = old_files(park, traces, scen)
     written = sorted(p.name for p in out.iterdir() if p.name not in ("manifest.json", *NEW_FILES))
     assert written == sorted(expected)
+    copies = issue_19_copies(park, scen)
+    assert sorted(_files_under(out / "inputs")) == sorted(copies)
+    for name, original in copies.items():
+        assert (out / "inputs" / name).read_bytes() == original.read_bytes(), name
     for name, text in expected.items():
         written_text = without_issue_18_additions(name, (out / name).read_text(encoding="utf-8"))
         if name == "timeseries.csv":
             written_text = without_issue_15_rows(written_text)
+        if name == "scenario.resolved.yaml":
+            text = with_issue_19_copies(text, park, scen)
         assert written_text.encode("utf-8") == text.encode("utf-8"), name
+
+
+def _files_under(folder: Path) -> list[str]:
+    return [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+
+
+def _registry_files(park: Park, scenario_file: Path) -> list[Path]:
+    """The registry files a park read, each once, in the order the scenario names them."""
+    files = [(scenario_file.parent / r.file).resolve() for r in park.scenario.registry]
+    return list(dict.fromkeys(files))
+
+
+def issue_19_copies(park: Park, scenario_file: Path) -> dict[str, Path]:
+    """What issue 19 added on purpose: `inputs/`, the copies of the files a run read —
+    `scenario/<file>`, `policies/<k>-<file>` for the overlays in order, and
+    `registry/<k>/<file>` for each registry file — by name under `inputs/`."""
+    overlays = park.loaded_from[1:]
+    out = {f"scenario/{scenario_file.name}": scenario_file}
+    out.update({f"policies/{k}-{p.name}": p for k, p in enumerate(overlays, 1)})
+    for k, f in enumerate(_registry_files(park, scenario_file), 1):
+        out[f"registry/{k}/{f.name}"] = f
+    return out
+
+
+def with_issue_19_copies(text: str, park: Park, scenario_file: Path) -> str:
+    """`scenario.resolved.yaml` as issue 19 writes it: each registry named by its copy
+    (`inputs/registry/<k>/<file>`, relative to the folder) instead of its absolute path.
+    Nothing else changes."""
+    for k, f in enumerate(_registry_files(park, scenario_file), 1):
+        assert f"file: {f}\n" in text, f
+        text = text.replace(f"file: {f}\n", f"file: inputs/registry/{k}/{f.name}\n")
+    return text
 
 
 ISSUE_18_SUMMARY_KEYS = ("relapses", "names")
@@ -304,8 +342,9 @@ def without_issue_18_additions(name: str, text: str) -> str:
     return text
 
 
-NEW_FILES = ("key_firms.csv",)
-"""Files the old writers never wrote: the key firms' paths (issue 17)."""
+NEW_FILES = ("key_firms.csv", "inputs")
+"""Files the old writers never wrote: the key firms' paths (issue 17) and the copies of
+the input files (issue 19; checked file by file by `issue_19_copies`)."""
 
 NEW_GROUPS = ("tag:", "class:", "batch:", "approval:")
 """Groups of the per-group rows added by issue 15.7 (capacity, resumption, resumed,
@@ -350,10 +389,23 @@ OLD_METRICS = frozenset(
 # --------------------------------------------------------------------------- every kind
 
 BASE = os.environ.get("PARKSIM_SAME_BYTES_AS")
-VARYING_KEYS = ("started", "ended", "wall_seconds", "command")
-"""What a manifest says of when and how it was written."""
-VARYING_FILES = ("manifest.json", "ledger.jsonl", "runs.parquet", "calibration.md", "history.db")
-"""Files holding times or the order runs finished in, compared masked (`_masked`)."""
+VARYING_KEYS = ("started", "ended", "wall_seconds", "command", "code")
+"""What a manifest (a sweep's `sweep.json`, its sessions) says of when and how it was
+written, and by which code (`code`, `source_sha256`, `git_*`: two commits, two codes)."""
+CODE_KEYS = ("source_sha256", "git_commit", "git_dirty")
+VARYING_FILES = (
+    "manifest.json",
+    "ledger.jsonl",
+    "runs.parquet",
+    "calibration.md",
+    "history.db",
+    "sweep.json",
+    "sessions.jsonl",
+)
+"""Files holding times, the code that wrote them or the order runs finished in, compared
+masked (`_masked`)."""
+RESOLVED_SUFFIX = ".resolved.yaml"
+"""Resolved scenarios, compared masked (`_masked`): issue 19 names registries by copy."""
 
 
 SWEEP = """\
@@ -394,14 +446,44 @@ def _folders(code: Path, out: Path) -> None:
     _cli(code, out, "calibrate", cal, "--quick", "--out", "cal", "--quiet")
 
 
+def issue_19_new(rel: Path) -> bool:
+    """A copy issue 19 added on purpose to a run or comparison folder (`inputs/`)."""
+    return len(rel.parts) > 1 and rel.parts[0] != "sweep" and rel.parts[1] == "inputs"
+
+
 def _masked(path: Path) -> object:
-    """What must not change from one run to the next."""
+    """What must not change from one run to the next, nor from issue 19 on: a run's or a
+    comparison's resolved scenario names its registries by their copies (masked to the
+    file's name) and its manifest describes the copies (`inputs`, masked)."""
     if path.name == "manifest.json":
         doc = json.loads(path.read_text(encoding="utf-8"))
-        for key in VARYING_KEYS:
+        for key in (*VARYING_KEYS, "inputs"):
             doc.pop(key, None)
-        doc["files"] = {k: v for k, v in doc["files"].items() if Path(k).name not in VARYING_FILES}
+        for session in doc.get("sessions", []):
+            for key in (*VARYING_KEYS, *CODE_KEYS):
+                session.pop(key, None)
+        doc["files"] = {
+            k: v
+            for k, v in doc["files"].items()
+            if Path(k).name not in VARYING_FILES
+            and not k.endswith(RESOLVED_SUFFIX)
+            and not k.startswith("inputs/")
+        }
         return doc
+    if path.name.endswith(RESOLVED_SUFFIX):
+        text = path.read_text(encoding="utf-8")
+        head, _, body = text.partition("\n")
+        data = yaml.safe_load(body)
+        for reg in data.get("registry", []):
+            reg["file"] = Path(reg["file"]).name
+        return head, data
+    if path.name == "sweep.json":
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc.pop("code")
+        return doc
+    if path.name == "sessions.jsonl":
+        events = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        return [{k: v for k, v in e.items() if k not in VARYING_KEYS} for e in events]
     if path.name == "ledger.jsonl":
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         for r in records:
@@ -429,10 +511,10 @@ def test_every_file_of_every_kind_is_unchanged(tmp_path: Path) -> None:
     _folders(ROOT, tmp_path / "after")
     before = sorted(p.relative_to(tmp_path / "before") for p in (tmp_path / "before").rglob("*"))
     after = sorted(p.relative_to(tmp_path / "after") for p in (tmp_path / "after").rglob("*"))
-    assert before == after
+    assert before == [rel for rel in after if not issue_19_new(rel)]
     for rel in before:
         a, b = tmp_path / "before" / rel, tmp_path / "after" / rel
         if a.is_dir() or a.read_bytes() == b.read_bytes():
             continue
-        assert a.name in VARYING_FILES, f"{rel} differs"
+        assert a.name in VARYING_FILES or a.name.endswith(RESOLVED_SUFFIX), f"{rel} differs"
         assert _masked(a) == _masked(b), f"{rel} differs beyond times and order"
