@@ -20,6 +20,7 @@ from sim.files import (
     key_firms,
     logistics,
     manifest,
+    parks,
     report,
     resolved,
     robustness,
@@ -79,7 +80,7 @@ also holds `calibrated.yaml`, or, a joint one, `cases.csv` and `calibrated/<case
 for each case (`sim.output.verify` checks which)."""
 
 KIND_FILES: dict[str, tuple[str, ...]] = {
-    RUN: (*KIND_REQUIRED[RUN], PLOTS, report.FILE, manifest.FILE),
+    RUN: (*KIND_REQUIRED[RUN], *parks.FILES, PLOTS, report.FILE, manifest.FILE),
     COMPARISON: (
         *KIND_REQUIRED[COMPARISON],
         *comparison_explain.FILES,

@@ -1,11 +1,13 @@
-"""The groups of firms planners ask about: each tag, each firm class, and each white-list
-batch or approval rule ("how far is the first list?").
+"""The groups of firms planners ask about: each tag, each firm class, each park of a region,
+and each white-list batch or approval rule ("how far is the first list?").
 
 A firm belongs to the group of every tag it carries (a firm with two tags counts in
-both), to the group of its class (if it has one), and, from the day it is released,
+both), to the group of its class (if it has one), to the group of its park (only in a
+scenario with `parks:`; a single park has no park group), and, from the day it is released,
 to the group of the batch or rule that released it (`shared.released_by`; a firm
 released by none, or open before any list, is in no batch group). Groups are named
-`tag:<tag>`, `class:<class>`, `batch:<white-list id>` and `approval:<rule id>`.
+`tag:<tag>`, `class:<class>`, `park:<park id>`, `batch:<white-list id>` and
+`approval:<rule id>`.
 
 Each day the recorder asks for every group's measures at once (`Groups.measures`):
 one pass of `np.bincount` over a firm × group incidence built once (tags, classes)
@@ -33,6 +35,9 @@ MEASURES = ("resumption", "resumed", "capacity", "workforce", "staff_on_post")
 - `workforce`: staff on post as a share of the group's headcount;
 - `staff_on_post`: staff on post (people)."""
 
+PARK_PREFIX = "park:"
+"""Groups `park:<id>`: the firms of one park of a region (`Firms.park`)."""
+
 _OPEN, _SUSPENDED = int(FirmState.OPEN), int(FirmState.SUSPENDED)
 
 
@@ -53,18 +58,22 @@ class Groups:
         tag_idx = {t: k for k, t in enumerate(tags)}
         pairs = [(i, tag_idx[t]) for i, ts in enumerate(firms.tags) for t in sorted(ts)]
         has_class = firms.firm_class >= 0
-        n_static = len(tags) + len(firms.classes)
+        park_ids = firms.park_ids
+        in_park = np.arange(firms.n if park_ids else 0, dtype=np.int64)
+        n_static = len(tags) + len(firms.classes) + len(park_ids)
         self.firm = np.concatenate(
             [
                 np.array([i for i, _ in pairs], dtype=np.int64),
                 np.flatnonzero(has_class).astype(np.int64),
+                in_park,
             ]
         )
-        """Firm of each (firm, group) pair of the static incidence (tags, then classes)."""
+        """Firm of each (firm, group) pair of the static incidence (tags, classes, parks)."""
         self.group = np.concatenate(
             [
                 np.array([g for _, g in pairs], dtype=np.int64),
                 len(tags) + firms.firm_class[has_class],
+                len(tags) + len(firms.classes) + firms.park[in_park],
             ]
         )
         """Group of each pair (index in `labels`)."""
@@ -73,12 +82,13 @@ class Groups:
         self.labels: tuple[str, ...] = (
             *(f"tag:{t}" for t in tags),
             *(f"class:{c}" for c in firms.classes),
+            *(f"{PARK_PREFIX}{p}" for p in park_ids),
             *(
                 f"batch:{r}" if k < n_whitelists else f"approval:{r}"
                 for k, r in enumerate(release_ids)
             ),
         )
-        """Every group's name, tags first, then classes, then batches and approval rules."""
+        """Every group's name, tags first, then classes, parks, batches and approval rules."""
         self.n_static = n_static
         self._static_firms = np.bincount(self.group, minlength=n_static).astype(float)
         self._static_base = np.bincount(

@@ -29,6 +29,7 @@ from sim.files import (
     key_firms,
     logistics,
     names,
+    parks,
     resolved,
     states,
     summary,
@@ -152,6 +153,10 @@ def _fill(
     named = names.of_park(park)
     write_file(partial / bottlenecks.FILE, table(bottlenecks.rows(traces, n_firms, named)))
     write_file(partial / key_firms.FILE, table(key_firms.rows(traces, park)))
+    if parks.has_parks(traces):
+        sustain = sc.reporting.sustain_days
+        write_file(partial / parks.PARKS, table(parks.rows(traces, park, sustain)))
+        write_file(partial / parks.CAUSES, table(parks.cause_rows(traces)))
     write_file(partial / resolved.FILE, resolved.resolved_yaml(park, scenario_file))
     if plots:
         from sim.output.plots import draw_run_plots
