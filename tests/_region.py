@@ -46,8 +46,14 @@ REGION: dict[str, Any] = {
     "name": "three_parks",
     "days": 20,
     "regions": [
-        {"id": "n_zone", "timeline": [{"day": 0, "level": "lockdown"}, {"day": 6, "level": "normal"}]},
-        {"id": "s_zone", "timeline": [{"day": 0, "level": "controlled"}, {"day": 2, "level": "normal"}]},
+        {
+            "id": "n_zone",
+            "timeline": [{"day": 0, "level": "lockdown"}, {"day": 6, "level": "normal"}],
+        },
+        {
+            "id": "s_zone",
+            "timeline": [{"day": 0, "level": "controlled"}, {"day": 2, "level": "normal"}],
+        },
         {"id": "e_zone", "timeline": [{"day": 0, "level": "normal"}]},
         {"id": "out"},
     ],

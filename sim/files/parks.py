@@ -45,7 +45,7 @@ from sim.files.cells import (
     shape,
     text,
 )
-from sim.metrics import ci95, days_to, days_to_median
+from sim.metrics import ci95, cost_elsewhere, days_to, days_to_median
 from sim.record import LOST_BY_PARK, Trace
 from sim.scenario.expand import Park
 
@@ -95,15 +95,6 @@ def park_capacity(trace: Trace) -> np.ndarray:
     lost = trace.lost_by_park.sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
         out: np.ndarray = np.where(base > 0, 1.0 - lost / base, np.nan)
-    return out
-
-
-def cost_elsewhere(trace: Trace) -> np.ndarray:
-    """Output (value units) the firms of other parks lost over the run for want of each
-    park's goods: column p of `cost_by_park` without its own row."""
-    cost = trace.cost_by_park
-    n = len(trace.park_ids)
-    out: np.ndarray = cost[:, :n].sum(axis=0) - np.diagonal(cost[:, :n])
     return out
 
 
@@ -250,7 +241,9 @@ def read(path: Path) -> list[ParkRow]:
     """Read `parks.csv`, by rank (1 = its goods cost the other parks most)."""
     path = Path(path)
     cols = read_columns(path, COLUMNS)
-    ints = {c: int_column(path, cols[c], c) for c in ("rank", "firms", "reached_80", "replications")}
+    ints = {
+        c: int_column(path, cols[c], c) for c in ("rank", "firms", "reached_80", "replications")
+    }
     floats = {
         c: float_column(path, cols[c], c)
         for c in COLUMNS
