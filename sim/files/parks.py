@@ -46,6 +46,7 @@ from sim.files.cells import (
     text,
 )
 from sim.metrics import ci95, cost_elsewhere, days_to, days_to_median
+from sim.model.groups import PARK_PREFIX
 from sim.record import LOST_BY_PARK, Trace
 from sim.scenario.expand import Park
 
@@ -53,6 +54,8 @@ PARKS = "parks.csv"
 CAUSES = "park_causes.csv"
 FILES = (PARKS, CAUSES)
 """The files this module owns (only a run of a region of parks has them)."""
+GROUP_PREFIX = PARK_PREFIX
+"""Groups `park:<id>` of `timeseries.csv`: a park's capacity, resumption and staff."""
 SERIES = (LOST_BY_PARK,)
 """The declared daily series these files hold (left out of `timeseries.csv`)."""
 

@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.files.parks import ParkRow
+from sim.files.parks import GROUP_PREFIX, ParkRow
 from sim.files.summary import RunSummary
 from sim.files.timeseries import Key
 from sim.metrics import CAPACITY, RESUMED
-from sim.model.groups import PARK_PREFIX
 from sim.output import i18n, palette
 from sim.output.charts.style import (
     BAND_PERCENTILES,
@@ -97,9 +96,8 @@ def draw_recovery_by_park(
     from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
-    parks = [
-        g[len(PARK_PREFIX) :] for m, g in timeseries if m == CAPACITY and g.startswith(PARK_PREFIX)
-    ]
+    n = len(GROUP_PREFIX)
+    parks = [g[n:] for m, g in timeseries if m == CAPACITY and g.startswith(GROUP_PREFIX)]
     by_id = {r.park: r for r in rows}
     fig, axes = _grid(len(parks))
     n_rep = n_days = 0
@@ -110,7 +108,7 @@ def draw_recovery_by_park(
     )
     for ax, park in zip(axes, parks, strict=True):
         for metric, colour, style, _ in curves:
-            data = timeseries.get((metric, PARK_PREFIX + park))
+            data = timeseries.get((metric, GROUP_PREFIX + park))
             if data is None or data.shape[1] == 0:
                 continue
             n_rep, n_days = data.shape
