@@ -4,8 +4,10 @@ The recorder follows declarations: the park's own series (output, resumption,
 lost output by cause, firms by state) are declared here, from the World's firm
 arrays; every other series is declared by the mechanism whose state it reads
 (`Mechanism.series`). At the end of each day, after every close hook, each daily
-series is read once; run totals are read once after the last day. `metrics` and
-`output` read the Trace. Nothing here writes files.
+series is read once; run totals are read once after the last day (a run total of
+the recorder's own, such as a region's cost by park, is added up each day after the
+daily series). In a region of parks the recorder also declares its series by park.
+`metrics` and `output` read the Trace. Nothing here writes files.
 """
 
 from __future__ import annotations
