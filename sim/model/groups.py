@@ -59,24 +59,26 @@ class Groups:
         pairs = [(i, tag_idx[t]) for i, ts in enumerate(firms.tags) for t in sorted(ts)]
         has_class = firms.firm_class >= 0
         park_ids = firms.park_ids
-        in_park = np.arange(firms.n if park_ids else 0, dtype=np.int64)
-        n_static = len(tags) + len(firms.classes) + len(park_ids)
+        n_pairs = len(tags) + len(firms.classes)
         self.firm = np.concatenate(
             [
                 np.array([i for i, _ in pairs], dtype=np.int64),
                 np.flatnonzero(has_class).astype(np.int64),
-                in_park,
             ]
         )
-        """Firm of each (firm, group) pair of the static incidence (tags, classes, parks)."""
+        """Firm of each (firm, group) pair of the static incidence (tags, then classes)."""
         self.group = np.concatenate(
             [
                 np.array([g for _, g in pairs], dtype=np.int64),
                 len(tags) + firms.firm_class[has_class],
-                len(tags) + len(firms.classes) + firms.park[in_park],
             ]
         )
         """Group of each pair (index in `labels`)."""
+        self.n_pairs = n_pairs
+        """Groups of the incidence (tags, classes); the parks follow them."""
+        self.n_parks = len(park_ids)
+        """Park groups (none without `parks:`): each firm is in exactly one, its
+        `Firms.park`, summed directly rather than through the incidence."""
         n_whitelists = len(world.cfg.reopening.whitelists)
         release_ids = world.shared.release_ids
         self.labels: tuple[str, ...] = (
@@ -89,24 +91,28 @@ class Groups:
             ),
         )
         """Every group's name, tags first, then classes, parks, batches and approval rules."""
-        self.n_static = n_static
-        self._static_firms = np.bincount(self.group, minlength=n_static).astype(float)
-        self._static_base = np.bincount(
-            self.group, weights=firms.baseline[self.firm], minlength=n_static
-        )
-        self._static_staff = np.bincount(
-            self.group, weights=firms.staff[self.firm].astype(float), minlength=n_static
-        )
+        self.n_static = n_pairs + self.n_parks
+        self._static_firms = self._static(np.ones(firms.n))
+        self._static_base = self._static(firms.baseline)
+        self._static_staff = self._static(firms.staff.astype(float))
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def _static(self, weights: np.ndarray) -> np.ndarray:
+        """Sum of a per-firm quantity over each static group's firms (tags, classes, parks)."""
+        by_pair = np.bincount(self.group, weights=weights[self.firm], minlength=self.n_pairs)
+        if not self.n_parks:
+            return by_pair
+        by_park = np.bincount(self.w.firms.park, weights=weights, minlength=self.n_parks)
+        return np.concatenate([by_pair, by_park])
 
     def _sums(self, weights: np.ndarray, released: np.ndarray, batch: np.ndarray) -> np.ndarray:
         """Sum of a per-firm quantity over each group's firms (static groups, then batches)."""
         n_batch = len(self.labels) - self.n_static
         return np.concatenate(
             [
-                np.bincount(self.group, weights=weights[self.firm], minlength=self.n_static),
+                self._static(weights),
                 np.bincount(batch, weights=weights[released], minlength=n_batch),
             ]
         )
