@@ -102,7 +102,7 @@ def draw_recovery_by_park(
     fig, axes = _grid(len(parks))
     n_rep = n_days = 0
     start = summary.start_date
-    curves = (
+    curves: tuple[tuple[str, str, Any, str], ...] = (
         (CAPACITY, OKABE_ITO[0], "-", "parks.capacity"),
         (RESUMED, OKABE_ITO[1], "--", "parks.resumed"),
     )
