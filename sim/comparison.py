@@ -37,6 +37,7 @@ from sim.metrics import (
     SAVED_PER_MONEY,
     cause_totals,
     ci95,
+    cost_elsewhere,
     relapsed,
     replication_metrics,
 )
@@ -315,7 +316,11 @@ def compare_traces(
 SUPPLIER, PARK_FIRM, STATION, PASSES = "supplier", "park_firm", "station", "passes"
 """What a bottleneck may be: an external supplier, a park firm as supplier of others,
 a transfer station, or the pass system (goods waiting for a pass or an open station)."""
-SOURCE_KINDS = (SUPPLIER, PARK_FIRM, STATION, PASSES)
+PARK_SOURCE = "park"
+"""In a region of parks, a bottleneck may also be a whole park: the output the other
+parks' firms lost for want of its firms' goods (`metrics.cost_elsewhere`). It sums some
+`park_firm` lines, so the lines of a ranking do not add up."""
+SOURCE_KINDS = (SUPPLIER, PARK_FIRM, STATION, PASSES, PARK_SOURCE)
 PASSES_ID = "waiting_for_pass_or_open_station"
 """The id of the one `passes` bottleneck."""
 
@@ -328,7 +333,8 @@ def source_costs(trace: Trace) -> dict[SourceKey, float]:
     baseline-days, for every source the run has (those that cost nothing at 0): park
     firms as suppliers, external suppliers, stations, and the pass system. A firm's loss
     on a day is shared among the sources of its binding input by their unfilled orders,
-    or among stations by the goods they hold (`Trace.cost_by_producer`,
+    or among stations by the goods they hold (`Trace.cost_by_producer`, and in a
+    region of parks each park's `cost_elsewhere`,
     `Trace.cost_by_logistics`)."""
     base = trace.baseline_total
     prod = trace.cost_by_producer / base
@@ -339,6 +345,8 @@ def source_costs(trace: Trace) -> dict[SourceKey, float]:
     for k, st in enumerate(trace.stations):
         out[(STATION, st)] = float(logi[k])
     out[(PASSES, PASSES_ID)] = float(logi[-1])
+    for pid, v in zip(trace.park_ids, cost_elsewhere(trace) / base, strict=True):
+        out[(PARK_SOURCE, pid)] = float(v)
     return out
 
 

@@ -475,6 +475,19 @@ def cause_totals(trace: Trace) -> dict[str, float]:
     return {c: float(v) for c, v in zip(trace.causes, tot, strict=True)}
 
 
+def cost_elsewhere(trace: Trace) -> np.ndarray:
+    """Output (value units) the firms of *other* parks of a region lost over the run for
+    want of each park's goods (supply's blame, `Trace.cost_by_park` without a park's own
+    row): what each park's late or unsynchronised reopening cost the rest of the region.
+    Empty for a scenario without parks."""
+    if not trace.park_ids:
+        return np.zeros(0)
+    n = len(trace.park_ids)
+    cost = trace.cost_by_park[:, :n]
+    out: np.ndarray = cost.sum(axis=0) - np.diagonal(cost)
+    return out
+
+
 def ci95(values: Sequence[float]) -> tuple[float, float] | None:
     """Student-t 95 % interval of the mean (a point for one value; None for none)."""
     x = np.asarray(values, dtype=float)

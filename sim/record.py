@@ -4,8 +4,10 @@ The recorder follows declarations: the park's own series (output, resumption,
 lost output by cause, firms by state) are declared here, from the World's firm
 arrays; every other series is declared by the mechanism whose state it reads
 (`Mechanism.series`). At the end of each day, after every close hook, each daily
-series is read once; run totals are read once after the last day. `metrics` and
-`output` read the Trace. Nothing here writes files.
+series is read once; run totals are read once after the last day (a run total of
+the recorder's own, such as a region's cost by park, is added up each day after the
+daily series). In a region of parks the recorder also declares its series by park.
+`metrics` and `output` read the Trace. Nothing here writes files.
 """
 
 from __future__ import annotations
@@ -27,6 +29,17 @@ if TYPE_CHECKING:
 
 PARK = "park"
 """Group of the series the recorder declares itself (the World's firm arrays)."""
+
+LOST_BY_PARK = "lost_by_park"
+"""Lost output (value units) each day by park and cause, in a region of parks."""
+COST_BY_PARK = "cost_by_park"
+"""Lost output (value units, whole run) of each park's firms blamed on missing goods of
+each park's firms (or of outside suppliers), in a region of parks."""
+PARK_SIZE = "park_size"
+"""Each park's firms and baseline output per day, in a region of parks."""
+PARK_SIZE_PARTS = ("firms", "baseline")
+OUTSIDE = "outside"
+"""The supplying 'park' of external suppliers in outside regions (`cost_by_park`)."""
 
 KEY_FIRMS = 12
 """How many key firms a run follows day by day when the scenario names none."""
@@ -184,6 +197,34 @@ class Trace:
         return self.series["cost_by_logistics"].values
 
     @property
+    def park_ids(self) -> tuple[str, ...]:
+        """Parks of a region, in scenario order (empty: a scenario without `parks`)."""
+        s = self.series.get(LOST_BY_PARK)
+        return s.axes[0] if s is not None else ()
+
+    @property
+    def park_baseline(self) -> np.ndarray:
+        """Each park's baseline output per day (value units; a region of parks only)."""
+        return self.series[PARK_SIZE].values[:, PARK_SIZE_PARTS.index("baseline")]
+
+    @property
+    def park_firms(self) -> np.ndarray:
+        """Each park's number of firms (a region of parks only)."""
+        return self.series[PARK_SIZE].values[:, PARK_SIZE_PARTS.index("firms")].astype(np.int64)
+
+    @property
+    def lost_by_park(self) -> np.ndarray:
+        """(days, parks, causes) lost output in value units (a region of parks only)."""
+        return self.series[LOST_BY_PARK].values
+
+    @property
+    def cost_by_park(self) -> np.ndarray:
+        """(parks, parks + 1) lost output (value units, whole run) of each park's firms
+        blamed on the missing goods of each park's firms, then of outside suppliers (a
+        region of parks only)."""
+        return self.series[COST_BY_PARK].values
+
+    @property
     def stations(self) -> tuple[str, ...]:
         """Transfer station ids."""
         return self.series["funnel"].axes[0]
@@ -221,7 +262,10 @@ class Recorder:
 
     def __init__(self, world: World) -> None:
         self.w = world
+        self._tallies: list[Callable[[], None]] = []
+        """What is added up each day for a run total (after the daily series)."""
         declared = [(PARK, s) for s in self._park_series()]
+        declared += [(PARK, s) for s in self._region_series()]
         declared += [(m.name, s) for m in world.mechanisms for s in m.series()]
         names = [s.name for _, s in declared]
         if len(set(names)) != len(names):
@@ -363,10 +407,82 @@ class Recorder:
             ),
         )
 
+    def _region_series(self) -> Sequence[Series]:
+        """A region's series by park (none for a scenario without `parks`): lost output by
+        park and cause each day, and the run's lost output of each park's firms blamed on
+        the missing goods of each park's firms (`supply`'s blame, `shared.blamed`, split by
+        the customer's park and the producer's; external suppliers in an outside region
+        count as `OUTSIDE`)."""
+        w = self.w
+        firms = w.firms
+        if not firms.park_ids:
+            return ()
+        parks = firms.park_ids
+        n_parks = len(parks)
+        causes = w.causes.names
+        n_causes = len(causes)
+        by_cause = firms.park * n_causes
+
+        def lost_by_park() -> np.ndarray:
+            cells = np.bincount(
+                by_cause + w.cause,
+                weights=firms.baseline - w.output,
+                minlength=n_parks * n_causes,
+            )
+            return cells.reshape(n_parks, n_causes)
+
+        net = w.network
+        sup_park = firms.region_park[net.sup_region]
+        producer_park = np.concatenate([firms.park, np.where(sup_park >= 0, sup_park, n_parks)])
+        cell = firms.park[net.link_firm] * (n_parks + 1) + producer_park[net.link_src]
+        cost = np.zeros(n_parks * (n_parks + 1))
+
+        def tally() -> None:
+            cost[:] += np.bincount(cell, weights=w.shared.blamed, minlength=len(cost))
+
+        if net.n_links:
+            self._tallies.append(tally)
+        size = np.stack(
+            [
+                np.bincount(firms.park, minlength=n_parks).astype(float),
+                np.bincount(firms.park, weights=firms.baseline, minlength=n_parks),
+            ],
+            axis=1,
+        )
+        return (
+            Series(
+                PARK_SIZE,
+                "firms / value units",
+                "each park's firms and baseline output per day",
+                lambda: size,
+                axes=(parks, PARK_SIZE_PARTS),
+                daily=False,
+            ),
+            Series(
+                LOST_BY_PARK,
+                "value units",
+                "lost output (baseline − output) of each park's firms by cause",
+                lost_by_park,
+                axes=(parks, causes),
+            ),
+            Series(
+                COST_BY_PARK,
+                "value units",
+                "lost output over the run of each park's firms (first axis) blamed on the "
+                "missing goods of each park's firms (second axis; `outside`: external "
+                "suppliers of outside regions)",
+                lambda: cost.reshape(n_parks, n_parks + 1),
+                axes=(parks, (*parks, OUTSIDE)),
+                daily=False,
+            ),
+        )
+
     def record(self, d: int) -> None:
         """Store day `d`."""
         for read, arr in self._daily:
             arr[d] = read()
+        for tally in self._tallies:
+            tally()
 
     def trace(self) -> Trace:
         """The finished Trace."""
@@ -417,4 +533,14 @@ def key_firm_numbers(
     return np.asarray(order[:KEY_FIRMS], dtype=np.int64)
 
 
-__all__ = ["WORKFORCE_PARTS", "FirmState", "Recorded", "Recorder", "Trace"]
+__all__ = [
+    "COST_BY_PARK",
+    "LOST_BY_PARK",
+    "OUTSIDE",
+    "PARK_SIZE",
+    "WORKFORCE_PARTS",
+    "FirmState",
+    "Recorded",
+    "Recorder",
+    "Trace",
+]

@@ -46,6 +46,7 @@ def _trace(rep, producers, stations, cost_prod, cost_logi, queue=None, cleared=N
         baseline_total=10.0,
         producers=tuple(producers),
         stations=tuple(stations),
+        park_ids=(),  # one park (a region's parks: tests/files/test_parks.py)
         cost_by_producer=np.asarray(cost_prod, dtype=float),
         cost_by_logistics=np.asarray(cost_logi, dtype=float),
         funnel=funnel,

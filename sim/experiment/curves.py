@@ -9,7 +9,10 @@ point of a daily park series or its mean over a window:
 - `capacity@mean(0..30)`: the mean of capacity from day 0 to day 30, both included
   (the ends may be dates too: `resumed@mean(2022-04-01..2022-04-30)`).
 
-The series are the park-wide daily indicators of `timeseries.csv` (`SERIES`). The
+The series are the park-wide daily indicators of `timeseries.csv` (`SERIES`). In a
+region of parks, one park's own series is named `park:<id>.<series>` (`GROUP_SERIES`:
+capacity, resumption, resumed, workforce, staff_on_post of the group `park:<id>`), as in
+`park:north.capacity@30` or `park:north.resumed@mean(0..14)`. The
 day is checked against the base scenario's horizon; a point whose `days` parameter
 makes its runs shorter has no value there (its runs count as missing). A run keeps
 the daily series its curve outcomes read (and those `store: {daily: [...]}` asks for)
@@ -41,7 +44,16 @@ SERIES: tuple[str, ...] = tuple(
 """Daily park series a curve outcome or `store.daily` may name (`timeseries.csv`'s
 indicators of group `park`)."""
 
-_CURVE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*@\s*(.+?)\s*\Z")
+GROUP_SERIES: tuple[str, ...] = tuple(
+    dict.fromkeys(i.metric for i in DAILY if i.source == "groups")
+)
+"""Daily series of a group of firms, which a park of a region has (`park:<id>.<series>`)."""
+PARK_PREFIX = "park:"
+"""A park's own series: `park:<id>.<series>` (the group `park:<id>` of `timeseries.csv`)."""
+
+_CURVE = re.compile(
+    r"\s*(park:[^\s@]+\.[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*)\s*@\s*(.+?)\s*\Z"
+)
 _WINDOW = re.compile(r"mean\s*\(\s*(.+?)\s*\.\.\s*(.+?)\s*\)\Z")
 
 
@@ -87,8 +99,37 @@ def _day(text: str, start: dt.date | None, start_given: bool, horizon: int) -> i
     return day
 
 
-def parse(name: str, start: dt.date | None, horizon: int, *, start_given: bool = False) -> Curve:
-    """A curve outcome from its text, or a ValueError saying what is wrong with it."""
+def split_park(series: str) -> tuple[str, str]:
+    """(metric, group) of a curve's series: `capacity` → (capacity, park);
+    `park:north.capacity` → (capacity, park:north)."""
+    if series.startswith(PARK_PREFIX):
+        group, metric = series.rsplit(".", 1)
+        return metric, group
+    return series, PARK
+
+
+def _check_park_series(series: str, parks: Sequence[str] | None) -> None:
+    metric, group = split_park(series)
+    if metric not in GROUP_SERIES:
+        raise ValueError(
+            f"unknown series '{metric}' of a park; a park's series are {', '.join(GROUP_SERIES)}"
+        )
+    park = group[len(PARK_PREFIX) :]
+    if parks is not None and park not in parks:
+        known = f"its parks are {', '.join(parks)}" if parks else "it has no `parks:`"
+        raise ValueError(f"the scenario has no park '{park}'; {known}")
+
+
+def parse(
+    name: str,
+    start: dt.date | None,
+    horizon: int,
+    *,
+    start_given: bool = False,
+    parks: Sequence[str] | None = None,
+) -> Curve:
+    """A curve outcome from its text, or a ValueError saying what is wrong with it (a
+    park's series is checked against `parks`, the scenario's parks, when given)."""
     m = _CURVE.match(name)
     if not m:
         raise ValueError(
@@ -96,7 +137,9 @@ def parse(name: str, start: dt.date | None, horizon: int, *, start_given: bool =
             "series@mean(first..last)"
         )
     series, at = m.groups()
-    if series not in SERIES:
+    if series.startswith(PARK_PREFIX):
+        _check_park_series(series, parks)
+    elif series not in SERIES:
         raise ValueError(f"unknown daily series '{series}'; park series are {', '.join(SERIES)}")
     w = _WINDOW.match(at)
     if w:
@@ -112,12 +155,14 @@ def parse(name: str, start: dt.date | None, horizon: int, *, start_given: bool =
 
 
 def park_series(trace: Trace, names: Sequence[str]) -> dict[str, list[float | None]]:
-    """The named daily park series of one replication, as plain lists (NaN as None)."""
-    wanted = set(names)
+    """The named daily park series of one replication (a park's own, `park:<id>.<series>`,
+    in a region of parks), as plain lists (NaN as None)."""
+    wanted = {split_park(n): n for n in names}
     out: dict[str, list[float | None]] = {}
     for metric, group, values in daily(trace):
-        if group == PARK and metric in wanted and metric not in out:
-            out[metric] = [float(v) if math.isfinite(v) else None for v in values.tolist()]
+        name = wanted.get((metric, group))
+        if name is not None and name not in out:
+            out[name] = [float(v) if math.isfinite(v) else None for v in values.tolist()]
     return {n: out[n] for n in names if n in out}
 
 

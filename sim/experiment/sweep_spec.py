@@ -870,7 +870,8 @@ def _curves(spec: SweepSpec, source: Any, base: Park) -> tuple[curves.Curve, ...
         if not curves.is_curve(name):
             continue
         try:
-            found.append(curves.parse(name, start, base.scenario.days))
+            parks = tuple(p.id for p in base.scenario.parks)
+            found.append(curves.parse(name, start, base.scenario.days, parks=parks))
         except ValueError as e:
             problems.append(spec_errors.at(source, ("outcomes", i), str(e)))
     if problems:

@@ -5,7 +5,9 @@ replications with its 95 % CI (empty with one replication), and the display name
 scenario gives the firm, supplier or station (empty when it gives none; issue 18 added
 the column last, so no column moved). A firm's loss on a day is shared among the
 sources of its binding input by their unfilled orders, or among stations by the goods
-they hold.
+they hold. In a region of parks, a `park` line gives, for each park, the output the
+firms of the other parks lost for want of its firms' goods (`sim.metrics.cost_elsewhere`,
+in the region's baseline-days): it sums `park_firm` lines, so the lines do not add up.
 """
 
 from __future__ import annotations
@@ -16,10 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.comparison import PARK_FIRM, PASSES, PASSES_ID, SOURCE_KINDS, STATION, SUPPLIER
+from sim.comparison import (
+    PARK_FIRM,
+    PARK_SOURCE,
+    PASSES,
+    PASSES_ID,
+    SOURCE_KINDS,
+    STATION,
+    SUPPLIER,
+)
 from sim.files.cells import float_column, header_of, int_column, number, read_columns, text
 from sim.files.names import Names, display
-from sim.metrics import ci95
+from sim.metrics import ci95, cost_elsewhere
 from sim.record import Trace
 
 FILE = "bottlenecks.csv"
@@ -30,7 +40,16 @@ COLUMNS = (*BASE_COLUMNS, NAME)
 KINDS = SOURCE_KINDS
 """What a bottleneck may be: an external supplier, a park firm as supplier of others,
 a transfer station, or the pass system (goods waiting for a pass or an open station)."""
-__all__ = ["FILE", "KINDS", "PARK_FIRM", "PASSES", "PASSES_ID", "STATION", "SUPPLIER"]
+__all__ = [
+    "FILE",
+    "KINDS",
+    "PARK_FIRM",
+    "PARK_SOURCE",
+    "PASSES",
+    "PASSES_ID",
+    "STATION",
+    "SUPPLIER",
+]
 
 
 def rows(traces: Sequence[Trace], n_firms: int, names: Names | None = None) -> list[str]:
@@ -52,6 +71,9 @@ def rows(traces: Sequence[Trace], n_firms: int, names: Names | None = None) -> l
     for k, st in enumerate(t0.stations):
         items.append((STATION, st, logi[:, k]))
     items.append((PASSES, PASSES_ID, logi[:, -1]))
+    if t0.park_ids:
+        elsewhere = np.stack([cost_elsewhere(t) for t in traces]) / base[:, None]
+        items += [(PARK_SOURCE, pid, elsewhere[:, k]) for k, pid in enumerate(t0.park_ids)]
     items = [it for it in items if it[2].mean() > 0]
     items.sort(key=lambda it: (-it[2].mean(), it[0], it[1]))
     out = [header]

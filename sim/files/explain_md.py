@@ -1,6 +1,7 @@
 """The parts of `comparison.md` (and of what `parksim compare` prints) that explain a
 comparison: each option's relapses after reaching 80 %, what holds each option back
-(its largest bottlenecks and how long its transfer stations' queues grew) and, with
+(its largest bottlenecks, how long its transfer stations' queues grew and, in a region of
+parks, the park whose closure cost the other parks most) and, with
 `--robust`, whether the ranking holds when uncertain inputs move (`sim.files.robustness`).
 
 Names, not ids: a bottleneck or station is shown by the `name:` the scenario gives it.
@@ -11,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from sim.comparison import Comparison, Row, SourceRow, StationLoad
+from sim.comparison import PARK_SOURCE, Comparison, Row, SourceRow, StationLoad
 from sim.files.names import STATION, Names, display
-from sim.metrics import RELAPSE_LEVEL
+from sim.metrics import LOST_OUTPUT_DAYS, LOST_OUTPUT_VALUE, RELAPSE_LEVEL
 
 TOP_BOTTLENECKS = 3
 """How many bottlenecks the report names for each option."""
@@ -73,7 +74,10 @@ def bottlenecks_table(
     ordinals = ["largest bottleneck", "second", "third"][:TOP_BOTTLENECKS]
     rows = [["option", *ordinals]]
     for name in ranked:
-        mine = sorted((s for s in sources if s.option == name and s.mean > 0), key=lambda s: s.rank)
+        mine = sorted(
+            (s for s in sources if s.option == name and s.mean > 0 and s.kind != PARK_SOURCE),
+            key=lambda s: s.rank,
+        )
         cells = []
         for s in mine[:TOP_BOTTLENECKS]:
             text = f"{display(names, s.kind, s.id)} {_num(s.mean)}"
@@ -120,6 +124,38 @@ def bottleneck_cell(s: SourceRow, names: Names, with_delta: bool) -> str:
     return text + _delta(s) if with_delta else text
 
 
+def closure_line(park: str, value: float, share: float | None) -> str:
+    """`park North's closure cost the region 12.5 value units (41 % of its loss)`: the
+    output the other parks of a region lost for want of one park's goods."""
+    of_loss = f" ({share:.0%} of its loss)" if share is not None else ""
+    return f"park {park}'s closure cost the region {value:.4g} value units{of_loss}"
+
+
+def park_lines(cmp: Comparison, sources: Sequence[SourceRow], names: Names) -> list[str]:
+    """For each option of a region of parks, the park whose closure cost the other parks
+    most (`park` bottlenecks, baseline-days turned into value units by the option's own
+    lost output in both units), and its share of the option's whole loss."""
+    out = []
+    for name in cmp.ranked():
+        parks = sorted(
+            (s for s in sources if s.option == name and s.kind == PARK_SOURCE),
+            key=lambda s: s.rank,
+        )
+        if not parks:
+            continue
+        top = parks[0]
+        days, value = cmp.get(name, LOST_OUTPUT_DAYS), cmp.get(name, LOST_OUTPUT_VALUE)
+        lost_days = days.mean if days is not None else None
+        lost_value = value.mean if value is not None else None
+        if top.mean <= 0 or not lost_days or lost_value is None:
+            out.append(f"- {name}: no park's closure cost the other parks any output")
+            continue
+        share = top.mean / lost_days
+        text = closure_line(display(names, PARK_SOURCE, top.id), share * lost_value, share)
+        out.append(f"- {name}: {text}{_delta(top) if name != cmp.baseline else ''}")
+    return out
+
+
 def section(
     cmp: Comparison,
     sources: Sequence[SourceRow],
@@ -141,6 +177,17 @@ def section(
         render(bottlenecks_table(sources, names, ranked, cmp.baseline)),
         "",
     ]
+    parks = park_lines(cmp, sources, names)
+    if parks:
+        lines += [
+            "Parks of the region: the output the other parks' firms lost for want of each "
+            "park's goods (the cost of its late, unsynchronised reopening), its largest park "
+            "per option (Δ vs baseline in baseline-days, `*` significant); every park is a "
+            "`park` line of `compare_bottlenecks.csv`.",
+            "",
+            *parks,
+            "",
+        ]
     if loads:
         lines += [
             "Transfer stations: trips waiting at the end of a day (a queue that grows under an "

@@ -21,6 +21,7 @@ from sim.files import (
     key_firms,
     logistics,
     manifest,
+    parks,
     report,
     resolved,
     robustness,
@@ -80,7 +81,7 @@ also holds `calibrated.yaml`, or, a joint one, `cases.csv` and `calibrated/<case
 for each case (`sim.output.verify` checks which)."""
 
 KIND_FILES: dict[str, tuple[str, ...]] = {
-    RUN: (*KIND_REQUIRED[RUN], *inputs.FILES, PLOTS, report.FILE, manifest.FILE),
+    RUN: (*KIND_REQUIRED[RUN], *inputs.FILES, *parks.FILES, PLOTS, report.FILE, manifest.FILE),
     COMPARISON: (
         *KIND_REQUIRED[COMPARISON],
         *comparison_explain.FILES,

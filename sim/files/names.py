@@ -17,12 +17,13 @@ from typing import Any
 
 __all__ = ["PARK_FIRM", "REGION", "STATION", "SUPPLIER", "Names", "display", "merged", "of_park"]
 
-from sim.comparison import PARK_FIRM, STATION, SUPPLIER
+from sim.comparison import PARK_FIRM, PARK_SOURCE, STATION, SUPPLIER
 from sim.scenario.expand import Park
 
 REGION = "region"
 """Zones and outside regions; the other kinds of named things are those of bottlenecks:
-park firms (`PARK_FIRM`), external suppliers (`SUPPLIER`) and stations (`STATION`)."""
+park firms (`PARK_FIRM`), external suppliers (`SUPPLIER`), stations (`STATION`) and the
+parks of a region (`PARK_SOURCE`)."""
 JSON_KINDS = (SUPPLIER, STATION, REGION)
 """The kinds whose names `summary.json` and `comparison.json` carry."""
 
@@ -30,11 +31,12 @@ Names = dict[str, dict[str, str]]
 """kind → id → display name (only the entries that have a name)."""
 
 
-def of_park(park: Park, kinds: Iterable[str] = (PARK_FIRM, *JSON_KINDS)) -> Names:
+def of_park(park: Park, kinds: Iterable[str] = (PARK_FIRM, PARK_SOURCE, *JSON_KINDS)) -> Names:
     """The names the park's scenario gives, by kind (ids without a name are left out)."""
     sc = park.scenario
     found: dict[str, Iterable[Any]] = {
         PARK_FIRM: park.firms,
+        PARK_SOURCE: sc.parks,
         SUPPLIER: sc.suppliers,
         STATION: sc.logistics.transfer_stations,
         REGION: sc.regions,
@@ -42,7 +44,9 @@ def of_park(park: Park, kinds: Iterable[str] = (PARK_FIRM, *JSON_KINDS)) -> Name
     return {k: {x.id: x.name for x in found[k] if x.name} for k in kinds}
 
 
-def merged(parks: Iterable[Park], kinds: Iterable[str] = (PARK_FIRM, *JSON_KINDS)) -> Names:
+def merged(
+    parks: Iterable[Park], kinds: Iterable[str] = (PARK_FIRM, PARK_SOURCE, *JSON_KINDS)
+) -> Names:
     """The names of several parks (the options of a comparison); the first to name an id
     wins, so an option that adds a station adds its name."""
     kinds = tuple(kinds)

@@ -6,10 +6,10 @@ What is written follows the declarations (`sim.metrics.daily`): today's indicato
 queue and wait, cases, trips in transit, failed and cash-negative firms, relief)
 under the names they have always had, the share that has resumed (`resumed`), and
 capacity, resumption, resumed, workforce and staff on post of each group of firms
-(`tag:…`, `class:…`, `batch:…`, `approval:…`: `sim.model.groups`), then any other
+(`tag:…`, `class:…`, `park:…`, `batch:…`, `approval:…`: `sim.model.groups`), then any other
 daily series a mechanism declares, under its own name. Series other files hold (lost
-output by cause, firms by state, the stations' funnel, the key firms' paths) are left
-to them. Shares are
+output by cause, firms by state, the stations' funnel, the key firms' paths, a
+region's lost output by park and cause) are left to them. Shares are
 0..1; counts are people, firms, applications, cases or trips; a value that does not
 exist that day (the mean wait on a day no review started, a batch not yet released)
 is an empty cell.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.files import causes, key_firms, logistics, states
+from sim.files import causes, key_firms, logistics, parks, states
 from sim.files.cells import (
     CSV_ENCODING,
     float_column,
@@ -38,7 +38,7 @@ from sim.record import Trace
 
 FILE = "timeseries.csv"
 COLUMNS = ("day", "replication", "metric", "group", "value")
-ELSEWHERE = (causes.SERIES, states.SERIES, logistics.SERIES, *key_firms.SERIES)
+ELSEWHERE = (causes.SERIES, states.SERIES, logistics.SERIES, *key_firms.SERIES, *parks.SERIES)
 """Declared daily series other files of the run hold."""
 
 Key = tuple[str, str]

@@ -1,11 +1,13 @@
-"""The groups of firms planners ask about: each tag, each firm class, and each white-list
-batch or approval rule ("how far is the first list?").
+"""The groups of firms planners ask about: each tag, each firm class, each park of a region,
+and each white-list batch or approval rule ("how far is the first list?").
 
 A firm belongs to the group of every tag it carries (a firm with two tags counts in
-both), to the group of its class (if it has one), and, from the day it is released,
+both), to the group of its class (if it has one), to the group of its park (only in a
+scenario with `parks:`; a single park has no park group), and, from the day it is released,
 to the group of the batch or rule that released it (`shared.released_by`; a firm
 released by none, or open before any list, is in no batch group). Groups are named
-`tag:<tag>`, `class:<class>`, `batch:<white-list id>` and `approval:<rule id>`.
+`tag:<tag>`, `class:<class>`, `park:<park id>`, `batch:<white-list id>` and
+`approval:<rule id>`.
 
 Each day the recorder asks for every group's measures at once (`Groups.measures`):
 one pass of `np.bincount` over a firm × group incidence built once (tags, classes)
@@ -33,6 +35,9 @@ MEASURES = ("resumption", "resumed", "capacity", "workforce", "staff_on_post")
 - `workforce`: staff on post as a share of the group's headcount;
 - `staff_on_post`: staff on post (people)."""
 
+PARK_PREFIX = "park:"
+"""Groups `park:<id>`: the firms of one park of a region (`Firms.park`)."""
+
 _OPEN, _SUSPENDED = int(FirmState.OPEN), int(FirmState.SUSPENDED)
 
 
@@ -53,7 +58,8 @@ class Groups:
         tag_idx = {t: k for k, t in enumerate(tags)}
         pairs = [(i, tag_idx[t]) for i, ts in enumerate(firms.tags) for t in sorted(ts)]
         has_class = firms.firm_class >= 0
-        n_static = len(tags) + len(firms.classes)
+        park_ids = firms.park_ids
+        n_pairs = len(tags) + len(firms.classes)
         self.firm = np.concatenate(
             [
                 np.array([i for i, _ in pairs], dtype=np.int64),
@@ -68,35 +74,45 @@ class Groups:
             ]
         )
         """Group of each pair (index in `labels`)."""
+        self.n_pairs = n_pairs
+        """Groups of the incidence (tags, classes); the parks follow them."""
+        self.n_parks = len(park_ids)
+        """Park groups (none without `parks:`): each firm is in exactly one, its
+        `Firms.park`, summed directly rather than through the incidence."""
         n_whitelists = len(world.cfg.reopening.whitelists)
         release_ids = world.shared.release_ids
         self.labels: tuple[str, ...] = (
             *(f"tag:{t}" for t in tags),
             *(f"class:{c}" for c in firms.classes),
+            *(f"{PARK_PREFIX}{p}" for p in park_ids),
             *(
                 f"batch:{r}" if k < n_whitelists else f"approval:{r}"
                 for k, r in enumerate(release_ids)
             ),
         )
-        """Every group's name, tags first, then classes, then batches and approval rules."""
-        self.n_static = n_static
-        self._static_firms = np.bincount(self.group, minlength=n_static).astype(float)
-        self._static_base = np.bincount(
-            self.group, weights=firms.baseline[self.firm], minlength=n_static
-        )
-        self._static_staff = np.bincount(
-            self.group, weights=firms.staff[self.firm].astype(float), minlength=n_static
-        )
+        """Every group's name, tags first, then classes, parks, batches and approval rules."""
+        self.n_static = n_pairs + self.n_parks
+        self._static_firms = self._static(np.ones(firms.n))
+        self._static_base = self._static(firms.baseline)
+        self._static_staff = self._static(firms.staff.astype(float))
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def _static(self, weights: np.ndarray) -> np.ndarray:
+        """Sum of a per-firm quantity over each static group's firms (tags, classes, parks)."""
+        by_pair = np.bincount(self.group, weights=weights[self.firm], minlength=self.n_pairs)
+        if not self.n_parks:
+            return by_pair
+        by_park = np.bincount(self.w.firms.park, weights=weights, minlength=self.n_parks)
+        return np.concatenate([by_pair, by_park])
 
     def _sums(self, weights: np.ndarray, released: np.ndarray, batch: np.ndarray) -> np.ndarray:
         """Sum of a per-firm quantity over each group's firms (static groups, then batches)."""
         n_batch = len(self.labels) - self.n_static
         return np.concatenate(
             [
-                np.bincount(self.group, weights=weights[self.firm], minlength=self.n_static),
+                self._static(weights),
                 np.bincount(batch, weights=weights[released], minlength=n_batch),
             ]
         )

@@ -94,6 +94,10 @@ class Shared:
         shared: logistics removes what it delivers."""
         self.binding_line = np.full(n, -1, dtype=np.int64)
         """supply: the input line whose shortage cost each firm output today (-1: none)."""
+        self.blamed = np.zeros(network.n_links)
+        """supply: output its customer lost today blamed on each link's producer (value
+        units; what `cost_by_producer` adds up by producer). Read by the recorder to split
+        that cost by the customer's and the producer's parks."""
         self.held = np.zeros(network.n_lines)
         """logistics: goods per input line held by logistics when production runs (no
         pass yet, waiting for a station to open, or in a station)."""

@@ -48,7 +48,7 @@ class Supply(Mechanism):
     streams = ("supply",)
     takes = (SourcesFailed,)
     posts = (BlockedOrders, Shipments)
-    publishes = ("stock", "in_transit", "binding_line")
+    publishes = ("stock", "in_transit", "binding_line", "blamed")
     causes = (Cause("logistics", "an input is short while its goods are held by logistics"),)
     """`input:<good>` causes follow the network's goods (`Network.input_causes`)."""
 
@@ -294,6 +294,7 @@ class Supply(Mechanism):
         is_input = (cause >= self.input0) & (cause < self.input0 + len(net.goods))
         binding = np.where(w.operating & (is_input | (cause == C_LOGISTICS)), self.firm_line, -1)
         w.shared.binding_line = binding
+        w.shared.blamed = np.zeros(net.n_links)
         firms = np.flatnonzero(binding >= 0)
         if not len(firms):
             return
@@ -306,6 +307,8 @@ class Supply(Mechanism):
             weight = self.backlog + 1e-12 * self.link_share
             total = np.bincount(net.link_line, weights=weight, minlength=net.n_lines)
             share = weight / total[net.link_line]
+            blamed = share * per_line[net.link_line]
+            w.shared.blamed = blamed
             self.cost_producer += np.bincount(
-                net.link_src, weights=share * per_line[net.link_line], minlength=net.n_producers
+                net.link_src, weights=blamed, minlength=net.n_producers
             )

@@ -50,6 +50,7 @@ _KIND_LABELS = {
     "passes": "explain.kind_passes",
     "supplier": "explain.kind_supplier",
     "park_firm": "explain.kind_park_firm",
+    "park": "explain.kind_park",
 }
 """Catalogue keys of the short kind names the bottleneck chart's rows start with."""
 

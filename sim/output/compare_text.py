@@ -10,7 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sim.comparison import ROBUST_METRICS, Comparison, Robustness, SourceRow, StationLoad
+from sim.comparison import (
+    PARK_SOURCE,
+    ROBUST_METRICS,
+    Comparison,
+    Robustness,
+    SourceRow,
+    StationLoad,
+)
 from sim.files.explain_md import bottleneck_cell
 from sim.files.names import STATION, Names, display
 from sim.metrics import DAYS_TO_80, LOST_OUTPUT_DAYS, RELAPSE_LEVEL
@@ -55,7 +62,10 @@ def holds_back_table(
         ]
     ]
     for name in cmp.ranked():
-        mine = sorted((s for s in sources if s.option == name and s.mean > 0), key=lambda s: s.rank)
+        mine = sorted(
+            (s for s in sources if s.option == name and s.mean > 0 and s.kind != PARK_SOURCE),
+            key=lambda s: s.rank,
+        )
         first = bottleneck_cell(mine[0], names, name != cmp.baseline) if mine else "—"
         busiest = max(
             (x for x in loads if x.option == name), key=lambda x: x.peak_queue, default=None

@@ -33,6 +33,7 @@ from sim.files import (
     causes,
     comparison,
     key_firms,
+    parks,
     resolved,
     summary,
     sweep,
@@ -428,6 +429,9 @@ def _run_page(folder: Path, lang: str, draw: Drawer) -> Page:
     )
     page.sections.append(loss)
 
+    if (folder / parks.PARKS).is_file() and (folder / parks.CAUSES).is_file():
+        page.sections.append(_parks_section(folder, run, lang, w, draw))
+
     has_ranking = (folder / bottlenecks.FILE).is_file()  # runs older than it have none
     ranked = bottlenecks.read(folder / bottlenecks.FILE) if has_ranking else []
     neck = Section("bottlenecks", w("sec_bottlenecks"))
@@ -493,6 +497,82 @@ def _run_page(folder: Path, lang: str, draw: Drawer) -> Page:
         "footer_run", version=sim.__version__, sha=str(summ.get("scenario_sha256", ""))[:12]
     )
     return page
+
+
+def closure_text(row: parks.ParkRow, lang: str) -> str:
+    """`park North's closure cost the region 12.5 value units (41 % of its loss)`: what
+    the other parks of a region lost for want of one park's goods."""
+    return i18n.tr(
+        "parks.closure",
+        lang,
+        park=row.shown,
+        value=f"{row.cost_elsewhere_value:.4g}",
+        share=pct(row.cost_elsewhere_share),
+    )
+
+
+def _parks_section(
+    folder: Path, run: summary.RunSummary, lang: str, w: Words, draw: Drawer
+) -> Section:
+    """A region's parks: the park whose closure cost the others most, each park's row of
+    `parks.csv`, and the small multiples of recovery and causes by park."""
+    from sim.output.charts import parks as parks_chart
+
+    rows = parks.read(folder / parks.PARKS)
+    n, days = run.replications, run.days
+    sec = Section("parks", w("sec_parks"), paragraphs=[w("parks_text")])
+    if rows and rows[0].cost_elsewhere_value > 0:
+        sec.paragraphs.append(closure_text(rows[0], lang))
+    sec.tables.append(
+        Table(
+            [
+                w("col_rank"),
+                w("col_park"),
+                w("col_firms"),
+                w("col_days80"),
+                w("col_final"),
+                w("col_park_lost"),
+                w("col_top_cause"),
+                w("col_elsewhere"),
+                w("col_share"),
+            ],
+            [
+                [
+                    str(r.rank),
+                    r.shown,
+                    str(r.firms),
+                    w.when(r.days_to_80, days),
+                    pct(r.final_capacity),
+                    num(r.lost_output_days),
+                    i18n.cause(r.top_cause, lang) if r.top_cause else "–",
+                    num(r.cost_elsewhere_value, 2),
+                    pct(r.cost_elsewhere_share),
+                ]
+                for r in rows
+            ],
+            {0, 2, 4, 5, 7, 8},
+            note=w("note_parks"),
+        )
+    )
+    daily = timeseries.read(folder / timeseries.FILE, replications=n, days=days)
+    sec.figures.append(
+        draw(
+            lambda out: parks_chart.draw_recovery_by_park(daily, rows, run, out, lang),
+            w("fig_parks_recovery_alt"),
+            w("fig_parks_recovery"),
+            parks_chart.RECOVERY_FILE,
+        )
+    )
+    ids, names, lost = parks.read_causes(folder / parks.CAUSES, replications=n, days=days)
+    sec.figures.append(
+        draw(
+            lambda out: parks_chart.draw_causes_by_park(ids, names, lost, rows, run, out, lang),
+            w("fig_parks_causes_alt"),
+            w("fig_parks_causes"),
+            parks_chart.CAUSES_FILE,
+        )
+    )
+    return sec
 
 
 def typical_replication(summ: Mapping[str, Any]) -> int:

@@ -31,6 +31,7 @@ from sim.files import (
     key_firms,
     logistics,
     names,
+    parks,
     resolved,
     states,
     summary,
@@ -177,6 +178,10 @@ def _fill(
     write_file(partial / bottlenecks.FILE, table(bottlenecks.rows(traces, n_firms, named)))
     write_file(partial / key_firms.FILE, table(key_firms.rows(traces, park)))
     write_inputs(partial, inputs.copies)
+    if parks.has_parks(traces):
+        sustain = sc.reporting.sustain_days
+        write_file(partial / parks.PARKS, table(parks.rows(traces, park, sustain)))
+        write_file(partial / parks.CAUSES, table(parks.cause_rows(traces)))
     registries = inputs.registries(park)
     write_file(partial / resolved.FILE, resolved.resolved_yaml(park, resolved.FILE, registries))
     if plots:

@@ -14,7 +14,7 @@ import numpy as np
 from sim.files import bottlenecks as bottlenecks_file
 from sim.files import logistics as logistics_file
 from sim.files import summary as summary_file
-from sim.files.bottlenecks import PARK_FIRM, PASSES, STATION, SUPPLIER, Bottleneck
+from sim.files.bottlenecks import PARK_FIRM, PARK_SOURCE, PASSES, STATION, SUPPLIER, Bottleneck
 from sim.files.cells import require_file
 from sim.files.folders import PLOTS_DIR
 from sim.files.logistics import LOGISTICS_FIELDS
@@ -62,6 +62,7 @@ _KIND_COLOURS = {
     PASSES: OKABE_ITO[4],
     SUPPLIER: OKABE_ITO[1],
     PARK_FIRM: OKABE_ITO[0],
+    PARK_SOURCE: OKABE_ITO[5],
 }
 
 

@@ -178,10 +178,21 @@ def draw_reported_figures(
     return handles
 
 
+def _label(curve: _Curve, region: bool) -> str:
+    """A curve's catalogue key; the capacity of a region of parks is the region's."""
+    return "recovery.capacity_region" if region and curve.metric == CAPACITY else curve.label
+
+
 def draw_recovery(
-    timeseries: dict[Key, np.ndarray], summary: RunSummary, out: Path, lang: str = "en"
+    timeseries: dict[Key, np.ndarray],
+    summary: RunSummary,
+    out: Path,
+    lang: str = "en",
+    *,
+    region: bool = False,
 ) -> Path:
-    """Chart the park's capacity and the resumption of firms, mean and 90 % band.
+    """Chart the park's capacity and the resumption of firms, mean and 90 % band (of a
+    whole `region` of parks: its curve is named so, the parks have their own chart).
 
     Published figures in `summary.observations` are marked beside the curves
     (see `draw_reported_figures`).
@@ -212,7 +223,7 @@ def draw_recovery(
             color=curve.colour,
             linestyle=curve.linestyle,
             linewidth=2,
-            label=i18n.tr("mean_of", lang, what=i18n.tr(curve.label, lang)),
+            label=i18n.tr("mean_of", lang, what=i18n.tr(_label(curve, region), lang)),
         )
         handles.append(line)
         if n_rep > 1:
