@@ -52,7 +52,10 @@ def opened(w: World) -> dict[str, float]:
 def released(w: World) -> dict[str, str | None]:
     """The batch or rule that released each firm (None: none)."""
     ids = w.shared.release_ids
-    return {fid: (ids[k] if k >= 0 else None) for fid, k in zip(w.firms.ids, w.shared.released_by)}
+    return {
+        fid: (ids[k] if k >= 0 else None)
+        for fid, k in zip(w.firms.ids, w.shared.released_by, strict=True)
+    }
 
 
 # --- service teams: a pool per park ------------------------------------------------------

@@ -79,7 +79,8 @@ def test_cross_park_keys_in_a_scenario_without_parks_warn(
 
 def test_a_park_named_in_a_scenario_without_parks_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    path.write_text(ONE_PARK + "reopening:\n  whitelists: [{day: 1, tags: [backbone], parks: [a]}]\n")
+    batch = "{day: 1, tags: [backbone], parks: [a]}"
+    path.write_text(ONE_PARK + f"reopening:\n  whitelists: [{batch}]\n")
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     ((problem,),) = (err.value.problems,)
