@@ -417,11 +417,20 @@ def _stations(sc: Scenario, start: dt.date | None) -> tuple[Station, ...]:
 
 
 def _liaised(sc: Scenario, firms: Sequence[Enterprise]) -> int:
+    """Firms with a liaison: per pool of teams (the region's shared pool, and each park
+    with its own `service_teams`), its teams × firms per team among its eligible firms
+    (not counting the suppliers `liaison.across_parks` adds)."""
     li = sc.reopening.liaison
-    slots = sc.reopening.service_teams * li.firms_per_team
     wanted = set(li.tags)
-    eligible = sum(not wanted or bool(wanted & set(f.tags)) for f in firms)
-    return min(slots, eligible)
+    own = {z: p.id for p in sc.parks if p.service_teams is not None for z in p.zones}
+    teams = {p.id: p.service_teams for p in sc.parks if p.service_teams is not None}
+    eligible: dict[str | None, int] = {}
+    for f in firms:
+        if not wanted or bool(wanted & set(f.tags)):
+            pool = own.get(f.region)
+            eligible[pool] = eligible.get(pool, 0) + 1
+    slots = {None: sc.reopening.service_teams, **teams}
+    return sum(min(slots[pool] * li.firms_per_team, n) for pool, n in eligible.items())
 
 
 def _migrants(sc: Scenario, firms: Sequence[Enterprise], start: dt.date | None) -> Migrants:
