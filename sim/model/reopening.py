@@ -19,6 +19,13 @@ group's numbers), times `closed_loop_apply_factor` for firms that can run
 closed-loop. Besides named white-list batches, approval rules release a number or
 share of eligible firms each day. Which batch or rule released each firm is
 published (`shared.released_by`).
+
+In a region of parks (docs/regions.md) each park with its own `service_teams` has its
+own pool of teams and queue; the other parks share the region's pool (without `parks`:
+one pool, as before). A batch's `parks` limit its rule selections; its
+`suppliers_of_listed` stop at the listing firm's park unless both parks recognise each
+other's lists (`mutual_recognition`), which lists the suppliers in the other park the
+same day or whole days later, released by the batch.
 """
 
 from __future__ import annotations
@@ -191,6 +198,9 @@ class Reopening(Mechanism):
         """Firms each approval rule has approved so far."""
         self.recognised = recognising_parks(world)
         """Parks that recognise each other's white lists (None: no recognition)."""
+        mr = cfg.mutual_recognition
+        self.recognition_delay = 0 if mr is None else math.ceil(mr.delay_days)
+        """Whole days from a batch to the other parks' listing of its firms' suppliers."""
         self.recognition: list[tuple[int, np.ndarray, int]] = []
         """Suppliers listed by recognition after a delay: (day, firms, batch index)."""
         # A firm has at most one reopening application and one credit line in the queue
@@ -337,11 +347,10 @@ class Reopening(Mechanism):
         rec = ~own & self.recognised[park[cust]] & self.recognised[park[src]]
         others = np.zeros(w.firms.n, dtype=bool)
         others[src[rec]] = True
-        delay = math.ceil(w.cfg.reopening.mutual_recognition.delay_days)  # type: ignore[union-attr]
-        if delay == 0:
+        if self.recognition_delay == 0:
             return out | others
         if others.any():
-            self.recognition.append((day + delay, others, k))
+            self.recognition.append((day + self.recognition_delay, others, k))
         return out
 
     def release_approvals(self, day: int) -> None:
