@@ -423,13 +423,13 @@ def _liaised(sc: Scenario, firms: Sequence[Enterprise]) -> int:
     li = sc.reopening.liaison
     wanted = set(li.tags)
     own = {z: p.id for p in sc.parks if p.service_teams is not None for z in p.zones}
-    teams = {p.id: p.service_teams for p in sc.parks if p.service_teams is not None}
+    slots: dict[str | None, int] = {None: sc.reopening.service_teams}
+    slots.update({p.id: p.service_teams for p in sc.parks if p.service_teams is not None})
     eligible: dict[str | None, int] = {}
     for f in firms:
         if not wanted or bool(wanted & set(f.tags)):
             pool = own.get(f.region)
             eligible[pool] = eligible.get(pool, 0) + 1
-    slots = {None: sc.reopening.service_teams, **teams}
     return sum(min(slots[pool] * li.firms_per_team, n) for pool, n in eligible.items())
 
 
