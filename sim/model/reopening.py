@@ -211,9 +211,8 @@ class Reopening(Mechanism):
         sizes = np.bincount(self.pool, minlength=len(firms.pool_teams))
         for p, teams in enumerate(firms.pool_teams):
             m = int(sizes[p])
-            if m or not firms.park_ids:
-                for _ in range(min(teams, 2 * m + 1)):
-                    world.env.process(self._team(p))
+            for _ in range(min(teams, 2 * m + 1) if m else 0):
+                world.env.process(self._team(p))
 
     # -- the hooks ----------------------------------------------------------------
 

@@ -111,9 +111,31 @@ def test_two_parks_with_one_team_each_review_side_by_side() -> None:
         THREE_EACH, days=5, reopening={"review_days": 1}, **region("review", teams=(1, 1, None))
     )
     rp = w.get(Reopening)
-    w.run()
+    tr = w.run()
     assert [len(q) for q in rp.queues] == [0, 0, 0]
     assert opened(w) == {"a0": 1, "a1": 2, "a2": 3, "b0": 1, "b1": 2, "b2": 3}
+    by_park = tr.series["review_queue_by_park"]
+    np.testing.assert_array_equal(by_park.values[:3], [[2, 2, 0], [1, 1, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(tr.review_queue[:3], [4, 2, 0])
+    assert (by_park.unit, by_park.values.dtype) == ("applications", np.int64)
+    assert by_park.doc == (
+        "applications (reopening and credit) of each park's firms waiting for a team at the "
+        "end of the day"
+    )
+
+
+def test_a_park_with_teams_and_no_firms_starts_none() -> None:
+    # C gives its own teams but has no firm; A and B share the region's one team
+    firms = [in_zone("a", "za"), in_zone("b", "zb")]
+    w = world(
+        firms, days=4, reopening={"service_teams": 1}, **region("review", teams=(None, None, 3))
+    )
+    assert w.firms.pool_teams == (1, 3)
+    assert w.firms.team_pool.tolist() == [0, 0]
+    w.run()
+    assert opened(w) == {"a": 1, "b": 2}
+    # at the end the shared team waits for work; C started no team at all
+    assert [len(idle) for idle in w.get(Reopening).idle] == [1, 0]
 
 
 def test_a_scenario_without_parks_has_one_pool_and_no_series_per_park() -> None:
@@ -170,6 +192,11 @@ def test_an_approval_rule_naming_parks_approves_only_their_firms() -> None:
         "b_back": 0,
         "b_other": 1,
     }
+    # with another condition: above-scale firms of park B only (not a_big in park A)
+    rule["eligible"] = {"above_scale": True, "parks": ["B"]}
+    w = world(MIXED, days=4, reopening={"approvals": [rule]}, **region())
+    w.run()
+    assert {f: d for f, d in opened(w).items() if d < np.inf} == {"b_other": 0}
 
 
 # --- suppliers of listed firms and mutual recognition --------------------------------------
