@@ -288,7 +288,7 @@ def test_a_listed_firm_in_park_b_lists_its_suppliers_in_a_recognising_park_a() -
         assert released(w)["b1"] == "whitelists[0]"
 
 
-def test_a_region_without_recognition_moves_nothing_when_the_key_is_absent() -> None:
+def test_suppliers_in_other_zones_of_the_same_park_are_its_own() -> None:
     # the same chain as one park (every zone in park A): all suppliers are its own
     cfg = region()
     cfg["parks"] = [{"id": "A", "zones": ["za", "zb", "zc"]}]
