@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.scenario.expand import Park
-from sim.scenario.schema import PriorityGroup
+from sim.scenario.schema import PriorityGroup, Scenario
 
 
 class Firms:
@@ -69,15 +69,15 @@ class Firms:
             above_scale=self.above_scale,
         )
         """Park-wide priority of each firm (lower first): reviews, passes, relief, buses."""
-        self.liaison = liaison_mask(
-            sc.reopening.service_teams * sc.reopening.liaison.firms_per_team,
-            set(sc.reopening.liaison.tags),
-            self.tags,
-            self.baseline,
-            self.priority,
-        )
+        self.team_pool, self.pool_teams = team_pools(sc, self.park)
+        """Pool of service teams reviewing each firm (0: the region's shared
+        `reopening.service_teams`; k > 0: the k-th park giving its own `service_teams`),
+        and the teams of each pool. Without `parks`: one pool, every firm in it."""
+        self.liaison = region_liaison(park, self)
         """Firms a service team liaises with (Jinshan, 12 May 2022: cadres each liaising
-        with 3–5 key firms): their reviews, passes and returning staff come faster."""
+        with 3–5 key firms): their reviews, passes and returning staff come faster. In a
+        region each pool's teams liaise with its own firms; with `liaison.across_parks`,
+        the firms of other parks supplying a liaised firm are liaised too."""
 
     def with_tags(self, tags: list[str]) -> np.ndarray:
         """Firms carrying any of `tags`."""
@@ -92,6 +92,10 @@ class Firms:
     def in_sectors(self, sectors: list[str]) -> np.ndarray:
         """Firms in any of `sectors` (names the park does not have select nobody)."""
         return np.isin(self.sector, [self.sectors.index(s) for s in sectors if s in self.sectors])
+
+    def in_parks(self, parks: list[str]) -> np.ndarray:
+        """Firms of any of `parks` (a region's park ids)."""
+        return np.isin(self.park, [self.park_ids.index(p) for p in parks if p in self.park_ids])
 
 
 def priority_keys(
@@ -128,14 +132,60 @@ def liaison_mask(
     tags: tuple[frozenset[str], ...],
     baseline: np.ndarray,
     priority: np.ndarray,
+    among: np.ndarray | None = None,
 ) -> np.ndarray:
     """Firms with a liaison: `slots` (teams × firms per team) eligible firms, by
-    priority then size."""
+    priority then size (only firms of `among`, if given)."""
     mask = np.zeros(len(tags), dtype=bool)
     if slots <= 0:
         return mask
     eligible = np.array([not wanted or bool(wanted & t) for t in tags], dtype=bool)
+    if among is not None:
+        eligible &= among
     cand = np.flatnonzero(eligible)
     order = np.lexsort((cand, -baseline[cand], priority[cand]))
     mask[cand[order[:slots]]] = True
+    return mask
+
+
+def team_pools(sc: Scenario, park: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Pool of service teams of each firm and the teams of each pool: pool 0 is the
+    region's `reopening.service_teams`, shared by the parks that give no `service_teams`
+    of their own; each park that gives some has its own pool (1, 2, … in park order)."""
+    teams = [sc.reopening.service_teams]
+    park_pool = []
+    for p in sc.parks:
+        if p.service_teams is None:
+            park_pool.append(0)
+        else:
+            park_pool.append(len(teams))
+            teams.append(p.service_teams)
+    if not sc.parks:
+        return np.zeros(len(park), dtype=np.int64), tuple(teams)
+    return np.array(park_pool, dtype=np.int64)[park], tuple(teams)
+
+
+def region_liaison(park: Park, firms: Firms) -> np.ndarray:
+    """Liaised firms: each pool's teams × `firms_per_team` of its own firms (by priority,
+    then size), then, with `liaison.across_parks`, the firms of other parks that supply
+    a liaised firm (Sichuan, 9 May 2022: teams pushed upstream firms elsewhere to
+    reopen). Without `parks`: one pool, exactly `liaison_mask`."""
+    sc = park.scenario
+    li = sc.reopening.liaison
+    args = (set(li.tags), firms.tags, firms.baseline, firms.priority)
+    if not sc.parks:
+        return liaison_mask(sc.reopening.service_teams * li.firms_per_team, *args)
+    mask = np.zeros(firms.n, dtype=bool)
+    for k, teams in enumerate(firms.pool_teams):
+        mask |= liaison_mask(teams * li.firms_per_team, *args, among=firms.team_pool == k)
+    if li.across_parks:
+        liaised = mask.copy()
+        for i, f in enumerate(park.firms):
+            if not liaised[i]:
+                continue
+            for inp in f.inputs:
+                for src in inp.sources:
+                    j = firms.index.get(src)
+                    if j is not None and firms.park[j] != firms.park[i]:
+                        mask[j] = True
     return mask

@@ -161,3 +161,14 @@ class Network:
         sel = customers[self.line_firm[self.link_line]] & (self.link_src < self.n_firms)
         mask[self.link_src[sel]] = True
         return mask
+
+    def firm_supplier_links(self, customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(customer, supplier) firm numbers of every link by which a park firm supplies
+        one of the given firms (one pair per link; a region's reopening keeps those within
+        a park, or across recognising parks)."""
+        if not self.has_lines:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        cust = self.line_firm[self.link_line]
+        sel = customers[cust] & (self.link_src < self.n_firms)
+        return cust[sel], self.link_src[sel]

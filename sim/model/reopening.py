@@ -19,6 +19,13 @@ group's numbers), times `closed_loop_apply_factor` for firms that can run
 closed-loop. Besides named white-list batches, approval rules release a number or
 share of eligible firms each day. Which batch or rule released each firm is
 published (`shared.released_by`).
+
+In a region of parks (docs/regions.md) each park with its own `service_teams` has its
+own pool of teams and queue; the other parks share the region's pool (without `parks`:
+one pool, as before). A batch's `parks` limit its rule selections; its
+`suppliers_of_listed` stop at the listing firm's park unless both parks recognise each
+other's lists (`mutual_recognition`), which lists the suppliers in the other park the
+same day or whole days later, released by the batch.
 """
 
 from __future__ import annotations
@@ -97,6 +104,17 @@ def approval_stream(world: World, rule: Approval) -> np.random.Generator:
     return stream(world.cfg.seed, world.replication, "approvals", stream_key(rule.id))
 
 
+def recognising_parks(world: World) -> np.ndarray | None:
+    """Parks that recognise each other's white lists (`reopening.mutual_recognition`; its
+    `parks`, or every park when empty), as a mask over the parks; None without
+    recognition or without parks."""
+    mr = world.cfg.reopening.mutual_recognition
+    ids = world.firms.park_ids
+    if mr is None or not ids:
+        return None
+    return np.array([not mr.parks or p in mr.parks for p in ids], dtype=bool)
+
+
 def ramp_factor(
     day: int, reopened_at: np.ndarray, ramp_days: np.ndarray, shape: float
 ) -> np.ndarray:
@@ -161,10 +179,12 @@ class Reopening(Mechanism):
         self.late: dict[int, np.random.Generator] = {}
         """Streams of firms that used up their pre-drawn attempts."""
         self.queued_at = np.zeros(n)
-        self.queue: list[Job] = []
-        """Applications waiting for a team (a heap)."""
-        self.idle: list[simpy.Event] = []
-        """One event per free team, succeeded with the job it is to review."""
+        self.pool = firms.team_pool
+        """Pool of teams that reviews each firm's applications (`Firms.team_pool`)."""
+        self.queues: list[list[Job]] = [[] for _ in firms.pool_teams]
+        """Applications waiting for a team of each pool (heaps)."""
+        self.idle: list[list[simpy.Event]] = [[] for _ in firms.pool_teams]
+        """One event per free team of each pool, succeeded with the job it is to review."""
         self._dispatch_pending = False
         self.wait_sum = 0.0
         self.wait_count = 0
@@ -176,12 +196,23 @@ class Reopening(Mechanism):
         """Firms each approval rule may approve, in the order it approves them."""
         self.approved = [0] * len(cfg.approvals)
         """Firms each approval rule has approved so far."""
+        self.recognised = recognising_parks(world)
+        """Parks that recognise each other's white lists (None: no recognition)."""
+        mr = cfg.mutual_recognition
+        self.recognition_delay = 0 if mr is None else math.ceil(mr.delay_days)
+        """Whole days from a batch to the other parks' listing of its firms' suppliers."""
+        self.recognition: list[tuple[int, np.ndarray, int]] = []
+        """Suppliers listed by recognition after a delay: (day, firms, batch index)."""
         # A firm has at most one reopening application and one credit line in the queue
         # or under review at a time, so teams beyond 2n + 1 would only ever wait: they
         # are not started (teams are alike, so which one takes a job changes nothing),
-        # and a million teams for 38 firms cost no more than 77.
-        for _ in range(min(cfg.service_teams, 2 * n + 1)):
-            world.env.process(self._team())
+        # and a million teams for 38 firms cost no more than 77. In a region each pool
+        # counts its own firms (a pool no firm uses starts no team).
+        sizes = np.bincount(self.pool, minlength=len(firms.pool_teams))
+        for p, teams in enumerate(firms.pool_teams):
+            m = int(sizes[p])
+            for _ in range(min(teams, 2 * m + 1) if m else 0):
+                world.env.process(self._team(p))
 
     # -- the hooks ----------------------------------------------------------------
 
@@ -214,7 +245,7 @@ class Reopening(Mechanism):
                 "review_queue",
                 "applications",
                 "applications (reopening and credit) waiting for a team at the end of the day",
-                lambda: len(self.queue),
+                self.queued,
                 dtype=np.int64,
             ),
             Series(
@@ -224,33 +255,102 @@ class Reopening(Mechanism):
                 lambda: self.mean_wait,
                 fill=math.nan,
             ),
+            *self._park_series(),
+        )
+
+    def queued(self) -> int:
+        """Applications waiting for a team, in every pool (the region's queue)."""
+        return sum(len(q) for q in self.queues)
+
+    def _park_series(self) -> tuple[Series, ...]:
+        """In a region of parks, the queue of each park (none without `parks`)."""
+        firms = self.world.firms
+        if not firms.park_ids:
+            return ()
+        n_parks = len(firms.park_ids)
+
+        def by_park() -> np.ndarray:
+            out = np.zeros(n_parks, dtype=np.int64)
+            for q in self.queues:
+                if q:
+                    waiting = np.fromiter((job[1] for job in q), dtype=np.int64, count=len(q))
+                    out += np.bincount(firms.park[waiting], minlength=n_parks)
+            return out
+
+        return (
+            Series(
+                "review_queue_by_park",
+                "applications",
+                "applications (reopening and credit) of each park's firms waiting for a team "
+                "at the end of the day",
+                by_park,
+                axes=(firms.park_ids,),
+                dtype=np.int64,
+            ),
         )
 
     # -- white lists and gates ----------------------------------------------------
 
     def release_whitelists(self, day: int) -> None:
-        """White-list batches released today add their firms to the list."""
+        """White-list batches released today add their firms to the list (after the
+        suppliers that other parks list today by recognising an earlier batch)."""
         w = self.world
         firms = w.firms
+        if self.recognition:
+            due = [r for r in self.recognition if r[0] == day]
+            self.recognition = [r for r in self.recognition if r[0] != day]
+            for _, rec, k in due:
+                self._release(rec & ~self.whitelisted, k)
         for k, batch in enumerate(w.cfg.reopening.whitelists):
             if int(np.ceil(batch.day)) != day:
                 continue
             sel = np.zeros(firms.n, dtype=bool)
             for fid in batch.firms:
                 sel[firms.index[fid]] = True
+            within = firms.in_parks(batch.parks) if batch.parks else None
+            picked = sel if within is None else np.zeros(firms.n, dtype=bool)
             if batch.tags:
-                sel |= firms.with_tags(batch.tags)
+                picked |= firms.with_tags(batch.tags)
             if batch.sectors:
-                sel |= firms.in_sectors(batch.sectors)
+                picked |= firms.in_sectors(batch.sectors)
             if batch.above_scale:
-                sel |= firms.above_scale
+                picked |= firms.above_scale
             if batch.top_n is not None:
                 size = firms.baseline if batch.top_n.by == "baseline_output" else firms.staff
                 order = np.lexsort((np.arange(firms.n), -size))
-                sel[order[: batch.top_n.n]] = True
+                if within is not None:
+                    order = order[within[order]]
+                picked[order[: batch.top_n.n]] = True
+            if within is not None:
+                sel |= picked & within
             if batch.suppliers_of_listed:
-                sel |= w.network.park_suppliers_of(self.whitelisted | sel)
+                listed = self.whitelisted | sel
+                if not firms.park_ids:
+                    sel |= w.network.park_suppliers_of(listed)
+                else:
+                    sel |= self._suppliers_of(listed, day, k)
             self._release(sel & ~self.whitelisted, k)
+
+    def _suppliers_of(self, listed: np.ndarray, day: int, k: int) -> np.ndarray:
+        """In a region, the suppliers of `listed` firms in their own park; those in other
+        parks too when both parks recognise each other's lists (`mutual_recognition`):
+        the same day with no delay, else listed `ceil(delay_days)` days later by batch k."""
+        w = self.world
+        park = w.firms.park
+        cust, src = w.network.firm_supplier_links(listed)
+        own = park[cust] == park[src]
+        out = np.zeros(w.firms.n, dtype=bool)
+        out[src[own]] = True
+        if self.recognised is None:
+            return out
+        rec = ~own & self.recognised[park[cust]] & self.recognised[park[src]]
+        others = np.zeros(w.firms.n, dtype=bool)
+        others[src[rec]] = True
+        if self.recognition_delay == 0:
+            return out | others
+        if others.any():
+            self.recognition.append((day + self.recognition_delay, others, k))
+        return out
 
     def release_approvals(self, day: int) -> None:
         """Approval rules running today approve their next firms: those eligible, not yet
@@ -300,6 +400,8 @@ class Reopening(Mechanism):
             ok &= firms.closed_loop == el.closed_loop
         if el.max_staff is not None:
             ok &= firms.staff <= el.max_staff
+        if el.parks:
+            ok &= firms.in_parks(el.parks)
         idx = np.flatnonzero(ok)
         if rule.order == "priority":
             key = firms.priority[idx]
@@ -387,36 +489,43 @@ class Reopening(Mechanism):
             return
         w.state[i] = _QUEUED
         self.queued_at[i] = w.env.now
-        heapq.heappush(self.queue, ((int(w.firms.priority[i]), w.env.now, i), i, None))
-        self._dispatch_soon()
+        p = int(self.pool[i])
+        heapq.heappush(self.queues[p], ((int(w.firms.priority[i]), w.env.now, i), i, None))
+        self._dispatch_soon(p)
 
     def _file_credit(self, i: int, review_days: float) -> None:
         """Firm `i`'s credit line joins the queue: the teams review it like a reopening."""
         w = self.world
         key = (int(w.firms.priority[i]), w.env.now, -1 - i)
-        heapq.heappush(self.queue, (key, i, review_days))
-        self._dispatch_soon()
+        p = int(self.pool[i])
+        heapq.heappush(self.queues[p], (key, i, review_days))
+        self._dispatch_soon(p)
 
-    def _dispatch_soon(self) -> None:
-        """Hand queued applications to free teams at the end of this instant."""
-        if self._dispatch_pending or not self.idle or not self.queue:
+    def _dispatch_soon(self, p: int) -> None:
+        """Hand queued applications to free teams at the end of this instant (pool `p`
+        has both)."""
+        if self._dispatch_pending or not self.idle[p] or not self.queues[p]:
             return
         self._dispatch_pending = True
         self.world.env.at_end_of_instant(self._dispatch)
 
     def _dispatch(self) -> None:
+        """Each pool's free teams take its queued applications (pools in order)."""
         self._dispatch_pending = False
-        while self.idle and self.queue:
-            self.idle.pop(0).succeed(heapq.heappop(self.queue))
+        for idle, queue in zip(self.idle, self.queues, strict=True):
+            while idle and queue:
+                idle.pop(0).succeed(heapq.heappop(queue))
 
-    def _team(self) -> Generator[simpy.Event, Any, None]:
+    def _team(self, p: int) -> Generator[simpy.Event, Any, None]:
+        """A team of pool `p`: takes the pool's next application, reviews it, and again."""
         w = self.world
         p_fail = w.cfg.reopening.fail_prob
         state = w.state
+        idle = self.idle[p]
         while True:
             job = simpy.Event(w.env)
-            self.idle.append(job)
-            self._dispatch_soon()
+            idle.append(job)
+            self._dispatch_soon(p)
             _, i, credit_days = yield job
             if credit_days is not None:
                 yield w.env.timeout(credit_days)
@@ -459,8 +568,9 @@ class Reopening(Mechanism):
         """Firms queued or rectifying whose zone no longer requires a review reopen now."""
         gone = np.zeros(self.world.firms.n, dtype=bool)
         gone[firms] = True
-        items = [job for job in self.queue if job[2] is not None or not gone[job[1]]]
-        heapq.heapify(items)
-        self.queue[:] = items
+        for queue in self.queues:
+            items = [job for job in queue if job[2] is not None or not gone[job[1]]]
+            heapq.heapify(items)
+            queue[:] = items
         for i in firms:
             self._reopen(int(i))

@@ -314,18 +314,33 @@ def _selects(b: WhitelistBatch) -> str:
         parts.append(f"top {b.top_n.n} by {b.top_n.by}")
     if b.suppliers_of_listed:
         parts.append("park suppliers of listed firms")
+    if b.parks:
+        parts.append(f"rules in parks: {', '.join(b.parks)}")
     return "; ".join(parts)
 
 
-def _suppliers_of(firms: Sequence[Enterprise], customers: set[int]) -> set[int]:
-    """Park firms that supply an input (a source or the alternative) of `customers`."""
+def _suppliers_of(
+    firms: Sequence[Enterprise],
+    customers: set[int],
+    park_of: dict[str, str] | None = None,
+    recognising: set[str] | None = None,
+) -> set[int]:
+    """Park firms that supply an input (a source or the alternative) of `customers`; in a
+    region (`park_of`: zone → park), only those in the customer's park, or in another
+    park when both parks are `recognising` (mutual recognition)."""
     index = {f.id: i for i, f in enumerate(firms)}
     out: set[int] = set()
     for i in customers:
         for inp in firms[i].inputs:
             for src in (*inp.sources, inp.alternative):
                 if src is not None and src in index:
-                    out.add(index[src])
+                    j = index[src]
+                    if park_of is not None:
+                        mine, theirs = park_of[firms[i].region], park_of[firms[j].region]
+                        rec = recognising is not None and {mine, theirs} <= recognising
+                        if mine != theirs and not rec:
+                            continue
+                    out.add(j)
     return out
 
 
@@ -336,20 +351,31 @@ def _batches(park: Park, start: dt.date | None) -> tuple[Batch, ...]:
     index = {f.id: i for i, f in enumerate(firms)}
     listed: set[int] = set()
     out: list[Batch] = []
+    park_of = {z: p.id for p in sc.parks for z in p.zones} if sc.parks else None
+    mr = sc.reopening.mutual_recognition
+    recognising = None
+    if park_of is not None and mr is not None:
+        recognising = set(mr.parks) or {p.id for p in sc.parks}
     order = sorted(enumerate(sc.reopening.whitelists), key=lambda kb: (math.ceil(kb[1].day), kb[0]))
     for k, b in order:
         sel = {index[fid] for fid in b.firms if fid in index}
         tags, sectors = set(b.tags), set(b.sectors)
-        for i, f in enumerate(firms):
+        among = [
+            i
+            for i, f in enumerate(firms)
+            if not b.parks or (park_of is not None and park_of[f.region] in b.parks)
+        ]
+        for i in among:
+            f = firms[i]
             if (tags & set(f.tags)) or f.sector in sectors or (b.above_scale and f.above_scale):
                 sel.add(i)
         if b.top_n is not None and b.top_n.n > 0:
             size = [
                 f.baseline_output if b.top_n.by == "baseline_output" else f.staff for f in firms
             ]
-            sel |= set(sorted(range(len(firms)), key=lambda i: (-size[i], i))[: b.top_n.n])
+            sel |= set(sorted(among, key=lambda i: (-size[i], i))[: b.top_n.n])
         if b.suppliers_of_listed:
-            sel |= _suppliers_of(firms, listed | sel)
+            sel |= _suppliers_of(firms, listed | sel, park_of, recognising)
         new = sel - listed
         listed |= sel
         out.append(
@@ -434,11 +460,20 @@ def _stations(sc: Scenario, start: dt.date | None) -> tuple[Station, ...]:
 
 
 def _liaised(sc: Scenario, firms: Sequence[Enterprise]) -> int:
+    """Firms with a liaison: per pool of teams (the region's shared pool, and each park
+    with its own `service_teams`), its teams × firms per team among its eligible firms
+    (not counting the suppliers `liaison.across_parks` adds)."""
     li = sc.reopening.liaison
-    slots = sc.reopening.service_teams * li.firms_per_team
     wanted = set(li.tags)
-    eligible = sum(not wanted or bool(wanted & set(f.tags)) for f in firms)
-    return min(slots, eligible)
+    own = {z: p.id for p in sc.parks if p.service_teams is not None for z in p.zones}
+    slots: dict[str | None, int] = {None: sc.reopening.service_teams}
+    slots.update({p.id: p.service_teams for p in sc.parks if p.service_teams is not None})
+    eligible: dict[str | None, int] = {}
+    for f in firms:
+        if not wanted or bool(wanted & set(f.tags)):
+            pool = own.get(f.region)
+            eligible[pool] = eligible.get(pool, 0) + 1
+    return sum(min(slots[pool] * li.firms_per_team, n) for pool, n in eligible.items())
 
 
 def _migrants(sc: Scenario, firms: Sequence[Enterprise], start: dt.date | None) -> Migrants:

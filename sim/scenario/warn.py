@@ -89,9 +89,10 @@ def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> li
         if not picks and (b.top_n is None or b.top_n.n == 0):
             warn(("reopening", "whitelists", i), "this batch selects no firm")
     for i, a in enumerate(sc.reopening.approvals):
+        zones = _zones_of(park, a.eligible.parks)
         if a.per_day == 0:
             warn(("reopening", "approvals", i, "per_day"), "this rule approves no firm")
-        elif not any(_eligible(a.eligible, f) for f in firms):
+        elif not any(_eligible(a.eligible, f, zones) for f in firms):
             warn(("reopening", "approvals", i, "eligible"), "no firm is eligible for this rule")
     for i, c in enumerate(sc.continuity):
         if not any(_kept(c, f) for f in firms):
@@ -163,6 +164,7 @@ def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> li
     out.extend(_halted_on_day_0(park, locate))
     out.extend(_park_workforce(park, locate, shortened=shortened))
     out.extend(_corridors(park, locate, shortened=shortened))
+    out.extend(_region_policies(park, locate))
     return out
 
 
@@ -328,6 +330,58 @@ def _corridors(park: Park, locate: Locate, *, shortened: bool) -> list[Problem]:
     return out
 
 
+def _region_policies(park: Park, locate: Locate) -> list[Problem]:
+    """Cross-park policies that can change nothing: mutual recognition with no batch
+    listing suppliers (nothing to recognise) or with one park only, and recognition or
+    liaison across parks in a scenario without `parks` (one park: no other to reach)."""
+    sc = park.scenario
+    ro = sc.reopening
+    mr = ro.mutual_recognition
+    out: list[Problem] = []
+    if not sc.parks:
+        if mr is not None:
+            out.append(
+                locate(
+                    ("reopening", "mutual_recognition"),
+                    "the scenario has no `parks`: it is one park, and there is no other "
+                    "park's list to recognise",
+                )
+            )
+        if ro.liaison.across_parks:
+            out.append(
+                locate(
+                    ("reopening", "liaison", "across_parks"),
+                    "the scenario has no `parks`: it is one park, so liaison across parks "
+                    "changes nothing",
+                )
+            )
+        return out
+    if mr is not None and not any(b.suppliers_of_listed for b in ro.whitelists):
+        out.append(
+            locate(
+                ("reopening", "mutual_recognition"),
+                "no white-list batch has `suppliers_of_listed`: there is no list of "
+                "suppliers for the other parks to recognise",
+            )
+        )
+    if mr is not None and len(set(mr.parks)) == 1:
+        out.append(
+            locate(
+                ("reopening", "mutual_recognition", "parks"),
+                f"only park {shown(mr.parks[0])} recognises lists: it needs another park "
+                "that recognises them too",
+            )
+        )
+    return out
+
+
+def _zones_of(park: Park, parks: list[str]) -> set[str] | None:
+    """The zones of the named parks (None: no restriction)."""
+    if not parks:
+        return None
+    return {z for p in park.scenario.parks if p.id in parks for z in p.zones}
+
+
 def _halted_on_day_0(park: Park, locate: Locate) -> list[Problem]:
     """Firms `initially_open` ("operating normally at day 0") whose zone on day 0 lets
     only white-listed (or closed-loop) firms run, and that no day-0 batch lists: they
@@ -388,10 +442,11 @@ def _halted_on_day_0(park: Park, locate: Locate) -> list[Problem]:
     return out
 
 
-def _eligible(el: ApprovalEligibility, f: Enterprise) -> bool:
-    """Whether firm `f` is eligible for an approval rule."""
+def _eligible(el: ApprovalEligibility, f: Enterprise, zones: set[str] | None = None) -> bool:
+    """Whether firm `f` is eligible for an approval rule (in one of `zones`, if given)."""
     return (
-        (not el.classes or f.firm_class in el.classes)
+        (zones is None or f.region in zones)
+        and (not el.classes or f.firm_class in el.classes)
         and (not el.tags or bool(set(el.tags) & set(f.tags)))
         and (not el.sectors or f.sector in el.sectors)
         and (el.above_scale is None or f.above_scale == el.above_scale)

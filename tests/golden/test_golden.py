@@ -33,6 +33,7 @@ REPLICATIONS = 2
 CASES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "bench_city": ("bench_city.yaml", (), ("scale.firms=1500", "days=60")),
     "changzhou_2020": ("changzhou_2020.yaml", (), ()),
+    "delta_region": ("delta_region.yaml", (), ()),
     "chengdu_transfer_station": ("chengdu_transfer_station.yaml", (), ()),
     "demo_park": ("demo_park.yaml", (), ()),
     "jinshan_2022": ("jinshan_2022.yaml", (), ()),
@@ -44,9 +45,11 @@ CASES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 
 for _policy in sorted((SCENARIOS / "policies").glob("*.yaml")):
     _base = _policy.stem.split("_")[0]
-    _base_file = {"kunshan": "kunshan_electronics.yaml", "linyi": "linyi_priority.yaml"}.get(
-        _base, "demo_park.yaml"
-    )
+    _base_file = {
+        "kunshan": "kunshan_electronics.yaml",
+        "linyi": "linyi_priority.yaml",
+        "mutual": "delta_region.yaml",
+    }.get(_base, "demo_park.yaml")
     CASES[f"policy_{_policy.stem}"] = (_base_file, (f"policies/{_policy.name}",), ())
 
 
