@@ -460,8 +460,22 @@ def _print_summary(out: Path, lang: str = "en") -> None:
             f"{i18n.cause(c, lang)} {v['mean']:.2f}" for c, v in top if (v["mean"] or 0) > 0
         )
     )
+    _print_parks(out, lang)
     if (out / report.FILE).is_file():
         print(tr("report", path=out / report.FILE))
+
+
+def _print_parks(out: Path, lang: str) -> None:
+    """A region's parks whose closure cost the others output, the costliest first (from
+    `parks.csv`; nothing for a single park)."""
+    from sim.files import parks
+    from sim.output.report import closure_text
+
+    if not (out / parks.PARKS).is_file():
+        return
+    for row in parks.read(out / parks.PARKS):
+        if row.cost_elsewhere_value > 0:
+            print("  " + closure_text(row, lang))
 
 
 def _censored(m: dict[str, Any], n: int, tr: Callable[..., str]) -> str:

@@ -174,3 +174,30 @@ def test_a_chinese_run_prints_on_a_console_without_chinese(tmp_path) -> None:
     assert r.returncode == 0, r.stderr.decode("cp1252")
     assert "\\u4ea7\\u80fd" in stdout  # 产能, escaped
     assert (tmp_path / "out" / "summary.json").exists()
+
+
+def test_a_region_run_says_which_park_closure_cost_the_others(tmp_path) -> None:
+    r = run_cli(
+        "run",
+        str(SCENARIOS / "delta_region.yaml"),
+        "--no-plots",
+        "--set",
+        "replications=2",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stdout.splitlines() if "'s closure cost the region" in x]
+    assert lines and "value units (" in lines[0] and "e+" not in lines[0]
+    demo = run_cli(
+        "run",
+        str(SCENARIOS / "demo_park.yaml"),
+        "--no-plots",
+        "--set",
+        "replications=1",
+        "--days",
+        "10",
+        "--out",
+        str(tmp_path / "demo"),
+    )
+    assert demo.returncode == 0 and "closure cost" not in demo.stdout

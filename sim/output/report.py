@@ -499,6 +499,11 @@ def _run_page(folder: Path, lang: str, draw: Drawer) -> Page:
     return page
 
 
+def _amount(x: float) -> str:
+    """An amount of value units as a planner reads it: `23,520`, `12.5`, `0.034`."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
 def closure_text(row: parks.ParkRow, lang: str) -> str:
     """`park North's closure cost the region 12.5 value units (41 % of its loss)`: what
     the other parks of a region lost for want of one park's goods."""
@@ -506,7 +511,7 @@ def closure_text(row: parks.ParkRow, lang: str) -> str:
         "parks.closure",
         lang,
         park=row.shown,
-        value=f"{row.cost_elsewhere_value:.4g}",
+        value=_amount(row.cost_elsewhere_value),
         share=pct(row.cost_elsewhere_share),
     )
 
