@@ -14,6 +14,7 @@ the firms they may pick.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,26 +234,96 @@ def registry_label(scenario_file: Path | None, file: str) -> str:
     return file if scenario_file is None else str(scenario_file.parent / file)
 
 
-def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
-    """Draw input links of class-made firms; candidates weighted by size (hubs emerge)."""
+_EMPTY = np.zeros(0, dtype=np.int64)
+_NO_POOL = WeightedPool(np.zeros(0))
+
+
+class _Candidates:
+    """The firms of each sector (in firm order) with their pool weighted by size, also
+    among the firms of some parks only (each made when first asked for)."""
+
+    def __init__(self, park_firms: list[_Draft], park_of: np.ndarray | None) -> None:
+        # a bad registry cell is reported later, when the firm is validated; here it weighs 0
+        self.size = np.array(
+            [max(_number(d.fields.get("baseline_output")) or 0.0, 0.0) for d in park_firms]
+        )
+        members: dict[str, list[int]] = {}
+        for i, d in enumerate(park_firms):
+            members.setdefault(str(d.fields.get("sector")), []).append(i)
+        self.by_sector = {s: np.array(v, dtype=np.int64) for s, v in members.items()}
+        self.park_of = park_of
+        self._made: dict[tuple[str, frozenset[int] | None], tuple[np.ndarray, WeightedPool]] = {}
+
+    def __call__(
+        self, sector: str | None, parks: frozenset[int] | None = None
+    ) -> tuple[np.ndarray, WeightedPool]:
+        """The firms of `sector` (of these parks only, unless None) and their pool."""
+        if not sector:
+            return _EMPTY, _NO_POOL
+        key = (sector, parks)
+        made = self._made.get(key)
+        if made is None:
+            sec = self.by_sector.get(sector, _EMPTY)
+            if parks is not None and self.park_of is not None and len(sec):
+                sec = sec[np.isin(self.park_of[sec], sorted(parks))]
+            made = (sec, WeightedPool(self.size[sec]) if len(sec) else _NO_POOL)
+            self._made[key] = made
+        return made
+
+
+def _positions(sec: np.ndarray, firms: Iterable[int]) -> list[int]:
+    """Positions in `sec` (sorted firm indices) of those of `firms` that are in it."""
+    out = []
+    for j in firms:
+        pos = int(np.searchsorted(sec, j))
+        if pos < len(sec) and sec[pos] == j:
+            out.append(pos)
+    return out
+
+
+def _available(pool: WeightedPool, excluded: list[int], named_w: Sequence[float] = ()) -> int:
+    """Candidates with a weight: named ones, then the pool's without the excluded."""
+    return (
+        sum(1 for x in named_w if x > 0)
+        + pool.positive
+        - len({p for p in excluded if pool.weights[p] > 0})
+    )
+
+
+def park_of_firms(scenario: Scenario, park_firms: list[_Draft]) -> np.ndarray | None:
+    """Each firm's park (its index in `parks`, by its region; -1 for a region of no park,
+    which is reported later), or None without parks."""
+    if not scenario.parks:
+        return None
+    zone = {z: k for k, p in enumerate(scenario.parks) for z in p.zones}
+    return np.array([zone.get(str(d.fields.get("region")), -1) for d in park_firms], np.int64)
+
+
+def _links(
+    park_firms: list[_Draft], suppliers: dict[str, float], scenario: Scenario
+) -> list[Problem]:
+    """Draw input links of class-made firms; candidates weighted by size (hubs emerge).
+
+    In a region, a rule's `from_parks` keeps the `from_sector` candidates of those parks,
+    and `same_park_share` splits each source between the firm's own park and the others
+    (`_split_sources`). Returns the rules that cannot be met, once per class, rule and
+    park."""
     ids = [str(d.fields.get("id")) for d in park_firms]
     index = {fid: i for i, fid in enumerate(ids)}
-    # a bad registry cell is reported later, when the firm is validated; here it weighs 0
-    size = np.array([max(_number(d.fields.get("baseline_output")) or 0.0, 0.0) for d in park_firms])
-    members: dict[str, list[int]] = {}
-    for i, d in enumerate(park_firms):
-        members.setdefault(str(d.fields.get("sector")), []).append(i)
-    by_sector = {s: np.array(v, dtype=np.int64) for s, v in members.items()}
-    pools = {s: WeightedPool(size[v]) for s, v in by_sector.items()}
-    empty = np.zeros(0, dtype=np.int64)
-    no_pool = WeightedPool(np.zeros(0))
+    park_of = park_of_firms(scenario, park_firms)
+    park_index = {p.id: k for k, p in enumerate(scenario.parks)}
+    candidates = _Candidates(park_firms, park_of)
+    size = candidates.size
+    problems: dict[tuple[object, ...], Problem] = {}
     for i, d in enumerate(park_firms):
         if d.cls is None or not d.cls.inputs:
             continue
         streams = d.streams
         assert streams is not None
         inputs = list(d.fields.get("inputs") or [])
-        for rule, rule_name in zip(d.cls.inputs, rule_names(d.cls.inputs), strict=True):
+        for j, (rule, rule_name) in enumerate(
+            zip(d.cls.inputs, rule_names(d.cls.inputs), strict=True)
+        ):
             k_draw = rule.links.sample(streams(f"{rule_name}:links"), 1)[0]
             per_output = rule.per_output.sample(streams(f"{rule_name}:per_output"), 1)[0]
             stock = (
@@ -262,32 +333,55 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
             )
             named = list(dict.fromkeys(s for s in rule.sources if s != ids[i]))
             named_w = [suppliers.get(s, size[index[s]] if s in index else 1.0) for s in named]
-            if rule.from_sector:
-                sec = by_sector.get(rule.from_sector, empty)
-                pool = pools.get(rule.from_sector, no_pool)
-            else:
-                sec, pool = empty, no_pool
             # neither the firm itself nor a firm already named in `from` (links are distinct)
-            excluded = []
-            for j in (i, *(index[s] for s in named if s in index)):
-                pos = int(np.searchsorted(sec, j))
-                if pos < len(sec) and sec[pos] == j:
-                    excluded.append(pos)
-            available = (
-                sum(1 for x in named_w if x > 0)
-                + pool.positive
-                - len({p for p in excluded if pool.weights[p] > 0})
+            own_and_named = (i, *(index[s] for s in named if s in index))
+            allowed = (
+                frozenset(park_index[p] for p in rule.from_parks if p in park_index)
+                if rule.from_parks and park_of is not None
+                else None
             )
-            if available == 0:
+            # a sector with no firm at all gives no input, as without parks; one whose
+            # firms are all outside the parks named is a mistake
+            sector_firms = len(candidates(rule.from_sector)[0])
+            if (
+                allowed is not None
+                and sector_firms
+                and not len(candidates(rule.from_sector, allowed)[0])
+            ):
+                cname = str(d.fields.get("class"))
+                problems.setdefault(
+                    (cname, j, "from_parks"),
+                    Problem(
+                        f"no firm of sector {shown(rule.from_sector)} is in "
+                        f"{'park' if len(rule.from_parks) == 1 else 'parks'} "
+                        f"{', '.join(shown(p) for p in rule.from_parks)}; add such firms "
+                        "there, or name other parks",
+                        path=("firm_classes", cname, "inputs", j, "from_parks"),
+                    ),
+                )
                 continue
-            k = int(min(max(round(k_draw), 1), available))
-            chosen = sorted(pool.choose(streams(f"{rule_name}:sources"), named_w, excluded, k))
+            if rule.same_park_share is not None and park_of is not None and sector_firms:
+                chosen_firms = _split_sources(
+                    rule, rule_name, streams, candidates, allowed, int(park_of[i]),
+                    k_draw, named_w, own_and_named, d, j, scenario, problems,
+                )  # fmt: skip
+                if chosen_firms is None:
+                    continue
+                picked_named, picked = chosen_firms
+                sources = [named[c] for c in picked_named] + [ids[f] for f in picked]
+            else:
+                sec, pool = candidates(rule.from_sector, allowed)
+                excluded = _positions(sec, own_and_named)
+                available = _available(pool, excluded, named_w)
+                if available == 0:
+                    continue
+                k = int(min(max(round(k_draw), 1), available))
+                chosen = sorted(pool.choose(streams(f"{rule_name}:sources"), named_w, excluded, k))
+                sources = [named[c] if c < len(named) else ids[sec[c - len(named)]] for c in chosen]
             inputs.append(
                 {
                     "good": rule.good,
-                    "from": [
-                        named[c] if c < len(named) else ids[sec[c - len(named)]] for c in chosen
-                    ],
+                    "from": sources,
                     "per_output": float(per_output),
                     "criticality": rule.criticality,
                     "shortage_cut": rule.shortage_cut,
@@ -295,6 +389,89 @@ def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
                 }
             )
         d.fields["inputs"] = inputs
+    return list(problems.values())
+
+
+def _split_sources(
+    rule: InputRule,
+    rule_name: str,
+    streams: EntryStreams,
+    candidates: _Candidates,
+    allowed: frozenset[int] | None,
+    own: int,
+    k_draw: float,
+    named_w: list[float],
+    own_and_named: tuple[int, ...],
+    d: _Draft,
+    j: int,
+    scenario: Scenario,
+    problems: dict[tuple[object, ...], Problem],
+) -> tuple[list[int], list[int]] | None:
+    """The sources of one rule with `same_park_share`: how many of the links are drawn in
+    the firm's own park (each with that chance, stream `:same_park`), then those among
+    its own park's firms of the sector (`:sources:own_park`) and the rest among the other
+    allowed parks' firms and the rule's named `from` sources (`:sources:other_parks`),
+    each weighted by size. A side with too few candidates gives its links to the other.
+    Returns the positions of the named sources drawn and the firms drawn (in firm order),
+    or None when there is no candidate (or the rule cannot be met: a problem is added)."""
+    share = float(rule.same_park_share or 0.0)
+    parks = allowed if allowed is not None else frozenset(range(len(scenario.parks)))
+    sec_own, pool_own = candidates(rule.from_sector, parks & {own})
+    sec_other, pool_other = candidates(rule.from_sector, parks - {own})
+    cname = str(d.fields.get("class"))
+    where = ("firm_classes", cname, "inputs", j, "same_park_share")
+    if share > 0 and own >= 0 and not len(sec_own):
+        park = scenario.parks[own].id
+        why = (
+            f"park {shown(park)} is not in `from_parks`"
+            if allowed is not None and own not in allowed
+            else f"no firm of sector {shown(rule.from_sector)} is in park {shown(park)}"
+        )
+        problems.setdefault(
+            (cname, j, "own", own),
+            Problem(
+                f"a share {share:g} of the sources should be in the firm's own park, but {why} "
+                f"(class {shown(cname)} has firms there); lower the share to 0, or add such "
+                "firms",
+                path=where,
+            ),
+        )
+        return None
+    if share < 1 and not len(sec_other) and not any(x > 0 for x in named_w):
+        others = "the parks of `from_parks`" if allowed is not None else "any other park"
+        problems.setdefault(
+            (cname, j, "other"),
+            Problem(
+                f"a share {1 - share:g} of the sources should be outside the firm's own park, "
+                f"but no firm of sector {shown(rule.from_sector)} is in {others}; raise the "
+                "share to 1, or add such firms",
+                path=where,
+            ),
+        )
+        return None
+    excl_own = _positions(sec_own, own_and_named)
+    excl_other = _positions(sec_other, own_and_named)
+    avail_own = _available(pool_own, excl_own)
+    avail_other = _available(pool_other, excl_other, named_w)
+    if avail_own + avail_other == 0:
+        return None
+    k = int(min(max(round(k_draw), 1), avail_own + avail_other))
+    k_own = int(np.count_nonzero(streams(f"{rule_name}:same_park").random(k) < share))
+    k_own = max(min(k_own, avail_own), k - avail_other)
+    picked_named: list[int] = []
+    picked: list[int] = []
+    if k_own:
+        rng = streams(f"{rule_name}:sources:own_park")
+        picked += [int(sec_own[c]) for c in pool_own.choose(rng, [], excl_own, k_own)]
+    if k > k_own:
+        rng = streams(f"{rule_name}:sources:other_parks")
+        m = len(named_w)
+        for c in pool_other.choose(rng, named_w, excl_other, k - k_own):
+            if c < m:
+                picked_named.append(c)
+            else:
+                picked.append(int(sec_other[c - m]))
+    return sorted(picked_named), sorted(picked)
 
 
 def _outside_parks(scenario: Scenario, made: list[tuple[_Draft, Enterprise]]) -> list[Problem]:
@@ -401,7 +578,7 @@ def expand(
     if problems:
         raise ScenarioError(problems)
     suppliers = {s.id: s.capacity for s in scenario.suppliers}
-    _links(drafts, suppliers)
+    problems.extend(_links(drafts, suppliers, scenario))
 
     made: list[tuple[_Draft, Enterprise]] = []
     seen: set[str] = set()
