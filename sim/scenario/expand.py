@@ -8,7 +8,10 @@ registry (by its file's name) has one stream per attribute, per tag share and pe
 aspect of each input rule (`EntryStreams`): an overlay that changes how one
 attribute of one class is drawn, or adds a class, redraws nothing else. Only
 input links, drawn among a sector's firms weighted by size, see the sizes of
-the firms they may pick.
+the firms they may pick. In a region, `from_parks` narrows those firms (same
+streams), and `same_park_share` draws from three streams of its own (`:same_park`,
+`:sources:own_park`, `:sources:other_parks`), so a rule without it, and every
+scenario without parks, draws exactly as before.
 """
 
 from __future__ import annotations
