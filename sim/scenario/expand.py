@@ -237,13 +237,36 @@ def registry_label(scenario_file: Path | None, file: str) -> str:
     return file if scenario_file is None else str(scenario_file.parent / file)
 
 
-_EMPTY = np.zeros(0, dtype=np.int64)
-_NO_POOL = WeightedPool(np.zeros(0))
+@dataclass(frozen=True)
+class _Sector:
+    """Candidates for sources: a sector's firms (of some parks), in firm order, with their
+    positions and their pool weighted by size."""
+
+    firms: list[int]
+    position: dict[int, int]
+    pool: WeightedPool
+
+    def excluded(self, firms: Iterable[int]) -> list[int]:
+        """Positions of those of `firms` that are candidates here."""
+        pos = self.position
+        return [pos[j] for j in firms if j in pos]
+
+    def available(self, excluded: list[int], named_w: Sequence[float] = ()) -> int:
+        """Candidates with a weight: named ones, then the pool's without the excluded."""
+        w = self.pool.weights
+        return (
+            sum(1 for x in named_w if x > 0)
+            + self.pool.positive
+            - len({p for p in excluded if w[p] > 0})
+        )
+
+
+_NONE = _Sector([], {}, WeightedPool(np.zeros(0)))
 
 
 class _Candidates:
-    """The firms of each sector (in firm order) with their pool weighted by size, also
-    among the firms of some parks only (each made when first asked for)."""
+    """The firms of each sector with their pool weighted by size, also among the firms of
+    some parks only (each made when first asked for)."""
 
     def __init__(self, park_firms: list[_Draft], park_of: np.ndarray | None) -> None:
         # a bad registry cell is reported later, when the firm is validated; here it weighs 0
@@ -253,44 +276,28 @@ class _Candidates:
         members: dict[str, list[int]] = {}
         for i, d in enumerate(park_firms):
             members.setdefault(str(d.fields.get("sector")), []).append(i)
-        self.by_sector = {s: np.array(v, dtype=np.int64) for s, v in members.items()}
+        self.by_sector = members
         self.park_of = park_of
-        self._made: dict[tuple[str, frozenset[int] | None], tuple[np.ndarray, WeightedPool]] = {}
+        self._made: dict[tuple[str, frozenset[int] | None], _Sector] = {}
 
-    def __call__(
-        self, sector: str | None, parks: frozenset[int] | None = None
-    ) -> tuple[np.ndarray, WeightedPool]:
-        """The firms of `sector` (of these parks only, unless None) and their pool."""
+    def __call__(self, sector: str | None, parks: frozenset[int] | None = None) -> _Sector:
+        """The firms of `sector` (of these parks only, unless None)."""
         if not sector:
-            return _EMPTY, _NO_POOL
+            return _NONE
         key = (sector, parks)
         made = self._made.get(key)
         if made is None:
-            sec = self.by_sector.get(sector, _EMPTY)
-            if parks is not None and self.park_of is not None and len(sec):
-                sec = sec[np.isin(self.park_of[sec], sorted(parks))]
-            made = (sec, WeightedPool(self.size[sec]) if len(sec) else _NO_POOL)
+            firms = self.by_sector.get(sector, [])
+            if parks is not None and self.park_of is not None and firms:
+                sec = np.array(firms, dtype=np.int64)
+                firms = sec[np.isin(self.park_of[sec], sorted(parks))].tolist()
+            if firms:
+                pool = WeightedPool(self.size[np.array(firms, dtype=np.int64)])
+                made = _Sector(firms, {f: p for p, f in enumerate(firms)}, pool)
+            else:
+                made = _NONE
             self._made[key] = made
         return made
-
-
-def _positions(sec: np.ndarray, firms: Iterable[int]) -> list[int]:
-    """Positions in `sec` (sorted firm indices) of those of `firms` that are in it."""
-    out = []
-    for j in firms:
-        pos = int(np.searchsorted(sec, j))
-        if pos < len(sec) and sec[pos] == j:
-            out.append(pos)
-    return out
-
-
-def _available(pool: WeightedPool, excluded: list[int], named_w: Sequence[float] = ()) -> int:
-    """Candidates with a weight: named ones, then the pool's without the excluded."""
-    return (
-        sum(1 for x in named_w if x > 0)
-        + pool.positive
-        - len({p for p in excluded if pool.weights[p] > 0})
-    )
 
 
 def park_of_firms(scenario: Scenario, park_firms: list[_Draft]) -> np.ndarray | None:
@@ -302,6 +309,80 @@ def park_of_firms(scenario: Scenario, park_firms: list[_Draft]) -> np.ndarray | 
     return np.array([zone.get(str(d.fields.get("region")), -1) for d in park_firms], np.int64)
 
 
+_RuleDraw = tuple[list[float], list[float], list[float] | None]
+
+
+def _rule_draws(rule: InputRule, name: str, streams: EntryStreams, n: int) -> _RuleDraw:
+    """The `links`, `per_output` and `stock_days` draws of `n` firms in a row for one rule,
+    each from its stream: the k-th firm gets the k-th draw, as one draw per firm would
+    give it (numpy draws an array element by element)."""
+    links = rule.links.sample(streams(f"{name}:links"), n).tolist()
+    per_output = rule.per_output.sample(streams(f"{name}:per_output"), n).tolist()
+    stock = (
+        rule.stock_days.sample(streams(f"{name}:stock_days"), n).tolist()
+        if rule.stock_days is not None
+        else None
+    )
+    return links, per_output, stock
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every firm of a class shares in drawing one input rule's sources."""
+
+    cname: str
+    named: list[str]
+    """The rule's named `from` sources, once each."""
+    named_set: frozenset[str]
+    allowed: frozenset[int] | None
+    """The parks of `from_parks` (None: every park)."""
+    sector_firms: int
+    """Firms of `from_sector` in the whole region."""
+    problem: Problem | None
+    """Why the rule cannot be met (then it draws nothing)."""
+
+
+def _plan(
+    rule: InputRule,
+    j: int,
+    cname: str,
+    candidates: _Candidates,
+    park_index: dict[str, int],
+    park_of: np.ndarray | None,
+) -> _Plan:
+    """The plan of rule `j` of class `cname`."""
+    named = list(dict.fromkeys(rule.sources))
+    allowed = (
+        frozenset(park_index[p] for p in rule.from_parks if p in park_index)
+        if rule.from_parks and park_of is not None
+        else None
+    )
+    # a sector with no firm at all gives no input, as without parks; one whose firms are
+    # all outside the parks named is a mistake
+    sector_firms = len(candidates(rule.from_sector).firms)
+    problem = None
+    if allowed is not None and sector_firms and not candidates(rule.from_sector, allowed).firms:
+        problem = Problem(
+            f"no firm of sector {shown(rule.from_sector)} is in "
+            f"{'park' if len(rule.from_parks) == 1 else 'parks'} "
+            f"{', '.join(shown(p) for p in rule.from_parks)}; add such firms there, or name "
+            "other parks",
+            path=("firm_classes", cname, "inputs", j, "from_parks"),
+        )
+    return _Plan(cname, named, frozenset(named), allowed, sector_firms, problem)
+
+
+def _entries(park_firms: list[_Draft]) -> dict[KeyPath, tuple[int, int]]:
+    """Where each generate entry's firms start among the firms, and how many there are
+    (they come in a row, and share their class and streams)."""
+    out: dict[KeyPath, tuple[int, int]] = {}
+    for i, d in enumerate(park_firms):
+        if d.file is None and d.path[:1] == ("generate",) and d.cls is not None:
+            start, n = out.get(d.path, (i, 0))
+            out[d.path] = (start, n + 1)
+    return out
+
+
 def _links(
     park_firms: list[_Draft], suppliers: dict[str, float], scenario: Scenario
 ) -> list[Problem]:
@@ -310,120 +391,134 @@ def _links(
     In a region, a rule's `from_parks` keeps the `from_sector` candidates of those parks,
     and `same_park_share` splits each source between the firm's own park and the others
     (`_split_sources`). Returns the rules that cannot be met, once per class, rule and
-    park."""
+    park. A generate entry's draws of `links`, `per_output` and `stock_days` are made for
+    all its firms at once (the same numbers as firm by firm)."""
     ids = [str(d.fields.get("id")) for d in park_firms]
     index = {fid: i for i, fid in enumerate(ids)}
     park_of = park_of_firms(scenario, park_firms)
     park_index = {p.id: k for k, p in enumerate(scenario.parks)}
     candidates = _Candidates(park_firms, park_of)
-    size = candidates.size
+    size = candidates.size.tolist()
+    entries = _entries(park_firms)
+    entry_draws: dict[KeyPath, list[_RuleDraw]] = {}
+    names_of: dict[int, list[str]] = {}
+    plans: dict[tuple[int, int], _Plan] = {}
+    sides: dict[tuple[int, int, int], tuple[_Sector, _Sector]] = {}
     problems: dict[tuple[object, ...], Problem] = {}
     for i, d in enumerate(park_firms):
-        if d.cls is None or not d.cls.inputs:
+        cls = d.cls
+        if cls is None or not cls.inputs:
             continue
         streams = d.streams
         assert streams is not None
+        names = names_of.get(id(cls))
+        if names is None:
+            names = names_of[id(cls)] = rule_names(cls.inputs)
+        entry = entries.get(d.path) if d.file is None else None
+        if entry is not None:
+            drawn = entry_draws.get(d.path)
+            if drawn is None:
+                drawn = entry_draws[d.path] = [
+                    _rule_draws(rule, name, streams, entry[1])
+                    for rule, name in zip(cls.inputs, names, strict=True)
+                ]
+            at = i - entry[0]
+        else:
+            drawn = [
+                _rule_draws(rule, name, streams, 1)
+                for rule, name in zip(cls.inputs, names, strict=True)
+            ]
+            at = 0
         inputs = list(d.fields.get("inputs") or [])
-        for j, (rule, rule_name) in enumerate(
-            zip(d.cls.inputs, rule_names(d.cls.inputs), strict=True)
-        ):
-            k_draw = rule.links.sample(streams(f"{rule_name}:links"), 1)[0]
-            per_output = rule.per_output.sample(streams(f"{rule_name}:per_output"), 1)[0]
-            stock = (
-                rule.stock_days.sample(streams(f"{rule_name}:stock_days"), 1)[0]
-                if rule.stock_days is not None
-                else None
-            )
-            named = list(dict.fromkeys(s for s in rule.sources if s != ids[i]))
+        for j, rule in enumerate(cls.inputs):
+            rule_name = names[j]
+            k_all, per_output_all, stock_all = drawn[j]
+            k_draw = k_all[at]
+            stock = None if stock_all is None else stock_all[at]
+            plan = plans.get((id(cls), j))
+            if plan is None:
+                plan = plans[(id(cls), j)] = _plan(
+                    rule, j, str(d.fields.get("class")), candidates, park_index, park_of
+                )
+                if plan.problem is not None:
+                    problems.setdefault((plan.cname, j, "from_parks"), plan.problem)
+            if plan.problem is not None:
+                continue
+            named = plan.named if ids[i] not in plan.named_set else [
+                s for s in plan.named if s != ids[i]
+            ]  # fmt: skip
             named_w = [suppliers.get(s, size[index[s]] if s in index else 1.0) for s in named]
             # neither the firm itself nor a firm already named in `from` (links are distinct)
             own_and_named = (i, *(index[s] for s in named if s in index))
-            allowed = (
-                frozenset(park_index[p] for p in rule.from_parks if p in park_index)
-                if rule.from_parks and park_of is not None
-                else None
-            )
-            # a sector with no firm at all gives no input, as without parks; one whose
-            # firms are all outside the parks named is a mistake
-            sector_firms = len(candidates(rule.from_sector)[0])
-            if (
-                allowed is not None
-                and sector_firms
-                and not len(candidates(rule.from_sector, allowed)[0])
-            ):
-                cname = str(d.fields.get("class"))
-                problems.setdefault(
-                    (cname, j, "from_parks"),
-                    Problem(
-                        f"no firm of sector {shown(rule.from_sector)} is in "
-                        f"{'park' if len(rule.from_parks) == 1 else 'parks'} "
-                        f"{', '.join(shown(p) for p in rule.from_parks)}; add such firms "
-                        "there, or name other parks",
-                        path=("firm_classes", cname, "inputs", j, "from_parks"),
-                    ),
-                )
-                continue
+            allowed, sector_firms = plan.allowed, plan.sector_firms
             if rule.same_park_share is not None and park_of is not None and sector_firms:
-                chosen_firms = _split_sources(
-                    rule, rule_name, streams, candidates, allowed, int(park_of[i]),
-                    k_draw, named_w, own_and_named, d, j, scenario, problems,
-                )  # fmt: skip
+                own = int(park_of[i])
+                side = sides.get((id(cls), j, own))
+                if side is None:
+                    side = sides[(id(cls), j, own)] = _sides(
+                        rule, plan, j, own, candidates, scenario, named_w, problems
+                    )
+                chosen_firms = (
+                    None
+                    if side is _NO_SIDES
+                    else _split_sources(
+                        rule, rule_name, streams, side, k_draw, named_w, own_and_named
+                    )
+                )
                 if chosen_firms is None:
                     continue
                 picked_named, picked = chosen_firms
                 sources = [named[c] for c in picked_named] + [ids[f] for f in picked]
             else:
-                sec, pool = candidates(rule.from_sector, allowed)
-                excluded = _positions(sec, own_and_named)
-                available = _available(pool, excluded, named_w)
+                sec = candidates(rule.from_sector, allowed)
+                excluded = sec.excluded(own_and_named)
+                available = sec.available(excluded, named_w)
                 if available == 0:
                     continue
                 k = int(min(max(round(k_draw), 1), available))
-                chosen = sorted(pool.choose(streams(f"{rule_name}:sources"), named_w, excluded, k))
-                sources = [named[c] if c < len(named) else ids[sec[c - len(named)]] for c in chosen]
+                chosen = sorted(
+                    sec.pool.choose(streams(f"{rule_name}:sources"), named_w, excluded, k)
+                )
+                m = len(named)
+                sources = [named[c] if c < m else ids[sec.firms[c - m]] for c in chosen]
             inputs.append(
                 {
                     "good": rule.good,
                     "from": sources,
-                    "per_output": float(per_output),
+                    "per_output": per_output_all[at],
                     "criticality": rule.criticality,
                     "shortage_cut": rule.shortage_cut,
-                    "stock_days": None if stock is None else float(stock),
+                    "stock_days": stock,
                 }
             )
         d.fields["inputs"] = inputs
     return list(problems.values())
 
 
-def _split_sources(
+_NO_SIDES: tuple[_Sector, _Sector] = (_NONE, _NONE)
+
+
+def _sides(
     rule: InputRule,
-    rule_name: str,
-    streams: EntryStreams,
-    candidates: _Candidates,
-    allowed: frozenset[int] | None,
-    own: int,
-    k_draw: float,
-    named_w: list[float],
-    own_and_named: tuple[int, ...],
-    d: _Draft,
+    plan: _Plan,
     j: int,
+    own: int,
+    candidates: _Candidates,
     scenario: Scenario,
+    named_w: list[float],
     problems: dict[tuple[object, ...], Problem],
-) -> tuple[list[int], list[int]] | None:
-    """The sources of one rule with `same_park_share`: how many of the links are drawn in
-    the firm's own park (each with that chance, stream `:same_park`), then those among
-    its own park's firms of the sector (`:sources:own_park`) and the rest among the other
-    allowed parks' firms and the rule's named `from` sources (`:sources:other_parks`),
-    each weighted by size. A side with too few candidates gives its links to the other.
-    Returns the positions of the named sources drawn and the firms drawn (in firm order),
-    or None when there is no candidate (or the rule cannot be met: a problem is added)."""
+) -> tuple[_Sector, _Sector]:
+    """For a rule with `same_park_share`, the candidates of a firm of park `own`: its own
+    park's firms of the sector, and the other allowed parks' (`_NO_SIDES`, with a problem
+    added, when the share cannot be met)."""
     share = float(rule.same_park_share or 0.0)
+    allowed = plan.allowed
     parks = allowed if allowed is not None else frozenset(range(len(scenario.parks)))
-    sec_own, pool_own = candidates(rule.from_sector, parks & {own})
-    sec_other, pool_other = candidates(rule.from_sector, parks - {own})
-    cname = str(d.fields.get("class"))
+    home = candidates(rule.from_sector, parks & {own})
+    away = candidates(rule.from_sector, parks - {own})
+    cname = plan.cname
     where = ("firm_classes", cname, "inputs", j, "same_park_share")
-    if share > 0 and own >= 0 and not len(sec_own):
+    if share > 0 and own >= 0 and not home.firms:
         park = scenario.parks[own].id
         why = (
             f"park {shown(park)} is not in `from_parks`"
@@ -439,8 +534,8 @@ def _split_sources(
                 path=where,
             ),
         )
-        return None
-    if share < 1 and not len(sec_other) and not any(x > 0 for x in named_w):
+        return _NO_SIDES
+    if share < 1 and not away.firms and not any(x > 0 for x in named_w):
         others = "the parks of `from_parks`" if allowed is not None else "any other park"
         problems.setdefault(
             (cname, j, "other"),
@@ -451,29 +546,50 @@ def _split_sources(
                 path=where,
             ),
         )
+        return _NO_SIDES
+    return home, away
+
+
+def _split_sources(
+    rule: InputRule,
+    rule_name: str,
+    streams: EntryStreams,
+    side: tuple[_Sector, _Sector],
+    k_draw: float,
+    named_w: list[float],
+    own_and_named: tuple[int, ...],
+) -> tuple[list[int], list[int]] | None:
+    """The sources of one rule with `same_park_share`: how many of the links are drawn in
+    the firm's own park (each with that chance, stream `:same_park`), then those among
+    its own park's firms of the sector (`:sources:own_park`) and the rest among the other
+    allowed parks' firms and the rule's named `from` sources (`:sources:other_parks`),
+    each weighted by size. A side with too few candidates gives its links to the other.
+    Returns the positions of the named sources drawn and the firms drawn (in firm order),
+    or None when there is no candidate."""
+    share = float(rule.same_park_share or 0.0)
+    home, away = side
+    excl_home = home.excluded(own_and_named)
+    excl_away = away.excluded(own_and_named)
+    avail_home = home.available(excl_home)
+    avail_away = away.available(excl_away, named_w)
+    if avail_home + avail_away == 0:
         return None
-    excl_own = _positions(sec_own, own_and_named)
-    excl_other = _positions(sec_other, own_and_named)
-    avail_own = _available(pool_own, excl_own)
-    avail_other = _available(pool_other, excl_other, named_w)
-    if avail_own + avail_other == 0:
-        return None
-    k = int(min(max(round(k_draw), 1), avail_own + avail_other))
-    k_own = int(np.count_nonzero(streams(f"{rule_name}:same_park").random(k) < share))
-    k_own = max(min(k_own, avail_own), k - avail_other)
+    k = int(min(max(round(k_draw), 1), avail_home + avail_away))
+    k_home = int(np.count_nonzero(streams(f"{rule_name}:same_park").random(k) < share))
+    k_home = max(min(k_home, avail_home), k - avail_away)
     picked_named: list[int] = []
     picked: list[int] = []
-    if k_own:
+    if k_home:
         rng = streams(f"{rule_name}:sources:own_park")
-        picked += [int(sec_own[c]) for c in pool_own.choose(rng, [], excl_own, k_own)]
-    if k > k_own:
+        picked += [home.firms[c] for c in home.pool.choose(rng, [], excl_home, k_home)]
+    if k > k_home:
         rng = streams(f"{rule_name}:sources:other_parks")
         m = len(named_w)
-        for c in pool_other.choose(rng, named_w, excl_other, k - k_own):
+        for c in away.pool.choose(rng, named_w, excl_away, k - k_home):
             if c < m:
                 picked_named.append(c)
             else:
-                picked.append(int(sec_other[c - m]))
+                picked.append(away.firms[c - m])
     return sorted(picked_named), sorted(picked)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -273,3 +274,30 @@ def test_from_parks_without_parks_is_an_error(tmp_path: Path) -> None:
     del data["parks"]
     problems = refused(tmp_path, yaml.safe_dump(data, sort_keys=False)).problems
     assert problems and all(p.path[-2:] == ("from_parks", 0) for p in problems)
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        3,
+        {"uniform": {"from": 1, "to": 3}},
+        {"triangular": {"from": 1, "mode": 2, "to": 5}},
+        {"normal": {"mean": 2, "sd": 1, "min": 0}},
+        {"lognormal": {"median": 2, "sigma": 0.5}},
+        {"exponential": {"mean": 2}},
+        {"choice": {"values": [1, 2, 7]}},
+        {"choice": {"values": [1, 2, 7], "weights": [0.2, 0.3, 0.5]}},
+    ],
+)
+def test_an_entry_draws_its_rules_at_once_as_firm_by_firm(dist: object) -> None:
+    # expand draws `links`, `per_output` and `stock_days` for a whole generate entry in
+    # one call: the k-th firm must get what the k-th call of one draw would give it
+    from pydantic import TypeAdapter
+
+    from sim.scenario.dists import Dist
+
+    d = TypeAdapter(Dist).validate_python(dist)
+    at_once = d.sample(np.random.default_rng(5), 500)
+    rng = np.random.default_rng(5)
+    one_by_one = np.array([d.sample(rng, 1)[0] for _ in range(500)])
+    assert np.array_equal(at_once, one_by_one)
