@@ -31,6 +31,7 @@ from sim.scenario.ledger import Column, Ledger, LedgerOptions, is_workbook, read
 from sim.scenario.refs import Checker, declared, ref_of
 from sim.scenario.sampling import WeightedPool, name_key
 from sim.scenario.schema import (
+    DRAWN,
     REGION,
     TAG,
     Enterprise,
@@ -706,7 +707,8 @@ def expand(
     known = declared(scenario, (REGION, TAG))
     for d in drafts:
         try:
-            firm = Enterprise.model_validate(d.fields)
+            drawn = d.file is None and d.cls is not None
+            firm = Enterprise.model_validate(d.fields, context=DRAWN if drawn else None)
         except ValidationError as e:
             for err in e.errors():
                 key = next((p for p in err["loc"] if isinstance(p, str)), None)
