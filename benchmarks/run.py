@@ -898,7 +898,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--stretch",
         action="store_true",
-        help=f"also run the province at {STRETCH_FIRMS:,} firms (minutes, ~4 GB)",
+        help=f"also run the province at {STRETCH_FIRMS:,} firms (~1.5 min, ~3 GB)",
     )
     args = ap.parse_args(argv)
     if args.profile:
