@@ -17,7 +17,10 @@ yardstick and the model see the same machine:
 3. the exponent of wall time against firms (log-log least squares);
 4. the whole CLI at 15,000 firms in a subprocess (import, load, run, write),
    with the peak resident memory of that process;
-5. replications on 2 local workers against 1 (runs per second).
+5. replications on 2 local workers against 1 (runs per second);
+6. the whole CLI on the synthetic province `scenarios/bench_region.yaml` (8 linked
+   parks, 100,000 firms × 180 days), against the 15,000-firm CLI of step 4, and
+   with `--stretch` at 450,000 firms.
 
 The machine's speed drifts between runs (other jobs, clock boost); the ratio to
 the bare loop measured in the same run does not, so compare commits by the
@@ -64,6 +67,7 @@ T = TypeVar("T")
 
 DEMO = ROOT / "scenarios" / "demo_park.yaml"
 CITY = ROOT / "scenarios" / "bench_city.yaml"
+REGION = ROOT / "scenarios" / "bench_region.yaml"
 CITY_DAYS = 180
 BARE_PROCESSES = 15_000
 CALIBRATION_DAYS = 60
@@ -81,6 +85,19 @@ EXPONENT_MAX = 1.1
 STRETCH_FIRM_DAYS_PER_S = 540_000.0
 """15,000 firms × 180 days in 5 s."""
 WORKERS_MIN_SPEEDUP = 1.9
+REGION_FIRMS = 100_000
+REGION_MAX_S = 15.0
+REGION_MAX_MB = 1000.0
+"""Targets (issue 20): the whole CLI on 100,000 firms in 8 linked parks × 180 days."""
+REGION_MAX_RATIO = 6.0
+"""Target: that time at most 6× the whole CLI at 15,000 firms in one park, same run."""
+STRETCH_FIRMS = 450_000
+STRETCH_MAX_S = 90.0
+STRETCH_MAX_MB = 4000.0
+"""Stretch (`--stretch`): every above-scale industrial firm of the country, ~450,000."""
+SINGLE_PARK_MAX_SLOWDOWN = 1.10
+"""Target: the 15,000-firm replication, in bare-loop units, at most 10 % slower than the
+figure in the previous results file."""
 
 
 @dataclass
@@ -166,12 +183,13 @@ def maxrss_mb(ru_maxrss: int) -> float:
     return ru_maxrss / 1e6 if sys.platform == "darwin" else ru_maxrss * 1024 / 1e6
 
 
-def whole_cli(firms: int, days: int, repeats: int) -> dict[str, Any]:
-    """`parksim run` on the bench city in a subprocess: median wall time, and peak RSS."""
+def whole_cli(firms: int, days: int, repeats: int, scenario: Path = CITY) -> dict[str, Any]:
+    """`parksim run` on a scenario (the bench city) in a subprocess: median wall time, the
+    median CPU time of the process, and its peak RSS."""
     rates, runs = [], []
     for _ in range(repeats):
         rates.append(bare_rate())
-        runs.append(_cli_once(firms, days))
+        runs.append(_cli_once(firms, days, scenario))
     walls = [r["wall_s"] for r in runs]
     return {
         "command": runs[0]["command"],
@@ -179,6 +197,8 @@ def whole_cli(firms: int, days: int, repeats: int) -> dict[str, Any]:
         "days": days,
         "walls": walls,
         "wall_s": statistics.median(walls),
+        "cpu_s": statistics.median(r["cpu_s"] for r in runs),
+        "cpus": [r["cpu_s"] for r in runs],
         "firm_days_per_s": firms * days / statistics.median(walls),
         "ratio_to_bare": statistics.median(
             w / (r * firms * days) for w, r in zip(walls, rates, strict=True)
@@ -188,11 +208,11 @@ def whole_cli(firms: int, days: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def _cli_once(firms: int, days: int) -> dict[str, Any]:
+def _cli_once(firms: int, days: int, scenario: Path = CITY) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="parksim-bench-") as tmp:
         args = [
             "run",
-            str(CITY.relative_to(ROOT)),
+            str(scenario.relative_to(ROOT)),
             "--replications",
             "1",
             "--days",
@@ -226,6 +246,7 @@ def _cli_once(firms: int, days: int) -> dict[str, Any]:
     return {
         "command": "parksim " + " ".join(args[:-1]) + " DIR",
         "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "maxrss_mb": maxrss_mb(usage.ru_maxrss),
     }
 
@@ -409,8 +430,15 @@ def measure_case(
     )
 
 
-def benchmark(quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
-    """Run the whole set; returns the results document."""
+def benchmark(
+    quick: bool,
+    say: Callable[[str], None],
+    previous: dict[str, Any] | None = None,
+    stretch: bool = False,
+) -> dict[str, Any]:
+    """Run the whole set; returns the results document. `previous` (the last results
+    file) gives the 15,000-firm figure the new one may not exceed by 10 %; `stretch` adds
+    the 450,000-firm province."""
     started = dt.datetime.now(dt.UTC)
     load_start = loadavg()
     say(f"bare SimPy loop: {BARE_PROCESSES:,} processes × {CITY_DAYS} days")
@@ -451,6 +479,16 @@ def benchmark(quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
     if not quick:
         say("whole CLI: parksim run bench_city.yaml at 15,000 firms (subprocess, 3 times)")
         cli = whole_cli(15_000, CITY_DAYS, 3)
+    region_firms, region_repeats = (5_000, 1) if quick else (REGION_FIRMS, 3)
+    say(
+        f"whole CLI: parksim run bench_region.yaml at {region_firms:,} firms "
+        f"(subprocess, {region_repeats} times)"
+    )
+    region = whole_cli(region_firms, CITY_DAYS, region_repeats, REGION)
+    region_stretch = None
+    if stretch:
+        say(f"whole CLI: parksim run bench_region.yaml at {STRETCH_FIRMS:,} firms (stretch)")
+        region_stretch = whole_cli(STRETCH_FIRMS, CITY_DAYS, 1, REGION)
 
     w_firms, w_reps = (1_000, 8) if quick else (5_000, 8)
     say(f"replications: {w_reps} × bench city {w_firms:,} on 1 then 2 workers")
@@ -495,6 +533,19 @@ def benchmark(quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
             target("CLI 15k peak RSS < 400 MB", "RSS < 400 MB", cli["maxrss_mb"], CLI_MAX_MB, "MB"),
         ]
         targets += cli["targets"]
+    targets += region_targets(region, cli, city[-1], previous)
+    if region_stretch is not None:
+        region_stretch["targets"] = [
+            target("stretch 450k < 90 s", "< 90 s", region_stretch["wall_s"], STRETCH_MAX_S, "s"),
+            target(
+                "stretch 450k peak RSS < 4 GB",
+                "RSS < 4 GB",
+                region_stretch["maxrss_mb"],
+                STRETCH_MAX_MB,
+                "MB",
+            ),
+        ]
+        targets += region_stretch["targets"]
     workers["targets"] = [
         target(
             "2 workers ≥ 1.9× runs/s",
@@ -525,10 +576,59 @@ def benchmark(quick: bool, say: Callable[[str], None]) -> dict[str, Any]:
         "cases": [asdict(c) for c in cases],
         "scaling": scaling,
         "cli": cli,
+        "region": region,
+        "region_stretch": region_stretch,
         "workers": workers,
         "targets": targets,
         "all_met": all(t["met"] for t in targets),
     }
+
+
+def region_targets(
+    region: dict[str, Any],
+    cli: dict[str, Any] | None,
+    biggest: Case,
+    previous: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """The province's targets (issue 20), set on `region` and on the 15,000-firm case;
+    returns them all. Judged only at full size (100,000 and 15,000 firms)."""
+    out: list[dict[str, Any]] = []
+    region["targets"] = []
+    if region["firms"] >= REGION_FIRMS:
+        region["targets"] = [
+            target("region 100k < 15 s", "< 15 s", region["wall_s"], REGION_MAX_S, "s"),
+            target(
+                "region 100k peak RSS < 1 GB",
+                "RSS < 1 GB",
+                region["maxrss_mb"],
+                REGION_MAX_MB,
+                "MB",
+            ),
+        ]
+        if cli is not None:
+            ratio = region["wall_s"] / cli["wall_s"]
+            region["ratio_to_cli_15k"] = ratio
+            region["cpu_ratio_to_cli_15k"] = region["cpu_s"] / cli["cpu_s"]
+            region["targets"].append(
+                target("t(region 100k) ≤ 6 × t(15k)", "≤ 6× 15k", ratio, REGION_MAX_RATIO, "×")
+            )
+        out += region["targets"]
+    prev_case = next(
+        (c for c in (previous or {}).get("cases", []) if c.get("name") == biggest.name), None
+    )
+    if prev_case is not None and biggest.firms >= 15_000:
+        slowdown = biggest.ratio_to_bare / prev_case["ratio_to_bare"]
+        biggest.targets.append(
+            target(
+                "15k ≤ 1.1 × previous",
+                "≤ 1.1× prev",
+                slowdown,
+                SINGLE_PARK_MAX_SLOWDOWN,
+                "×",
+            )
+        )
+        out.append(biggest.targets[-1])
+    return out
 
 
 def _si(x: float) -> str:
@@ -571,6 +671,9 @@ def rows(res: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str,
         prev = {c["name"]: c["ratio_to_bare"] for c in previous.get("cases", [])}
         if previous.get("cli"):
             prev["whole CLI"] = previous["cli"]["ratio_to_bare"]
+        for key, label in (("region", "province, 8 parks (CLI)"), ("region_stretch", "stretch")):
+            if previous.get(key) and previous[key]["firms"] >= REGION_FIRMS:
+                prev[label] = previous[key]["ratio_to_bare"]
     b = res["bare_loop"]
     out = [
         {
@@ -607,6 +710,24 @@ def rows(res: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str,
                 "× bare, prev": _prev(prev.get("whole CLI")),
                 "peak MB": f"{cli['maxrss_mb']:.0f} RSS",
                 **_met(cli["targets"]),
+            }
+        )
+    for key, label in (("region", "province, 8 parks (CLI)"), ("region_stretch", "stretch")):
+        reg = res.get(key)
+        if not reg:
+            continue
+        vs = reg.get("ratio_to_cli_15k")
+        out.append(
+            {
+                "case": f"{label}: bench_region",
+                "firms × days": f"{reg['firms']:,} × {reg['days']}",
+                "wall s": f"{reg['wall_s']:.2f}"
+                + ("" if vs is None else f" (×{vs:.1f} the 15k CLI)"),
+                "firm-days/s": _si(reg["firm_days_per_s"]),
+                "× bare loop": f"{reg['ratio_to_bare']:.2f}",
+                "× bare, prev": _prev(prev.get(label)),
+                "peak MB": f"{reg['maxrss_mb']:.0f} RSS",
+                **_met(reg["targets"]),
             }
         )
     s = res["scaling"]
@@ -662,6 +783,9 @@ def render(res: dict[str, Any], previous: dict[str, Any] | None, markdown: bool)
         "timed just before each repeat (median over repeats): compare commits by this, "
         "not by seconds.",
         "peak MB: tracemalloc peak of one replication; whole CLI: peak RSS of the process.",
+        "province: parksim run scenarios/bench_region.yaml (8 linked parks) in a subprocess, "
+        "median of 3; × the 15k CLI: its wall time ÷ the whole CLI at 15,000 firms above; "
+        "≤ 1.1× prev: the 15,000-firm replication's × bare loop ÷ the previous results'.",
         "growth: time at the largest size ÷ at 1,000 firms and the exponent k of time ≈ c · "
         "firms^k, on times corrected for drift (× bare loop × firm-days); raw: on wall seconds.",
         "workers: run_replications(park, N, workers=1) then workers=2, three times; the "
@@ -752,7 +876,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python benchmarks/run.py",
         description="parksim speed and memory: bare SimPy loop, demo park, bench city "
-        "at 1k/5k/15k firms, whole CLI, 2 workers.",
+        "at 1k/5k/15k firms, whole CLI, the 8-park province, 2 workers.",
     )
     ap.add_argument("--quick", action="store_true", help="reduced set in under a minute")
     ap.add_argument(
@@ -771,6 +895,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--markdown", action="store_true", help="print the table as Markdown (as when piped)"
     )
     ap.add_argument("--top", type=int, default=15, help="functions shown by --profile")
+    ap.add_argument(
+        "--stretch",
+        action="store_true",
+        help=f"also run the province at {STRETCH_FIRMS:,} firms (~1.5 min, ~3 GB)",
+    )
     args = ap.parse_args(argv)
     if args.profile:
         profile(args.profile, args.top)
@@ -786,7 +915,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(msg: str) -> None:
         print(f"  … {msg}", file=sys.stderr, flush=True)
 
-    res = benchmark(args.quick, say)
+    res = benchmark(args.quick, say, previous, args.stretch)
     render(res, previous, args.markdown or not sys.stdout.isatty())
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -8,12 +8,16 @@ registry (by its file's name) has one stream per attribute, per tag share and pe
 aspect of each input rule (`EntryStreams`): an overlay that changes how one
 attribute of one class is drawn, or adds a class, redraws nothing else. Only
 input links, drawn among a sector's firms weighted by size, see the sizes of
-the firms they may pick.
+the firms they may pick. In a region, `from_parks` narrows those firms (same
+streams), and `same_park_share` draws from three streams of its own (`:same_park`,
+`:sources:own_park`, `:sources:other_parks`), so a rule without it, and every
+scenario without parks, draws exactly as before.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from sim.scenario.ledger import Column, Ledger, LedgerOptions, is_workbook, read
 from sim.scenario.refs import Checker, declared, ref_of
 from sim.scenario.sampling import WeightedPool, name_key
 from sim.scenario.schema import (
+    DRAWN,
     REGION,
     TAG,
     Enterprise,
@@ -236,68 +241,360 @@ def registry_label(scenario_file: Path | None, file: str) -> str:
     return file if scenario_file is None else str(scenario_file.parent / file)
 
 
-def _links(park_firms: list[_Draft], suppliers: dict[str, float]) -> None:
-    """Draw input links of class-made firms; candidates weighted by size (hubs emerge)."""
+@dataclass(frozen=True)
+class _Sector:
+    """Candidates for sources: a sector's firms (of some parks), in firm order, with their
+    positions and their pool weighted by size."""
+
+    firms: list[int]
+    position: dict[int, int]
+    pool: WeightedPool
+
+    def excluded(self, firms: Iterable[int]) -> list[int]:
+        """Positions of those of `firms` that are candidates here."""
+        pos = self.position
+        return [pos[j] for j in firms if j in pos]
+
+    def available(self, excluded: list[int], named_w: Sequence[float] = ()) -> int:
+        """Candidates with a weight: named ones, then the pool's without the excluded."""
+        w = self.pool.weights
+        return (
+            sum(1 for x in named_w if x > 0)
+            + self.pool.positive
+            - len({p for p in excluded if w[p] > 0})
+        )
+
+
+_NONE = _Sector([], {}, WeightedPool(np.zeros(0)))
+
+
+class _Candidates:
+    """The firms of each sector with their pool weighted by size, also among the firms of
+    some parks only (each made when first asked for)."""
+
+    def __init__(self, park_firms: list[_Draft], park_of: np.ndarray | None) -> None:
+        # a bad registry cell is reported later, when the firm is validated; here it weighs 0
+        self.size = np.array(
+            [max(_number(d.fields.get("baseline_output")) or 0.0, 0.0) for d in park_firms]
+        )
+        members: dict[str, list[int]] = {}
+        for i, d in enumerate(park_firms):
+            members.setdefault(str(d.fields.get("sector")), []).append(i)
+        self.by_sector = members
+        self.park_of = park_of
+        self._made: dict[tuple[str, frozenset[int] | None], _Sector] = {}
+
+    def __call__(self, sector: str | None, parks: frozenset[int] | None = None) -> _Sector:
+        """The firms of `sector` (of these parks only, unless None)."""
+        if not sector:
+            return _NONE
+        key = (sector, parks)
+        made = self._made.get(key)
+        if made is None:
+            firms = self.by_sector.get(sector, [])
+            if parks is not None and self.park_of is not None and firms:
+                sec = np.array(firms, dtype=np.int64)
+                firms = sec[np.isin(self.park_of[sec], sorted(parks))].tolist()
+            if firms:
+                pool = WeightedPool(self.size[np.array(firms, dtype=np.int64)])
+                made = _Sector(firms, {f: p for p, f in enumerate(firms)}, pool)
+            else:
+                made = _NONE
+            self._made[key] = made
+        return made
+
+
+def park_of_firms(scenario: Scenario, park_firms: list[_Draft]) -> np.ndarray | None:
+    """Each firm's park (its index in `parks`, by its region; -1 for a region of no park,
+    which is reported later), or None without parks."""
+    if not scenario.parks:
+        return None
+    zone = {z: k for k, p in enumerate(scenario.parks) for z in p.zones}
+    return np.array([zone.get(str(d.fields.get("region")), -1) for d in park_firms], np.int64)
+
+
+_RuleDraw = tuple[list[float], list[float], list[float] | None]
+
+
+def _rule_draws(rule: InputRule, name: str, streams: EntryStreams, n: int) -> _RuleDraw:
+    """The `links`, `per_output` and `stock_days` draws of `n` firms in a row for one rule,
+    each from its stream: the k-th firm gets the k-th draw, as one draw per firm would
+    give it (numpy draws an array element by element)."""
+    links = rule.links.sample(streams(f"{name}:links"), n).tolist()
+    per_output = rule.per_output.sample(streams(f"{name}:per_output"), n).tolist()
+    stock = (
+        rule.stock_days.sample(streams(f"{name}:stock_days"), n).tolist()
+        if rule.stock_days is not None
+        else None
+    )
+    return links, per_output, stock
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every firm of a class shares in drawing one input rule's sources."""
+
+    cname: str
+    named: list[str]
+    """The rule's named `from` sources, once each."""
+    named_set: frozenset[str]
+    allowed: frozenset[int] | None
+    """The parks of `from_parks` (None: every park)."""
+    sector_firms: int
+    """Firms of `from_sector` in the whole region."""
+    problem: Problem | None
+    """Why the rule cannot be met (then it draws nothing)."""
+
+
+def _plan(
+    rule: InputRule,
+    j: int,
+    cname: str,
+    candidates: _Candidates,
+    park_index: dict[str, int],
+    park_of: np.ndarray | None,
+) -> _Plan:
+    """The plan of rule `j` of class `cname`."""
+    named = list(dict.fromkeys(rule.sources))
+    allowed = (
+        frozenset(park_index[p] for p in rule.from_parks if p in park_index)
+        if rule.from_parks and park_of is not None
+        else None
+    )
+    # a sector with no firm at all gives no input, as without parks; one whose firms are
+    # all outside the parks named is a mistake
+    sector_firms = len(candidates(rule.from_sector).firms)
+    problem = None
+    if allowed is not None and sector_firms and not candidates(rule.from_sector, allowed).firms:
+        problem = Problem(
+            f"no firm of sector {shown(rule.from_sector)} is in "
+            f"{'park' if len(rule.from_parks) == 1 else 'parks'} "
+            f"{', '.join(shown(p) for p in rule.from_parks)}; add such firms there, or name "
+            "other parks",
+            path=("firm_classes", cname, "inputs", j, "from_parks"),
+        )
+    return _Plan(cname, named, frozenset(named), allowed, sector_firms, problem)
+
+
+def _entries(park_firms: list[_Draft]) -> dict[KeyPath, tuple[int, int]]:
+    """Where each generate entry's firms start among the firms, and how many there are
+    (they come in a row, and share their class and streams)."""
+    out: dict[KeyPath, tuple[int, int]] = {}
+    for i, d in enumerate(park_firms):
+        if d.file is None and d.path[:1] == ("generate",) and d.cls is not None:
+            start, n = out.get(d.path, (i, 0))
+            out[d.path] = (start, n + 1)
+    return out
+
+
+def _links(
+    park_firms: list[_Draft], suppliers: dict[str, float], scenario: Scenario
+) -> list[Problem]:
+    """Draw input links of class-made firms; candidates weighted by size (hubs emerge).
+
+    In a region, a rule's `from_parks` keeps the `from_sector` candidates of those parks,
+    and `same_park_share` splits each source between the firm's own park and the others
+    (`_split_sources`). Returns the rules that cannot be met, once per class, rule and
+    park. A generate entry's draws of `links`, `per_output` and `stock_days` are made for
+    all its firms at once (the same numbers as firm by firm)."""
     ids = [str(d.fields.get("id")) for d in park_firms]
     index = {fid: i for i, fid in enumerate(ids)}
-    # a bad registry cell is reported later, when the firm is validated; here it weighs 0
-    size = np.array([max(_number(d.fields.get("baseline_output")) or 0.0, 0.0) for d in park_firms])
-    members: dict[str, list[int]] = {}
+    park_of = park_of_firms(scenario, park_firms)
+    park_index = {p.id: k for k, p in enumerate(scenario.parks)}
+    candidates = _Candidates(park_firms, park_of)
+    size = candidates.size.tolist()
+    entries = _entries(park_firms)
+    entry_draws: dict[KeyPath, list[_RuleDraw]] = {}
+    names_of: dict[int, list[str]] = {}
+    plans: dict[tuple[int, int], _Plan] = {}
+    sides: dict[tuple[int, int, int], tuple[_Sector, _Sector]] = {}
+    problems: dict[tuple[object, ...], Problem] = {}
     for i, d in enumerate(park_firms):
-        members.setdefault(str(d.fields.get("sector")), []).append(i)
-    by_sector = {s: np.array(v, dtype=np.int64) for s, v in members.items()}
-    pools = {s: WeightedPool(size[v]) for s, v in by_sector.items()}
-    empty = np.zeros(0, dtype=np.int64)
-    no_pool = WeightedPool(np.zeros(0))
-    for i, d in enumerate(park_firms):
-        if d.cls is None or not d.cls.inputs:
+        cls = d.cls
+        if cls is None or not cls.inputs:
             continue
         streams = d.streams
         assert streams is not None
+        names = names_of.get(id(cls))
+        if names is None:
+            names = names_of[id(cls)] = rule_names(cls.inputs)
+        entry = entries.get(d.path) if d.file is None else None
+        if entry is not None:
+            drawn = entry_draws.get(d.path)
+            if drawn is None:
+                drawn = entry_draws[d.path] = [
+                    _rule_draws(rule, name, streams, entry[1])
+                    for rule, name in zip(cls.inputs, names, strict=True)
+                ]
+            at = i - entry[0]
+        else:
+            drawn = [
+                _rule_draws(rule, name, streams, 1)
+                for rule, name in zip(cls.inputs, names, strict=True)
+            ]
+            at = 0
         inputs = list(d.fields.get("inputs") or [])
-        for rule, rule_name in zip(d.cls.inputs, rule_names(d.cls.inputs), strict=True):
-            k_draw = rule.links.sample(streams(f"{rule_name}:links"), 1)[0]
-            per_output = rule.per_output.sample(streams(f"{rule_name}:per_output"), 1)[0]
-            stock = (
-                rule.stock_days.sample(streams(f"{rule_name}:stock_days"), 1)[0]
-                if rule.stock_days is not None
-                else None
-            )
-            named = list(dict.fromkeys(s for s in rule.sources if s != ids[i]))
-            named_w = [suppliers.get(s, size[index[s]] if s in index else 1.0) for s in named]
-            if rule.from_sector:
-                sec = by_sector.get(rule.from_sector, empty)
-                pool = pools.get(rule.from_sector, no_pool)
-            else:
-                sec, pool = empty, no_pool
-            # neither the firm itself nor a firm already named in `from` (links are distinct)
-            excluded = []
-            for j in (i, *(index[s] for s in named if s in index)):
-                pos = int(np.searchsorted(sec, j))
-                if pos < len(sec) and sec[pos] == j:
-                    excluded.append(pos)
-            available = (
-                sum(1 for x in named_w if x > 0)
-                + pool.positive
-                - len({p for p in excluded if pool.weights[p] > 0})
-            )
-            if available == 0:
+        for j, rule in enumerate(cls.inputs):
+            rule_name = names[j]
+            k_all, per_output_all, stock_all = drawn[j]
+            k_draw = k_all[at]
+            stock = None if stock_all is None else stock_all[at]
+            plan = plans.get((id(cls), j))
+            if plan is None:
+                plan = plans[(id(cls), j)] = _plan(
+                    rule, j, str(d.fields.get("class")), candidates, park_index, park_of
+                )
+                if plan.problem is not None:
+                    problems.setdefault((plan.cname, j, "from_parks"), plan.problem)
+            if plan.problem is not None:
                 continue
-            k = int(min(max(round(k_draw), 1), available))
-            chosen = sorted(pool.choose(streams(f"{rule_name}:sources"), named_w, excluded, k))
+            named = plan.named if ids[i] not in plan.named_set else [
+                s for s in plan.named if s != ids[i]
+            ]  # fmt: skip
+            named_w = [suppliers.get(s, size[index[s]] if s in index else 1.0) for s in named]
+            # neither the firm itself nor a firm already named in `from` (links are distinct)
+            own_and_named = (i, *(index[s] for s in named if s in index))
+            allowed, sector_firms = plan.allowed, plan.sector_firms
+            if rule.same_park_share is not None and park_of is not None and sector_firms:
+                own = int(park_of[i])
+                side = sides.get((id(cls), j, own))
+                if side is None:
+                    side = sides[(id(cls), j, own)] = _sides(
+                        rule, plan, j, own, candidates, scenario, named_w, problems
+                    )
+                chosen_firms = (
+                    None
+                    if side is _NO_SIDES
+                    else _split_sources(
+                        rule, rule_name, streams, side, k_draw, named_w, own_and_named
+                    )
+                )
+                if chosen_firms is None:
+                    continue
+                picked_named, picked = chosen_firms
+                sources = [named[c] for c in picked_named] + [ids[f] for f in picked]
+            else:
+                sec = candidates(rule.from_sector, allowed)
+                excluded = sec.excluded(own_and_named)
+                available = sec.available(excluded, named_w)
+                if available == 0:
+                    continue
+                k = int(min(max(round(k_draw), 1), available))
+                chosen = sorted(
+                    sec.pool.choose(streams(f"{rule_name}:sources"), named_w, excluded, k)
+                )
+                m = len(named)
+                sources = [named[c] if c < m else ids[sec.firms[c - m]] for c in chosen]
             inputs.append(
                 {
                     "good": rule.good,
-                    "from": [
-                        named[c] if c < len(named) else ids[sec[c - len(named)]] for c in chosen
-                    ],
-                    "per_output": float(per_output),
+                    "from": sources,
+                    "per_output": per_output_all[at],
                     "criticality": rule.criticality,
                     "shortage_cut": rule.shortage_cut,
-                    "stock_days": None if stock is None else float(stock),
+                    "stock_days": stock,
                 }
             )
         d.fields["inputs"] = inputs
+    return list(problems.values())
+
+
+_NO_SIDES: tuple[_Sector, _Sector] = (_NONE, _NONE)
+
+
+def _sides(
+    rule: InputRule,
+    plan: _Plan,
+    j: int,
+    own: int,
+    candidates: _Candidates,
+    scenario: Scenario,
+    named_w: list[float],
+    problems: dict[tuple[object, ...], Problem],
+) -> tuple[_Sector, _Sector]:
+    """For a rule with `same_park_share`, the candidates of a firm of park `own`: its own
+    park's firms of the sector, and the other allowed parks' (`_NO_SIDES`, with a problem
+    added, when the share cannot be met)."""
+    share = float(rule.same_park_share or 0.0)
+    allowed = plan.allowed
+    parks = allowed if allowed is not None else frozenset(range(len(scenario.parks)))
+    home = candidates(rule.from_sector, parks & {own})
+    away = candidates(rule.from_sector, parks - {own})
+    cname = plan.cname
+    where = ("firm_classes", cname, "inputs", j, "same_park_share")
+    if share > 0 and own >= 0 and not home.firms:
+        park = scenario.parks[own].id
+        why = (
+            f"park {shown(park)} is not in `from_parks`"
+            if allowed is not None and own not in allowed
+            else f"no firm of sector {shown(rule.from_sector)} is in park {shown(park)}"
+        )
+        problems.setdefault(
+            (cname, j, "own", own),
+            Problem(
+                f"a share {share:g} of the sources should be in the firm's own park, but {why} "
+                f"(class {shown(cname)} has firms there); lower the share to 0, or add such "
+                "firms",
+                path=where,
+            ),
+        )
+        return _NO_SIDES
+    if share < 1 and not away.firms and not any(x > 0 for x in named_w):
+        others = "the parks of `from_parks`" if allowed is not None else "any other park"
+        problems.setdefault(
+            (cname, j, "other"),
+            Problem(
+                f"a share {1 - share:g} of the sources should be outside the firm's own park, "
+                f"but no firm of sector {shown(rule.from_sector)} is in {others}; raise the "
+                "share to 1, or add such firms",
+                path=where,
+            ),
+        )
+        return _NO_SIDES
+    return home, away
+
+
+def _split_sources(
+    rule: InputRule,
+    rule_name: str,
+    streams: EntryStreams,
+    side: tuple[_Sector, _Sector],
+    k_draw: float,
+    named_w: list[float],
+    own_and_named: tuple[int, ...],
+) -> tuple[list[int], list[int]] | None:
+    """The sources of one rule with `same_park_share`: how many of the links are drawn in
+    the firm's own park (each with that chance, stream `:same_park`), then those among
+    its own park's firms of the sector (`:sources:own_park`) and the rest among the other
+    allowed parks' firms and the rule's named `from` sources (`:sources:other_parks`),
+    each weighted by size. A side with too few candidates gives its links to the other.
+    Returns the positions of the named sources drawn and the firms drawn (in firm order),
+    or None when there is no candidate."""
+    share = float(rule.same_park_share or 0.0)
+    home, away = side
+    excl_home = home.excluded(own_and_named)
+    excl_away = away.excluded(own_and_named)
+    avail_home = home.available(excl_home)
+    avail_away = away.available(excl_away, named_w)
+    if avail_home + avail_away == 0:
+        return None
+    k = int(min(max(round(k_draw), 1), avail_home + avail_away))
+    k_home = int(np.count_nonzero(streams(f"{rule_name}:same_park").random(k) < share))
+    k_home = max(min(k_home, avail_home), k - avail_away)
+    picked_named: list[int] = []
+    picked: list[int] = []
+    if k_home:
+        rng = streams(f"{rule_name}:sources:own_park")
+        picked += [home.firms[c] for c in home.pool.choose(rng, [], excl_home, k_home)]
+    if k > k_home:
+        rng = streams(f"{rule_name}:sources:other_parks")
+        m = len(named_w)
+        for c in away.pool.choose(rng, named_w, excl_away, k - k_home):
+            if c < m:
+                picked_named.append(c)
+            else:
+                picked.append(away.firms[c - m])
+    return sorted(picked_named), sorted(picked)
 
 
 def _outside_parks(scenario: Scenario, made: list[tuple[_Draft, Enterprise]]) -> list[Problem]:
@@ -404,7 +701,7 @@ def expand(
     if problems:
         raise ScenarioError(problems)
     suppliers = {s.id: s.capacity for s in scenario.suppliers}
-    _links(drafts, suppliers)
+    problems.extend(_links(drafts, suppliers, scenario))
 
     made: list[tuple[_Draft, Enterprise]] = []
     seen: set[str] = set()
@@ -413,7 +710,8 @@ def expand(
     known = declared(scenario, (REGION, TAG))
     for d in drafts:
         try:
-            firm = Enterprise.model_validate(d.fields)
+            drawn = d.file is None and d.cls is not None
+            firm = Enterprise.model_validate(d.fields, context=DRAWN if drawn else None)
         except ValidationError as e:
             for err in e.errors():
                 key = next((p for p in err["loc"] if isinstance(p, str)), None)

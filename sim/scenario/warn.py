@@ -99,6 +99,16 @@ def check_warnings(park: Park, locate: Locate, *, shortened: bool = False) -> li
             warn(("continuity", i), "this rule keeps no firm running")
     if sc.scale.firms is not None and not sc.generate:
         warn(("scale", "firms"), "there is no `generate` entry to rescale: it changes nothing")
+    for cname, cls in sc.firm_classes.items():
+        for j, rule in enumerate(cls.inputs):
+            if rule.same_park_share is None:
+                continue
+            if not sc.parks or not rule.from_sector:
+                why = "there are no `parks`" if not sc.parks else "the rule has no `from_sector`"
+                warn(
+                    ("firm_classes", cname, "inputs", j, "same_park_share"),
+                    f"{why}: the share of sources in the firm's own park changes nothing",
+                )
 
     # things dated after the run ends
     days = sc.days

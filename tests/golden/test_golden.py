@@ -32,6 +32,7 @@ REPLICATIONS = 2
 
 CASES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "bench_city": ("bench_city.yaml", (), ("scale.firms=1500", "days=60")),
+    "bench_region": ("bench_region.yaml", (), ("scale.firms=1500", "days=60")),
     "changzhou_2020": ("changzhou_2020.yaml", (), ()),
     "delta_region": ("delta_region.yaml", (), ()),
     "chengdu_transfer_station": ("chengdu_transfer_station.yaml", (), ()),

@@ -41,9 +41,15 @@ def shipped() -> dict[str, budget.Estimate]:
     return {p.name: budget.estimate(load_scenario(p)) for p in sorted(SCENARIOS.glob("*.yaml"))}
 
 
+PROVINCE = "bench_region.yaml"
+"""The province benchmark: 100,000 firms at its default scale, on purpose."""
+
+
 def test_every_shipped_scenario_is_far_within_the_default_budget(shipped) -> None:
     limits = Limits()
     for path, e in shipped.items():
+        if path == PROVINCE:
+            continue  # checked below, with the bench city at 100,000 firms
         assert e.firm_days < limits.firm_days / 1000, path
         assert e.memory_bytes < limits.memory_mb * budget.MB / 20, path
         assert e.trips < limits.trips / 100, path
@@ -61,6 +67,16 @@ def test_the_bench_city_at_100_000_firms_stays_well_within_the_defaults(shipped)
     assert e.memory_bytes * k < limits.memory_mb * budget.MB / 4
     assert e.trips * k < limits.trips / 10
     assert e.events * k < limits.events / 10
+
+
+def test_the_province_at_100_000_firms_stays_well_within_the_defaults(shipped) -> None:
+    e = shipped[PROVINCE]
+    limits = Limits()
+    assert e.firm_days == 100_000 * 180
+    assert e.firm_days < limits.firm_days / 100
+    assert e.memory_bytes < limits.memory_mb * budget.MB / 4
+    assert e.trips < limits.trips / 10
+    assert e.events < limits.events / 10
 
 
 def test_firm_days_name_the_biggest_factor_and_the_limit(tmp_path: Path) -> None:
