@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,10 @@ Job = tuple[tuple[int, float, int], int, float | None]
 A reopening application is ordered by (priority, time, firm); a credit line's by
 (priority, time, -1 - firm), so at equal priority and time credit lines come
 first, the later firm first. The credit review days are None for a reopening."""
+
+
+_FIRM_OF_JOB = operator.itemgetter(1)
+"""The firm of a queued job (priority key, firm, credit days)."""
 
 
 def late_stream(world: World, i: int) -> np.random.Generator:
@@ -273,7 +278,7 @@ class Reopening(Mechanism):
             out = np.zeros(n_parks, dtype=np.int64)
             for q in self.queues:
                 if q:
-                    waiting = np.fromiter((job[1] for job in q), dtype=np.int64, count=len(q))
+                    waiting = np.fromiter(map(_FIRM_OF_JOB, q), dtype=np.int64, count=len(q))
                     out += np.bincount(firms.park[waiting], minlength=n_parks)
             return out
 

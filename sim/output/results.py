@@ -57,6 +57,7 @@ from sim.output.folder import (
 )
 from sim.output.verify import check_folder
 from sim.record import Trace
+from sim.runtime import collector_paused
 from sim.scenario.expand import Park
 
 
@@ -108,7 +109,7 @@ def write_run(
     Raises FolderError (nothing changed) when `out` is not parksim's to replace
     (see `sim.output.folder`), unless `force` moves it aside.
     """
-    with claim(out, RUN, force=force):
+    with claim(out, RUN, force=force), collector_paused():
         return build(
             out,
             RUN,
