@@ -589,3 +589,21 @@ def test_relapsed_is_one_zero_or_none_per_replication():
     assert relapsed(SimpleNamespace(capacity=np.array([0.2, 0.3])), 3, 0.1) is None  # type: ignore[arg-type]
     assert relapsed(SimpleNamespace(capacity=np.full(5, 0.795)), 3, 0.1) is None  # type: ignore[arg-type]
     assert label("relapsed_80") == "share relapsed after reaching 80 %"
+
+
+def test_cost_elsewhere_is_what_other_parks_lost_for_want_of_each_parks_goods() -> None:
+    from sim.metrics import cost_elsewhere
+
+    # rows: the park that lost output; columns: the park whose goods were missing, then
+    # the outside suppliers
+    cost = np.array(
+        [
+            [5.0, 3.0, 0.0, 7.0],
+            [2.0, 11.0, 4.0, 1.0],
+            [6.0, 0.5, 13.0, 0.0],
+        ]
+    )
+    region = SimpleNamespace(park_ids=("a", "b", "c"), cost_by_park=cost)
+    got = cost_elsewhere(region)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(got, [8.0, 3.5, 4.0])  # its column, less its own row
+    assert cost_elsewhere(SimpleNamespace(park_ids=(), cost_by_park=cost)).shape == (0,)  # type: ignore[arg-type]
