@@ -96,6 +96,13 @@ STRETCH_MAX_S = 90.0
 STRETCH_MAX_MB = 4000.0
 """Stretch (`--stretch`): every above-scale industrial firm of the country, ~450,000."""
 SINGLE_PARK_MAX_SLOWDOWN = 1.10
+SWEEP_RESULTS = ROOT / "benchmarks" / "sweep_tiny_results.json"
+"""The last `python benchmarks/sweep_throughput.py --tiny` (2,000 demo runs, 2 workers)."""
+SWEEP_EXECUTOR = "dask LocalCluster, automatic batches"
+SWEEP_MIN_SPEEDUP = 1.8
+"""Issue 20: a 2,000-run sweep on a 2-worker LocalCluster at ≥ 1.8× serial throughput…"""
+SWEEP_MAX_OVERHEAD = 0.10
+"""…with the scheduling overhead, (wall − Σ run times ÷ 2) ÷ wall, under 10 %."""
 """Target: the 15,000-firm replication, in bare-loop units, at most 10 % slower than the
 figure in the previous results file."""
 
@@ -435,10 +442,12 @@ def benchmark(
     say: Callable[[str], None],
     previous: dict[str, Any] | None = None,
     stretch: bool = False,
+    sweep: bool = False,
 ) -> dict[str, Any]:
     """Run the whole set; returns the results document. `previous` (the last results
     file) gives the 15,000-firm figure the new one may not exceed by 10 %; `stretch` adds
-    the 450,000-firm province."""
+    the 450,000-firm province; `sweep` measures the Dask sweep afresh (otherwise its last
+    figures are read back)."""
     started = dt.datetime.now(dt.UTC)
     load_start = loadavg()
     say(f"bare SimPy loop: {BARE_PROCESSES:,} processes × {CITY_DAYS} days")
@@ -557,6 +566,9 @@ def benchmark(
         )
     ]
     targets += workers["targets"]
+    sweep_res = sweep_figures(sweep, say)
+    if sweep_res is not None:
+        targets += sweep_res["targets"]
 
     return {
         "date": started.isoformat(timespec="seconds"),
@@ -579,8 +591,51 @@ def benchmark(
         "region": region,
         "region_stretch": region_stretch,
         "workers": workers,
+        "sweep": sweep_res,
         "targets": targets,
         "all_met": all(t["met"] for t in targets),
+    }
+
+
+def sweep_figures(refresh: bool, say: Callable[[str], None]) -> dict[str, Any] | None:
+    """The Dask sweep of issue 20 against its targets: read from the last
+    `sweep_throughput.py --tiny` results, or measured afresh (`refresh`: one trial of
+    2,000 runs per configuration, ~6 minutes; three trials take the script itself)."""
+    if refresh:
+        import sweep_throughput  # benchmarks/ is on sys.path when run as a script
+
+        say("sweep: 2,000 demo runs on a 2-worker LocalCluster and serially (~6 min)")
+        sweep_throughput.tiny(2000, 1, SWEEP_RESULTS)
+    if not SWEEP_RESULTS.is_file():
+        return None
+    doc = json.loads(SWEEP_RESULTS.read_text(encoding="utf-8"))
+    row = next((r for r in doc.get("medians", []) if r.get("executor") == SWEEP_EXECUTOR), None)
+    if row is None:
+        return None
+    speedup, overhead = float(row["speedup_vs_serial"]), float(row["overhead"])
+    return {
+        "date": doc.get("date"),
+        "trials": len(doc.get("trials", [])),
+        "runs": row["runs"],
+        "tasks": row["tasks"],
+        "runs_per_second": row["runs_per_second"],
+        "speedup": speedup,
+        "overhead": overhead,
+        "cores_free": [
+            doc.get("machine", {}).get("cores_free_before"),
+            doc.get("machine", {}).get("cores_free_after"),
+        ],
+        "targets": [
+            target(
+                "sweep ≥ 1.8 × serial",
+                "≥ 1.8× serial",
+                speedup,
+                SWEEP_MIN_SPEEDUP,
+                "×",
+                below=False,
+            ),
+            target("sweep overhead < 10 %", "overhead < 10 %", overhead, SWEEP_MAX_OVERHEAD, ""),
+        ],
     }
 
 
@@ -730,6 +785,19 @@ def rows(res: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str,
                 **_met(reg["targets"]),
             }
         )
+    sw = res.get("sweep")
+    if sw:
+        out.append(
+            {
+                "case": "sweep, 2-worker LocalCluster, batches",
+                "firms × days": f"{sw['runs']:,} demo runs, {sw['tasks']} tasks",
+                "wall s": f"{sw['runs_per_second']:.1f} runs/s",
+                "firm-days/s": f"×{sw['speedup']:.2f} serial",
+                "× bare loop": f"overhead {sw['overhead']:.1%}",
+                "load s": f"{sw['date']}, {sw['trials']} trials",
+                **_met(sw["targets"]),
+            }
+        )
     s = res["scaling"]
     out.append(
         {
@@ -793,6 +861,10 @@ def render(res: dict[str, Any], previous: dict[str, Any] | None, markdown: bool)
         "a worker started as run_replications starts them (forked where possible) to answer; "
         "bare loop ×: the speed-up "
         "of two bare loops at once on 2 warm workers, the machine's own ceiling right now.",
+        "sweep: python benchmarks/sweep_throughput.py --tiny (2,000 runs of the demo park, "
+        "automatic batches, against a serial tenth), medians of its trials, read from "
+        "benchmarks/sweep_tiny_results.json (--sweep measures it afresh, one trial); "
+        "overhead: (wall − the runs' own times ÷ 2) ÷ wall.",
     ]
     if previous:
         notes.append(
@@ -900,6 +972,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help=f"also run the province at {STRETCH_FIRMS:,} firms (~1.5 min, ~3 GB)",
     )
+    ap.add_argument(
+        "--sweep",
+        action="store_true",
+        help="also measure the 2,000-run Dask sweep afresh (~6 min); without it, the last "
+        "figures of benchmarks/sweep_tiny_results.json are reported",
+    )
     args = ap.parse_args(argv)
     if args.profile:
         profile(args.profile, args.top)
@@ -915,7 +993,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(msg: str) -> None:
         print(f"  … {msg}", file=sys.stderr, flush=True)
 
-    res = benchmark(args.quick, say, previous, args.stretch)
+    res = benchmark(args.quick, say, previous, args.stretch, args.sweep)
     render(res, previous, args.markdown or not sys.stdout.isatty())
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
