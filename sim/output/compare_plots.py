@@ -42,6 +42,7 @@ from sim.output.charts.fonts import use_chart_fonts
 from sim.output.charts.style import (
     BAND_PERCENTILES,
     DPI,
+    band_patch,
     contrast,
     day_axis,
     format_when,
@@ -133,7 +134,6 @@ def draw_compare_capacity(
     lang: str = "en",
 ) -> Path:
     """Every option's mean park capacity with a 90 % band, one colour each, baseline dashed."""
-    from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
     base = capacity.get(meta.baseline)
@@ -189,20 +189,7 @@ def draw_compare_capacity(
     ax.axhline(0.8, color="#999999", linewidth=0.8, linestyle=":")
     ax.text(x[0], 0.805, " 80 %", fontsize=8, color="#666666", va="bottom")
     if n_rep > 1:
-        lo_pct, hi_pct = BAND_PERCENTILES
-        handles.append(
-            Patch(
-                facecolor="#888888",
-                alpha=0.3,
-                label=i18n.tr(
-                    "compare.band",
-                    lang,
-                    width=f"{hi_pct - lo_pct:g}",
-                    lo=f"{lo_pct:g}",
-                    hi=f"{hi_pct:g}",
-                ),
-            )
-        )
+        handles.append(band_patch("compare.band", lang))
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_ylabel(i18n.tr("compare.capacity_ylabel", lang))

@@ -26,6 +26,7 @@ from sim.output.charts.style import (
     BAND_PERCENTILES,
     DPI,
     OKABE_ITO,
+    band_patch,
     day_axis,
     nan_stat,
     run_subtitle,
@@ -148,7 +149,6 @@ def _draw_station_panels(
     lang: str = "en",
 ) -> None:
     """Per station a row: cumulative funnel (left) and trips waiting (right), shared x."""
-    from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
     n_rep, n_days = funnel.shape[:2]
@@ -218,21 +218,7 @@ def _draw_station_panels(
             ax_queue.set_ylim(0, 1)
 
     if n_rep > 1:
-        lo_pct, hi_pct = BAND_PERCENTILES
-        handles.append(
-            Patch(
-                facecolor="#888888",
-                alpha=0.3,
-                label=i18n.tr(
-                    "funnel.band",
-                    lang,
-                    width=f"{hi_pct - lo_pct:g}",
-                    n=n_rep,
-                    lo=f"{lo_pct:g}",
-                    hi=f"{hi_pct:g}",
-                ),
-            )
-        )
+        handles.append(band_patch("funnel.band", lang, n_rep))
     # The subtitle heads the legend: a separate subtitle would collide with it.
     legend = fig.legend(
         handles=handles,

@@ -28,6 +28,7 @@ from sim.output.charts.style import (
     BAND_PERCENTILES,
     DPI,
     OKABE_ITO,
+    band_patch,
     contrast,
     day_axis,
     format_when,
@@ -93,7 +94,6 @@ def draw_recovery_by_park(
     """One panel per park (scenario order, as `timeseries.csv` gives them): its capacity
     and the share of its firms resumed, mean with a 90 % band, and its day to 80 %."""
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
     n = len(GROUP_PREFIX)
@@ -157,21 +157,7 @@ def draw_recovery_by_park(
         Line2D([], [], color=OKABE_ITO[3], linestyle="-.", label=i18n.tr("parks.80_line", lang))
     )
     if n_rep > 1:
-        lo_pct, hi_pct = BAND_PERCENTILES
-        handles.append(
-            Patch(
-                facecolor="#888888",
-                alpha=0.3,
-                label=i18n.tr(
-                    "band",
-                    lang,
-                    width=f"{hi_pct - lo_pct:g}",
-                    n=n_rep,
-                    lo=f"{lo_pct:g}",
-                    hi=f"{hi_pct:g}",
-                ),
-            )
-        )
+        handles.append(band_patch("band", lang, n_rep))
     fig.suptitle(
         i18n.tr("parks.recovery_title", lang, scenario=summary.scenario)
         + "\n"

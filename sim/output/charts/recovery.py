@@ -34,6 +34,7 @@ from sim.output.annotate import relapse_marks
 from sim.output.charts.style import (
     BAND_PERCENTILES,
     OKABE_ITO,
+    band_patch,
     day_axis,
     format_when,
     nan_stat,
@@ -198,7 +199,6 @@ def draw_recovery(
     (see `draw_reported_figures`).
     """
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
     if (CAPACITY, PARK) not in timeseries:
@@ -242,21 +242,7 @@ def draw_recovery(
         )
     )
     if n_rep > 1:
-        lo_pct, hi_pct = BAND_PERCENTILES
-        handles.append(
-            Patch(
-                facecolor="#888888",
-                alpha=0.3,
-                label=i18n.tr(
-                    "band",
-                    lang,
-                    width=f"{hi_pct - lo_pct:g}",
-                    n=n_rep,
-                    lo=f"{lo_pct:g}",
-                    hi=f"{hi_pct:g}",
-                ),
-            )
-        )
+        handles.append(band_patch("band", lang, n_rep))
 
     day80 = summary.metric_mean(DAYS_TO_80)
     if day80 is None and lookup(summary.raw, "metrics", DAYS_TO_80) is not None:

@@ -183,3 +183,15 @@ def save(fig: Figure, out: Path) -> Path:
     finally:
         fig.clear()
     return out
+
+
+def band_patch(key: str, lang: str, n_rep: int | None = None) -> Any:
+    """The legend entry of the grey band between the `BAND_PERCENTILES` of the
+    replications, worded by catalogue entry `key` (`band`, `funnel.band`, …)."""
+    from matplotlib.patches import Patch
+
+    lo_pct, hi_pct = BAND_PERCENTILES
+    words = {"width": f"{hi_pct - lo_pct:g}", "lo": f"{lo_pct:g}", "hi": f"{hi_pct:g}"}
+    if n_rep is not None:
+        words["n"] = str(n_rep)
+    return Patch(facecolor="#888888", alpha=0.3, label=i18n.tr(key, lang, **words))
