@@ -423,12 +423,7 @@ class Logistics(Mechanism):
             self._issue_by_pool(d, who, when, kind, idx)
             return
         order = np.lexsort((idx, kind, when, firms_.priority[who], ~firms_.liaison[who]))[:rate]
-        issued = idx[order][kind[order] == 0]
-        out_issued = idx[order][kind[order] == 1]
-        self.has_pass[issued] = True
-        self.pass_day[issued] = d
-        self.out_pass[out_issued] = True
-        self.out_pass_day[out_issued] = d
+        self._grant(d, idx[order], kind[order])
 
     def _issue_by_pool(
         self, d: int, who: np.ndarray, when: np.ndarray, kind: np.ndarray, idx: np.ndarray
@@ -443,8 +438,13 @@ class Logistics(Mechanism):
         in_order = pool[order]
         rank = np.arange(len(order)) - np.searchsorted(in_order, in_order)
         order = order[rank < self.pool_rate[in_order]]
-        issued = idx[order][kind[order] == 0]
-        out_issued = idx[order][kind[order] == 1]
+        self._grant(d, idx[order], kind[order])
+
+    def _grant(self, d: int, idx: np.ndarray, kind: np.ndarray) -> None:
+        """Passes issued on day `d`: to routes (`kind` 0: `idx` a link) and to firms'
+        outbound trucks (`kind` 1: `idx` a firm)."""
+        issued = idx[kind == 0]
+        out_issued = idx[kind == 1]
         self.has_pass[issued] = True
         self.pass_day[issued] = d
         self.out_pass[out_issued] = True
