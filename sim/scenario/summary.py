@@ -220,7 +220,8 @@ class ParkFacts:
     own_workforce: tuple[str, ...]
     """Keys of `parks[].workforce` it gives (the rest are the region's)."""
     inputs_from_other_parks: int
-    """Input lines of its firms with a source in another park."""
+    """Input lines of its firms with a source in another park (a line counts once, however
+    many of its sources are elsewhere)."""
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,8 @@ class CorridorFacts:
     """None: the receiving park's passes."""
     stations: tuple[str, ...]
     input_lines: int
-    """Input lines with their firm in one of its parks and a source in the other."""
+    """Input lines with their firm in one of its parks and a source in the other (once
+    each)."""
 
 
 @dataclass(frozen=True)
@@ -560,13 +562,14 @@ def _region(sc: Scenario, firms: Sequence[Enterprise], total: float) -> dict[str
     pairs: dict[frozenset[str], int] = {}
     for f in firms:
         home = park_of[f.id]
+        if home is None:
+            continue
         for inp in f.inputs:
-            for src in inp.sources:
-                theirs = park_of.get(src)
-                if theirs is None or home is None or theirs == home:
-                    continue
+            others = {park_of.get(src) for src in inp.sources} - {None, home}
+            if others:
                 cross[home] += 1
-                key = frozenset((home, theirs))
+            for theirs in others:
+                key = frozenset((home, str(theirs)))
                 pairs[key] = pairs.get(key, 0) + 1
     parks = []
     for p in sc.parks:

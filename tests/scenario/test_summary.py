@@ -238,7 +238,8 @@ reopening:
 enterprises:
   - {id: f1, sector: s, region: za, baseline_output: 10, staff: 10}
   - {id: f2, sector: s, region: zb, baseline_output: 30, staff: 10,
-     inputs: [{good: g, from: f1, per_output: 1}]}
+     inputs: [{good: g, from: [f1, f3], per_output: 1}]}
+  - {id: f3, sector: s, region: za, baseline_output: 0.001, staff: 1}
 """
 
 
@@ -248,16 +249,16 @@ def test_a_region_says_its_parks_corridors_and_recognition(tmp_path: Path) -> No
     facts = summary.summarise(load_scenario(path))
     a, b = facts.parks
     assert (a.firms, a.service_teams, a.passes_per_day, a.own_workforce) == (
-        1,
+        2,
         2,
         None,
         ("employee_station_beds",),
     )
-    assert (b.output_share, b.inputs_from_other_parks) == (0.75, 1)
+    assert b.inputs_from_other_parks == 1  # one line, though both its sources are in a
     (ab,) = facts.corridors
     assert (ab.between, ab.lead_days, ab.stations, ab.input_lines) == (("a", "b"), 2, ("gate",), 1)
     text = summary.render(facts, "r2.yaml")
-    line = "  a (金山; zones za): firms 1, above scale 0, staff 10, 25.0 % of output; teams 2; "
+    line = "  a (金山; zones za): firms 2, above scale 0, staff 11, 25.0 % of output; teams 2; "
     assert line in text
     assert "passes the region's" in text
     assert "  ab: a ↔ b; lead 2; passes 1; stations gate; 1 input lines along it" in text
