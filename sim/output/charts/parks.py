@@ -53,7 +53,8 @@ COLUMNS = 3
 
 
 def _grid(n: int) -> tuple[Figure, list[Axes]]:
-    """A figure of `n` panels with shared axes, `COLUMNS` to a row."""
+    """A figure of `n` panels with shared axes, `COLUMNS` to a row, and room on the right
+    for the legend."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -62,7 +63,7 @@ def _grid(n: int) -> tuple[Figure, list[Axes]]:
     use_chart_fonts()
     cols = min(COLUMNS, max(n, 1))
     rows = math.ceil(max(n, 1) / cols)
-    fig = Figure(figsize=(3.6 * cols + 1.0, 2.8 * rows + 1.6), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(4.2 * cols + 3.2, 2.8 * rows + 1.6), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     grid = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
     axes = list(grid.ravel())
@@ -164,7 +165,7 @@ def draw_recovery_by_park(
         + run_subtitle(summary, n_rep, n_days, lang),
         fontsize=11,
     )
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=8)
+    fig.legend(handles=handles, loc="outside right upper", frameon=False, fontsize=8)
     return save(fig, out)
 
 
