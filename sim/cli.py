@@ -643,6 +643,25 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _complete_folder(folder: Path, command: str, done: str) -> tuple[dict[str, Any], str] | None:
+    """A complete parksim results folder's manifest and kind, or None (said on stderr)."""
+    from sim.files.manifest import FILE as MANIFEST
+    from sim.files.manifest import read_manifest
+
+    if folder.is_symlink() or not folder.is_dir():
+        print(f"parksim {command}: {folder}: not a results folder", file=sys.stderr)
+        return None
+    doc, kind = read_manifest(folder)
+    if doc is None:
+        print(
+            f"parksim {command}: {folder / MANIFEST}: {kind}; only a complete parksim "
+            f"results folder can be {done}",
+            file=sys.stderr,
+        )
+        return None
+    return doc, kind
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     """Redraw plots from a results folder's files, and list them in its manifest.
 
@@ -650,23 +669,15 @@ def cmd_plot(args: argparse.Namespace) -> int:
     into (`sim.output.folder`), under its lock, so no file parksim did not write
     is touched and `parksim verify` still passes afterwards.
     """
-    from sim.files.manifest import CALIBRATION, COMPARISON, SWEEP, read_manifest
-    from sim.files.manifest import FILE as MANIFEST
+    from sim.files.manifest import CALIBRATION, COMPARISON, SWEEP
     from sim.output.folder import claim
     from sim.output.results import refresh_manifest
 
     folder = args.results
-    if folder.is_symlink() or not folder.is_dir():
-        print(f"parksim plot: {folder}: not a results folder", file=sys.stderr)
+    opened = _complete_folder(folder, "plot", "redrawn")
+    if opened is None:
         return EXIT_INPUT
-    doc, kind = read_manifest(folder)
-    if doc is None:
-        print(
-            f"parksim plot: {folder / MANIFEST}: {kind}; only a complete parksim results "
-            "folder can be redrawn",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
+    doc, kind = opened
     lang = args.lang or doc.get("lang") or "en"
     with claim(folder, kind):
         try:
@@ -700,24 +711,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of a results folder: into it (listed in its manifest, under its
     lock, like `parksim plot`) or to `--out`."""
     from sim.files import report as report_file
-    from sim.files.manifest import FILE as MANIFEST
-    from sim.files.manifest import read_manifest
     from sim.output.folder import claim
     from sim.output.report import KINDS, ReportError, write_report
     from sim.output.results import refresh_manifest
 
     folder = args.results
-    if folder.is_symlink() or not folder.is_dir():
-        print(f"parksim report: {folder}: not a results folder", file=sys.stderr)
+    opened = _complete_folder(folder, "report", "reported on")
+    if opened is None:
         return EXIT_INPUT
-    doc, kind = read_manifest(folder)
-    if doc is None:
-        print(
-            f"parksim report: {folder / MANIFEST}: {kind}; only a complete parksim results "
-            "folder can be reported on",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
+    doc, kind = opened
     if kind not in KINDS:
         print(
             f"parksim report: {folder}: a {kind} folder has no report (its summary is "
